@@ -1,0 +1,1 @@
+//! Event-pattern and filter-policy matching.

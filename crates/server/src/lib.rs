@@ -1,0 +1,1 @@
+//! The ferrybridge server: process, listeners, routing to services, admin endpoints.

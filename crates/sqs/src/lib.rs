@@ -1,0 +1,1 @@
+//! Amazon SQS: one function per operation.
