@@ -1,1 +1,13 @@
-//! The ferrybridge server: process, listeners, routing to services, admin endpoints.
+//! The ferrybridge server: the process around the services.
+//!
+//! It owns the listener, turns each HTTP request into a decoded AWS operation with the
+//! protocol codec, hands it to the service crate it belongs to, and renders the answer in
+//! the protocol the client spoke. It also serves the admin API under `/_ferrybridge/`.
+//! Business rules live in the engine and the service crates, never here.
+
+pub mod config;
+mod dispatch;
+mod http_server;
+
+pub use config::Config;
+pub use http_server::{start, start_with_clock, RunningServer};

@@ -1,0 +1,52 @@
+//! Command-line flags and environment variables of the `ferrybridge` binary.
+
+use clap::Parser;
+use std::net::IpAddr;
+
+/// A local emulator of Amazon SQS, SNS and EventBridge.
+///
+/// Every flag can also be set through the environment variable named in its help, so that
+/// the emulator can be configured the same way in a shell, a CI job or a container.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "ferrybridge", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "FERRYBRIDGE_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free port and prints it).
+    #[arg(long, env = "FERRYBRIDGE_PORT", default_value_t = 4566)]
+    pub port: u16,
+
+    /// Region used when a request carries no SigV4 credential scope.
+    #[arg(long, env = "FERRYBRIDGE_DEFAULT_REGION", default_value = "us-east-1")]
+    pub default_region: String,
+
+    /// Account id used when the access key is not itself a 12-digit account id.
+    #[arg(long, env = "FERRYBRIDGE_DEFAULT_ACCOUNT_ID", default_value = "000000000000")]
+    pub default_account_id: String,
+
+    /// Log filter (error, warn, info, debug, trace, or a tracing filter directive).
+    /// At `debug` every request is logged on one line.
+    #[arg(long, env = "FERRYBRIDGE_LOG", default_value = "info")]
+    pub log_level: String,
+
+    /// Accept requests without an `Authorization` header (as if signed with the defaults).
+    /// AWS rejects them with MissingAuthenticationToken; so do we unless this is set.
+    #[arg(long, env = "FERRYBRIDGE_ALLOW_UNSIGNED", default_value_t = false)]
+    pub allow_unsigned: bool,
+}
+
+impl Config {
+    /// The configuration used by tests and embedders: loopback, an ephemeral port, defaults.
+    pub fn ephemeral() -> Self {
+        Config {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            default_region: "us-east-1".into(),
+            default_account_id: "000000000000".into(),
+            log_level: "warn".into(),
+            allow_unsigned: false,
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! One request: decode it, find who the caller is, hand it to its service, encode the answer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use ferrybridge_engine::clock::Clock;
+use ferrybridge_engine::sqs::SqsEngine;
+use ferrybridge_protocol::sigv4;
+use ferrybridge_protocol::{
+    Codec, DecodedRequest, EncodedResponse, HttpRequest, RequestContext, ServiceError,
+    ServiceName,
+};
+use ferrybridge_sqs::Sqs;
+use futures_util::FutureExt;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::Config;
+
+/// Largest request body we read: a 1 MiB SQS message, base64-encoded binary attributes and
+/// form encoding can exceed 1 MiB on the wire, so leave generous room.
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Everything a request needs, shared by all connections.
+pub(crate) struct App {
+    config: Config,
+    codec: Codec,
+    sqs: Sqs,
+    started: Instant,
+}
+
+impl App {
+    pub(crate) fn new(config: Config, clock: Arc<dyn Clock>) -> Self {
+        App {
+            codec: Codec::new(),
+            sqs: Sqs::new(Arc::new(SqsEngine::new(clock))),
+            started: Instant::now(),
+            config,
+        }
+    }
+
+    /// Answer one HTTP request. Never fails: every problem becomes an AWS-shaped error, and a
+    /// panic in a handler becomes a 500 InternalFailure instead of a dropped connection.
+    pub(crate) async fn serve(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+        let started = Instant::now();
+        let (parts, body) = req.into_parts();
+        let request_id = uuid::Uuid::new_v4().to_string();
+
+        if parts.uri.path().starts_with("/_ferrybridge/") {
+            return self.admin(parts.method.as_str(), parts.uri.path());
+        }
+
+        let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => {
+                return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large or unreadable")
+            }
+        };
+        let http_request = HttpRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body: &body,
+        };
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{}:{}", self.config.host, self.config.port));
+
+        let (encoded, operation) = match self.codec.decode(&http_request) {
+            Ok(decoded) => {
+                let operation = decoded.operation.clone();
+                let encoded = self.call(decoded, &http_request, host, &request_id).await;
+                (encoded, operation)
+            }
+            Err(err) => {
+                let (service, protocol) = err.service_and_protocol();
+                let encoded =
+                    self.codec.encode_error(service, protocol, &err.to_service_error(), &request_id);
+                (encoded, String::from("-"))
+            }
+        };
+        tracing::debug!(
+            %peer,
+            method = %parts.method,
+            path = parts.uri.path(),
+            operation = %operation,
+            status = encoded.status,
+            micros = started.elapsed().as_micros() as u64,
+            request_id = %request_id,
+            "request"
+        );
+        into_response(encoded)
+    }
+
+    async fn call(
+        &self,
+        mut decoded: DecodedRequest,
+        request: &HttpRequest<'_>,
+        host: String,
+        request_id: &str,
+    ) -> EncodedResponse {
+        let (service, protocol) = (decoded.service, decoded.protocol);
+        let ctx = match self.context(&decoded, host, request_id) {
+            Ok(ctx) => ctx,
+            Err(err) => return self.codec.encode_error(service, protocol, &err, request_id),
+        };
+        if service == ServiceName::Sqs {
+            address_queue_by_path(&mut decoded.input, request.path, &ctx.host);
+        }
+        let operation = decoded.operation;
+        let input = decoded.input;
+        let result = std::panic::AssertUnwindSafe(async {
+            match service {
+                ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
+                other => Err(ServiceError::new(
+                    "InvalidAction",
+                    format!("The service {other:?} is not available in this build of ferrybridge."),
+                )),
+            }
+        })
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            Err(ServiceError::new(
+                "InternalFailure",
+                "The request processing has failed because of an unknown error, exception or failure.",
+            ))
+        });
+        match result {
+            Ok(output) => self
+                .codec
+                .encode_output(service, protocol, &operation, &output, request_id),
+            Err(err) => self.codec.encode_error(service, protocol, &err, request_id),
+        }
+    }
+
+    /// The caller's account and region come from the SigV4 credential (access key and
+    /// credential scope); unsigned requests are refused as AWS does unless configured.
+    fn context(
+        &self,
+        decoded: &DecodedRequest,
+        host: String,
+        request_id: &str,
+    ) -> Result<RequestContext, ServiceError> {
+        let (account_id, region) = match &decoded.auth {
+            Some(creds) => (
+                sigv4::account_for_access_key(&creds.access_key, &self.config.default_account_id),
+                creds.region.clone(),
+            ),
+            None if self.config.allow_unsigned => (
+                self.config.default_account_id.clone(),
+                self.config.default_region.clone(),
+            ),
+            None => {
+                return Err(ServiceError::new(
+                    "MissingAuthenticationToken",
+                    "Request is missing Authentication Token",
+                ))
+            }
+        };
+        Ok(RequestContext {
+            account_id,
+            region,
+            host,
+            request_id: request_id.to_owned(),
+        })
+    }
+
+    fn admin(&self, method: &str, path: &str) -> Response<Full<Bytes>> {
+        match (method, path) {
+            ("GET", "/_ferrybridge/health") => {
+                let body = json!({
+                    "status": "running",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "services": { "sqs": "running" },
+                    "uptime_seconds": self.started.elapsed().as_secs_f64(),
+                });
+                json_response(StatusCode::OK, &body)
+            }
+            _ => json_response(
+                StatusCode::NOT_FOUND,
+                &json!({"error": format!("no admin endpoint {method} {path}")}),
+            ),
+        }
+    }
+}
+
+/// Older SDKs (and the Query protocol generally) may POST to the queue URL itself instead of
+/// sending a `QueueUrl` parameter: `/<12-digit account>/<queue name>`.
+fn address_queue_by_path(input: &mut Value, path: &str, host: &str) {
+    let Value::Object(map) = input else { return };
+    if map.contains_key("QueueUrl") {
+        return;
+    }
+    let mut segments = path.trim_matches('/').split('/');
+    if let (Some(account), Some(name), None) = (segments.next(), segments.next(), segments.next()) {
+        if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty() {
+            map.insert(
+                "QueueUrl".into(),
+                Value::String(format!("http://{host}/{account}/{name}")),
+            );
+        }
+    }
+}
+
+fn into_response(encoded: EncodedResponse) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(encoded.body));
+    *response.status_mut() =
+        StatusCode::from_u16(encoded.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in encoded.headers {
+        headers.append(name, value);
+    }
+    response
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    response
+}

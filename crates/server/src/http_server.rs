@@ -1,0 +1,97 @@
+//! Listening, connection handling and graceful shutdown (hyper 1 on tokio).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ferrybridge_engine::clock::{Clock, SystemClock};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::dispatch::App;
+use crate::Config;
+
+/// A server running on the current tokio runtime; dropping it (or calling
+/// [`RunningServer::shutdown`]) stops accepting and lets requests in flight finish.
+pub struct RunningServer {
+    /// The address the listener is bound to (useful with port 0).
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// The endpoint URL clients should use, e.g. `http://127.0.0.1:4566`.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop accepting connections and wait for requests in flight to finish.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.done.await;
+    }
+}
+
+/// Bind and start serving with the system clock.
+pub async fn start(config: Config) -> std::io::Result<RunningServer> {
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// Bind and start serving with the given clock (tests pass a manual clock to control time).
+pub async fn start_with_clock(
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> std::io::Result<RunningServer> {
+    let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
+    let addr = listener.local_addr()?;
+    let app = Arc::new(App::new(config, clock));
+    let (stop, stopped) = watch::channel(false);
+    let done = tokio::spawn(accept_loop(listener, app, stopped));
+    Ok(RunningServer { addr, stop, done })
+}
+
+async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    let builder = auto::Builder::new(TokioExecutor::new());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = service_fn(move |req: Request<Incoming>| {
+            let app = app.clone();
+            async move { Ok::<Response<Full<Bytes>>, Infallible>(app.serve(req, peer).await) }
+        });
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(err) = conn.await {
+                tracing::debug!(%err, %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    // Requests in flight (long polls included) get a bounded time to finish.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(25), graceful.shutdown()).await;
+}

@@ -1,0 +1,279 @@
+"""Amazon SQS standard queues through boto3 (JSON or Query protocol, see conftest.PROTOCOL)."""
+
+import hashlib
+import json
+import struct
+import threading
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import PROTOCOL, make_client
+
+
+def error_code(excinfo):
+    return excinfo.value.response["Error"]["Code"]
+
+
+def md5_of_attributes(attrs):
+    buf = b""
+    for name in sorted(attrs):
+        value = attrs[name]
+        data_type = value["DataType"]
+        buf += struct.pack(">I", len(name.encode())) + name.encode()
+        buf += struct.pack(">I", len(data_type.encode())) + data_type.encode()
+        if "BinaryValue" in value:
+            raw = value["BinaryValue"]
+            buf += b"\x02" + struct.pack(">I", len(raw)) + raw
+        else:
+            raw = value["StringValue"].encode()
+            buf += b"\x01" + struct.pack(">I", len(raw)) + raw
+    return hashlib.md5(buf).hexdigest()
+
+
+def test_protocol_is_what_the_suite_expects():
+    assert PROTOCOL in ("json", "query")
+
+
+def test_create_is_idempotent_and_conflicts_on_different_attributes(sqs, endpoint):
+    name = "orders-" + uuid.uuid4().hex[:8]
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    assert url == f"{endpoint}/000000000000/{name}"
+    assert sqs.create_queue(QueueName=name)["QueueUrl"] == url
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "99"})
+    assert error_code(exc) == "QueueAlreadyExists"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert sqs.get_queue_url(QueueName=name)["QueueUrl"] == url
+
+
+def test_missing_queue(sqs, endpoint):
+    with pytest.raises(ClientError) as exc:
+        sqs.get_queue_url(QueueName="does-not-exist")
+    assert error_code(exc) == "AWS.SimpleQueueService.NonExistentQueue"
+    assert exc.value.response["Error"]["Message"] == "The specified queue does not exist."
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=f"{endpoint}/000000000000/nope", MessageBody="x")
+    assert error_code(exc) == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def test_invalid_attribute_value(sqs):
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName="bad-attr", Attributes={"MessageRetentionPeriod": "10"})
+    assert error_code(exc) == "InvalidAttributeValue"
+
+
+def test_list_queues_prefix_and_paging(sqs):
+    prefix = "list-" + uuid.uuid4().hex[:6]
+    urls = sorted(sqs.create_queue(QueueName=f"{prefix}-{i}")["QueueUrl"] for i in range(5))
+    assert sorted(sqs.list_queues(QueueNamePrefix=prefix)["QueueUrls"]) == urls
+    seen, token = [], None
+    while True:
+        kwargs = {"QueueNamePrefix": prefix, "MaxResults": 2}
+        if token:
+            kwargs["NextToken"] = token
+        page = sqs.list_queues(**kwargs)
+        seen += page.get("QueueUrls", [])
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert sorted(seen) == urls
+    paginator = sqs.get_paginator("list_queues")
+    pages = list(paginator.paginate(QueueNamePrefix=prefix, PaginationConfig={"PageSize": 3}))
+    assert sorted(u for p in pages for u in p.get("QueueUrls", [])) == urls
+
+
+def test_send_receive_delete_with_attributes_and_md5(sqs, queue):
+    body = "héllo <xml> & \"quotes\" \r\n\t 🎉"
+    attrs = {
+        "kind": {"DataType": "String", "StringValue": "order"},
+        "amount": {"DataType": "Number", "StringValue": "12.5"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"},
+        "custom": {"DataType": "String.custom", "StringValue": "c"},
+    }
+    sent = sqs.send_message(QueueUrl=queue, MessageBody=body, MessageAttributes=attrs)
+    assert sent["MD5OfMessageBody"] == hashlib.md5(body.encode()).hexdigest()
+    assert sent["MD5OfMessageAttributes"] == md5_of_attributes(attrs)
+    uuid.UUID(sent["MessageId"])
+
+    got = sqs.receive_message(
+        QueueUrl=queue, AttributeNames=["All"], MessageAttributeNames=["All"]
+    )["Messages"]
+    assert len(got) == 1
+    m = got[0]
+    assert m["Body"] == body
+    assert m["MessageId"] == sent["MessageId"]
+    assert m["MD5OfBody"] == sent["MD5OfMessageBody"]
+    assert m["MessageAttributes"] == attrs
+    assert m["MD5OfMessageAttributes"] == md5_of_attributes(attrs)
+    assert m["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert m["Attributes"]["SenderId"] == "000000000000"
+    assert abs(int(m["Attributes"]["SentTimestamp"]) - time.time() * 1000) < 60_000
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+
+
+def test_receive_only_named_attributes(sqs, queue):
+    attrs = {
+        "alpha.one": {"DataType": "String", "StringValue": "1"},
+        "alpha.two": {"DataType": "String", "StringValue": "2"},
+        "beta": {"DataType": "String", "StringValue": "3"},
+    }
+    sqs.send_message(QueueUrl=queue, MessageBody="x", MessageAttributes=attrs)
+    m = sqs.receive_message(
+        QueueUrl=queue,
+        MessageAttributeNames=["alpha.*"],
+        AttributeNames=["SentTimestamp"],
+        VisibilityTimeout=0,
+    )["Messages"][0]
+    assert set(m["MessageAttributes"]) == {"alpha.one", "alpha.two"}
+    assert m["MD5OfMessageAttributes"] == md5_of_attributes(
+        {k: attrs[k] for k in ("alpha.one", "alpha.two")}
+    )
+    assert set(m["Attributes"]) == {"SentTimestamp"}
+
+
+def test_batch_operations(sqs, queue):
+    result = sqs.send_message_batch(
+        QueueUrl=queue,
+        Entries=[
+            {"Id": "a", "MessageBody": "one"},
+            {"Id": "b", "MessageBody": "bad \x00"},
+            {"Id": "c", "MessageBody": "three", "DelaySeconds": 0},
+        ],
+    )
+    assert sorted(e["Id"] for e in result["Successful"]) == ["a", "c"]
+    assert result["Failed"][0]["Id"] == "b"
+    assert result["Failed"][0]["SenderFault"] is True
+    assert result["Failed"][0]["Code"] == "InvalidMessageContents"
+
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message_batch(
+            QueueUrl=queue, Entries=[{"Id": "x", "MessageBody": "1"}, {"Id": "x", "MessageBody": "2"}]
+        )
+    assert error_code(exc) == "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message_batch(
+            QueueUrl=queue, Entries=[{"Id": f"e{i}", "MessageBody": "x"} for i in range(11)]
+        )
+    assert error_code(exc) == "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+
+    msgs = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in msgs) == ["one", "three"]
+    changed = sqs.change_message_visibility_batch(
+        QueueUrl=queue,
+        Entries=[
+            {"Id": f"v{i}", "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 60}
+            for i, m in enumerate(msgs)
+        ],
+    )
+    assert len(changed["Successful"]) == 2
+    deleted = sqs.delete_message_batch(
+        QueueUrl=queue,
+        Entries=[{"Id": f"d{i}", "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)]
+        + [{"Id": "bad", "ReceiptHandle": "garbage"}],
+    )
+    assert len(deleted["Successful"]) == 2
+    assert deleted["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
+
+
+def test_receive_validation(sqs, queue):
+    with pytest.raises(ClientError) as exc:
+        sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=11)
+    assert error_code(exc) == "InvalidParameterValue"
+    assert "MaxNumberOfMessages" in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as exc:
+        sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=21)
+    assert error_code(exc) == "InvalidParameterValue"
+
+
+def test_visibility_timeout_and_receive_count(sqs, queue):
+    sqs.send_message(QueueUrl=queue, MessageBody="v")
+    first = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=1)["Messages"][0]
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+    time.sleep(1.2)
+    second = sqs.receive_message(QueueUrl=queue, AttributeNames=["ApproximateReceiveCount"])[
+        "Messages"
+    ][0]
+    assert second["MessageId"] == first["MessageId"]
+    assert second["Attributes"]["ApproximateReceiveCount"] == "2"
+    assert second["ReceiptHandle"] != first["ReceiptHandle"]
+
+
+def test_long_poll_wakes_on_send(sqs, queue):
+    def later():
+        time.sleep(0.3)
+        make_client(sqs.meta.endpoint_url).send_message(QueueUrl=queue, MessageBody="wake")
+
+    threading.Thread(target=later).start()
+    started = time.monotonic()
+    got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=10)["Messages"]
+    assert got[0]["Body"] == "wake"
+    assert time.monotonic() - started < 5
+
+    started = time.monotonic()
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)
+    assert time.monotonic() - started >= 0.95
+
+
+def test_purge_tags_permissions(sqs):
+    name = "misc-" + uuid.uuid4().hex[:8]
+    url = sqs.create_queue(QueueName=name, tags={"team": "payments"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    sqs.purge_queue(QueueUrl=url)
+    with pytest.raises(ClientError) as exc:
+        sqs.purge_queue(QueueUrl=url)
+    assert error_code(exc) == "AWS.SimpleQueueService.PurgeQueueInProgress"
+    sqs.tag_queue(QueueUrl=url, Tags={"env": "dev"})
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "payments", "env": "dev"}
+    sqs.untag_queue(QueueUrl=url, TagKeys=["team"])
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"env": "dev"}
+
+    sqs.add_permission(
+        QueueUrl=url, Label="partner", AWSAccountIds=["111122223333"], Actions=["SendMessage"]
+    )
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert policy["Statement"][0]["Sid"] == "partner"
+    assert policy["Statement"][0]["Resource"] == f"arn:aws:sqs:us-east-1:000000000000:{name}"
+    sqs.remove_permission(QueueUrl=url, Label="partner")
+    with pytest.raises(ClientError) as exc:
+        sqs.remove_permission(QueueUrl=url, Label="partner")
+    assert error_code(exc) == "InvalidParameterValue"
+
+
+def test_get_and_set_queue_attributes(sqs, queue):
+    sqs.set_queue_attributes(
+        QueueUrl=queue, Attributes={"VisibilityTimeout": "77", "DelaySeconds": "3"}
+    )
+    attrs = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert attrs["VisibilityTimeout"] == "77"
+    assert attrs["DelaySeconds"] == "3"
+    assert attrs["QueueArn"].startswith("arn:aws:sqs:us-east-1:000000000000:q-")
+    for key in (
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+        "CreatedTimestamp",
+        "LastModifiedTimestamp",
+        "MaximumMessageSize",
+        "MessageRetentionPeriod",
+        "ReceiveMessageWaitTimeSeconds",
+        "SqsManagedSseEnabled",
+    ):
+        assert key in attrs, key
+    with pytest.raises(ClientError) as exc:
+        sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Nope"])
+    assert error_code(exc) == "InvalidAttributeName"
+
+
+def test_account_from_access_key_and_region_from_scope(endpoint):
+    other = make_client(endpoint, access_key="111122223333", region="eu-west-1")
+    name = "acct-" + uuid.uuid4().hex[:6]
+    url = other.create_queue(QueueName=name)["QueueUrl"]
+    assert url.endswith(f"/111122223333/{name}")
+    arn = other.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert arn == f"arn:aws:sqs:eu-west-1:111122223333:{name}"
+    with pytest.raises(ClientError):
+        make_client(endpoint).get_queue_url(QueueName=name)

@@ -1,0 +1,132 @@
+"""The bytes on the wire, checked without an SDK in between (both SQS protocols, errors)."""
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+import xml.etree.ElementTree as ET
+
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sqs/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64
+)
+NS = "{http://queue.amazonaws.com/doc/2012-11-05/}"
+
+
+def post(endpoint, body, headers):
+    req = urllib.request.Request(endpoint + "/", data=body, headers={"Authorization": AUTH, **headers})
+    try:
+        with urllib.request.urlopen(req) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def query(endpoint, **params):
+    params.setdefault("Version", "2012-11-05")
+    return post(
+        endpoint,
+        urllib.parse.urlencode(params).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+def json_call(endpoint, operation, payload):
+    return post(
+        endpoint,
+        json.dumps(payload).encode(),
+        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{operation}"},
+    )
+
+
+def test_query_create_queue_xml(endpoint):
+    name = "wire-" + uuid.uuid4().hex[:6]
+    status, headers, body = query(endpoint, Action="CreateQueue", QueueName=name)
+    assert status == 200
+    root = ET.fromstring(body)
+    assert root.tag == NS + "CreateQueueResponse"
+    assert root.find(f"{NS}CreateQueueResult/{NS}QueueUrl").text.endswith(f"/000000000000/{name}")
+    request_id = root.find(f"{NS}ResponseMetadata/{NS}RequestId").text
+    assert headers.get("x-amzn-RequestId") == request_id
+
+
+def test_query_error_xml(endpoint):
+    status, headers, body = query(endpoint, Action="GetQueueUrl", QueueName="nope-nope")
+    assert status == 400
+    root = ET.fromstring(body)
+    assert root.tag == NS + "ErrorResponse"
+    err = root.find(NS + "Error")
+    assert err.find(NS + "Type").text == "Sender"
+    assert err.find(NS + "Code").text == "AWS.SimpleQueueService.NonExistentQueue"
+    assert err.find(NS + "Message").text == "The specified queue does not exist."
+    assert root.find(NS + "RequestId").text == headers.get("x-amzn-RequestId")
+
+
+def test_query_flattened_attributes(endpoint):
+    name = "wire-" + uuid.uuid4().hex[:6]
+    _, _, body = query(
+        endpoint,
+        Action="CreateQueue",
+        QueueName=name,
+        **{"Attribute.1.Name": "VisibilityTimeout", "Attribute.1.Value": "42"},
+    )
+    url = ET.fromstring(body).find(f"{NS}CreateQueueResult/{NS}QueueUrl").text
+    status, _, body = query(
+        endpoint, Action="GetQueueAttributes", QueueUrl=url, **{"AttributeName.1": "VisibilityTimeout"}
+    )
+    assert status == 200
+    attrs = ET.fromstring(body).findall(f"{NS}GetQueueAttributesResult/{NS}Attribute")
+    assert [(a.find(NS + "Name").text, a.find(NS + "Value").text) for a in attrs] == [
+        ("VisibilityTimeout", "42")
+    ]
+
+
+def test_json_error_shape_and_query_error_header(endpoint):
+    status, headers, body = json_call(endpoint, "GetQueueUrl", {"QueueName": "nope-nope"})
+    assert status == 400
+    assert headers.get("x-amzn-query-error") == "AWS.SimpleQueueService.NonExistentQueue;Sender"
+    doc = json.loads(body)
+    assert doc["__type"] == "com.amazonaws.sqs#QueueDoesNotExist"
+    assert doc["message"] == "The specified queue does not exist."
+    assert headers.get("x-amzn-RequestId")
+    assert headers.get("Content-Type") == "application/x-amz-json-1.0"
+
+
+def test_json_unknown_operation(endpoint):
+    status, _, body = json_call(endpoint, "NoSuchThing", {})
+    assert status == 400
+    assert "__type" in json.loads(body)
+
+
+def test_garbled_and_missing_auth_are_errors_not_crashes(endpoint):
+    req = urllib.request.Request(
+        endpoint + "/",
+        data=b"Action=ListQueues&Version=2012-11-05",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": "AWS4-HMAC-SHA256 garbage"},
+    )
+    try:
+        urllib.request.urlopen(req)
+        raise AssertionError("garbled auth must fail")
+    except urllib.error.HTTPError as err:
+        assert 400 <= err.code < 500
+        assert b"<Code>" in err.read()
+    req = urllib.request.Request(
+        endpoint + "/",
+        data=b"Action=ListQueues&Version=2012-11-05",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    try:
+        urllib.request.urlopen(req)
+        raise AssertionError("missing auth must fail")
+    except urllib.error.HTTPError as err:
+        assert err.code == 403
+        assert b"MissingAuthenticationToken" in err.read()
+
+
+def test_health(endpoint):
+    with urllib.request.urlopen(endpoint + "/_ferrybridge/health") as resp:
+        doc = json.load(resp)
+    assert doc["services"]["sqs"] == "running"
+    assert doc["version"]
+    assert doc["uptime_seconds"] >= 0
