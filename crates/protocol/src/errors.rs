@@ -1,0 +1,60 @@
+//! AWS's common error codes: those any service may answer with and that are not in its model.
+
+/// How a common error is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommonError {
+    pub code: &'static str,
+    pub status: u16,
+    /// `Sender` (client) or `Receiver` (server) fault.
+    pub sender_fault: bool,
+    /// Raised by the AWS request layer ("coral") rather than the service: in JSON its
+    /// `__type` is namespaced `com.amazon.coral.service#` instead of the service's namespace.
+    pub coral: bool,
+}
+
+const fn e(code: &'static str, status: u16, sender_fault: bool, coral: bool) -> CommonError {
+    CommonError {
+        code,
+        status,
+        sender_fault,
+        coral,
+    }
+}
+
+/// The table (AWS "Common Errors" pages of the SQS/SNS/EventBridge API references, plus the
+/// JSON-protocol names of the request-layer errors).
+pub const COMMON_ERRORS: &[CommonError] = &[
+    e("AccessDenied", 403, true, false),
+    e("AccessDeniedException", 400, true, true),
+    e("IncompleteSignature", 400, true, true),
+    e("InternalError", 500, false, false),
+    e("InternalFailure", 500, false, true),
+    e("InvalidAction", 400, true, false),
+    e("InvalidClientTokenId", 403, true, true),
+    e("InvalidParameterCombination", 400, true, false),
+    e("InvalidParameterValue", 400, true, false),
+    e("InvalidQueryParameter", 400, true, false),
+    e("InvalidSignatureException", 400, true, true),
+    e("MalformedQueryString", 404, true, false),
+    e("MissingAction", 400, true, false),
+    e("MissingAuthenticationToken", 403, true, true),
+    e("MissingAuthenticationTokenException", 403, true, true),
+    e("MissingParameter", 400, true, false),
+    e("NotAuthorized", 400, true, false),
+    e("OptInRequired", 403, true, false),
+    e("RequestExpired", 400, true, true),
+    e("SerializationException", 400, true, true),
+    e("ServiceUnavailable", 503, false, true),
+    e("SignatureDoesNotMatch", 403, true, true),
+    e("Throttling", 400, true, false),
+    e("ThrottlingException", 400, true, true),
+    e("UnknownOperationException", 400, true, true),
+    e("UnrecognizedClientException", 400, true, true),
+    e("ValidationError", 400, true, false),
+    e("ValidationException", 400, true, false),
+];
+
+/// Looks a common error code up.
+pub fn common_error(code: &str) -> Option<&'static CommonError> {
+    COMMON_ERRORS.iter().find(|c| c.code == code)
+}
