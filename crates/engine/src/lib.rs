@@ -1,1 +1,9 @@
 //! The domain of ferrybridge: AWS behaviour with no HTTP and no wire formats.
+//!
+//! * [`clock`]: where time comes from. Everything time-dependent (visibility timeouts, delays,
+//!   retention, purge windows, long polling) reads a [`clock::Clock`], so tests drive time with
+//!   a [`clock::ManualClock`].
+//! * [`sqs`]: Amazon SQS queues and messages.
+
+pub mod clock;
+pub mod sqs;

@@ -1,0 +1,259 @@
+//! Amazon SQS: queues, messages and their behaviour over time.
+//!
+//! * [`SqsEngine`]: the registry of queues per account and region (create, look up, delete,
+//!   list), backed by a [`storage::SqsStorage`].
+//! * [`Queue`]: one queue; every message operation is a method on it. Each queue has its own
+//!   locks, so operations on different queues never wait for each other.
+//! * [`store::MessageStore`]: where a queue's messages live (in memory for now):
+//!   [`store::MemoryMessageStore`] for standard queues, [`fifo_store::FifoMessageStore`] for
+//!   FIFO queues (ordered message groups, locked while a message of the group is in flight).
+//! * [`storage::SqsStorage`]: the catalog of queues and factory of message stores; the one
+//!   trait a persistent backend implements.
+
+pub mod attributes;
+pub mod error;
+pub mod fifo_store;
+pub mod message;
+pub mod queue;
+pub mod receipt;
+pub mod storage;
+pub mod store;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+pub use attributes::QueueAttributes;
+pub use error::SqsError;
+pub use message::{AttributePayload, Message, MessageAttributeValue, MessageAttributes};
+pub use queue::{
+    NewMessage, Queue, QueueKey, QueueMeta, ReceiveOptions, ReceivedMessage, SendResult,
+};
+pub use storage::{CreateOutcome, MemoryStorage, SqsStorage};
+
+use crate::clock::Clock;
+
+/// After `DeleteQueue`, a queue of the same name cannot be created for 60 seconds.
+pub const RECENTLY_DELETED_MS: u64 = 60_000;
+
+/// AWS's message for an invalid standard queue name.
+pub const INVALID_QUEUE_NAME_MESSAGE: &str =
+    "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length";
+
+/// AWS's message for an invalid FIFO queue name.
+pub const INVALID_FIFO_QUEUE_NAME_MESSAGE: &str = "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.";
+
+/// The SQS engine: all queues of all accounts and regions.
+pub struct SqsEngine {
+    clock: Arc<dyn Clock>,
+    storage: Arc<dyn SqsStorage>,
+    secret: Arc<[u8; 32]>,
+    incarnations: AtomicU64,
+}
+
+impl std::fmt::Debug for SqsEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqsEngine").finish_non_exhaustive()
+    }
+}
+
+/// Whether `name` is a valid standard queue name: 1-80 of `[A-Za-z0-9_-]`.
+pub fn is_valid_queue_name(name: &str) -> bool {
+    (1..=80).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl SqsEngine {
+    /// An engine with in-memory storage.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self::with_storage(clock, Arc::new(MemoryStorage::new()))
+    }
+
+    pub fn with_storage(clock: Arc<dyn Clock>, storage: Arc<dyn SqsStorage>) -> Self {
+        let secret: [u8; 32] = rand::random();
+        Self {
+            clock,
+            storage,
+            secret: Arc::new(secret),
+            incarnations: AtomicU64::new(rand::random::<u32>() as u64),
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// `CreateQueue`. Returns the queue and whether it was created (`false`: it existed with
+    /// the same attributes). `attributes` are validated with AWS's rules and messages.
+    pub fn create_queue(
+        &self,
+        key: QueueKey,
+        attributes: &[(String, String)],
+        tags: &[(String, String)],
+    ) -> Result<(Arc<Queue>, bool), SqsError> {
+        let fifo = attributes
+            .iter()
+            .any(|(k, v)| k == "FifoQueue" && v.eq_ignore_ascii_case("true"));
+        if fifo {
+            let valid = key
+                .name
+                .strip_suffix(".fifo")
+                .is_some_and(|base| base.len() + 5 <= 80 && is_valid_queue_name(base));
+            if !valid {
+                return Err(SqsError::invalid_parameter_value(
+                    INVALID_FIFO_QUEUE_NAME_MESSAGE,
+                ));
+            }
+        } else if !is_valid_queue_name(&key.name) {
+            return Err(SqsError::invalid_parameter_value(
+                INVALID_QUEUE_NAME_MESSAGE,
+            ));
+        }
+        let pairs = || attributes.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let defaults = if fifo {
+            QueueAttributes::fifo()
+        } else {
+            QueueAttributes::default()
+        };
+        let attrs = defaults.with_applied(pairs())?;
+        self.check_redrive_target(&attrs)?;
+        if let Some(existing) = self.storage.get(&key) {
+            return self.check_same(existing, attributes).map(|q| (q, false));
+        }
+        let tags: BTreeMap<String, String> = tags.iter().cloned().collect();
+        let queue = Arc::new(Queue::new(
+            key.clone(),
+            self.incarnations.fetch_add(1, Ordering::SeqCst),
+            attrs,
+            tags,
+            self.storage.message_store(&key, fifo),
+            self.clock.clone(),
+            self.secret.clone(),
+        ));
+        match self
+            .storage
+            .create(queue.clone(), self.clock.now_millis(), RECENTLY_DELETED_MS)
+        {
+            CreateOutcome::Created => Ok((queue, true)),
+            CreateOutcome::Exists(existing) => {
+                self.check_same(existing, attributes).map(|q| (q, false))
+            }
+            CreateOutcome::DeletedRecently => Err(SqsError::new(
+                "QueueDeletedRecently",
+                "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+            )),
+        }
+    }
+
+    fn check_same(
+        &self,
+        existing: Arc<Queue>,
+        attributes: &[(String, String)],
+    ) -> Result<Arc<Queue>, SqsError> {
+        let current = existing.attributes();
+        let wanted =
+            current.with_applied(attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+        for (name, _) in attributes {
+            if current.get(name) != wanted.get(name) {
+                return Err(SqsError::new(
+                    "QueueNameExists",
+                    format!(
+                        "A queue already exists with the same name and a different value for attribute {name}"
+                    ),
+                ));
+            }
+        }
+        Ok(existing)
+    }
+
+    /// `SetQueueAttributes`, validating references to other queues too.
+    pub fn set_queue_attributes<'a>(
+        &self,
+        queue: &Queue,
+        attrs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), SqsError> {
+        queue.set_attributes_checked(attrs, |next| self.check_redrive_target(next))
+    }
+
+    /// A `RedrivePolicy` must name an existing queue of the same type.
+    fn check_redrive_target(&self, attrs: &QueueAttributes) -> Result<(), SqsError> {
+        let Some(policy) = &attrs.redrive_policy else {
+            return Ok(());
+        };
+        let invalid = |reason: &str| {
+            SqsError::invalid_parameter_value(format!(
+                "Value {} for parameter RedrivePolicy is invalid. Reason: {reason}",
+                policy.to_json()
+            ))
+        };
+        match self.queue_by_arn(&policy.dead_letter_target_arn) {
+            None => Err(invalid("Dead letter target does not exist.")),
+            Some(target) if target.is_fifo() != attrs.fifo_queue => Err(invalid(
+                "Dead-letter queue must be same type of queue as the source.",
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// The queue at `key`, or `QueueDoesNotExist`.
+    pub fn queue(&self, key: &QueueKey) -> Result<Arc<Queue>, SqsError> {
+        self.storage
+            .get(key)
+            .ok_or_else(SqsError::queue_does_not_exist)
+    }
+
+    /// The queue with this ARN, if it exists.
+    pub fn queue_by_arn(&self, arn: &str) -> Option<Arc<Queue>> {
+        let mut parts = arn.splitn(6, ':');
+        let (Some("arn"), Some(_), Some("sqs"), Some(region), Some(account), Some(name)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        self.storage.get(&QueueKey::new(account, region, name))
+    }
+
+    /// `DeleteQueue`: removes the queue at once; waiting receivers return empty.
+    pub fn delete_queue(&self, key: &QueueKey) -> Result<(), SqsError> {
+        let queue = self
+            .storage
+            .remove(key, self.clock.now_millis())
+            .ok_or_else(SqsError::queue_does_not_exist)?;
+        queue.mark_deleted();
+        Ok(())
+    }
+
+    /// Queues of an account and region whose name starts with `prefix`, sorted by name.
+    pub fn list_queues(&self, account_id: &str, region: &str, prefix: &str) -> Vec<Arc<Queue>> {
+        let mut queues: Vec<Arc<Queue>> = self
+            .storage
+            .list(account_id, region)
+            .into_iter()
+            .filter(|q| q.name().starts_with(prefix))
+            .collect();
+        queues.sort_by(|a, b| a.name().cmp(b.name()));
+        queues
+    }
+
+    /// Queues of the same account and region whose `RedrivePolicy` targets `dlq`.
+    pub fn dead_letter_source_queues(&self, dlq: &Queue) -> Vec<Arc<Queue>> {
+        self.list_queues(&dlq.key().account_id, &dlq.key().region, "")
+            .into_iter()
+            .filter(|q| {
+                q.attributes()
+                    .redrive_policy
+                    .is_some_and(|p| p.dead_letter_target_arn == dlq.arn())
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,722 @@
+//! One SQS standard queue: its attributes, tags and messages, and the behaviour of every
+//! message operation (send, receive with long polling, delete, visibility changes, purge).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::Notify;
+
+use super::attributes::{QueueAttributes, ALL_ATTRIBUTE_NAMES};
+use super::error::SqsError;
+use super::message::{
+    md5_of_attributes, md5_of_body, Message, MessageAttributeValue, MessageAttributes, MessageExtra,
+};
+use super::receipt::ReceiptHandle;
+use super::store::{Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
+use crate::clock::Clock;
+
+/// Longest a message may stay in flight after a receive: 12 hours.
+pub const MAX_VISIBILITY_TIMEOUT_SECONDS: u32 = 43_200;
+/// A second `PurgeQueue` within this window fails with `PurgeQueueInProgress`.
+pub const PURGE_WINDOW_MS: u64 = 60_000;
+/// FIFO deduplication interval: 5 minutes.
+pub const DEDUPLICATION_WINDOW_MS: u64 = 300_000;
+
+/// FIFO deduplication ids seen in the last five minutes.
+#[derive(Default)]
+struct Deduplication {
+    /// key -> (message id, sequence number, expiry).
+    seen: std::collections::HashMap<String, (u128, String, u64)>,
+    expiries: std::collections::VecDeque<(u64, String)>,
+}
+
+impl Deduplication {
+    fn expire(&mut self, now: u64) {
+        while let Some((at, _)) = self.expiries.front() {
+            if *at > now {
+                break;
+            }
+            if let Some((at, key)) = self.expiries.pop_front() {
+                if self.seen.get(&key).is_some_and(|e| e.2 == at) {
+                    self.seen.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+/// Where a queue lives: account, region, name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QueueKey {
+    pub account_id: String,
+    pub region: String,
+    pub name: String,
+}
+
+impl QueueKey {
+    pub fn new(
+        account_id: impl Into<String>,
+        region: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            region: region.into(),
+            name: name.into(),
+        }
+    }
+
+    /// `arn:aws:sqs:{region}:{account}:{name}`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:sqs:{}:{}:{}",
+            self.region, self.account_id, self.name
+        )
+    }
+}
+
+/// Mutable queue configuration.
+#[derive(Debug, Clone)]
+pub struct QueueMeta {
+    pub attributes: QueueAttributes,
+    pub tags: BTreeMap<String, String>,
+    /// Epoch seconds.
+    pub last_modified: u64,
+    /// Epoch millis of the last `PurgeQueue`.
+    pub last_purge_ms: Option<u64>,
+}
+
+/// A message to send, already validated for shape by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub body: String,
+    /// User attributes (any order).
+    pub attributes: MessageAttributes,
+    pub aws_trace_header: Option<String>,
+    /// Per-message delay; `None` = the queue's `DelaySeconds`.
+    pub delay_seconds: Option<u32>,
+    /// `SenderId` system attribute.
+    pub sender_id: String,
+    /// Required on FIFO queues; optional on standard queues.
+    pub message_group_id: Option<String>,
+    /// FIFO queues only.
+    pub message_deduplication_id: Option<String>,
+}
+
+/// What `SendMessage` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendResult {
+    pub message_id: String,
+    pub md5_of_body: String,
+    pub md5_of_attributes: Option<String>,
+    pub md5_of_system_attributes: Option<String>,
+    /// FIFO queues only.
+    pub sequence_number: Option<String>,
+}
+
+/// Options of a receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceiveOptions {
+    pub max_messages: usize,
+    /// `None` = the queue's `VisibilityTimeout`.
+    pub visibility_timeout: Option<u32>,
+    /// `None` = the queue's `ReceiveMessageWaitTimeSeconds`.
+    pub wait_seconds: Option<u32>,
+}
+
+impl Default for ReceiveOptions {
+    fn default() -> Self {
+        Self {
+            max_messages: 1,
+            visibility_timeout: None,
+            wait_seconds: None,
+        }
+    }
+}
+
+/// A received message and the receipt handle of this receive.
+#[derive(Debug, Clone)]
+pub struct ReceivedMessage {
+    pub message: Message,
+    pub receipt_handle: String,
+}
+
+/// An SQS queue.
+pub struct Queue {
+    key: QueueKey,
+    arn: String,
+    incarnation: u64,
+    created: u64,
+    meta: RwLock<QueueMeta>,
+    messages: Mutex<Box<dyn MessageStore>>,
+    dedup: Mutex<Deduplication>,
+    notify: Notify,
+    deleted: AtomicBool,
+    clock: Arc<dyn Clock>,
+    secret: Arc<[u8; 32]>,
+    owner: Arc<str>,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue").field("arn", &self.arn).finish()
+    }
+}
+
+impl Queue {
+    pub(crate) fn new(
+        key: QueueKey,
+        incarnation: u64,
+        attributes: QueueAttributes,
+        tags: BTreeMap<String, String>,
+        store: Box<dyn MessageStore>,
+        clock: Arc<dyn Clock>,
+        secret: Arc<[u8; 32]>,
+    ) -> Self {
+        let now = clock.now_seconds();
+        Self {
+            arn: key.arn(),
+            owner: Arc::from(key.account_id.as_str()),
+            key,
+            incarnation,
+            created: now,
+            meta: RwLock::new(QueueMeta {
+                attributes,
+                tags,
+                last_modified: now,
+                last_purge_ms: None,
+            }),
+            messages: Mutex::new(store),
+            dedup: Mutex::new(Deduplication::default()),
+            notify: Notify::new(),
+            deleted: AtomicBool::new(false),
+            clock,
+            secret,
+        }
+    }
+
+    pub fn key(&self) -> &QueueKey {
+        &self.key
+    }
+
+    pub fn name(&self) -> &str {
+        &self.key.name
+    }
+
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    /// `CreatedTimestamp`, epoch seconds.
+    pub fn created_timestamp(&self) -> u64 {
+        self.created
+    }
+
+    /// A snapshot of the queue's configuration.
+    pub fn meta(&self) -> QueueMeta {
+        self.meta.read().clone()
+    }
+
+    pub fn is_fifo(&self) -> bool {
+        self.meta.read().attributes.fifo_queue
+    }
+
+    pub fn attributes(&self) -> QueueAttributes {
+        self.meta.read().attributes.clone()
+    }
+
+    pub(crate) fn mark_deleted(&self) {
+        self.deleted.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.deleted.load(Ordering::SeqCst)
+    }
+
+    fn retention_ms(&self) -> u64 {
+        u64::from(self.meta.read().attributes.message_retention_period) * 1000
+    }
+
+    /// Validates and applies `SetQueueAttributes` (all or nothing). Prefer
+    /// [`super::SqsEngine::set_queue_attributes`], which also checks references to other
+    /// queues (the `RedrivePolicy` target).
+    pub fn set_attributes<'a>(
+        &self,
+        attrs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), SqsError> {
+        self.set_attributes_checked(attrs, |_| Ok(()))
+    }
+
+    /// Like [`Queue::set_attributes`], with an extra check of the resulting attributes.
+    pub fn set_attributes_checked<'a>(
+        &self,
+        attrs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        check: impl FnOnce(&QueueAttributes) -> Result<(), SqsError>,
+    ) -> Result<(), SqsError> {
+        let mut meta = self.meta.write();
+        let next = meta.attributes.with_applied(attrs)?;
+        check(&next)?;
+        meta.attributes = next;
+        meta.last_modified = self.clock.now_seconds();
+        drop(meta);
+        // A shorter wait or delay may matter to long pollers.
+        self.notify.notify_waiters();
+        Ok(())
+    }
+
+    /// Message counts right now.
+    pub fn counts(&self) -> Counts {
+        let now = self.clock.now_millis();
+        let retention = self.retention_ms();
+        let mut store = self.messages.lock();
+        store.settle(now, retention);
+        store.counts()
+    }
+
+    /// `GetQueueAttributes`: values for `names` (`All` expands), in AWS's order for `All`.
+    /// Unknown names fail with `InvalidAttributeName`.
+    pub fn get_attributes(&self, names: &[&str]) -> Result<Vec<(String, String)>, SqsError> {
+        for n in names {
+            if *n != "All" && !ALL_ATTRIBUTE_NAMES.contains(n) {
+                return Err(SqsError::unknown_attribute(n));
+            }
+        }
+        let all = names.contains(&"All");
+        let wanted: Vec<&str> = if all {
+            ALL_ATTRIBUTE_NAMES.to_vec()
+        } else {
+            let mut v: Vec<&str> = Vec::new();
+            for n in names {
+                if !v.contains(n) {
+                    v.push(n);
+                }
+            }
+            v
+        };
+        let needs_counts = wanted
+            .iter()
+            .any(|n| n.starts_with("ApproximateNumberOfMessages"));
+        let counts = if needs_counts {
+            self.counts()
+        } else {
+            Counts::default()
+        };
+        let meta = self.meta.read();
+        let mut out = Vec::new();
+        for name in wanted {
+            let value = match name {
+                "QueueArn" => Some(self.arn.clone()),
+                "ApproximateNumberOfMessages" => Some(counts.visible.to_string()),
+                "ApproximateNumberOfMessagesNotVisible" => Some(counts.in_flight.to_string()),
+                "ApproximateNumberOfMessagesDelayed" => Some(counts.delayed.to_string()),
+                "CreatedTimestamp" => Some(self.created.to_string()),
+                "LastModifiedTimestamp" => Some(meta.last_modified.to_string()),
+                other => meta.attributes.get(other),
+            };
+            if let Some(v) = value {
+                out.push((name.to_string(), v));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        self.meta.read().tags.clone()
+    }
+
+    /// Adds tags; fails (changing nothing) if the result would exceed `max_tags`.
+    pub fn tag(&self, tags: &[(String, String)], max_tags: usize) -> Result<(), SqsError> {
+        let mut meta = self.meta.write();
+        let mut next = meta.tags.clone();
+        for (k, v) in tags {
+            next.insert(k.clone(), v.clone());
+        }
+        if next.len() > max_tags {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Too many tags added for queue {}.",
+                self.key.name
+            )));
+        }
+        meta.tags = next;
+        Ok(())
+    }
+
+    pub fn untag(&self, keys: &[String]) {
+        let mut meta = self.meta.write();
+        for k in keys {
+            meta.tags.remove(k);
+        }
+    }
+
+    /// `AddPermission`: appends a statement with `Sid = label` to the queue's policy.
+    pub fn add_permission(
+        &self,
+        label: &str,
+        account_ids: &[String],
+        actions: &[String],
+    ) -> Result<(), SqsError> {
+        let mut meta = self.meta.write();
+        let mut policy = match meta.attributes.policy.as_deref() {
+            Some(p) => serde_json::from_str::<serde_json::Value>(p)
+                .ok()
+                .filter(|v| v.is_object())
+                .unwrap_or_else(|| self.default_policy()),
+            None => self.default_policy(),
+        };
+        let principals: Vec<serde_json::Value> = account_ids
+            .iter()
+            .map(|a| serde_json::Value::String(format!("arn:aws:iam::{a}:root")))
+            .collect();
+        let actions: Vec<serde_json::Value> = actions
+            .iter()
+            .map(|a| serde_json::Value::String(format!("SQS:{a}")))
+            .collect();
+        let one_or_many = |mut v: Vec<serde_json::Value>| {
+            if v.len() == 1 {
+                v.remove(0)
+            } else {
+                serde_json::Value::Array(v)
+            }
+        };
+        let statement = serde_json::json!({
+            "Sid": label,
+            "Effect": "Allow",
+            "Principal": {"AWS": one_or_many(principals)},
+            "Action": one_or_many(actions),
+            "Resource": self.arn,
+        });
+        let Some(obj) = policy.as_object_mut() else {
+            return Err(SqsError::new("InternalFailure", "Policy is not an object."));
+        };
+        let statements = obj
+            .entry("Statement")
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if !statements.is_array() {
+            *statements = serde_json::Value::Array(vec![statements.take()]);
+        }
+        if let Some(list) = statements.as_array_mut() {
+            if list
+                .iter()
+                .any(|s| s.get("Sid").and_then(|v| v.as_str()) == Some(label))
+            {
+                return Err(SqsError::invalid_parameter_value(format!(
+                    "Value {label} for parameter Label is invalid. Reason: Already exists."
+                )));
+            }
+            list.push(statement);
+        }
+        meta.attributes.policy = Some(policy.to_string());
+        meta.last_modified = self.clock.now_seconds();
+        Ok(())
+    }
+
+    /// `RemovePermission`: removes the statement with `Sid = label`.
+    pub fn remove_permission(&self, label: &str) -> Result<(), SqsError> {
+        let mut meta = self.meta.write();
+        let not_found = || {
+            SqsError::invalid_parameter_value(format!(
+                "Value {label} for parameter Label is invalid. Reason: can't find label."
+            ))
+        };
+        let mut policy: serde_json::Value = meta
+            .attributes
+            .policy
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .ok_or_else(not_found)?;
+        let list = policy
+            .get_mut("Statement")
+            .and_then(|s| s.as_array_mut())
+            .ok_or_else(not_found)?;
+        let before = list.len();
+        list.retain(|s| s.get("Sid").and_then(|v| v.as_str()) != Some(label));
+        if list.len() == before {
+            return Err(not_found());
+        }
+        let empty = list.is_empty();
+        meta.attributes.policy = if empty {
+            None
+        } else {
+            Some(policy.to_string())
+        };
+        meta.last_modified = self.clock.now_seconds();
+        Ok(())
+    }
+
+    fn default_policy(&self) -> serde_json::Value {
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Id": format!("{}/SQSDefaultPolicy", self.arn),
+            "Statement": [],
+        })
+    }
+
+    /// `SendMessage`: stores the message (delayed if asked) and wakes long pollers. On a FIFO
+    /// queue a message whose deduplication id was seen in the last 5 minutes is accepted but
+    /// not stored again (the first message's id and sequence number are returned).
+    pub fn send(&self, msg: NewMessage) -> Result<SendResult, SqsError> {
+        let attrs = self.meta.read().attributes.clone();
+        let max_size = attrs.maximum_message_size as usize;
+        let retention = u64::from(attrs.message_retention_period) * 1000;
+        if Message::size(&msg.body, &msg.attributes) > max_size {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "One or more parameters are invalid. Reason: Message must be shorter than {max_size} bytes."
+            )));
+        }
+        let dedup_key = if attrs.fifo_queue {
+            if let Some(d) = msg.delay_seconds {
+                return Err(SqsError::invalid_parameter_value(format!(
+                    "Value {d} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type."
+                )));
+            }
+            let Some(group) = msg.message_group_id.as_deref() else {
+                return Err(SqsError::new(
+                    "MissingParameter",
+                    "The request must contain the parameter MessageGroupId.",
+                ));
+            };
+            let id = match (&msg.message_deduplication_id, attrs.content_based_deduplication) {
+                (Some(id), _) => id.clone(),
+                (None, true) => {
+                    use sha2::Digest as _;
+                    hex::encode(sha2::Sha256::digest(msg.body.as_bytes()))
+                }
+                (None, false) => {
+                    return Err(SqsError::invalid_parameter_value(
+                        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                    ))
+                }
+            };
+            Some(if attrs.deduplication_scope == "messageGroup" {
+                (format!("{group}\u{0}{id}"), id)
+            } else {
+                (id.clone(), id)
+            })
+        } else {
+            if let Some(id) = &msg.message_deduplication_id {
+                return Err(SqsError::invalid_parameter_value(format!(
+                    "Value {id} for parameter MessageDeduplicationId is invalid. Reason: The request includes a parameter that is not valid for this queue type."
+                )));
+            }
+            None
+        };
+        let mut attributes = msg.attributes;
+        attributes.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let md5_of_user_attributes = (!attributes.is_empty())
+            .then(|| md5_of_attributes(attributes.iter().map(|(n, v)| (n.as_str(), v))));
+        let md5_of_system_attributes = msg.aws_trace_header.as_ref().map(|h| {
+            let v = MessageAttributeValue::string("String", h.clone());
+            md5_of_attributes([("AWSTraceHeader", &v)])
+        });
+        let md5_of_body = md5_of_body(&msg.body);
+        let now = self.clock.now_millis();
+        let result = |id: u128, sequence_number: Option<String>| SendResult {
+            message_id: uuid::Uuid::from_u128(id).hyphenated().to_string(),
+            md5_of_body: md5_of_body.clone(),
+            md5_of_attributes: md5_of_user_attributes.clone(),
+            md5_of_system_attributes: md5_of_system_attributes.clone(),
+            sequence_number,
+        };
+        // FIFO: hold the deduplication table across the insert so duplicates cannot race.
+        let mut dedup = dedup_key.as_ref().map(|_| self.dedup.lock());
+        if let (Some(table), Some((key, _))) = (dedup.as_mut(), &dedup_key) {
+            table.expire(now);
+            if let Some((id, seq, _)) = table.seen.get(key) {
+                return Ok(result(*id, Some(seq.clone())));
+            }
+        }
+        let sender_id: Arc<str> = if msg.sender_id == *self.owner {
+            self.owner.clone()
+        } else {
+            Arc::from(msg.sender_id.as_str())
+        };
+        let delay = if attrs.fifo_queue {
+            attrs.delay_seconds
+        } else {
+            msg.delay_seconds.unwrap_or(attrs.delay_seconds)
+        };
+        let id = uuid::Uuid::new_v4().as_u128();
+        let sequence_number = {
+            let mut store = self.messages.lock();
+            store.settle(now, retention);
+            let seq = store.next_seq();
+            let sequence_number = attrs
+                .fifo_queue
+                .then(|| (10_000_000_000_000_000_000u128 + u128::from(seq)).to_string());
+            let has_extra = !attributes.is_empty()
+                || msg.aws_trace_header.is_some()
+                || msg.message_group_id.is_some()
+                || dedup_key.is_some();
+            let extra = has_extra.then(|| {
+                Arc::new(MessageExtra {
+                    attributes,
+                    aws_trace_header: msg.aws_trace_header,
+                    message_group_id: msg.message_group_id.as_deref().map(Arc::from),
+                    message_deduplication_id: dedup_key.as_ref().map(|(_, id)| id.clone()),
+                    sequence_number: sequence_number.clone(),
+                })
+            });
+            let message = Message {
+                seq,
+                id,
+                body: Arc::from(msg.body),
+                extra,
+                sender_id,
+                sent_ms: now,
+                first_receive_ms: 0,
+                received_ms: 0,
+                receive_count: 0,
+                generation: 0,
+            };
+            store.insert(message, now + u64::from(delay) * 1000, now);
+            sequence_number
+        };
+        if let (Some(table), Some((key, _))) = (dedup.as_mut(), dedup_key) {
+            let expires = now + DEDUPLICATION_WINDOW_MS;
+            table.seen.insert(
+                key.clone(),
+                (id, sequence_number.clone().unwrap_or_default(), expires),
+            );
+            table.expiries.push_back((expires, key));
+        }
+        drop(dedup);
+        self.notify.notify_waiters();
+        Ok(result(id, sequence_number))
+    }
+
+    /// `ReceiveMessage`: returns at once if messages are visible, otherwise waits up to the
+    /// wait time for one to arrive or become visible (long polling), then returns what there is.
+    pub async fn receive(&self, opts: ReceiveOptions) -> Vec<ReceivedMessage> {
+        let (default_visibility, default_wait) = {
+            let meta = self.meta.read();
+            (
+                meta.attributes.visibility_timeout,
+                meta.attributes.receive_message_wait_time_seconds,
+            )
+        };
+        let visibility_ms = u64::from(opts.visibility_timeout.unwrap_or(default_visibility)) * 1000;
+        let wait_ms = u64::from(opts.wait_seconds.unwrap_or(default_wait)) * 1000;
+        let deadline = self.clock.now_millis().saturating_add(wait_ms);
+        let max = opts.max_messages.max(1);
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let now = self.clock.now_millis();
+            let retention = self.retention_ms();
+            let (received, next_visible) = {
+                let mut store = self.messages.lock();
+                store.settle(now, retention);
+                let received = store.receive(now, max, visibility_ms);
+                (received, store.next_visible_at())
+            };
+            if !received.is_empty() {
+                return received
+                    .into_iter()
+                    .map(|message| {
+                        let receipt_handle = ReceiptHandle {
+                            queue_incarnation: self.incarnation,
+                            seq: message.seq,
+                            generation: message.generation,
+                            message_id: message.id,
+                            received_ms: message.received_ms,
+                        }
+                        .encode(&self.secret);
+                        ReceivedMessage {
+                            message,
+                            receipt_handle,
+                        }
+                    })
+                    .collect();
+            }
+            if now >= deadline || self.is_deleted() {
+                return Vec::new();
+            }
+            let wake_at = next_visible.map_or(deadline, |t| t.min(deadline));
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = self.clock.sleep_until(wake_at) => {}
+            }
+        }
+    }
+
+    fn decode_handle(&self, handle: &str) -> Result<ReceiptHandle, SqsError> {
+        match ReceiptHandle::decode(handle, &self.secret) {
+            Some(h) if h.queue_incarnation == self.incarnation => Ok(h),
+            _ => Err(SqsError::receipt_handle_is_invalid(handle)),
+        }
+    }
+
+    /// `DeleteMessage`. A genuine handle of a message that is already gone succeeds, as on AWS.
+    pub fn delete_message(&self, handle: &str) -> Result<(), SqsError> {
+        let h = self.decode_handle(handle)?;
+        let now = self.clock.now_millis();
+        let retention = self.retention_ms();
+        let mut store = self.messages.lock();
+        store.settle(now, retention);
+        match store.delete(h.seq, h.generation) {
+            DeleteOutcome::Deleted | DeleteOutcome::Stale => Ok(()),
+        }
+    }
+
+    /// `ChangeMessageVisibility`.
+    pub fn change_visibility(&self, handle: &str, timeout_seconds: u32) -> Result<(), SqsError> {
+        let h = self.decode_handle(handle)?;
+        let now = self.clock.now_millis();
+        let retention = self.retention_ms();
+        let outcome = {
+            let mut store = self.messages.lock();
+            store.settle(now, retention);
+            store.change_visibility(
+                h.seq,
+                h.generation,
+                now,
+                u64::from(timeout_seconds) * 1000,
+                u64::from(MAX_VISIBILITY_TIMEOUT_SECONDS) * 1000,
+            )
+        };
+        match outcome {
+            VisibilityOutcome::Changed => {
+                if timeout_seconds == 0 {
+                    self.notify.notify_waiters();
+                }
+                Ok(())
+            }
+            VisibilityOutcome::NotInFlight => Err(SqsError::new(
+                "MessageNotInflight",
+                "The message referred to is not in flight.",
+            )),
+            VisibilityOutcome::Unknown => Err(SqsError::invalid_parameter_value(format!(
+                "Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
+            ))),
+            VisibilityOutcome::TooLong => Err(SqsError::invalid_parameter_value(format!(
+                "Value {timeout_seconds} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [{MAX_VISIBILITY_TIMEOUT_SECONDS} seconds]"
+            ))),
+        }
+    }
+
+    /// `PurgeQueue`: deletes every message; one purge per 60 seconds.
+    pub fn purge(&self) -> Result<(), SqsError> {
+        let now = self.clock.now_millis();
+        {
+            let mut meta = self.meta.write();
+            if let Some(last) = meta.last_purge_ms {
+                if now < last.saturating_add(PURGE_WINDOW_MS) {
+                    return Err(SqsError::new(
+                        "PurgeQueueInProgress",
+                        format!(
+                            "Only one PurgeQueue operation on {} is allowed every 60 seconds.",
+                            self.key.name
+                        ),
+                    ));
+                }
+            }
+            meta.last_purge_ms = Some(now);
+        }
+        self.messages.lock().purge();
+        Ok(())
+    }
+}

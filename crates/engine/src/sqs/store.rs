@@ -1,0 +1,305 @@
+//! Where a queue's messages live.
+//!
+//! [`MessageStore`] is the storage boundary: the queue logic (validation, long polling, receipt
+//! handles) calls these few operations, so a persistent backend only has to implement this
+//! trait. [`MemoryMessageStore`] is the in-memory implementation:
+//! * ready (visible) messages in a `VecDeque`, oldest first;
+//! * in-flight messages in a map by sequence number, with a min-heap of visibility deadlines
+//!   (entries made stale by a visibility change are skipped lazily);
+//! * delayed messages in a min-heap by the instant they become visible.
+//!
+//! Time-based transitions (delay over, visibility expired, retention expired) are applied
+//! lazily by [`MessageStore::settle`] at the start of every operation.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+
+use super::message::Message;
+
+/// Message counts for `GetQueueAttributes`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub visible: u64,
+    pub in_flight: u64,
+    pub delayed: u64,
+}
+
+/// Result of deleting by receipt handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    /// The handle is genuine but not current (message gone, or received again since).
+    Stale,
+}
+
+/// Result of a visibility change by receipt handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisibilityOutcome {
+    Changed,
+    /// The message exists but is not in flight (its visibility timeout expired).
+    NotInFlight,
+    /// No message for this handle (deleted, or received again since).
+    Unknown,
+    /// The new timeout would end more than 12 hours after the receive.
+    TooLong,
+}
+
+/// A queue's messages. All instants are epoch millis on the engine's clock.
+pub trait MessageStore: Send {
+    /// Applies time: delayed messages due by `now` become visible, in-flight messages whose
+    /// deadline passed become visible again, messages older than `retention_ms` disappear.
+    fn settle(&mut self, now: u64, retention_ms: u64);
+    /// Stores a new message, visible from `visible_at` (delayed if in the future).
+    fn insert(&mut self, message: Message, visible_at: u64, now: u64);
+    /// Takes up to `max` visible messages in flight until `now + visibility_ms`, bumping their
+    /// receive count and generation; returns copies as received.
+    fn receive(&mut self, now: u64, max: usize, visibility_ms: u64) -> Vec<Message>;
+    /// Deletes the message `seq` if `generation` is its current receipt.
+    fn delete(&mut self, seq: u64, generation: u32) -> DeleteOutcome;
+    /// Sets the visibility of in-flight message `seq` (receipt `generation`) to `now + timeout_ms`.
+    fn change_visibility(
+        &mut self,
+        seq: u64,
+        generation: u32,
+        now: u64,
+        timeout_ms: u64,
+        max_total_ms: u64,
+    ) -> VisibilityOutcome;
+    /// Deletes every message.
+    fn purge(&mut self);
+    fn counts(&self) -> Counts;
+    /// The earliest future instant at which a message becomes visible (end of a delay or of a
+    /// visibility timeout), so that a long poll can wake then.
+    fn next_visible_at(&self) -> Option<u64>;
+    /// Next sequence number to assign.
+    fn next_seq(&mut self) -> u64;
+}
+
+struct Delayed {
+    visible_at: u64,
+    message: Message,
+}
+
+impl PartialEq for Delayed {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Delayed {}
+impl PartialOrd for Delayed {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Delayed {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap, we want the earliest first.
+        (other.visible_at, other.message.seq).cmp(&(self.visible_at, self.message.seq))
+    }
+}
+
+/// In-memory [`MessageStore`].
+#[derive(Default)]
+pub struct MemoryMessageStore {
+    ready: VecDeque<Message>,
+    in_flight: HashMap<u64, (Message, u64)>,
+    deadlines: BinaryHeap<Reverse<(u64, u64)>>,
+    delayed: BinaryHeap<Delayed>,
+    /// No stored message was sent before this instant (retention sweep hint).
+    oldest_sent: u64,
+    last_sweep: u64,
+    seq: u64,
+}
+
+impl MemoryMessageStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn sweep_expired(&mut self, now: u64, retention_ms: u64) {
+        if self.oldest_sent.saturating_add(retention_ms) > now {
+            return;
+        }
+        // At most one full sweep per second of clock time.
+        if now < self.last_sweep.saturating_add(1000) && self.last_sweep != 0 {
+            return;
+        }
+        self.last_sweep = now;
+        let alive = |m: &Message| m.sent_ms.saturating_add(retention_ms) > now;
+        self.ready.retain(alive);
+        self.in_flight.retain(|_, (m, _)| alive(m));
+        if self.delayed.iter().any(|d| !alive(&d.message)) {
+            let kept: Vec<Delayed> = std::mem::take(&mut self.delayed)
+                .into_vec()
+                .into_iter()
+                .filter(|d| alive(&d.message))
+                .collect();
+            self.delayed = kept.into();
+        }
+        self.oldest_sent = self
+            .ready
+            .iter()
+            .map(|m| m.sent_ms)
+            .chain(self.in_flight.values().map(|(m, _)| m.sent_ms))
+            .chain(self.delayed.iter().map(|d| d.message.sent_ms))
+            .min()
+            .unwrap_or(u64::MAX);
+        if self.in_flight.is_empty() {
+            self.deadlines.clear();
+        }
+    }
+}
+
+impl MessageStore for MemoryMessageStore {
+    fn settle(&mut self, now: u64, retention_ms: u64) {
+        while let Some(d) = self.delayed.peek() {
+            if d.visible_at > now {
+                break;
+            }
+            if let Some(d) = self.delayed.pop() {
+                self.ready.push_back(d.message);
+            }
+        }
+        let mut returned = Vec::new();
+        while let Some(Reverse((deadline, seq))) = self.deadlines.peek().copied() {
+            if deadline > now {
+                break;
+            }
+            self.deadlines.pop();
+            if let Some((_, current)) = self.in_flight.get(&seq) {
+                if *current == deadline {
+                    if let Some((m, _)) = self.in_flight.remove(&seq) {
+                        returned.push(m);
+                    }
+                }
+            }
+        }
+        // Messages coming back from flight go first, in their original order.
+        returned.sort_by_key(|m| std::cmp::Reverse(m.seq));
+        for m in returned {
+            self.ready.push_front(m);
+        }
+        self.sweep_expired(now, retention_ms);
+    }
+
+    fn insert(&mut self, message: Message, visible_at: u64, now: u64) {
+        self.oldest_sent = self.oldest_sent.min(message.sent_ms);
+        if visible_at > now {
+            self.delayed.push(Delayed {
+                visible_at,
+                message,
+            });
+        } else {
+            self.ready.push_back(message);
+        }
+    }
+
+    fn receive(&mut self, now: u64, max: usize, visibility_ms: u64) -> Vec<Message> {
+        let mut out = Vec::with_capacity(max.min(self.ready.len()));
+        while out.len() < max {
+            let Some(mut m) = self.ready.pop_front() else {
+                break;
+            };
+            m.generation = m.generation.wrapping_add(1);
+            m.receive_count = m.receive_count.saturating_add(1);
+            if m.first_receive_ms == 0 {
+                m.first_receive_ms = now;
+            }
+            m.received_ms = now;
+            let deadline = now.saturating_add(visibility_ms);
+            out.push(m.clone());
+            self.deadlines.push(Reverse((deadline, m.seq)));
+            self.in_flight.insert(m.seq, (m, deadline));
+        }
+        out
+    }
+
+    fn delete(&mut self, seq: u64, generation: u32) -> DeleteOutcome {
+        if let Some((m, _)) = self.in_flight.get(&seq) {
+            if m.generation == generation {
+                self.in_flight.remove(&seq);
+                return DeleteOutcome::Deleted;
+            }
+            return DeleteOutcome::Stale;
+        }
+        // Visibility expired but not received again: the handle is still the latest one.
+        if let Some(pos) = self
+            .ready
+            .iter()
+            .position(|m| m.seq == seq && m.generation == generation && m.generation > 0)
+        {
+            self.ready.remove(pos);
+            return DeleteOutcome::Deleted;
+        }
+        DeleteOutcome::Stale
+    }
+
+    fn change_visibility(
+        &mut self,
+        seq: u64,
+        generation: u32,
+        now: u64,
+        timeout_ms: u64,
+        max_total_ms: u64,
+    ) -> VisibilityOutcome {
+        match self.in_flight.get_mut(&seq) {
+            Some((m, deadline)) if m.generation == generation => {
+                if now.saturating_add(timeout_ms) > m.received_ms.saturating_add(max_total_ms) {
+                    return VisibilityOutcome::TooLong;
+                }
+                *deadline = now.saturating_add(timeout_ms);
+                let deadline = *deadline;
+                if timeout_ms == 0 {
+                    if let Some((m, _)) = self.in_flight.remove(&seq) {
+                        self.ready.push_front(m);
+                    }
+                } else {
+                    self.deadlines.push(Reverse((deadline, seq)));
+                }
+                VisibilityOutcome::Changed
+            }
+            Some(_) => VisibilityOutcome::Unknown,
+            None => {
+                if self
+                    .ready
+                    .iter()
+                    .any(|m| m.seq == seq && m.generation == generation)
+                {
+                    VisibilityOutcome::NotInFlight
+                } else {
+                    VisibilityOutcome::Unknown
+                }
+            }
+        }
+    }
+
+    fn purge(&mut self) {
+        self.ready = VecDeque::new();
+        self.in_flight = HashMap::new();
+        self.deadlines = BinaryHeap::new();
+        self.delayed = BinaryHeap::new();
+        self.oldest_sent = u64::MAX;
+    }
+
+    fn counts(&self) -> Counts {
+        Counts {
+            visible: self.ready.len() as u64,
+            in_flight: self.in_flight.len() as u64,
+            delayed: self.delayed.len() as u64,
+        }
+    }
+
+    fn next_visible_at(&self) -> Option<u64> {
+        let delayed = self.delayed.peek().map(|d| d.visible_at);
+        let flight = self.deadlines.peek().map(|Reverse((d, _))| *d);
+        match (delayed, flight) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+}
