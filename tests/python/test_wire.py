@@ -18,9 +18,9 @@ def post(endpoint, body, headers):
     req = urllib.request.Request(endpoint + "/", data=body, headers={"Authorization": AUTH, **headers})
     try:
         with urllib.request.urlopen(req) as resp:
-            return resp.status, dict(resp.headers), resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
     except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
 
 
 def query(endpoint, **params):
@@ -48,7 +48,7 @@ def test_query_create_queue_xml(endpoint):
     assert root.tag == NS + "CreateQueueResponse"
     assert root.find(f"{NS}CreateQueueResult/{NS}QueueUrl").text.endswith(f"/000000000000/{name}")
     request_id = root.find(f"{NS}ResponseMetadata/{NS}RequestId").text
-    assert headers.get("x-amzn-RequestId") == request_id
+    assert headers.get("x-amzn-requestid") == request_id
 
 
 def test_query_error_xml(endpoint):
@@ -60,7 +60,7 @@ def test_query_error_xml(endpoint):
     assert err.find(NS + "Type").text == "Sender"
     assert err.find(NS + "Code").text == "AWS.SimpleQueueService.NonExistentQueue"
     assert err.find(NS + "Message").text == "The specified queue does not exist."
-    assert root.find(NS + "RequestId").text == headers.get("x-amzn-RequestId")
+    assert root.find(NS + "RequestId").text == headers.get("x-amzn-requestid")
 
 
 def test_query_flattened_attributes(endpoint):
@@ -89,8 +89,8 @@ def test_json_error_shape_and_query_error_header(endpoint):
     doc = json.loads(body)
     assert doc["__type"] == "com.amazonaws.sqs#QueueDoesNotExist"
     assert doc["message"] == "The specified queue does not exist."
-    assert headers.get("x-amzn-RequestId")
-    assert headers.get("Content-Type") == "application/x-amz-json-1.0"
+    assert headers.get("x-amzn-requestid")
+    assert headers.get("content-type") == "application/x-amz-json-1.0"
 
 
 def test_json_unknown_operation(endpoint):

@@ -80,12 +80,10 @@ impl App {
                 let encoded = self.call(decoded, &http_request, host, &request_id).await;
                 (encoded, operation)
             }
-            Err(err) => {
-                let (service, protocol) = err.service_and_protocol();
-                let encoded =
-                    self.codec.encode_error(service, protocol, &err.to_service_error(), &request_id);
-                (encoded, String::from("-"))
-            }
+            Err(err) => (
+                self.codec.encode_decode_error(&err, &request_id),
+                String::from("-"),
+            ),
         };
         tracing::debug!(
             %peer,
@@ -152,19 +150,15 @@ impl App {
     ) -> Result<RequestContext, ServiceError> {
         let (account_id, region) = match &decoded.auth {
             Some(creds) => (
-                sigv4::account_for_access_key(&creds.access_key, &self.config.default_account_id),
+                sigv4::account_for_access_key(&creds.access_key_id, &self.config.default_account_id)
+                    .to_owned(),
                 creds.region.clone(),
             ),
             None if self.config.allow_unsigned => (
                 self.config.default_account_id.clone(),
                 self.config.default_region.clone(),
             ),
-            None => {
-                return Err(ServiceError::new(
-                    "MissingAuthenticationToken",
-                    "Request is missing Authentication Token",
-                ))
-            }
+            None => return Err(sigv4::missing_token_error()),
         };
         Ok(RequestContext {
             account_id,
