@@ -24,7 +24,7 @@ fn exchanges(protocol: &str) -> Vec<Exchange> {
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 30, "{protocol}: expected the whole scenario, found {} files", files.len());
+    assert!(files.len() >= 36, "{protocol}: expected the whole scenario, found {} files", files.len());
     files
         .into_iter()
         .map(|file| {
@@ -108,12 +108,29 @@ fn form_encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
+/// Every operation of the SQS API must have at least one captured exchange.
+const SQS_OPERATIONS: [&str; 23] = [
+    "AddPermission", "CancelMessageMoveTask", "ChangeMessageVisibility",
+    "ChangeMessageVisibilityBatch", "CreateQueue", "DeleteMessage", "DeleteMessageBatch",
+    "DeleteQueue", "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues",
+    "ListMessageMoveTasks", "ListQueueTags", "ListQueues", "PurgeQueue", "ReceiveMessage",
+    "RemovePermission", "SendMessage", "SendMessageBatch", "SetQueueAttributes",
+    "StartMessageMoveTask", "TagQueue", "UntagQueue",
+];
+
 async fn replay(protocol: &str) {
+    let recorded = exchanges(protocol);
+    for operation in SQS_OPERATIONS {
+        assert!(
+            recorded.iter().any(|e| e.record["operation"] == operation),
+            "{protocol}: no fixture for {operation}"
+        );
+    }
     let emu = Emulator::start().await;
     let masks = Masks::new();
     // Receipt handles recorded in the fixtures -> the ones this server handed out.
     let mut handles: Vec<(String, String)> = Vec::new();
-    for exchange in exchanges(protocol) {
+    for exchange in recorded {
         let name = exchange.file.file_name().unwrap().to_string_lossy().into_owned();
         let request = &exchange.record["request"];
         let expected = &exchange.record["response"];
