@@ -239,7 +239,10 @@ async fn main() {
     let result = match mode.as_str() {
         "sdk" => sdk(endpoint).await,
         "fill" => {
-            let count = args.get(3).and_then(|c| c.parse().ok()).unwrap_or(1_000_000);
+            let count = args
+                .get(3)
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(1_000_000);
             fill(endpoint, count).await
         }
         other => {

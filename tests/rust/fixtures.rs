@@ -17,14 +17,20 @@ struct Exchange {
 }
 
 fn exchanges(protocol: &str) -> Vec<Exchange> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../protocol-fixtures/sqs").join(protocol);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../protocol-fixtures/sqs")
+        .join(protocol);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 36, "{protocol}: expected the whole scenario, found {} files", files.len());
+    assert!(
+        files.len() >= 36,
+        "{protocol}: expected the whole scenario, found {} files",
+        files.len()
+    );
     files
         .into_iter()
         .map(|file| {
@@ -36,7 +42,11 @@ fn exchanges(protocol: &str) -> Vec<Exchange> {
 }
 
 /// Send one raw HTTP/1.1 request; returns status, headers (lower-case names) and body.
-fn send(addr: std::net::SocketAddr, request: &Value, body: &str) -> (u16, Vec<(String, String)>, String) {
+fn send(
+    addr: std::net::SocketAddr,
+    request: &Value,
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     let mut head = format!(
         "POST {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -45,7 +55,10 @@ fn send(addr: std::net::SocketAddr, request: &Value, body: &str) -> (u16, Vec<(S
         body.len()
     );
     for (name, value) in request["headers"].as_object().expect("headers") {
-        head.push_str(&format!("{name}: {}\r\n", value.as_str().expect("header value")));
+        head.push_str(&format!(
+            "{name}: {}\r\n",
+            value.as_str().expect("header value")
+        ));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).expect("write head");
@@ -55,7 +68,14 @@ fn send(addr: std::net::SocketAddr, request: &Value, body: &str) -> (u16, Vec<(S
     let raw = String::from_utf8(raw).expect("utf-8 response");
     let (head, body) = raw.split_once("\r\n\r\n").expect("header/body separator");
     let mut lines = head.lines();
-    let status = lines.next().expect("status line").split(' ').nth(1).expect("status").parse().expect("number");
+    let status = lines
+        .next()
+        .expect("status line")
+        .split(' ')
+        .nth(1)
+        .expect("status")
+        .parse()
+        .expect("number");
     let headers = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -71,13 +91,29 @@ struct Masks {
 
 impl Masks {
     fn new() -> Masks {
-        let timestamps = "SentTimestamp|ApproximateFirstReceiveTimestamp|CreatedTimestamp|LastModifiedTimestamp";
+        let timestamps =
+            "SentTimestamp|ApproximateFirstReceiveTimestamp|CreatedTimestamp|LastModifiedTimestamp";
         let patterns = vec![
-            (Regex::new(r#""(MessageId|ReceiptHandle)":"[^"]*""#).unwrap(), r#""$1":"*""#),
-            (Regex::new(&format!(r#""({timestamps})":"\d+""#)).unwrap(), r#""$1":"*""#),
-            (Regex::new(r"<MessageId>[^<]*</MessageId>").unwrap(), "<MessageId>*</MessageId>"),
-            (Regex::new(r"<ReceiptHandle>[^<]*</ReceiptHandle>").unwrap(), "<ReceiptHandle>*</ReceiptHandle>"),
-            (Regex::new(r"<RequestId>[^<]*</RequestId>").unwrap(), "<RequestId>*</RequestId>"),
+            (
+                Regex::new(r#""(MessageId|ReceiptHandle)":"[^"]*""#).unwrap(),
+                r#""$1":"*""#,
+            ),
+            (
+                Regex::new(&format!(r#""({timestamps})":"\d+""#)).unwrap(),
+                r#""$1":"*""#,
+            ),
+            (
+                Regex::new(r"<MessageId>[^<]*</MessageId>").unwrap(),
+                "<MessageId>*</MessageId>",
+            ),
+            (
+                Regex::new(r"<ReceiptHandle>[^<]*</ReceiptHandle>").unwrap(),
+                "<ReceiptHandle>*</ReceiptHandle>",
+            ),
+            (
+                Regex::new(r"<RequestId>[^<]*</RequestId>").unwrap(),
+                "<RequestId>*</RequestId>",
+            ),
             (
                 Regex::new(&format!(r"<Name>({timestamps})</Name><Value>\d+</Value>")).unwrap(),
                 "<Name>$1</Name><Value>*</Value>",
@@ -87,19 +123,28 @@ impl Masks {
             Regex::new(r#""ReceiptHandle":"([^"]*)""#).unwrap(),
             Regex::new(r"<ReceiptHandle>([^<]*)</ReceiptHandle>").unwrap(),
         ];
-        Masks { patterns, receipt_handles }
+        Masks {
+            patterns,
+            receipt_handles,
+        }
     }
 
     fn apply(&self, body: &str) -> String {
         self.patterns
             .iter()
-            .fold(body.to_owned(), |text, (re, with)| re.replace_all(&text, *with).into_owned())
+            .fold(body.to_owned(), |text, (re, with)| {
+                re.replace_all(&text, *with).into_owned()
+            })
     }
 
     fn receipt_handles(&self, body: &str) -> Vec<String> {
         self.receipt_handles
             .iter()
-            .flat_map(|re| re.captures_iter(body).map(|c| c[1].to_owned()).collect::<Vec<_>>())
+            .flat_map(|re| {
+                re.captures_iter(body)
+                    .map(|c| c[1].to_owned())
+                    .collect::<Vec<_>>()
+            })
             .collect()
     }
 }
@@ -110,12 +155,29 @@ fn form_encode(value: &str) -> String {
 
 /// Every operation of the SQS API must have at least one captured exchange.
 const SQS_OPERATIONS: [&str; 23] = [
-    "AddPermission", "CancelMessageMoveTask", "ChangeMessageVisibility",
-    "ChangeMessageVisibilityBatch", "CreateQueue", "DeleteMessage", "DeleteMessageBatch",
-    "DeleteQueue", "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues",
-    "ListMessageMoveTasks", "ListQueueTags", "ListQueues", "PurgeQueue", "ReceiveMessage",
-    "RemovePermission", "SendMessage", "SendMessageBatch", "SetQueueAttributes",
-    "StartMessageMoveTask", "TagQueue", "UntagQueue",
+    "AddPermission",
+    "CancelMessageMoveTask",
+    "ChangeMessageVisibility",
+    "ChangeMessageVisibilityBatch",
+    "CreateQueue",
+    "DeleteMessage",
+    "DeleteMessageBatch",
+    "DeleteQueue",
+    "GetQueueAttributes",
+    "GetQueueUrl",
+    "ListDeadLetterSourceQueues",
+    "ListMessageMoveTasks",
+    "ListQueueTags",
+    "ListQueues",
+    "PurgeQueue",
+    "ReceiveMessage",
+    "RemovePermission",
+    "SendMessage",
+    "SendMessageBatch",
+    "SetQueueAttributes",
+    "StartMessageMoveTask",
+    "TagQueue",
+    "UntagQueue",
 ];
 
 async fn replay(protocol: &str) {
@@ -131,12 +193,19 @@ async fn replay(protocol: &str) {
     // Receipt handles recorded in the fixtures -> the ones this server handed out.
     let mut handles: Vec<(String, String)> = Vec::new();
     for exchange in recorded {
-        let name = exchange.file.file_name().unwrap().to_string_lossy().into_owned();
+        let name = exchange
+            .file
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let request = &exchange.record["request"];
         let expected = &exchange.record["response"];
         let mut body = request["body"].as_str().expect("body").to_owned();
         for (recorded, live) in &handles {
-            body = body.replace(recorded.as_str(), live).replace(&form_encode(recorded), &form_encode(live));
+            body = body
+                .replace(recorded.as_str(), live)
+                .replace(&form_encode(recorded), &form_encode(live));
         }
         let addr = emu.server.addr;
         let (status, headers, answer) = tokio::task::spawn_blocking({
@@ -145,15 +214,34 @@ async fn replay(protocol: &str) {
         })
         .await
         .expect("request thread");
-        assert_eq!(status, expected["status"].as_u64().unwrap() as u16, "{protocol}/{name}: status\n{answer}");
+        assert_eq!(
+            status,
+            expected["status"].as_u64().unwrap() as u16,
+            "{protocol}/{name}: status\n{answer}"
+        );
         for (header, value) in expected["headers"].as_object().unwrap() {
-            let got = headers.iter().find(|(n, _)| n == header).map(|(_, v)| v.as_str());
+            let got = headers
+                .iter()
+                .find(|(n, _)| n == header)
+                .map(|(_, v)| v.as_str());
             assert_eq!(got, value.as_str(), "{protocol}/{name}: header {header}");
         }
-        assert!(headers.iter().any(|(n, _)| n == "x-amzn-requestid"), "{protocol}/{name}: x-amzn-RequestId");
+        assert!(
+            headers.iter().any(|(n, _)| n == "x-amzn-requestid"),
+            "{protocol}/{name}: x-amzn-RequestId"
+        );
         let recorded_body = expected["body"].as_str().unwrap();
-        handles.extend(masks.receipt_handles(recorded_body).into_iter().zip(masks.receipt_handles(&answer)));
-        assert_eq!(masks.apply(&answer), masks.apply(recorded_body), "{protocol}/{name}: body");
+        handles.extend(
+            masks
+                .receipt_handles(recorded_body)
+                .into_iter()
+                .zip(masks.receipt_handles(&answer)),
+        );
+        assert_eq!(
+            masks.apply(&answer),
+            masks.apply(recorded_body),
+            "{protocol}/{name}: body"
+        );
     }
 }
 

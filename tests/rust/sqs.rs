@@ -66,7 +66,12 @@ async fn create_get_list_delete_queue() {
         .await;
     assert_eq!(code(err), "QueueAlreadyExists");
 
-    let got = sqs.get_queue_url().queue_name("orders").send().await.unwrap();
+    let got = sqs
+        .get_queue_url()
+        .queue_name("orders")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.queue_url.as_deref(), Some(url.as_str()));
     let missing = sqs.get_queue_url().queue_name("nope").send().await;
     assert_eq!(code(missing), "AWS.SimpleQueueService.NonExistentQueue");
@@ -74,12 +79,20 @@ async fn create_get_list_delete_queue() {
     for name in ["orders-eu", "payments"] {
         create(&sqs, name).await;
     }
-    let listed = sqs.list_queues().queue_name_prefix("orders").send().await.unwrap();
+    let listed = sqs
+        .list_queues()
+        .queue_name_prefix("orders")
+        .send()
+        .await
+        .unwrap();
     let mut urls = listed.queue_urls.unwrap_or_default();
     urls.sort();
     assert_eq!(
         urls,
-        vec![url.clone(), format!("{}/000000000000/orders-eu", emu.endpoint_url())]
+        vec![
+            url.clone(),
+            format!("{}/000000000000/orders-eu", emu.endpoint_url())
+        ]
     );
 
     // Paging with MaxResults / NextToken visits every queue once.
@@ -105,8 +118,16 @@ async fn create_get_list_delete_queue() {
     sqs.delete_queue().queue_url(&url).send().await.unwrap();
     let gone = sqs.get_queue_url().queue_name("orders").send().await;
     assert_eq!(code(gone), "AWS.SimpleQueueService.NonExistentQueue");
-    let send_to_gone = sqs.send_message().queue_url(&url).message_body("x").send().await;
-    assert_eq!(code(send_to_gone), "AWS.SimpleQueueService.NonExistentQueue");
+    let send_to_gone = sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("x")
+        .send()
+        .await;
+    assert_eq!(
+        code(send_to_gone),
+        "AWS.SimpleQueueService.NonExistentQueue"
+    );
 }
 
 #[tokio::test]
@@ -148,8 +169,18 @@ async fn queue_attributes_all_and_counters() {
         .unwrap()
         .queue_url
         .unwrap();
-    sqs.send_message().queue_url(&url).message_body("a").send().await.unwrap();
-    sqs.send_message().queue_url(&url).message_body("b").send().await.unwrap();
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("a")
+        .send()
+        .await
+        .unwrap();
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("b")
+        .send()
+        .await
+        .unwrap();
     sqs.send_message()
         .queue_url(&url)
         .message_body("later")
@@ -157,7 +188,12 @@ async fn queue_attributes_all_and_counters() {
         .send()
         .await
         .unwrap();
-    sqs.receive_message().queue_url(&url).max_number_of_messages(1).send().await.unwrap();
+    sqs.receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(1)
+        .send()
+        .await
+        .unwrap();
 
     let attrs = sqs
         .get_queue_attributes()
@@ -171,8 +207,14 @@ async fn queue_attributes_all_and_counters() {
     let get = |name: QueueAttributeName| attrs.get(&name).cloned().unwrap_or_default();
     assert_eq!(get(QueueAttributeName::VisibilityTimeout), "45");
     assert_eq!(get(QueueAttributeName::ApproximateNumberOfMessages), "1");
-    assert_eq!(get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible), "1");
-    assert_eq!(get(QueueAttributeName::ApproximateNumberOfMessagesDelayed), "1");
+    assert_eq!(
+        get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        "1"
+    );
+    assert_eq!(
+        get(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
+        "1"
+    );
     assert_eq!(
         get(QueueAttributeName::QueueArn),
         "arn:aws:sqs:us-east-1:000000000000:attrs"
@@ -180,8 +222,18 @@ async fn queue_attributes_all_and_counters() {
     assert_eq!(get(QueueAttributeName::MaximumMessageSize), "1048576");
     assert_eq!(get(QueueAttributeName::MessageRetentionPeriod), "345600");
     assert_eq!(get(QueueAttributeName::ReceiveMessageWaitTimeSeconds), "0");
-    assert!(get(QueueAttributeName::CreatedTimestamp).parse::<u64>().unwrap() > 1_600_000_000);
-    assert!(get(QueueAttributeName::LastModifiedTimestamp).parse::<u64>().unwrap() > 1_600_000_000);
+    assert!(
+        get(QueueAttributeName::CreatedTimestamp)
+            .parse::<u64>()
+            .unwrap()
+            > 1_600_000_000
+    );
+    assert!(
+        get(QueueAttributeName::LastModifiedTimestamp)
+            .parse::<u64>()
+            .unwrap()
+            > 1_600_000_000
+    );
 
     // Asking for one attribute returns just that one.
     let one = sqs
@@ -222,11 +274,19 @@ async fn send_receive_delete_with_md5_and_attributes() {
         .message_body(body)
         .message_attributes(
             "kind",
-            MessageAttributeValue::builder().data_type("String").string_value("order").build().unwrap(),
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("order")
+                .build()
+                .unwrap(),
         )
         .message_attributes(
             "amount",
-            MessageAttributeValue::builder().data_type("Number").string_value("12.5").build().unwrap(),
+            MessageAttributeValue::builder()
+                .data_type("Number")
+                .string_value("12.5")
+                .build()
+                .unwrap(),
         )
         .message_attributes(
             "blob",
@@ -247,7 +307,10 @@ async fn send_receive_delete_with_md5_and_attributes() {
         .send()
         .await
         .unwrap();
-    assert_eq!(sent.md5_of_message_body.as_deref(), Some(md5_hex(body.as_bytes()).as_str()));
+    assert_eq!(
+        sent.md5_of_message_body.as_deref(),
+        Some(md5_hex(body.as_bytes()).as_str())
+    );
     assert!(sent.message_id.as_deref().is_some_and(|id| id.len() == 36));
     // MD5 of message attributes by AWS's algorithm: names sorted, each as length-prefixed
     // name, length-prefixed data type, a transport byte (1 string/number, 2 binary) and the
@@ -263,7 +326,10 @@ async fn send_receive_delete_with_md5_and_attributes() {
         buf.push(transport);
         length_prefixed(&mut buf, value);
     }
-    assert_eq!(sent.md5_of_message_attributes.as_deref(), Some(md5_hex(&buf).as_str()));
+    assert_eq!(
+        sent.md5_of_message_attributes.as_deref(),
+        Some(md5_hex(&buf).as_str())
+    );
     assert!(sent.md5_of_message_system_attributes.is_some());
 
     let received = sqs
@@ -279,18 +345,30 @@ async fn send_receive_delete_with_md5_and_attributes() {
     let m = &messages[0];
     assert_eq!(m.body.as_deref(), Some(body));
     assert_eq!(m.message_id, sent.message_id);
-    assert_eq!(m.md5_of_body.as_deref(), Some(md5_hex(body.as_bytes()).as_str()));
+    assert_eq!(
+        m.md5_of_body.as_deref(),
+        Some(md5_hex(body.as_bytes()).as_str())
+    );
     assert_eq!(m.md5_of_message_attributes, sent.md5_of_message_attributes);
     let attrs = m.message_attributes.as_ref().unwrap();
     assert_eq!(attrs["kind"].string_value.as_deref(), Some("order"));
     assert_eq!(attrs["amount"].data_type, "Number");
     assert_eq!(
-        attrs["blob"].binary_value.as_ref().map(|b| b.as_ref().to_vec()),
+        attrs["blob"]
+            .binary_value
+            .as_ref()
+            .map(|b| b.as_ref().to_vec()),
         Some(vec![0u8, 1, 2, 255])
     );
     let system = m.attributes.as_ref().unwrap();
-    assert_eq!(system[&MessageSystemAttributeName::ApproximateReceiveCount], "1");
-    assert_eq!(system[&MessageSystemAttributeName::SenderId], "000000000000");
+    assert_eq!(
+        system[&MessageSystemAttributeName::ApproximateReceiveCount],
+        "1"
+    );
+    assert_eq!(
+        system[&MessageSystemAttributeName::SenderId],
+        "000000000000"
+    );
     assert_eq!(
         system[&MessageSystemAttributeName::AwsTraceHeader],
         "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
@@ -327,7 +405,12 @@ async fn send_receive_delete_with_md5_and_attributes() {
     let empty = sqs.receive_message().queue_url(&url).send().await.unwrap();
     assert!(empty.messages.unwrap_or_default().is_empty());
 
-    let bad = sqs.delete_message().queue_url(&url).receipt_handle("garbage").send().await;
+    let bad = sqs
+        .delete_message()
+        .queue_url(&url)
+        .receipt_handle("garbage")
+        .send()
+        .await;
     assert_eq!(code(bad), "ReceiptHandleIsInvalid");
 }
 
@@ -336,9 +419,19 @@ async fn invalid_characters_and_attribute_errors() {
     let emu = Emulator::start().await;
     let sqs = emu.sqs();
     let url = create(&sqs, "strict").await;
-    let bad_char = sqs.send_message().queue_url(&url).message_body("a\u{1}b").send().await;
+    let bad_char = sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("a\u{1}b")
+        .send()
+        .await;
     assert_eq!(code(bad_char), "InvalidMessageContents");
-    let bad_max = sqs.receive_message().queue_url(&url).max_number_of_messages(11).send().await;
+    let bad_max = sqs
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(11)
+        .send()
+        .await;
     assert_eq!(code(bad_max), "InvalidParameterValue");
     let no_value = sqs
         .send_message()
@@ -346,7 +439,10 @@ async fn invalid_characters_and_attribute_errors() {
         .message_body("x")
         .message_attributes(
             "a",
-            MessageAttributeValue::builder().data_type("String").build().unwrap(),
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .build()
+                .unwrap(),
         )
         .send()
         .await;
@@ -366,7 +462,11 @@ async fn batches_report_per_entry_results() {
     let sqs = emu.sqs();
     let url = create(&sqs, "batch").await;
     let entry = |id: &str, body: &str| {
-        SendMessageBatchRequestEntry::builder().id(id).message_body(body).build().unwrap()
+        SendMessageBatchRequestEntry::builder()
+            .id(id)
+            .message_body(body)
+            .build()
+            .unwrap()
     };
     let sent = sqs
         .send_message_batch()
@@ -401,7 +501,10 @@ async fn batches_report_per_entry_results() {
     for i in 0..11 {
         many = many.entries(entry(&format!("e{i}"), "x"));
     }
-    assert_eq!(code(many.send().await), "AWS.SimpleQueueService.TooManyEntriesInBatchRequest");
+    assert_eq!(
+        code(many.send().await),
+        "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+    );
     let empty = sqs.send_message_batch().queue_url(&url).send().await;
     assert!(empty.is_err());
     let too_long = sqs
@@ -447,7 +550,11 @@ async fn batches_report_per_entry_results() {
         );
     }
     del = del.entries(
-        DeleteMessageBatchRequestEntry::builder().id("bad").receipt_handle("nonsense").build().unwrap(),
+        DeleteMessageBatchRequestEntry::builder()
+            .id("bad")
+            .receipt_handle("nonsense")
+            .build()
+            .unwrap(),
     );
     let deleted = del.send().await.unwrap();
     assert_eq!(deleted.successful.len(), 2);
@@ -469,8 +576,20 @@ async fn visibility_timeout_delay_and_retention_follow_the_clock() {
         .unwrap()
         .queue_url
         .unwrap();
-    sqs.send_message().queue_url(&url).message_body("m").send().await.unwrap();
-    let first = sqs.receive_message().queue_url(&url).send().await.unwrap().messages.unwrap();
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("m")
+        .send()
+        .await
+        .unwrap();
+    let first = sqs
+        .receive_message()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap();
     assert_eq!(first.len(), 1);
     let invisible = sqs.receive_message().queue_url(&url).send().await.unwrap();
     assert!(invisible.messages.unwrap_or_default().is_empty());
@@ -487,7 +606,8 @@ async fn visibility_timeout_delay_and_retention_follow_the_clock() {
         .unwrap();
     assert_eq!(second.len(), 1);
     assert_eq!(
-        second[0].attributes.as_ref().unwrap()[&MessageSystemAttributeName::ApproximateReceiveCount],
+        second[0].attributes.as_ref().unwrap()
+            [&MessageSystemAttributeName::ApproximateReceiveCount],
         "2"
     );
     // The first receipt handle is stale now: changing visibility with it fails as on AWS.
@@ -508,11 +628,24 @@ async fn visibility_timeout_delay_and_retention_follow_the_clock() {
         .unwrap();
 
     // Delay: invisible until DelaySeconds have passed.
-    sqs.send_message().queue_url(&url).message_body("d").delay_seconds(60).send().await.unwrap();
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("d")
+        .delay_seconds(60)
+        .send()
+        .await
+        .unwrap();
     let none = sqs.receive_message().queue_url(&url).send().await.unwrap();
     assert!(none.messages.unwrap_or_default().is_empty());
     emu.advance(Duration::from_secs(61));
-    let delayed = sqs.receive_message().queue_url(&url).send().await.unwrap().messages.unwrap();
+    let delayed = sqs
+        .receive_message()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap();
     assert_eq!(delayed[0].body.as_deref(), Some("d"));
 
     // Retention: after MessageRetentionPeriod every message is gone.
@@ -528,7 +661,10 @@ async fn visibility_timeout_delay_and_retention_follow_the_clock() {
         .attributes
         .unwrap();
     assert_eq!(attrs[&QueueAttributeName::ApproximateNumberOfMessages], "0");
-    assert_eq!(attrs[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible], "0");
+    assert_eq!(
+        attrs[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible],
+        "0"
+    );
 }
 
 #[tokio::test]
@@ -536,7 +672,12 @@ async fn change_visibility_of_message_not_in_flight() {
     let emu = Emulator::start_with_manual_clock().await;
     let sqs = emu.sqs();
     let url = create(&sqs, "inflight").await;
-    sqs.send_message().queue_url(&url).message_body("m").send().await.unwrap();
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("m")
+        .send()
+        .await
+        .unwrap();
     let got = sqs
         .receive_message()
         .queue_url(&url)
@@ -564,16 +705,31 @@ async fn long_polling_wakes_when_a_message_arrives_and_times_out_otherwise() {
     let url = create(&sqs, "poll").await;
 
     let started = Instant::now();
-    let empty = sqs.receive_message().queue_url(&url).wait_time_seconds(1).send().await.unwrap();
+    let empty = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap();
     assert!(empty.messages.unwrap_or_default().is_empty());
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(950), "returned after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(950),
+        "returned after {waited:?}"
+    );
 
     let sender = sqs.clone();
     let send_url = url.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        sender.send_message().queue_url(send_url).message_body("wake").send().await.unwrap();
+        sender
+            .send_message()
+            .queue_url(send_url)
+            .message_body("wake")
+            .send()
+            .await
+            .unwrap();
     });
     let started = Instant::now();
     let got = sqs
@@ -586,7 +742,10 @@ async fn long_polling_wakes_when_a_message_arrives_and_times_out_otherwise() {
         .messages
         .unwrap();
     assert_eq!(got[0].body.as_deref(), Some("wake"));
-    assert!(started.elapsed() < Duration::from_secs(5), "long poll did not wake at once");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "long poll did not wake at once"
+    );
 }
 
 #[tokio::test]
@@ -602,21 +761,53 @@ async fn purge_tags_and_permissions() {
         .unwrap()
         .queue_url
         .unwrap();
-    sqs.send_message().queue_url(&url).message_body("x").send().await.unwrap();
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("x")
+        .send()
+        .await
+        .unwrap();
     sqs.purge_queue().queue_url(&url).send().await.unwrap();
     let again = sqs.purge_queue().queue_url(&url).send().await;
     assert_eq!(code(again), "AWS.SimpleQueueService.PurgeQueueInProgress");
     let empty = sqs.receive_message().queue_url(&url).send().await.unwrap();
     assert!(empty.messages.unwrap_or_default().is_empty());
 
-    sqs.tag_queue().queue_url(&url).tags("env", "dev").send().await.unwrap();
-    let tags = sqs.list_queue_tags().queue_url(&url).send().await.unwrap().tags.unwrap();
+    sqs.tag_queue()
+        .queue_url(&url)
+        .tags("env", "dev")
+        .send()
+        .await
+        .unwrap();
+    let tags = sqs
+        .list_queue_tags()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap()
+        .tags
+        .unwrap();
     assert_eq!(
         tags,
-        HashMap::from([("team".to_owned(), "payments".to_owned()), ("env".to_owned(), "dev".to_owned())])
+        HashMap::from([
+            ("team".to_owned(), "payments".to_owned()),
+            ("env".to_owned(), "dev".to_owned())
+        ])
     );
-    sqs.untag_queue().queue_url(&url).tag_keys("team").send().await.unwrap();
-    let tags = sqs.list_queue_tags().queue_url(&url).send().await.unwrap().tags.unwrap();
+    sqs.untag_queue()
+        .queue_url(&url)
+        .tag_keys("team")
+        .send()
+        .await
+        .unwrap();
+    let tags = sqs
+        .list_queue_tags()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap()
+        .tags
+        .unwrap();
     assert_eq!(tags.len(), 1);
 
     sqs.add_permission()
@@ -643,7 +834,10 @@ async fn purge_tags_and_permissions() {
     let statement = &policy["Statement"][0];
     assert_eq!(statement["Sid"], "send-from-partner");
     assert_eq!(statement["Effect"], "Allow");
-    assert_eq!(statement["Resource"], "arn:aws:sqs:us-east-1:000000000000:misc");
+    assert_eq!(
+        statement["Resource"],
+        "arn:aws:sqs:us-east-1:000000000000:misc"
+    );
     let dup = sqs
         .add_permission()
         .queue_url(&url)
@@ -653,8 +847,18 @@ async fn purge_tags_and_permissions() {
         .send()
         .await;
     assert_eq!(code(dup), "InvalidParameterValue");
-    sqs.remove_permission().queue_url(&url).label("send-from-partner").send().await.unwrap();
-    let unknown = sqs.remove_permission().queue_url(&url).label("send-from-partner").send().await;
+    sqs.remove_permission()
+        .queue_url(&url)
+        .label("send-from-partner")
+        .send()
+        .await
+        .unwrap();
+    let unknown = sqs
+        .remove_permission()
+        .queue_url(&url)
+        .label("send-from-partner")
+        .send()
+        .await;
     assert_eq!(code(unknown), "InvalidParameterValue");
 }
 
@@ -680,7 +884,13 @@ async fn state_is_per_account_and_region() {
         .remove(&QueueAttributeName::QueueArn)
         .unwrap();
     assert_eq!(arn, "arn:aws:sqs:eu-west-1:000000000000:shared-name");
-    let eu_only = other_region.list_queues().send().await.unwrap().queue_urls.unwrap_or_default();
+    let eu_only = other_region
+        .list_queues()
+        .send()
+        .await
+        .unwrap()
+        .queue_urls
+        .unwrap_or_default();
     assert_eq!(eu_only.len(), 1);
     // GetQueueUrl of another account's queue.
     let theirs = default
@@ -693,7 +903,13 @@ async fn state_is_per_account_and_region() {
     assert!(theirs.queue_url.unwrap().contains("/111122223333/"));
     // A queue URL with another host still addresses the same queue.
     let aws_style = "https://sqs.us-east-1.amazonaws.com/000000000000/shared-name";
-    default.send_message().queue_url(aws_style).message_body("x").send().await.unwrap();
+    default
+        .send_message()
+        .queue_url(aws_style)
+        .message_body("x")
+        .send()
+        .await
+        .unwrap();
     let got = default
         .receive_message()
         .queue_url(format!("{}/000000000000/shared-name", emu.endpoint_url()))

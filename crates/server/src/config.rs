@@ -23,7 +23,11 @@ pub struct Config {
     pub default_region: String,
 
     /// Account id used when the access key is not itself a 12-digit account id.
-    #[arg(long, env = "FERRYBRIDGE_DEFAULT_ACCOUNT_ID", default_value = "000000000000")]
+    #[arg(
+        long,
+        env = "FERRYBRIDGE_DEFAULT_ACCOUNT_ID",
+        default_value = "000000000000"
+    )]
     pub default_account_id: String,
 
     /// Log filter (error, warn, info, debug, trace, or a tracing filter directive).

@@ -9,8 +9,7 @@ use ferrybridge_engine::clock::Clock;
 use ferrybridge_engine::sqs::SqsEngine;
 use ferrybridge_protocol::sigv4;
 use ferrybridge_protocol::{
-    Codec, DecodedRequest, EncodedResponse, HttpRequest, RequestContext, ServiceError,
-    ServiceName,
+    Codec, DecodedRequest, EncodedResponse, HttpRequest, RequestContext, ServiceError, ServiceName,
 };
 use ferrybridge_sqs::Sqs;
 use futures_util::FutureExt;
@@ -45,7 +44,11 @@ impl App {
 
     /// Answer one HTTP request. Never fails: every problem becomes an AWS-shaped error, and a
     /// panic in a handler becomes a 500 InternalFailure instead of a dropped connection.
-    pub(crate) async fn serve(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    pub(crate) async fn serve(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let request_id = uuid::Uuid::new_v4().to_string();
@@ -57,7 +60,10 @@ impl App {
         let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(_) => {
-                return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large or unreadable")
+                return plain(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "request body too large or unreadable",
+                )
             }
         };
         let http_request = HttpRequest {
@@ -150,8 +156,11 @@ impl App {
     ) -> Result<RequestContext, ServiceError> {
         let (account_id, region) = match &decoded.auth {
             Some(creds) => (
-                sigv4::account_for_access_key(&creds.access_key_id, &self.config.default_account_id)
-                    .to_owned(),
+                sigv4::account_for_access_key(
+                    &creds.access_key_id,
+                    &self.config.default_account_id,
+                )
+                .to_owned(),
                 creds.region.clone(),
             ),
             None if self.config.allow_unsigned => (
