@@ -280,3 +280,17 @@ def test_account_from_access_key_and_region_from_scope(endpoint):
     assert arn == f"arn:aws:sqs:eu-west-1:111122223333:{name}"
     with pytest.raises(ClientError):
         make_client(endpoint).get_queue_url(QueueName=name)
+
+
+def test_dead_letter_source_queues(sqs):
+    suffix = uuid.uuid4().hex[:6]
+    dlq = sqs.create_queue(QueueName=f"dlq-{suffix}")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5})
+    src = sqs.create_queue(QueueName=f"src-{suffix}", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [src]
+    stored = sqs.get_queue_attributes(QueueUrl=src, AttributeNames=["RedrivePolicy"])["Attributes"]
+    assert json.loads(stored["RedrivePolicy"]) == {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": "{not json"})
+    assert error_code(exc) == "InvalidAttributeValue"

@@ -931,3 +931,91 @@ async fn unknown_queue_error_message() {
         .await;
     assert_eq!(message(result), "The specified queue does not exist.");
 }
+
+#[tokio::test]
+async fn dead_letter_source_queues_and_move_task_errors() {
+    let emu = Emulator::start().await;
+    let sqs = emu.sqs();
+    let dlq = create(&sqs, "dead-letters").await;
+    let dlq_arn = "arn:aws:sqs:us-east-1:000000000000:dead-letters";
+    let redrive = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"3"}}"#);
+    let mut sources = Vec::new();
+    for name in ["src-a", "src-b", "src-c"] {
+        let url = sqs
+            .create_queue()
+            .queue_name(name)
+            .attributes(QueueAttributeName::RedrivePolicy, &redrive)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        sources.push(url);
+    }
+    // Paging visits every source queue once.
+    let mut seen = Vec::new();
+    let mut token = None;
+    loop {
+        let page = sqs
+            .list_dead_letter_source_queues()
+            .queue_url(&dlq)
+            .max_results(2)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        seen.extend(page.queue_urls);
+        token = page.next_token;
+        if token.is_none() {
+            break;
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, sources);
+
+    // A redrive policy pointing at a queue that does not exist is refused.
+    let bad = sqs
+        .create_queue()
+        .queue_name("src-bad")
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:nowhere","maxReceiveCount":3}"#,
+        )
+        .send()
+        .await;
+    assert!(bad.is_err());
+    let out_of_range = sqs
+        .create_queue()
+        .queue_name("src-bad")
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":1001}}"#),
+        )
+        .send()
+        .await;
+    assert_eq!(code(out_of_range), "InvalidParameterValue");
+
+    // Move tasks: a source that is not a dead-letter queue is refused; unknown tasks are not found.
+    let not_dlq = sqs
+        .start_message_move_task()
+        .source_arn("arn:aws:sqs:us-east-1:000000000000:src-a")
+        .send()
+        .await;
+    assert_eq!(
+        message(not_dlq),
+        "Source queue must be configured as a Dead Letter Queue."
+    );
+    let unknown = sqs
+        .cancel_message_move_task()
+        .task_handle("no-such-task")
+        .send()
+        .await;
+    assert_eq!(code(unknown), "ResourceNotFoundException");
+    let none = sqs
+        .list_message_move_tasks()
+        .source_arn(dlq_arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(none.results.unwrap_or_default().is_empty());
+}

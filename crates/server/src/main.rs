@@ -1,5 +1,7 @@
 //! `ferrybridge`: start the emulator.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use ferrybridge_server::{start, Config};
 use tracing_subscriber::EnvFilter;
@@ -10,6 +12,8 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
