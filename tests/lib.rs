@@ -50,17 +50,22 @@ impl Emulator {
 
     /// An SQS client of the real aws-sdk-sqs, signing as `access_key` in `region`.
     pub fn sqs_as(&self, access_key: &str, region: &str) -> aws_sdk_sqs::Client {
-        let config = aws_sdk_sqs::Config::builder()
-            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
-            .endpoint_url(self.endpoint_url())
-            .region(aws_sdk_sqs::config::Region::new(region.to_owned()))
-            .credentials_provider(Credentials::new(access_key, "test", None, None, "test"))
-            .build();
-        aws_sdk_sqs::Client::from_conf(config)
+        sqs_client(&self.endpoint_url(), access_key, region)
     }
 
     /// An SQS client in us-east-1 with the default account.
     pub fn sqs(&self) -> aws_sdk_sqs::Client {
         self.sqs_as("test", "us-east-1")
     }
+}
+
+/// A real aws-sdk-sqs client for `endpoint`, signing as `access_key` (secret `test`) in `region`.
+pub fn sqs_client(endpoint: &str, access_key: &str, region: &str) -> aws_sdk_sqs::Client {
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_sqs::config::Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new(access_key, "test", None, None, "test"))
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
 }

@@ -561,14 +561,24 @@ pub(crate) fn delete_message_batch(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let queue = resolve_queue(engine, ctx, input)?;
+    per_entry(input, "DeleteMessageBatchRequestEntry", |entry| {
+        receipt_handle(entry).and_then(|h| queue.delete_message(&h).map_err(service_error))
+    })
+}
+
+/// Runs a batch whose entries succeed with just their `Id` (delete, change visibility):
+/// the batch is validated as a whole, then each entry fails or succeeds on its own.
+fn per_entry(
+    input: &Value,
+    entry_shape: &str,
+    mut op: impl FnMut(&Value) -> Result<(), ServiceError>,
+) -> Result<Value, ServiceError> {
     let list = entries(input, "Entries");
-    let ids = check_batch(&list, "DeleteMessageBatchRequestEntry")?;
+    let ids = check_batch(&list, entry_shape)?;
     let mut successful = Vec::new();
     let mut failed = Vec::new();
     for (entry, id) in list.iter().zip(&ids) {
-        let result =
-            receipt_handle(entry).and_then(|h| queue.delete_message(&h).map_err(service_error));
-        match result {
+        match op(entry) {
             Ok(()) => successful.push(json!({ "Id": id })),
             Err(e) => failed.push(failed_entry(id, e)),
         }
@@ -607,15 +617,7 @@ pub(crate) fn change_message_visibility_batch(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let queue = resolve_queue(engine, ctx, input)?;
-    let list = entries(input, "Entries");
-    let ids = check_batch(&list, "ChangeMessageVisibilityBatchRequestEntry")?;
-    let mut successful = Vec::new();
-    let mut failed = Vec::new();
-    for (entry, id) in list.iter().zip(&ids) {
-        match change_one(&queue, entry) {
-            Ok(()) => successful.push(json!({ "Id": id })),
-            Err(e) => failed.push(failed_entry(id, e)),
-        }
-    }
-    Ok(json!({ "Successful": successful, "Failed": failed }))
+    per_entry(input, "ChangeMessageVisibilityBatchRequestEntry", |entry| {
+        change_one(&queue, entry)
+    })
 }
