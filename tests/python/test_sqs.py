@@ -56,7 +56,12 @@ def test_missing_queue(sqs, endpoint):
     with pytest.raises(ClientError) as exc:
         sqs.get_queue_url(QueueName="does-not-exist")
     assert error_code(exc) == "AWS.SimpleQueueService.NonExistentQueue"
-    assert exc.value.response["Error"]["Message"] == "The specified queue does not exist."
+    # The legacy Query front end words it differently from the JSON one.
+    wording = {
+        "json": "The specified queue does not exist.",
+        "query": "The specified queue does not exist for this wsdl version.",
+    }
+    assert exc.value.response["Error"]["Message"] == wording[PROTOCOL]
     with pytest.raises(ClientError) as exc:
         sqs.send_message(QueueUrl=f"{endpoint}/000000000000/nope", MessageBody="x")
     assert error_code(exc) == "AWS.SimpleQueueService.NonExistentQueue"

@@ -59,7 +59,7 @@ def test_query_error_xml(endpoint):
     err = root.find(NS + "Error")
     assert err.find(NS + "Type").text == "Sender"
     assert err.find(NS + "Code").text == "AWS.SimpleQueueService.NonExistentQueue"
-    assert err.find(NS + "Message").text == "The specified queue does not exist."
+    assert err.find(NS + "Message").text == "The specified queue does not exist for this wsdl version."
     assert root.find(NS + "RequestId").text == headers.get("x-amzn-requestid")
 
 

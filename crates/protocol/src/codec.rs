@@ -212,6 +212,8 @@ struct Resolved<'a> {
     query_code: Cow<'a, str>,
     status: u16,
     sender_fault: bool,
+    /// Fixed Query-wire wording for this error, if the legacy front end has one.
+    query_message: Option<&'a str>,
 }
 
 impl Codec {
@@ -526,6 +528,7 @@ impl Codec {
                 query_code: Cow::Borrowed(info.query_code.as_str()),
                 status: info.status,
                 sender_fault: info.sender_fault,
+                query_message: info.query_message.as_deref(),
             };
         }
         let common = common_error(code);
@@ -539,6 +542,7 @@ impl Codec {
             query_code: Cow::Borrowed(code),
             status: common.map_or(400, |c| c.status),
             sender_fault: common.is_none_or(|c| c.sender_fault),
+            query_message: None,
         }
     }
 
@@ -615,7 +619,7 @@ impl Codec {
                 out.extend_from_slice(b"</Type><Code>");
                 xml::escape_into(&mut out, &r.query_code);
                 out.extend_from_slice(b"</Code><Message>");
-                xml::escape_into(&mut out, &err.message);
+                xml::escape_into(&mut out, r.query_message.unwrap_or(&err.message));
                 out.extend_from_slice(b"</Message>");
                 if sqs {
                     out.extend_from_slice(b"<Detail/>");

@@ -70,6 +70,9 @@ pub(crate) struct ErrorInfo {
     pub query_code: String,
     pub status: u16,
     pub sender_fault: bool,
+    /// The wording the legacy Query front end uses instead of the service's own message
+    /// (SQS's "…does not exist for this wsdl version."), from the overlay's `queryMessage`.
+    pub query_message: Option<String>,
 }
 
 /// A parsed service model.
@@ -106,8 +109,9 @@ fn bool_field(v: &Value, key: &str) -> bool {
 
 impl Model {
     /// Parses a botocore model. `error_overlay`, if given, is a JSON object
-    /// `{ShapeName: {code, httpStatusCode, senderFault}}` that completes the model's `error`
-    /// traits (botocore's JSON models of awsQueryCompatible services do not carry them).
+    /// `{ShapeName: {code, httpStatusCode, senderFault, queryMessage?}}` that completes the
+    /// model's `error` traits (botocore's JSON models of awsQueryCompatible services do not
+    /// carry them); `queryMessage` replaces the message on the Query wire only.
     pub(crate) fn parse(text: &str, error_overlay: Option<&str>) -> Result<Model, ModelError> {
         let root: Value = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
         let overlay: Value = match error_overlay {
@@ -296,6 +300,9 @@ impl Model {
                 .and_then(|t| t.get("senderFault"))
                 .and_then(Value::as_bool)
                 .unwrap_or(!fault);
+            let query_message = trait_
+                .and_then(|t| str_field(t, "queryMessage"))
+                .map(str::to_string);
             errors_by_code.insert(code.clone(), name.clone());
             errors.insert(
                 name.clone(),
@@ -304,6 +311,7 @@ impl Model {
                     query_code: code,
                     status,
                     sender_fault,
+                    query_message,
                 },
             );
         }
