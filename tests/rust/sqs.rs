@@ -330,7 +330,19 @@ async fn send_receive_delete_with_md5_and_attributes() {
         sent.md5_of_message_attributes.as_deref(),
         Some(md5_hex(&buf).as_str())
     );
-    assert!(sent.md5_of_message_system_attributes.is_some());
+    // The same algorithm over the system attributes.
+    let mut system = Vec::new();
+    length_prefixed(&mut system, b"AWSTraceHeader");
+    length_prefixed(&mut system, b"String");
+    system.push(1);
+    length_prefixed(
+        &mut system,
+        b"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+    );
+    assert_eq!(
+        sent.md5_of_message_system_attributes.as_deref(),
+        Some(md5_hex(&system).as_str())
+    );
 
     let received = sqs
         .receive_message()

@@ -26,7 +26,8 @@ pub struct Config {
     #[arg(
         long,
         env = "FERRYBRIDGE_DEFAULT_ACCOUNT_ID",
-        default_value = "000000000000"
+        default_value = "000000000000",
+        value_parser = account_id
     )]
     pub default_account_id: String,
 
@@ -52,5 +53,14 @@ impl Config {
             log_level: "warn".into(),
             allow_unsigned: false,
         }
+    }
+}
+
+/// AWS account ids are exactly 12 digits; queue URLs and ARNs are built from them.
+fn account_id(value: &str) -> Result<String, String> {
+    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!("an account id is 12 digits, not {value:?}"))
     }
 }
