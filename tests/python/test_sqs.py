@@ -299,3 +299,71 @@ def test_dead_letter_source_queues(sqs):
     with pytest.raises(ClientError) as exc:
         sqs.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": "{not json"})
     assert error_code(exc) == "InvalidAttributeValue"
+
+
+# --- Conformance with AWS (messages and shapes recorded against AWS) -----------------------
+
+
+def error_message(excinfo):
+    return excinfo.value.response["Error"]["Message"]
+
+
+def test_receive_message_attribute_name_wildcards(sqs, queue):
+    attrs = {
+        "Help.Me": {"DataType": "String", "StringValue": "Me"},
+        "Hello": {"DataType": "String", "StringValue": "There"},
+        "General": {"DataType": "String", "StringValue": "Kenobi"},
+    }
+    sqs.send_message(QueueUrl=queue, MessageBody="msg", MessageAttributes=attrs)
+
+    def names(selector):
+        m = sqs.receive_message(
+            QueueUrl=queue, MessageAttributeNames=selector, VisibilityTimeout=0
+        )["Messages"][0]
+        return set(m.get("MessageAttributes", {}))
+
+    assert names(["*"]) == set(attrs)
+    assert names([".*"]) == set(attrs)
+    # The prefix is what precedes ".*": "Hel.*" selects "Hello" as well as "Help.Me".
+    assert names(["Hel.*"]) == {"Hello", "Help.Me"}
+    assert names(["Foo", "Hello"]) == {"Hello"}
+    assert names(["AWS."]) == set()
+
+
+def test_message_attribute_validation_messages(sqs, queue):
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(
+            QueueUrl=queue,
+            MessageBody="test",
+            MessageAttributes={"ErrorDetails": {"StringValue": "", "DataType": "String"}},
+        )
+    assert error_code(exc) == "InvalidParameterValue"
+    assert error_message(exc) == (
+        "Message (user) attribute 'ErrorDetails' must contain a non-empty value of type 'String'."
+    )
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(
+            QueueUrl=queue,
+            MessageBody="test",
+            MessageAttributes={"invalidAttribute": {"StringValue": "v", "DataType": "InvalidType"}},
+        )
+    assert error_message(exc) == (
+        "The type of message (user) attribute 'invalidAttribute' is invalid. "
+        "You must use only the following supported type prefixes: Binary, Number, String."
+    )
+    # Letters beyond ASCII are alphanumeric too.
+    attrs = {"attr.1øßä": {"StringValue": "Valida", "DataType": "String"}}
+    sent = sqs.send_message(QueueUrl=queue, MessageBody="test", MessageAttributes=attrs)
+    assert sent["MD5OfMessageAttributes"] == md5_of_attributes(attrs)
+
+
+def test_batch_entry_without_body_fails_alone(sqs, queue):
+    result = sqs.send_message_batch(
+        QueueUrl=queue,
+        Entries=[{"Id": "1", "MessageBody": "Valid message"}, {"Id": "2", "MessageBody": ""}],
+    )
+    assert [e["Id"] for e in result["Successful"]] == ["1"]
+    assert result["Failed"][0]["Id"] == "2"
+    assert result["Failed"][0]["Code"] == "EmptyValue"
+    assert result["Failed"][0]["SenderFault"] is True
+

@@ -38,9 +38,10 @@ fn validate_attribute_name(name: &str) -> Result<(), ServiceError> {
             "Message (user) attribute names must be shorter than 256 Bytes",
         ));
     }
+    // Letters and digits of any script count as alphanumeric: AWS accepts `attr.1øßä`.
     if !name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
     {
         return Err(invalid(format!(
             "Message (user) attribute '{name}' can only contain upper and lower score characters, digits, periods, hyphens and underscores."
@@ -83,17 +84,19 @@ fn parse_attribute_value(name: &str, v: &Value) -> Result<MessageAttributeValue,
         ));
     }
     let base = data_type.split('.').next().unwrap_or("");
+    // AWS's wording for a missing or empty value.
+    let empty_value = || {
+        invalid(format!(
+            "Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
+        ))
+    };
     match base {
         "String" | "Number" => {
             let value = v
                 .get("StringValue")
                 .and_then(scalar_text)
                 .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{base}'."
-                    ))
-                })?;
+                .ok_or_else(empty_value)?;
             if !value.chars().all(is_valid_char) {
                 return Err(invalid(INVALID_CHARACTERS_MESSAGE));
             }
@@ -109,25 +112,19 @@ fn parse_attribute_value(name: &str, v: &Value) -> Result<MessageAttributeValue,
                 .get("BinaryValue")
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "The message attribute '{name}' must contain non-empty message attribute value for message attribute type 'Binary'."
-                    ))
-                })?;
+                .ok_or_else(empty_value)?;
             let bytes = STANDARD.decode(encoded.trim()).map_err(|_| {
                 invalid(format!(
                     "The message attribute '{name}' has an invalid binary value."
                 ))
             })?;
             if bytes.is_empty() {
-                return Err(invalid(format!(
-                    "The message attribute '{name}' must contain non-empty message attribute value for message attribute type 'Binary'."
-                )));
+                return Err(empty_value());
             }
             Ok(MessageAttributeValue::binary(data_type, bytes))
         }
         _ => Err(invalid(format!(
-            "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
+            "The type of message (user) attribute '{name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String."
         ))),
     }
 }
@@ -356,6 +353,22 @@ pub(crate) fn send_message_batch(
     let mut successful = Vec::new();
     let mut failed = Vec::new();
     for (entry, id) in list.iter().zip(&ids) {
+        // An entry without a body fails on its own with `EmptyValue`, where a lone
+        // SendMessage is `MissingParameter` (as an AWS-run client test records).
+        let body_missing = matches!(
+            opt_str(entry, "MessageBody"),
+            Ok(ref b) if b.as_deref().is_none_or(str::is_empty)
+        );
+        if body_missing {
+            failed.push(failed_entry(
+                id,
+                ServiceError::new(
+                    "EmptyValue",
+                    "The request must contain the parameter MessageBody.",
+                ),
+            ));
+            continue;
+        }
         match send_one(&queue, ctx, entry) {
             Ok(r) => {
                 let mut out = Map::new();
@@ -384,10 +397,12 @@ impl NameFilter {
             prefixes: Vec::new(),
         };
         for n in names {
-            if n == "All" || n == ".*" {
+            // `*` selects everything too, and `Hel.*` selects both `Hello` and `Help.Me`: the
+            // prefix is the text before `.*`, without the period (as recorded against AWS).
+            if n == "All" || n == ".*" || n == "*" {
                 f.all = true;
             } else if let Some(p) = n.strip_suffix(".*") {
-                f.prefixes.push(format!("{p}."));
+                f.prefixes.push(p.to_string());
             } else {
                 f.exact.push(n.clone());
             }
