@@ -367,3 +367,33 @@ def test_batch_entry_without_body_fails_alone(sqs, queue):
     assert result["Failed"][0]["Code"] == "EmptyValue"
     assert result["Failed"][0]["SenderFault"] is True
 
+
+def test_tag_key_length_message(sqs, queue):
+    with pytest.raises(ClientError) as exc:
+        sqs.tag_queue(QueueUrl=queue, Tags={"": "production"})
+    assert error_code(exc) == "InvalidParameterValue"
+    assert error_message(exc) == "Tag keys must be between 1 and 128 characters in length."
+
+
+def test_add_permission_policy_document(sqs, queue):
+    sqs.add_permission(
+        QueueUrl=queue, Label="perm", AWSAccountIds=["000000000000"], Actions=["ReceiveMessage"]
+    )
+    policy = json.loads(
+        sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    )
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert policy == {
+        "Version": "2008-10-17",
+        "Id": f"{arn}/SQSDefaultPolicy",
+        "Statement": [
+            {
+                "Sid": "perm",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+                "Action": "SQS:ReceiveMessage",
+                "Resource": arn,
+            }
+        ],
+    }
+

@@ -842,7 +842,7 @@ async fn purge_tags_and_permissions() {
         .remove(&QueueAttributeName::Policy)
         .unwrap();
     let policy: serde_json::Value = serde_json::from_str(&policy).unwrap();
-    assert_eq!(policy["Version"], "2012-10-17");
+    assert_eq!(policy["Version"], "2008-10-17");
     let statement = &policy["Statement"][0];
     assert_eq!(statement["Sid"], "send-from-partner");
     assert_eq!(statement["Effect"], "Allow");

@@ -22,9 +22,10 @@ fn validate_tags(tags: &[(String, String)]) -> Result<(), ServiceError> {
     }
     for (k, v) in tags {
         if k.is_empty() || k.chars().count() > 128 {
-            return Err(invalid(format!(
-                "Tag key {k} is invalid. Tag keys must be between 1 and 128 characters in length."
-            )));
+            // AWS's text names no key (an AWS-run client test pins it for an empty key).
+            return Err(invalid(
+                "Tag keys must be between 1 and 128 characters in length.",
+            ));
         }
         if v.chars().count() > 256 {
             return Err(invalid(format!(

@@ -446,9 +446,11 @@ impl Queue {
         Ok(())
     }
 
+    /// The policy `AddPermission` starts from; AWS writes it with the `2008-10-17` policy
+    /// language version (recorded against AWS in LocalStack's snapshot tests).
     fn default_policy(&self) -> serde_json::Value {
         serde_json::json!({
-            "Version": "2012-10-17",
+            "Version": "2008-10-17",
             "Id": format!("{}/SQSDefaultPolicy", self.arn),
             "Statement": [],
         })
