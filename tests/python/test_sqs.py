@@ -397,3 +397,79 @@ def test_add_permission_policy_document(sqs, queue):
         ],
     }
 
+
+SSE_BOTH = (
+    "You can use one type of server-side encryption (SSE) at one time. "
+    "You can either enable KMS SSE or SQS SSE."
+)
+
+
+def test_sse_kms_and_sqs_are_mutually_exclusive(sqs, queue):
+    both = {"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "true"}
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=queue, Attributes=both)
+    assert error_code(exc) == "InvalidAttributeName"
+    assert error_message(exc) == SSE_BOTH
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName="sse-" + uuid.uuid4().hex[:8], Attributes=both)
+    assert error_message(exc) == SSE_BOTH
+    # One kind at a time is fine.
+    sqs.set_queue_attributes(
+        QueueUrl=queue,
+        Attributes={
+            "KmsMasterKeyId": "testKeyId",
+            "KmsDataKeyReusePeriodSeconds": "6000",
+            "SqsManagedSseEnabled": "false",
+        },
+    )
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=queue,
+        AttributeNames=["KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled"],
+    )["Attributes"]
+    assert attrs == {
+        "KmsMasterKeyId": "testKeyId",
+        "KmsDataKeyReusePeriodSeconds": "6000",
+        "SqsManagedSseEnabled": "false",
+    }
+
+
+def test_fifo_queue_attribute_on_either_queue_type(sqs, queue):
+    # A standard queue knows no FifoQueue attribute, not even "false".
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName="std-" + uuid.uuid4().hex[:8], Attributes={"FifoQueue": "false"})
+    assert error_code(exc) == "InvalidAttributeName"
+    assert error_message(exc) == "Unknown Attribute FifoQueue."
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=queue, Attributes={"FifoQueue": "true"})
+    assert error_message(exc) == "Unknown Attribute FifoQueue."
+    # A FIFO queue accepts "true" and refuses to become standard.
+    fifo = sqs.create_queue(
+        QueueName="f-" + uuid.uuid4().hex[:8] + ".fifo", Attributes={"FifoQueue": "true"}
+    )["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "true"})
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "false"})
+    assert error_code(exc) == "InvalidAttributeValue"
+    assert error_message(exc) == (
+        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."
+    )
+
+
+def test_redrive_policy_errors_quote_the_policy_as_sent(sqs, queue):
+    sent = json.dumps({"deadLetterTargetArn": "dummy", "maxReceiveCount": 42})
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName="rp-" + uuid.uuid4().hex[:8], Attributes={"RedrivePolicy": sent})
+    assert error_code(exc) == "InvalidParameterValue"
+    assert error_message(exc) == (
+        f"Value {sent} for parameter RedrivePolicy is invalid. "
+        "Reason: Invalid value for deadLetterTargetArn."
+    )
+    missing = json.dumps(
+        {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:nope", "maxReceiveCount": 3}
+    )
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=queue, Attributes={"RedrivePolicy": missing})
+    assert error_message(exc) == (
+        f"Value {missing} for parameter RedrivePolicy is invalid. "
+        "Reason: Dead letter target does not exist."
+    )

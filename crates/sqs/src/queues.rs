@@ -181,14 +181,9 @@ pub(crate) fn set_queue_attributes(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let queue = resolve_queue(engine, ctx, input)?;
+    // `FifoQueue` is judged by the engine: unknown on a standard queue, `true` accepted and
+    // `false` refused (the type cannot change) on a FIFO queue, as on AWS.
     let attributes = str_map(input, "Attributes")?;
-    if attributes.iter().any(|(k, _)| k == "FifoQueue") {
-        // FifoQueue can only be set when the queue is created.
-        return Err(ServiceError::new(
-            "InvalidAttributeName",
-            "Unknown Attribute FifoQueue.",
-        ));
-    }
     engine
         .set_queue_attributes(
             &queue,

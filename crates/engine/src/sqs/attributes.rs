@@ -149,11 +149,12 @@ fn parse_redrive_policy(value: &str) -> Result<Option<RedrivePolicy>, SqsError> 
     }
     let arn = match map.get("deadLetterTargetArn") {
         Some(serde_json::Value::String(s)) => s.clone(),
-        _ => {
+        None => {
             return Err(invalid(
                 "Redrive policy does not contain mandatory attribute: deadLetterTargetArn.",
             ))
         }
+        Some(_) => return Err(invalid("Invalid value for deadLetterTargetArn.")),
     };
     let count = match map.get("maxReceiveCount") {
         Some(serde_json::Value::Number(n)) => n.as_i64(),
@@ -173,6 +174,10 @@ fn parse_redrive_policy(value: &str) -> Result<Option<RedrivePolicy>, SqsError> 
         })
         .unwrap_or_default();
     match count {
+        // AWS rejects a target that is not an SQS queue ARN before looking it up.
+        Some(n) if (1..=1000).contains(&n) && !is_sqs_arn(&arn) => {
+            Err(invalid("Invalid value for deadLetterTargetArn."))
+        }
         Some(n) if (1..=1000).contains(&n) => Ok(Some(RedrivePolicy {
             dead_letter_target_arn: arn,
             max_receive_count: n as u32,
@@ -181,6 +186,13 @@ fn parse_redrive_policy(value: &str) -> Result<Option<RedrivePolicy>, SqsError> 
             "Invalid value for maxReceiveCount: {raw_count}, valid values are from 1 to 1000 both inclusive."
         ))),
     }
+}
+
+/// `arn:{partition}:sqs:{region}:{account}:{name}` with every part present.
+fn is_sqs_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "sqs", region, account, name]
+        if !partition.is_empty() && !region.is_empty() && !account.is_empty() && !name.is_empty())
 }
 
 fn parse_redrive_allow_policy(value: &str) -> Result<Option<String>, SqsError> {
@@ -263,13 +275,17 @@ impl QueueAttributes {
                 self.kms_data_key_reuse_period_seconds = parse_int(name, value, 60, 86_400)?
             }
             "SqsManagedSseEnabled" => self.sqs_managed_sse_enabled = parse_bool(name, value)?,
+            // The rest, `FifoQueue` included, are valid only on FIFO queues: AWS rejects even
+            // `FifoQueue=false` on a standard queue as an unknown attribute.
+            _ if !self.fifo_queue => return Err(SqsError::unknown_attribute(name)),
             "FifoQueue" => {
-                if parse_bool(name, value)? != self.fifo_queue {
-                    return Err(SqsError::invalid_attribute_value(name));
+                if !parse_bool(name, value)? {
+                    return Err(SqsError::new(
+                        "InvalidAttributeValue",
+                        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+                    ));
                 }
             }
-            // The rest are valid only on FIFO queues.
-            _ if !self.fifo_queue => return Err(SqsError::unknown_attribute(name)),
             "ContentBasedDeduplication" => {
                 self.content_based_deduplication = parse_bool(name, value)?
             }
@@ -329,11 +345,25 @@ impl QueueAttributes {
         attrs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, SqsError> {
         let mut next = self.clone();
+        let (mut kms_key, mut sqs_sse) = (false, false);
         for (name, value) in attrs {
             if READ_ONLY_ATTRIBUTE_NAMES.contains(&name) {
                 return Err(SqsError::unknown_attribute(name));
             }
             next.apply(name, value)?;
+            match name {
+                "KmsMasterKeyId" => kms_key = !value.is_empty(),
+                "SqsManagedSseEnabled" => sqs_sse = next.sqs_managed_sse_enabled,
+                _ => {}
+            }
+        }
+        // Asking for both kinds of encryption in one request is an error on AWS, whatever the
+        // order (applying them one after the other would silently keep both).
+        if kms_key && sqs_sse {
+            return Err(SqsError::new(
+                "InvalidAttributeName",
+                "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.",
+            ));
         }
         Ok(next)
     }
@@ -395,5 +425,49 @@ mod tests {
                 .code,
             "InvalidAttributeValue"
         );
+        let raw = r#"{"deadLetterTargetArn": "dummy", "maxReceiveCount": 42}"#;
+        assert_eq!(
+            QueueAttributes::default()
+                .with_applied([("RedrivePolicy", raw)])
+                .unwrap_err()
+                .message,
+            format!("Value {raw} for parameter RedrivePolicy is invalid. Reason: Invalid value for deadLetterTargetArn.")
+        );
+    }
+
+    #[test]
+    fn sse_kinds_are_exclusive_in_either_order() {
+        let a = QueueAttributes::default();
+        for attrs in [
+            [("KmsMasterKeyId", "k"), ("SqsManagedSseEnabled", "true")],
+            [("SqsManagedSseEnabled", "true"), ("KmsMasterKeyId", "k")],
+        ] {
+            assert_eq!(
+                a.with_applied(attrs).unwrap_err().code,
+                "InvalidAttributeName"
+            );
+        }
+        let kms = a
+            .with_applied([("KmsMasterKeyId", "k"), ("SqsManagedSseEnabled", "false")])
+            .unwrap();
+        assert!(!kms.sqs_managed_sse_enabled);
+    }
+
+    #[test]
+    fn fifo_queue_attribute() {
+        let standard = QueueAttributes::default();
+        for v in ["true", "false"] {
+            assert_eq!(
+                standard.with_applied([("FifoQueue", v)]).unwrap_err(),
+                SqsError::unknown_attribute("FifoQueue")
+            );
+        }
+        let fifo = QueueAttributes::fifo();
+        assert!(fifo.with_applied([("FifoQueue", "true")]).is_ok());
+        assert!(fifo
+            .with_applied([("FifoQueue", "false")])
+            .unwrap_err()
+            .message
+            .ends_with("Reason: Modifying queue type is not supported."));
     }
 }

@@ -43,6 +43,15 @@ pub const INVALID_QUEUE_NAME_MESSAGE: &str =
 /// AWS's message for an invalid FIFO queue name.
 pub const INVALID_FIFO_QUEUE_NAME_MESSAGE: &str = "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.";
 
+/// The raw `RedrivePolicy` value of a request's attributes, if it sets one.
+fn redrive_policy_in<'a>(attrs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<&'a str> {
+    attrs
+        .into_iter()
+        .filter(|(name, _)| *name == "RedrivePolicy")
+        .map(|(_, value)| value)
+        .last()
+}
+
 /// The SQS engine: all queues of all accounts and regions.
 pub struct SqsEngine {
     clock: Arc<dyn Clock>,
@@ -118,7 +127,7 @@ impl SqsEngine {
             QueueAttributes::default()
         };
         let attrs = defaults.with_applied(pairs())?;
-        self.check_redrive_target(&attrs)?;
+        self.check_redrive_target(&attrs, redrive_policy_in(pairs()))?;
         if let Some(existing) = self.storage.get(&key) {
             return self.check_same(existing, attributes).map(|q| (q, false));
         }
@@ -174,18 +183,28 @@ impl SqsEngine {
         queue: &Queue,
         attrs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<(), SqsError> {
-        queue.set_attributes_checked(attrs, |next| self.check_redrive_target(next))
+        let attrs: Vec<(&str, &str)> = attrs.into_iter().collect();
+        let raw = redrive_policy_in(attrs.iter().copied());
+        queue.set_attributes_checked(attrs.iter().copied(), |next| {
+            self.check_redrive_target(next, raw)
+        })
     }
 
-    /// A `RedrivePolicy` must name an existing queue of the same type.
-    fn check_redrive_target(&self, attrs: &QueueAttributes) -> Result<(), SqsError> {
-        let Some(policy) = &attrs.redrive_policy else {
+    /// A `RedrivePolicy` being set (`raw`, as the client sent it, which AWS echoes in its
+    /// messages) must name an existing queue of the same type. Only the request's own
+    /// `RedrivePolicy` is checked: setting another attribute does not revalidate a policy set
+    /// earlier whose target has since been deleted.
+    fn check_redrive_target(
+        &self,
+        attrs: &QueueAttributes,
+        raw: Option<&str>,
+    ) -> Result<(), SqsError> {
+        let (Some(policy), Some(raw)) = (&attrs.redrive_policy, raw) else {
             return Ok(());
         };
         let invalid = |reason: &str| {
             SqsError::invalid_parameter_value(format!(
-                "Value {} for parameter RedrivePolicy is invalid. Reason: {reason}",
-                policy.to_json()
+                "Value {raw} for parameter RedrivePolicy is invalid. Reason: {reason}"
             ))
         };
         match self.queue_by_arn(&policy.dead_letter_target_arn) {
