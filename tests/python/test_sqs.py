@@ -473,3 +473,15 @@ def test_redrive_policy_errors_quote_the_policy_as_sent(sqs, queue):
         f"Value {missing} for parameter RedrivePolicy is invalid. "
         "Reason: Dead letter target does not exist."
     )
+
+
+def test_change_visibility_with_an_expired_handle_is_accepted(sqs, queue):
+    sqs.send_message(QueueUrl=queue, MessageBody="m")
+    first = sqs.receive_message(QueueUrl=queue, VisibilityTimeout=1)["Messages"][0]
+    time.sleep(1.2)
+    # AWS answers OK (no MessageNotInflight) and the message stays visible.
+    sqs.change_message_visibility(
+        QueueUrl=queue, ReceiptHandle=first["ReceiptHandle"], VisibilityTimeout=30
+    )
+    again = sqs.receive_message(QueueUrl=queue)["Messages"][0]
+    assert again["MessageId"] == first["MessageId"]

@@ -687,10 +687,10 @@ impl Queue {
                 }
                 Ok(())
             }
-            VisibilityOutcome::NotInFlight => Err(SqsError::new(
-                "MessageNotInflight",
-                "The message referred to is not in flight.",
-            )),
+            // The handle's visibility timeout already expired and nobody received the message
+            // since: AWS answers OK and leaves the message visible (validated against AWS by
+            // LocalStack, localstack#9632); it does not raise MessageNotInflight.
+            VisibilityOutcome::NotInFlight => Ok(()),
             VisibilityOutcome::Unknown => Err(SqsError::invalid_parameter_value(format!(
                 "Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
             ))),
