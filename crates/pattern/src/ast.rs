@@ -28,7 +28,7 @@ pub enum Leaf<'a> {
 /// One comparison from a field's array of values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operator {
-    /// A string literal, or `{"exact": "..."}`.
+    /// A string literal, or `{"exactly": "..."}`.
     ExactString(String),
     /// A number literal, compared by value.
     ExactNumber(NumberKey),

@@ -15,9 +15,10 @@ use crate::wildcard::Wildcard;
 /// Most `$or` alternatives one pattern may expand into (our bound).
 pub const MAX_ALTERNATIVES: usize = 1024;
 
-/// Field names event-ruler reserves inside `$or` objects.
+/// Field names event-ruler reserves inside `$or` objects
+/// (`Constants.RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP`).
 const RESERVED_IN_OR: &[&str] = &[
-    "exact",
+    "exactly",
     "equals-ignore-case",
     "prefix",
     "suffix",
@@ -38,6 +39,9 @@ const RESERVED_IN_OR: &[&str] = &[
     "date-on-or-after",
     "date-before",
     "date-on-or-before",
+    "in-date-range",
+    "ip-address-in-range",
+    "ip-address-not-in-range",
 ];
 
 /// Which service's operator set applies.
@@ -207,7 +211,9 @@ impl Compiler {
         };
         let sns = self.dialect == Dialect::Sns;
         match name.as_str() {
-            "exact" => match value {
+            // event-ruler's keyword is `exactly` (`Constants.EXACT_MATCH`);
+            // `exact` is an unrecognized match type.
+            "exactly" => match value {
                 Value::String(s) => single_key(Operator::ExactString(s.clone())),
                 _ => Err(Reason::MustBeString("exact")),
             },

@@ -76,6 +76,7 @@ fn operator() -> impl Strategy<Value = Value> {
     let bound = prop::sample::select(&[-3.0, 0.0, 1.0, 1.5, 3.0, 1000.0][..]);
     prop_oneof![
         3 => scalar(),
+        1 => string().prop_map(|s| json!({"exactly": s})),
         1 => string().prop_map(|s| json!({"prefix": s})),
         1 => string().prop_map(|s| json!({"suffix": s})),
         1 => string().prop_map(|s| json!({"prefix": {"equals-ignore-case": s}})),
