@@ -96,6 +96,10 @@ pub enum Reason {
     /// A malformed `wildcard` value (event-ruler's wildcard messages).
     #[error("{0}")]
     Wildcard(String),
+    /// The wildcards on one field leave too many prefixes active at once
+    /// (event-ruler's machine complexity measure).
+    #[error("Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character")]
+    RuleTooComplex,
     /// `$or` expanded into more alternatives than we accept. This bound is
     /// ours: AWS documents no number.
     #[error("Event pattern is too complex: more than {0} alternatives after expanding $or")]

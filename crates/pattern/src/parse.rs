@@ -10,7 +10,7 @@ use crate::ast::{AnythingBut, FieldCondition, NumericRange, Operator, SubPattern
 use crate::error::Reason;
 use crate::ip::{literal_address, parse_cidr};
 use crate::number::{quantize, Number};
-use crate::wildcard::Wildcard;
+use crate::wildcard::{self, Wildcard};
 
 /// Most `$or` alternatives one pattern may expand into (our bound).
 pub const MAX_ALTERNATIVES: usize = 1024;
@@ -71,7 +71,34 @@ pub fn parse_value(value: &Value, dialect: Dialect) -> Result<Vec<SubPattern>, R
     };
     let mut alternatives = Vec::new();
     compiler.object(&mut alternatives, object, false)?;
+    check_wildcard_complexity(&alternatives)?;
     Ok(alternatives)
+}
+
+/// EventBridge refuses a pattern whose `wildcard` values on one field could
+/// leave more than [`wildcard::MAX_COMPLEXITY`] prefixes active at once for a
+/// single value. event-ruler measures this per byte machine; all the
+/// alternatives' wildcards on a path are measured together here, which can
+/// only over-count when `$or` branches put them behind different values of
+/// earlier fields.
+fn check_wildcard_complexity(alternatives: &[SubPattern]) -> Result<(), Reason> {
+    let mut by_path: Vec<(&str, Vec<&Wildcard>)> = Vec::new();
+    for condition in alternatives.iter().flatten() {
+        for operator in &condition.operators {
+            if let Operator::Wildcard(w) = operator {
+                match by_path.iter_mut().find(|(p, _)| *p == condition.path) {
+                    Some((_, list)) => list.push(w),
+                    None => by_path.push((&condition.path, vec![w])),
+                }
+            }
+        }
+    }
+    for (_, wildcards) in &by_path {
+        if wildcard::complexity(wildcards, wildcard::MAX_COMPLEXITY) > wildcard::MAX_COMPLEXITY {
+            return Err(Reason::RuleTooComplex);
+        }
+    }
+    Ok(())
 }
 
 /// Token text as Jackson's `getText()` would show it in a message.
