@@ -50,7 +50,8 @@ pub enum Dialect {
     /// EventBridge: the whole language.
     EventBridge,
     /// SNS: no `wildcard`, no `equals-ignore-case` inside `prefix`/`suffix`,
-    /// and `anything-but` takes only the `prefix` sub-operator.
+    /// and `anything-but` takes only the `prefix` sub-operator, with a single
+    /// string.
     Sns,
 }
 
@@ -318,6 +319,13 @@ impl Compiler {
                 };
                 if !allowed {
                     return Err(Reason::UnsupportedAnythingBut(op.clone()));
+                }
+                // SNS runs an older event-ruler compiler: `anything-but`
+                // `prefix` takes a single string, and anything else is
+                // reported as a bad prefix (AWS-recorded in LocalStack's
+                // SNS filter-policy snapshots).
+                if self.dialect == Dialect::Sns && !inner_value.is_string() {
+                    return Err(Reason::MustBeString("prefix"));
                 }
                 (Some(op.as_str()), inner_value, inner.len())
             }
