@@ -485,3 +485,28 @@ def test_change_visibility_with_an_expired_handle_is_accepted(sqs, queue):
     )
     again = sqs.receive_message(QueueUrl=queue)["Messages"][0]
     assert again["MessageId"] == first["MessageId"]
+
+
+def test_fifo_batch_missing_ids_fail_the_whole_batch(sqs):
+    url = sqs.create_queue(
+        QueueName="fb-" + uuid.uuid4().hex[:8] + ".fifo", Attributes={"FifoQueue": "true"}
+    )["QueueUrl"]
+    good = {"Id": "a", "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d1"}
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message_batch(
+            QueueUrl=url, Entries=[good, {"Id": "b", "MessageBody": "m", "MessageGroupId": "g"}]
+        )
+    assert error_code(exc) == "InvalidParameterValue"
+    assert error_message(exc) == (
+        "The queue should either have ContentBasedDeduplication enabled or "
+        "MessageDeduplicationId provided explicitly"
+    )
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[good, {"Id": "b", "MessageBody": "m", "MessageDeduplicationId": "d2"}],
+        )
+    assert error_code(exc) == "InvalidParameterValue"
+    assert error_message(exc) == "The request must contain the parameter MessageGroupId."
+    # Nothing of either batch was sent.
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)

@@ -333,6 +333,30 @@ fn failed_entry(id: &str, e: ServiceError) -> Value {
     })
 }
 
+/// On a FIFO queue AWS fails the whole batch, not the entry, when an entry lacks its
+/// deduplication id (without content-based deduplication) or its group id, both as
+/// InvalidParameterValue (recorded against AWS in LocalStack's snapshots).
+fn check_fifo_batch(queue: &Queue, entries: &[&Value]) -> Result<(), ServiceError> {
+    let attrs = queue.attributes();
+    if !attrs.fifo_queue {
+        return Ok(());
+    }
+    let present = |entry: &Value, name: &str| matches!(opt_str(entry, name), Ok(Some(ref v)) if !v.is_empty());
+    for entry in entries {
+        if !attrs.content_based_deduplication && !present(entry, "MessageDeduplicationId") {
+            return Err(invalid(
+                "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+            ));
+        }
+        if !present(entry, "MessageGroupId") {
+            return Err(invalid(
+                "The request must contain the parameter MessageGroupId.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn send_message_batch(
     engine: &SqsEngine,
     ctx: &RequestContext,
@@ -341,6 +365,7 @@ pub(crate) fn send_message_batch(
     let queue = resolve_queue(engine, ctx, input)?;
     let list = entries(input, "Entries");
     let ids = check_batch(&list, "SendMessageBatchRequestEntry")?;
+    check_fifo_batch(&queue, &list)?;
     let total: usize = list.iter().map(|e| entry_size(e)).sum();
     if total > MAX_BATCH_BYTES {
         return Err(ServiceError::new(
