@@ -50,6 +50,10 @@ pub enum Operator {
     Cidr(IpRange),
     /// `{"exists": bool}`. `false` is an absence test, decided per field path.
     Exists(bool),
+    /// SNS `{"exists": true}`: a value that is neither `null` nor an empty
+    /// string (SNS documents that the key "must have a non-null and
+    /// non-empty value"; EventBridge counts `null` as a value).
+    ExistsNonEmpty,
     /// `{"anything-but": ...}` in all its forms.
     AnythingBut(AnythingBut),
 }
@@ -171,6 +175,9 @@ impl Operator {
                 parse_ip(v).is_some_and(|ip| range.contains(ip))
             }
             (Operator::Exists(exists), _) => *exists,
+            (Operator::ExistsNonEmpty, Leaf::Null) => false,
+            (Operator::ExistsNonEmpty, Leaf::Str(v)) => !v.is_empty(),
+            (Operator::ExistsNonEmpty, _) => true,
             (Operator::AnythingBut(excluded), leaf) => !excluded.excludes(leaf),
             _ => false,
         }

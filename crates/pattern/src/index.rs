@@ -239,7 +239,7 @@ impl PathIndex {
             Operator::Wildcard(_) | Operator::Cidr(_) => 8,
             Operator::Numeric(_) => 16,
             Operator::AnythingBut(_) => 64,
-            Operator::Exists(_) => 128,
+            Operator::Exists(_) | Operator::ExistsNonEmpty => 128,
         }
     }
 

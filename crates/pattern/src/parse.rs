@@ -289,6 +289,7 @@ impl Compiler {
                 Ok(Operator::AnythingBut(op))
             }
             "exists" => match value {
+                Value::Bool(true) if sns => single_key(Operator::ExistsNonEmpty),
                 Value::Bool(b) => single_key(Operator::Exists(*b)),
                 _ => Err(Reason::ExistsNotBoolean),
             },
