@@ -373,6 +373,20 @@ def test_tag_key_length_message(sqs, queue):
         sqs.tag_queue(QueueUrl=queue, Tags={"": "production"})
     assert error_code(exc) == "InvalidParameterValue"
     assert error_message(exc) == "Tag keys must be between 1 and 128 characters in length."
+    with pytest.raises(ClientError) as exc:
+        sqs.untag_queue(QueueUrl=queue, TagKeys=[])
+    assert error_code(exc) == "InvalidParameterValue"
+    assert error_message(exc) == "Tag keys must be between 1 and 128 characters in length."
+
+
+def test_too_many_tags_names_the_queue(sqs, queue):
+    name = queue.rsplit("/", 1)[1]
+    sqs.tag_queue(QueueUrl=queue, Tags={"keep": "x"})
+    with pytest.raises(ClientError) as exc:
+        sqs.tag_queue(QueueUrl=queue, Tags={f"k{i}": "v" for i in range(51)})
+    assert error_code(exc) == "InvalidParameterValue"
+    assert error_message(exc) == f"Too many tags added for queue {name}."
+    assert sqs.list_queue_tags(QueueUrl=queue)["Tags"] == {"keep": "x"}
 
 
 def test_add_permission_policy_document(sqs, queue):

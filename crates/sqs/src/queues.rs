@@ -14,18 +14,23 @@ use crate::{empty, resolve_queue};
 
 const MAX_TAGS: usize = 50;
 
-fn validate_tags(tags: &[(String, String)]) -> Result<(), ServiceError> {
+/// AWS's text for a tag key out of 1-128 characters; it names no key (an AWS-run client test
+/// pins it for an empty key in TagQueue, moto for an empty key list in UntagQueue).
+const TAG_KEY_LENGTH_MESSAGE: &str = "Tag keys must be between 1 and 128 characters in length.";
+
+fn valid_tag_key(k: &str) -> bool {
+    (1..=128).contains(&k.chars().count())
+}
+
+/// Tags of a CreateQueue or TagQueue request; `queue` names the queue in AWS's message for too
+/// many tags.
+fn validate_tags(queue: &str, tags: &[(String, String)]) -> Result<(), ServiceError> {
     if tags.len() > MAX_TAGS {
-        return Err(invalid(format!(
-            "Too many tags added. A queue can have at most {MAX_TAGS} tags."
-        )));
+        return Err(invalid(format!("Too many tags added for queue {queue}.")));
     }
     for (k, v) in tags {
-        if k.is_empty() || k.chars().count() > 128 {
-            // AWS's text names no key (an AWS-run client test pins it for an empty key).
-            return Err(invalid(
-                "Tag keys must be between 1 and 128 characters in length.",
-            ));
+        if !valid_tag_key(k) {
+            return Err(invalid(TAG_KEY_LENGTH_MESSAGE));
         }
         if v.chars().count() > 256 {
             return Err(invalid(format!(
@@ -49,7 +54,7 @@ pub(crate) fn create_queue(
     let name = req_str(input, "QueueName")?;
     let attributes = str_map(input, "Attributes")?;
     let tags = str_map(input, "tags")?;
-    validate_tags(&tags)?;
+    validate_tags(&name, &tags)?;
     let key = QueueKey::new(&ctx.account_id, &ctx.region, name);
     let (queue, _) = engine
         .create_queue(key, &attributes, &tags)
@@ -213,7 +218,7 @@ pub(crate) fn tag_queue(
     if tags.is_empty() {
         return Err(missing("Tags"));
     }
-    validate_tags(&tags)?;
+    validate_tags(queue.name(), &tags)?;
     queue.tag(&tags, MAX_TAGS).map_err(service_error)?;
     Ok(empty())
 }
@@ -224,9 +229,11 @@ pub(crate) fn untag_queue(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let queue = resolve_queue(engine, ctx, input)?;
+    // An empty key list is refused like an empty key (over Query an empty list arrives as one
+    // empty key).
     let keys = str_list(input, "TagKeys");
-    if keys.is_empty() {
-        return Err(missing("TagKeys"));
+    if keys.is_empty() || !keys.iter().all(|k| valid_tag_key(k)) {
+        return Err(invalid(TAG_KEY_LENGTH_MESSAGE));
     }
     queue.untag(&keys);
     Ok(empty())
