@@ -118,7 +118,12 @@ fn search(tokens: &[Vec<Option<u8>>], limit: usize) -> usize {
     }
     // Every byte that some literal token mentions, plus `None`, which stands
     // for all the bytes none of them mentions.
-    let mut alphabet: Vec<Option<u8>> = tokens.iter().flatten().flatten().map(|&b| Some(b)).collect();
+    let mut alphabet: Vec<Option<u8>> = tokens
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|&b| Some(b))
+        .collect();
     alphabet.sort_unstable();
     alphabet.dedup();
     alphabet.push(None);
@@ -176,7 +181,11 @@ fn step(tokens: &[Option<u8>], states: &[u32], byte: Option<u8>) -> Vec<u32> {
         if k > 0 && tokens[k - 1].is_none() && !next.contains(&(k as u32)) {
             next.push(k as u32);
         }
-        if k < tokens.len() && byte.is_some() && tokens[k] == byte && !next.contains(&(k as u32 + 1)) {
+        if k < tokens.len()
+            && byte.is_some()
+            && tokens[k] == byte
+            && !next.contains(&(k as u32 + 1))
+        {
             next.push(k as u32 + 1);
         }
     }
@@ -271,15 +280,17 @@ mod tests {
             (&["a*aa", "aaa*"], 5),
             (&["abc*", "abcde*"], 3),
             (&["ab*cd", "ab*wx", "ab*yz"], 6),
-            (&["F*eatureFeature", "Fe*atureFeature", "Fea*tureFeature"], 10),
+            (
+                &["F*eatureFeature", "Fe*atureFeature", "Fea*tureFeature"],
+                10,
+            ),
             // testEvaluateQuaminaExploder
             (
                 &[
-                    "aahed*", "aal*ii", "aargh*", "aarti*", "a*baca", "*abaci", "a*back",
-                    "ab*acs", "abaf*t", "*abaka", "ab*amp", "a*band", "*abase", "abash*",
-                    "abas*k", "ab*ate", "aba*ya", "abbas*", "abbed*", "ab*bes", "abbey*",
-                    "*abbot", "ab*cee", "abea*m", "abe*ar", "a*bele", "a*bers", "abet*s",
-                    "*abhor", "abi*de", "a*bies", "*abled",
+                    "aahed*", "aal*ii", "aargh*", "aarti*", "a*baca", "*abaci", "a*back", "ab*acs",
+                    "abaf*t", "*abaka", "ab*amp", "a*band", "*abase", "abash*", "abas*k", "ab*ate",
+                    "aba*ya", "abbas*", "abbed*", "ab*bes", "abbey*", "*abbot", "ab*cee", "abea*m",
+                    "abe*ar", "a*bele", "a*bers", "abet*s", "*abhor", "abi*de", "a*bies", "*abled",
                 ],
                 45,
             ),
