@@ -456,6 +456,11 @@ def test_fifo_queue_attribute_on_either_queue_type(sqs, queue):
     with pytest.raises(ClientError) as exc:
         sqs.set_queue_attributes(QueueUrl=queue, Attributes={"FifoQueue": "true"})
     assert error_message(exc) == "Unknown Attribute FifoQueue."
+    for name, value in (("DeduplicationScope", "queue"), ("FifoThroughputLimit", "perQueue")):
+        with pytest.raises(ClientError) as exc:
+            sqs.set_queue_attributes(QueueUrl=queue, Attributes={name: value})
+        assert error_code(exc) == "InvalidAttributeName"
+        assert error_message(exc) == f"You can specify the {name} only when FifoQueue is set to true."
     # A FIFO queue accepts "true" and refuses to become standard.
     fifo = sqs.create_queue(
         QueueName="f-" + uuid.uuid4().hex[:8] + ".fifo", Attributes={"FifoQueue": "true"}

@@ -276,7 +276,14 @@ impl QueueAttributes {
             }
             "SqsManagedSseEnabled" => self.sqs_managed_sse_enabled = parse_bool(name, value)?,
             // The rest, `FifoQueue` included, are valid only on FIFO queues: AWS rejects even
-            // `FifoQueue=false` on a standard queue as an unknown attribute.
+            // `FifoQueue=false` on a standard queue as an unknown attribute, and words the two
+            // high-throughput settings differently (as AWS's answers quoted in public issues).
+            "DeduplicationScope" | "FifoThroughputLimit" if !self.fifo_queue => {
+                return Err(SqsError::new(
+                    "InvalidAttributeName",
+                    format!("You can specify the {name} only when FifoQueue is set to true."),
+                ))
+            }
             _ if !self.fifo_queue => return Err(SqsError::unknown_attribute(name)),
             "FifoQueue" => {
                 if !parse_bool(name, value)? {
@@ -451,6 +458,29 @@ mod tests {
             .with_applied([("KmsMasterKeyId", "k"), ("SqsManagedSseEnabled", "false")])
             .unwrap();
         assert!(!kms.sqs_managed_sse_enabled);
+    }
+
+    #[test]
+    fn fifo_only_attributes_on_a_standard_queue() {
+        let standard = QueueAttributes::default();
+        assert_eq!(
+            standard
+                .with_applied([("ContentBasedDeduplication", "true")])
+                .unwrap_err(),
+            SqsError::unknown_attribute("ContentBasedDeduplication")
+        );
+        for (name, value) in [
+            ("DeduplicationScope", "messageGroup"),
+            ("FifoThroughputLimit", "perQueue"),
+        ] {
+            assert_eq!(
+                standard.with_applied([(name, value)]).unwrap_err(),
+                SqsError::new(
+                    "InvalidAttributeName",
+                    format!("You can specify the {name} only when FifoQueue is set to true.")
+                )
+            );
+        }
     }
 
     #[test]
