@@ -312,6 +312,12 @@ mod tests {
         assert_eq!(of(&["arn:aws:events:us-east-1:*:event-bus/*"]), 3);
         assert_eq!(of(&["x*", "x*"]), of(&["x*"]));
         assert_eq!(complexity(&[], MAX_COMPLEXITY), 0);
+        // Every wildcard value on a field shares the opening quote, so each
+        // one counts at least once: eleven of them are always too complex.
+        let eleven: Vec<String> = (0..11).map(|i| format!("v{i}*")).collect();
+        let eleven: Vec<&str> = eleven.iter().map(String::as_str).collect();
+        assert_eq!(of(&eleven[..10]), 10);
+        assert!(of(&eleven) > MAX_COMPLEXITY);
     }
 
     #[test]
@@ -328,5 +334,38 @@ mod tests {
             Wildcard::parse("a\\").unwrap_err(),
             "Invalid escape character at pos 2"
         );
+    }
+}
+
+#[cfg(test)]
+mod bounded {
+    use super::*;
+
+    fn measure(texts: &[String]) -> (usize, std::time::Duration) {
+        let parsed: Vec<Wildcard> = texts
+            .iter()
+            .map(|t| Wildcard::parse(t).expect("valid"))
+            .collect();
+        let refs: Vec<&Wildcard> = parsed.iter().collect();
+        let started = std::time::Instant::now();
+        let c = complexity(&refs, MAX_COMPLEXITY);
+        (c, started.elapsed())
+    }
+
+    /// Long wildcards on one field stay cheap to measure, and a long
+    /// repeating literal after a star stops early.
+    #[test]
+    fn search_is_bounded() {
+        let long: Vec<String> = ["alpha", "beta", "gamma", "delta"]
+            .iter()
+            .map(|k| format!("{k}-*-{}", "abcdefghij".repeat(80)))
+            .collect();
+        let (c, took) = measure(&long);
+        assert!(c <= MAX_COMPLEXITY, "{c}");
+        assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+        let repeating = vec![format!("*{}", "ab".repeat(900))];
+        let (c, took) = measure(&repeating);
+        assert!(c > MAX_COMPLEXITY, "{c}");
+        assert!(took < std::time::Duration::from_secs(5), "{took:?}");
     }
 }
