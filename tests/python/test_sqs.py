@@ -529,3 +529,17 @@ def test_fifo_batch_missing_ids_fail_the_whole_batch(sqs):
     assert error_message(exc) == "The request must contain the parameter MessageGroupId."
     # Nothing of either batch was sent.
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+def test_empty_queue_name_and_empty_attribute_map(sqs, queue):
+    with pytest.raises(ClientError) as exc:
+        sqs.create_queue(QueueName="")
+    assert error_code(exc) == "InvalidParameterValue"
+    assert error_message(exc) == (
+        "Value for parameter QueueName is invalid. Reason: Must specify a queue name."
+    )
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=queue, Attributes={})
+    assert error_code(exc) == "MissingParameter"
+    assert error_message(exc) == "The request must contain the parameter Attribute.Name."
+

@@ -51,7 +51,13 @@ pub(crate) fn create_queue(
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let name = req_str(input, "QueueName")?;
+    // A missing or empty name is not MissingParameter on AWS (validated against AWS by
+    // LocalStack's request-validation tests).
+    let name = opt_str(input, "QueueName")?
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            invalid("Value for parameter QueueName is invalid. Reason: Must specify a queue name.")
+        })?;
     let attributes = str_map(input, "Attributes")?;
     let tags = str_map(input, "tags")?;
     validate_tags(&name, &tags)?;
@@ -189,6 +195,13 @@ pub(crate) fn set_queue_attributes(
     // `FifoQueue` is judged by the engine: unknown on a standard queue, `true` accepted and
     // `false` refused (the type cannot change) on a FIFO queue, as on AWS.
     let attributes = str_map(input, "Attributes")?;
+    if attributes.is_empty() {
+        // AWS names the Query form of the member (validated against AWS by LocalStack).
+        return Err(ServiceError::new(
+            "MissingParameter",
+            "The request must contain the parameter Attribute.Name.",
+        ));
+    }
     engine
         .set_queue_attributes(
             &queue,

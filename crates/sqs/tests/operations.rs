@@ -155,8 +155,16 @@ async fn create_queue_validation() {
         (e.code.as_ref(), e.message.as_str()),
         ("InvalidAttributeName", "Unknown Attribute Colour.")
     );
-    let e = f.err("CreateQueue", json!({})).await;
-    assert_eq!(e.code, "MissingParameter");
+    for input in [json!({}), json!({ "QueueName": "" })] {
+        let e = f.err("CreateQueue", input).await;
+        assert_eq!(
+            (e.code.as_ref(), e.message.as_str()),
+            (
+                "InvalidParameterValue",
+                "Value for parameter QueueName is invalid. Reason: Must specify a queue name."
+            )
+        );
+    }
     f.ok(
         "CreateQueue",
         json!({ "QueueName": "q", "Attributes": { "DelaySeconds": 5 }, "tags": { "team": "a" } }),
