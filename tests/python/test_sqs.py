@@ -543,3 +543,16 @@ def test_empty_queue_name_and_empty_attribute_map(sqs, queue):
     assert error_code(exc) == "MissingParameter"
     assert error_message(exc) == "The request must contain the parameter Attribute.Name."
 
+
+def test_sse_sqs_replaces_a_kms_key(sqs, queue):
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"KmsMasterKeyId": "alias/aws/sqs"})
+    names = ["SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds"]
+    attrs = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=names)["Attributes"]
+    assert attrs == {
+        "SqsManagedSseEnabled": "false",
+        "KmsMasterKeyId": "alias/aws/sqs",
+        "KmsDataKeyReusePeriodSeconds": "300",
+    }
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"SqsManagedSseEnabled": "true"})
+    attrs = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=names)["Attributes"]
+    assert attrs == {"SqsManagedSseEnabled": "true"}

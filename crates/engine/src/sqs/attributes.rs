@@ -274,7 +274,14 @@ impl QueueAttributes {
             "KmsDataKeyReusePeriodSeconds" => {
                 self.kms_data_key_reuse_period_seconds = parse_int(name, value, 60, 86_400)?
             }
-            "SqsManagedSseEnabled" => self.sqs_managed_sse_enabled = parse_bool(name, value)?,
+            "SqsManagedSseEnabled" => {
+                self.sqs_managed_sse_enabled = parse_bool(name, value)?;
+                if self.sqs_managed_sse_enabled {
+                    // SSE-SQS replaces SSE-KMS (both in one request is refused in
+                    // `with_applied`); a queue never reports both.
+                    self.kms_master_key_id = None;
+                }
+            }
             // The rest, `FifoQueue` included, are valid only on FIFO queues: AWS rejects even
             // `FifoQueue=false` on a standard queue as an unknown attribute, and words the two
             // high-throughput settings differently (as AWS's answers quoted in public issues).
@@ -458,6 +465,13 @@ mod tests {
             .with_applied([("KmsMasterKeyId", "k"), ("SqsManagedSseEnabled", "false")])
             .unwrap();
         assert!(!kms.sqs_managed_sse_enabled);
+        // Switching to SSE-SQS later drops the KMS key.
+        let sqs = kms
+            .with_applied([("SqsManagedSseEnabled", "true")])
+            .unwrap();
+        assert_eq!(sqs.get("KmsMasterKeyId"), None);
+        assert_eq!(sqs.get("KmsDataKeyReusePeriodSeconds"), None);
+        assert_eq!(sqs.get("SqsManagedSseEnabled").as_deref(), Some("true"));
     }
 
     #[test]
