@@ -412,6 +412,15 @@ def test_add_permission_policy_document(sqs, queue):
     }
 
 
+def test_add_permission_without_principal(sqs, queue):
+    with pytest.raises(ClientError) as exc:
+        sqs.add_permission(QueueUrl=queue, Label="l", AWSAccountIds=[], Actions=["SendMessage"])
+    assert error_code(exc) == "InvalidParameterValue"
+    assert error_message(exc) == (
+        "Value [] for parameter PrincipalId is invalid. Reason: Unable to verify."
+    )
+
+
 SSE_BOTH = (
     "You can use one type of server-side encryption (SSE) at one time. "
     "You can either enable KMS SSE or SQS SSE."

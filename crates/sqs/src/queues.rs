@@ -301,9 +301,13 @@ pub(crate) fn add_permission(
             "Value {label} for parameter Label is invalid. Reason: Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length."
         )));
     }
+    // No principal is AWS's PrincipalId error, not MissingParameter (moto pins the text). Over
+    // Query an empty list arrives as one empty id.
     let accounts = str_list(input, "AWSAccountIds");
-    if accounts.is_empty() {
-        return Err(missing("AWSAccountIds"));
+    if accounts.iter().all(String::is_empty) {
+        return Err(invalid(
+            "Value [] for parameter PrincipalId is invalid. Reason: Unable to verify.",
+        ));
     }
     let actions = str_list(input, "Actions");
     if actions.is_empty() {
