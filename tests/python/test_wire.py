@@ -130,3 +130,18 @@ def test_health(endpoint):
     assert doc["services"]["sqs"] == "running"
     assert doc["version"]
     assert doc["uptime_seconds"] >= 0
+
+
+def test_json_common_errors_use_the_json_names(endpoint):
+    # Over JSON, SQS names these two common errors differently from their Query codes; the
+    # x-amzn-query-error header keeps the Query code the SDKs surface.
+    _, _, created = json_call(endpoint, "CreateQueue", {"QueueName": "wire-" + uuid.uuid4().hex[:6]})
+    url = json.loads(created)["QueueUrl"]
+    status, headers, body = json_call(endpoint, "ReceiveMessage", {"QueueUrl": url, "MaxNumberOfMessages": 11})
+    assert status == 400
+    assert json.loads(body)["__type"] == "com.amazonaws.sqs#InvalidParameterValueException"
+    assert headers.get("x-amzn-query-error") == "InvalidParameterValue;Sender"
+    status, headers, body = json_call(endpoint, "SendMessage", {"QueueUrl": url})
+    assert status == 400
+    assert json.loads(body)["__type"] == "com.amazonaws.sqs#MissingRequiredParameterException"
+    assert headers.get("x-amzn-query-error") == "MissingParameter;Sender"

@@ -534,7 +534,10 @@ impl Codec {
         let common = common_error(code);
         let json_type = match (namespace, common) {
             (Some(_), Some(c)) if c.coral => Cow::Owned(format!("com.amazon.coral.service#{code}")),
-            (Some(ns), _) => Cow::Owned(format!("{ns}{code}")),
+            (Some(ns), _) => Cow::Owned(format!(
+                "{ns}{}",
+                common.and_then(|c| c.json_name).unwrap_or(code)
+            )),
             (None, _) => Cow::Borrowed(code),
         };
         Resolved {

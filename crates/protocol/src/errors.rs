@@ -10,6 +10,11 @@ pub struct CommonError {
     /// Raised by the AWS request layer ("coral") rather than the service: in JSON its
     /// `__type` is namespaced `com.amazon.coral.service#` instead of the service's namespace.
     pub coral: bool,
+    /// The name in a JSON `__type` when it differs from the Query code: over JSON, SQS calls
+    /// `InvalidParameterValue` `InvalidParameterValueException` and `MissingParameter`
+    /// `MissingRequiredParameterException` (botocore reports them as `QueryErrorCode` in
+    /// responses recorded against AWS), while `x-amzn-query-error` keeps the Query code.
+    pub json_name: Option<&'static str>,
 }
 
 const fn e(code: &'static str, status: u16, sender_fault: bool, coral: bool) -> CommonError {
@@ -18,6 +23,17 @@ const fn e(code: &'static str, status: u16, sender_fault: bool, coral: bool) -> 
         status,
         sender_fault,
         coral,
+        json_name: None,
+    }
+}
+
+const fn renamed_in_json(code: &'static str, json_name: &'static str) -> CommonError {
+    CommonError {
+        code,
+        status: 400,
+        sender_fault: true,
+        coral: false,
+        json_name: Some(json_name),
     }
 }
 
@@ -32,14 +48,14 @@ pub const COMMON_ERRORS: &[CommonError] = &[
     e("InvalidAction", 400, true, false),
     e("InvalidClientTokenId", 403, true, true),
     e("InvalidParameterCombination", 400, true, false),
-    e("InvalidParameterValue", 400, true, false),
+    renamed_in_json("InvalidParameterValue", "InvalidParameterValueException"),
     e("InvalidQueryParameter", 400, true, false),
     e("InvalidSignatureException", 400, true, true),
     e("MalformedQueryString", 404, true, false),
     e("MissingAction", 400, true, false),
     e("MissingAuthenticationToken", 403, true, true),
     e("MissingAuthenticationTokenException", 403, true, true),
-    e("MissingParameter", 400, true, false),
+    renamed_in_json("MissingParameter", "MissingRequiredParameterException"),
     e("NotAuthorized", 400, true, false),
     e("OptInRequired", 403, true, false),
     e("RequestExpired", 400, true, true),

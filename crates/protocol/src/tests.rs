@@ -652,7 +652,7 @@ fn sqs_json_errors() {
     );
     assert_eq!(
         r.body_str(),
-        r#"{"__type":"com.amazonaws.sqs#MissingParameter","message":"The request must contain the parameter QueueUrl."}"#
+        r#"{"__type":"com.amazonaws.sqs#MissingRequiredParameterException","message":"The request must contain the parameter QueueUrl."}"#
     );
     let r = err(
         ServiceName::Sqs,
