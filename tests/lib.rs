@@ -69,3 +69,15 @@ pub fn sqs_client(endpoint: &str, access_key: &str, region: &str) -> aws_sdk_sqs
         .build();
     aws_sdk_sqs::Client::from_conf(config)
 }
+
+/// Create a standard queue with default attributes through the SDK; its URL.
+pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> String {
+    client
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url")
+}

@@ -20,14 +20,7 @@ fn client(endpoint: &str) -> Client {
 }
 
 async fn queue(client: &Client, name: &str) -> String {
-    client
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url")
+    ferrybridge_tests::create_queue(client, name).await
 }
 
 fn batch_entries(n: usize) -> Vec<SendMessageBatchRequestEntry> {

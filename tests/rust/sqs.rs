@@ -38,14 +38,7 @@ fn message<T, E: ProvideErrorMetadata + std::fmt::Debug>(result: Result<T, E>) -
 }
 
 async fn create(client: &aws_sdk_sqs::Client, name: &str) -> String {
-    client
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url")
+    ferrybridge_tests::create_queue(client, name).await
 }
 
 #[tokio::test]
