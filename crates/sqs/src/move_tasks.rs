@@ -1,20 +1,24 @@
 //! Message move tasks (DLQ redrive). Running tasks arrive with DLQ support; until then these
 //! operations validate their input exactly as AWS does and never pretend a task ran.
 
-use ferrybridge_engine::sqs::SqsEngine;
+use std::sync::Arc;
+
+use ferrybridge_engine::sqs::{Queue, SqsEngine};
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::{json, Value};
 
 use crate::input::{int_in_range, invalid, req_str};
 
-fn source_queue_exists(engine: &SqsEngine, arn: &str) -> Result<(), ServiceError> {
+/// The queue a move-task `SourceArn` names: a malformed ARN is a parameter error, an unknown
+/// queue a ResourceNotFoundException, as on AWS.
+fn source_queue(engine: &SqsEngine, arn: &str) -> Result<Arc<Queue>, ServiceError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     if parts.len() != 6 || parts[0] != "arn" || parts.iter().any(|p| p.is_empty()) {
         return Err(invalid(
             "You must use this format to specify the SourceArn: arn:<partition>:<service>:<region>:<account-id>:<resource-id>",
         ));
     }
-    engine.queue_by_arn(arn).map(|_| ()).ok_or_else(|| {
+    engine.queue_by_arn(arn).ok_or_else(|| {
         ServiceError::new(
             "ResourceNotFoundException",
             "The resource that you specified for the SourceArn parameter doesn't exist.",
@@ -28,7 +32,7 @@ pub(crate) fn start_message_move_task(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let source = req_str(input, "SourceArn")?;
-    source_queue_exists(engine, &source)?;
+    let dlq = source_queue(engine, &source)?;
     int_in_range(
         input,
         "MaxNumberOfMessagesPerSecond",
@@ -36,12 +40,6 @@ pub(crate) fn start_message_move_task(
         500,
         "MaxNumberOfMessagesPerSecond must be between 1 and 500.",
     )?;
-    let Some(dlq) = engine.queue_by_arn(&source) else {
-        return Err(ServiceError::new(
-            "ResourceNotFoundException",
-            "The resource that you specified for the SourceArn parameter doesn't exist.",
-        ));
-    };
     if engine.dead_letter_source_queues(&dlq).is_empty() {
         return Err(invalid(
             "Source queue must be configured as a Dead Letter Queue.",
@@ -59,7 +57,7 @@ pub(crate) fn list_message_move_tasks(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let source = req_str(input, "SourceArn")?;
-    source_queue_exists(engine, &source)?;
+    source_queue(engine, &source)?;
     int_in_range(
         input,
         "MaxResults",
