@@ -38,6 +38,31 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// Assembles what a header or a presigned URL said; `signed_headers` is the raw
+    /// `;`-separated list, kept lower-case as the canonical request needs it.
+    fn new(
+        scope: Scope,
+        signed_headers: &str,
+        signature: String,
+        amz_date: Option<String>,
+        presigned: bool,
+    ) -> Credentials {
+        Credentials {
+            access_key_id: scope.access_key_id,
+            date: scope.date,
+            region: scope.region,
+            service: scope.service,
+            signed_headers: signed_headers
+                .split(';')
+                .filter(|h| !h.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect(),
+            signature,
+            amz_date,
+            presigned,
+        }
+    }
+
     /// The account the request acts as: see [`account_for_access_key`].
     pub fn account_id<'a>(&'a self, default: &'a str) -> &'a str {
         account_for_access_key(&self.access_key_id, default)
@@ -170,21 +195,13 @@ pub fn parse_authorization(value: &str, amz_date: Option<&str>) -> Result<Creden
     let (Some(credential), Some(signed), Some(signature)) = (credential, signed, signature) else {
         return Err(incomplete(format!("{missing}Authorization={value}")));
     };
-    let scope = parse_credential(credential)?;
-    Ok(Credentials {
-        access_key_id: scope.access_key_id,
-        date: scope.date,
-        region: scope.region,
-        service: scope.service,
-        signed_headers: signed
-            .split(';')
-            .filter(|h| !h.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect(),
-        signature: signature.to_string(),
-        amz_date: amz_date.map(str::to_string),
-        presigned: false,
-    })
+    Ok(Credentials::new(
+        parse_credential(credential)?,
+        signed,
+        signature.to_string(),
+        amz_date.map(str::to_string),
+        false,
+    ))
 }
 
 /// Parses presigned-URL parameters (`X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-SignedHeaders`,
@@ -221,31 +238,18 @@ pub fn parse_presigned(query: &str) -> Result<Option<Credentials>, AuthError> {
             ));
         }
     }
-    let (Some(cred), Some(signed), Some(sig)) = (cred, signed, sig) else {
+    let (Some(cred), Some(signed), Some(sig), Some(date)) = (cred, signed, sig, date) else {
         return Err(incomplete(format!(
             "{missing}Re-examine the query-string parameters."
         )));
     };
-    if date.is_none() {
-        return Err(incomplete(format!(
-            "{missing}Re-examine the query-string parameters."
-        )));
-    }
-    let scope = parse_credential(&cred)?;
-    Ok(Some(Credentials {
-        access_key_id: scope.access_key_id,
-        date: scope.date,
-        region: scope.region,
-        service: scope.service,
-        signed_headers: signed
-            .split(';')
-            .filter(|h| !h.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect(),
-        signature: sig,
-        amz_date: date,
-        presigned: true,
-    }))
+    Ok(Some(Credentials::new(
+        parse_credential(&cred)?,
+        &signed,
+        sig,
+        Some(date),
+        true,
+    )))
 }
 
 /// Takes SigV4 credentials from a request: the `Authorization` header, else presigned query
