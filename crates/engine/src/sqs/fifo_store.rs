@@ -10,7 +10,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::message::Message;
-use super::store::{Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
+use super::store::{extend_visibility, Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
 
 #[derive(Default)]
 struct Group {
@@ -230,11 +230,10 @@ impl MessageStore for FifoMessageStore {
     ) -> VisibilityOutcome {
         match self.in_flight.get_mut(&seq) {
             Some((m, deadline)) if m.generation == generation => {
-                if now.saturating_add(timeout_ms) > m.received_ms.saturating_add(max_total_ms) {
+                let Some(deadline) = extend_visibility(m, deadline, now, timeout_ms, max_total_ms)
+                else {
                     return VisibilityOutcome::TooLong;
-                }
-                *deadline = now.saturating_add(timeout_ms);
-                let deadline = *deadline;
+                };
                 if timeout_ms == 0 {
                     if let Some((m, _)) = self.in_flight.remove(&seq) {
                         self.return_to_group(m);

@@ -44,6 +44,24 @@ pub enum VisibilityOutcome {
     TooLong,
 }
 
+/// Moves an in-flight message's visibility deadline to `now + timeout_ms` and returns it, or
+/// `None` when that would keep the message in flight longer than `max_total_ms` after it was
+/// received (AWS's 12-hour limit), in which case nothing changes. Shared by both stores.
+pub(crate) fn extend_visibility(
+    m: &Message,
+    deadline: &mut u64,
+    now: u64,
+    timeout_ms: u64,
+    max_total_ms: u64,
+) -> Option<u64> {
+    let new_deadline = now.saturating_add(timeout_ms);
+    if new_deadline > m.received_ms.saturating_add(max_total_ms) {
+        return None;
+    }
+    *deadline = new_deadline;
+    Some(new_deadline)
+}
+
 /// A queue's messages. All instants are epoch millis on the engine's clock.
 pub trait MessageStore: Send {
     /// Applies time: delayed messages due by `now` become visible, in-flight messages whose
@@ -244,11 +262,10 @@ impl MessageStore for MemoryMessageStore {
     ) -> VisibilityOutcome {
         match self.in_flight.get_mut(&seq) {
             Some((m, deadline)) if m.generation == generation => {
-                if now.saturating_add(timeout_ms) > m.received_ms.saturating_add(max_total_ms) {
+                let Some(deadline) = extend_visibility(m, deadline, now, timeout_ms, max_total_ms)
+                else {
                     return VisibilityOutcome::TooLong;
-                }
-                *deadline = now.saturating_add(timeout_ms);
-                let deadline = *deadline;
+                };
                 if timeout_ms == 0 {
                     if let Some((m, _)) = self.in_flight.remove(&seq) {
                         self.ready.push_front(m);
