@@ -145,3 +145,47 @@ def test_json_common_errors_use_the_json_names(endpoint):
     assert status == 400
     assert json.loads(body)["__type"] == "com.amazonaws.sqs#MissingRequiredParameterException"
     assert headers.get("x-amzn-query-error") == "MissingParameter;Sender"
+
+
+def test_query_posted_to_the_queue_url_addresses_that_queue(endpoint):
+    # The AWS SDK for Java 1.x and other Query clients post to the queue URL without QueueUrl.
+    name = "path-" + uuid.uuid4().hex[:6]
+    query(endpoint, Action="CreateQueue", QueueName=name)
+    req = urllib.request.Request(
+        f"{endpoint}/000000000000/{name}",
+        data=urllib.parse.urlencode({"Action": "SendMessage", "Version": "2012-11-05", "MessageBody": "by path"}).encode(),
+        headers={"Authorization": AUTH, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(req) as resp:
+        assert resp.status == 200
+    status, _, body = query(
+        endpoint, Action="ReceiveMessage", QueueUrl=f"{endpoint}/000000000000/{name}"
+    )
+    assert status == 200
+    assert ET.fromstring(body).find(f"{NS}ReceiveMessageResult/{NS}Message/{NS}Body").text == "by path"
+
+
+def test_presigned_get_request(endpoint):
+    # Credentials in the query string (a presigned URL) instead of an Authorization header.
+    name = "presigned-" + uuid.uuid4().hex[:6]
+    query(endpoint, Action="CreateQueue", QueueName=name)
+    params = urllib.parse.urlencode({
+        "Action": "SendMessage",
+        "Version": "2012-11-05",
+        "MessageBody": "presigned",
+        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+        "X-Amz-Credential": "111122223333/20240101/eu-west-1/sqs/aws4_request",
+        "X-Amz-Date": "20240101T000000Z",
+        "X-Amz-SignedHeaders": "host",
+        "X-Amz-Signature": "0" * 64,
+    })
+    # The credential scope selects account 111122223333 in eu-west-1: the queue is not there.
+    try:
+        urllib.request.urlopen(f"{endpoint}/000000000000/{name}?{params}")
+        raise AssertionError("the default account's queue is not in eu-west-1")
+    except urllib.error.HTTPError as err:
+        assert b"AWS.SimpleQueueService.NonExistentQueue" in err.read()
+    params = params.replace("111122223333", "test").replace("eu-west-1", "us-east-1")
+    with urllib.request.urlopen(f"{endpoint}/000000000000/{name}?{params}") as resp:
+        assert resp.status == 200
+        assert b"<MD5OfMessageBody>" in resp.read()

@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::errors::common_error;
-use crate::model::Model;
+use crate::model::{Model, ShapeId, ShapeKind};
 use crate::query::{self, ParamTree};
 use crate::sigv4::{self, AuthError, Credentials};
 use crate::{json, xml, ServiceError};
@@ -189,6 +189,33 @@ impl Default for Codec {
 
 fn request_id_value(request_id: &str) -> HeaderValue {
     HeaderValue::from_str(request_id).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// Query clients may POST to the queue URL itself (`/<account>/<name>`) instead of sending
+/// the `QueueUrl` parameter, as the AWS SDK for Java 1.x and presigned URLs do: fill the
+/// member in from the request's `Host` and path when the operation has one and it is absent.
+fn address_queue_by_path(model: &Model, shape: ShapeId, req: &HttpRequest, input: &mut Value) {
+    let ShapeKind::Structure(members) = &model.shapes[shape].kind else {
+        return;
+    };
+    let Value::Object(map) = input else { return };
+    if map.contains_key("QueueUrl")
+        || !members.iter().any(|m| m.name == "QueueUrl")
+        || !is_sqs_queue_path(req.path)
+    {
+        return;
+    }
+    let Some(host) = req
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+    else {
+        return;
+    };
+    map.insert(
+        "QueueUrl".into(),
+        Value::String(format!("http://{host}{}", req.path)),
+    );
 }
 
 fn is_sqs_queue_path(path: &str) -> bool {
@@ -441,10 +468,15 @@ impl Codec {
         let Some(operation) = model.operations.get(action) else {
             return Err(invalid_action());
         };
-        let input = match operation.input {
+        let mut input = match operation.input {
             Some(shape) => query::decode_input(model, shape, &tree).map_err(fail)?,
             None => Value::Object(serde_json::Map::new()),
         };
+        if service == ServiceName::Sqs {
+            if let Some(shape) = operation.input {
+                address_queue_by_path(model, shape, req, &mut input);
+            }
+        }
         Ok(DecodedRequest {
             service,
             protocol: WireProtocol::AwsQuery,

@@ -83,7 +83,7 @@ impl App {
         let (encoded, operation) = match self.codec.decode(&http_request) {
             Ok(decoded) => {
                 let operation = decoded.operation.clone();
-                let encoded = self.call(decoded, &http_request, host, &request_id).await;
+                let encoded = self.call(decoded, host, &request_id).await;
                 (encoded, operation)
             }
             Err(err) => (
@@ -106,8 +106,7 @@ impl App {
 
     async fn call(
         &self,
-        mut decoded: DecodedRequest,
-        request: &HttpRequest<'_>,
+        decoded: DecodedRequest,
         host: String,
         request_id: &str,
     ) -> EncodedResponse {
@@ -116,9 +115,6 @@ impl App {
             Ok(ctx) => ctx,
             Err(err) => return self.codec.encode_error(service, protocol, &err, request_id),
         };
-        if service == ServiceName::Sqs {
-            address_queue_by_path(&mut decoded.input, request.path, &ctx.host);
-        }
         let operation = decoded.operation;
         let input = decoded.input;
         let result = std::panic::AssertUnwindSafe(async {
@@ -192,24 +188,6 @@ impl App {
                 StatusCode::NOT_FOUND,
                 &json!({"error": format!("no admin endpoint {method} {path}")}),
             ),
-        }
-    }
-}
-
-/// Older SDKs (and the Query protocol generally) may POST to the queue URL itself instead of
-/// sending a `QueueUrl` parameter: `/<12-digit account>/<queue name>`.
-fn address_queue_by_path(input: &mut Value, path: &str, host: &str) {
-    let Value::Object(map) = input else { return };
-    if map.contains_key("QueueUrl") {
-        return;
-    }
-    let mut segments = path.trim_matches('/').split('/');
-    if let (Some(account), Some(name), None) = (segments.next(), segments.next(), segments.next()) {
-        if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty() {
-            map.insert(
-                "QueueUrl".into(),
-                Value::String(format!("http://{host}/{account}/{name}")),
-            );
         }
     }
 }
