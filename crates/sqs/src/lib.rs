@@ -62,7 +62,7 @@ impl Sqs {
             "DeleteMessageBatch" => messages::delete_message_batch(e, ctx, i),
             "ChangeMessageVisibility" => messages::change_message_visibility(e, ctx, i),
             "ChangeMessageVisibilityBatch" => messages::change_message_visibility_batch(e, ctx, i),
-            "StartMessageMoveTask" => move_tasks::start_message_move_task(e, ctx, i),
+            "StartMessageMoveTask" => move_tasks::start_message_move_task(&self.engine, ctx, i),
             "ListMessageMoveTasks" => move_tasks::list_message_move_tasks(e, ctx, i),
             "CancelMessageMoveTask" => move_tasks::cancel_message_move_task(e, ctx, i),
             other => Err(ServiceError::new(

@@ -483,12 +483,14 @@ pub(crate) async fn receive_message(
     let system_all = system_names.iter().any(|n| n == "All");
     let wants = |n: &str| system_all || system_names.iter().any(|s| s == n);
     let attribute_filter = NameFilter::new(&str_list(input, "MessageAttributeNames"));
+    let attempt_id = fifo_id(input, "ReceiveRequestAttemptId")?;
 
     let received = queue
         .receive(ReceiveOptions {
             max_messages: max.unwrap_or(1) as usize,
             visibility_timeout: visibility.map(|v| v as u32),
             wait_seconds: wait.map(|w| w as u32),
+            attempt_id,
         })
         .await;
     if received.is_empty() {
@@ -524,6 +526,15 @@ pub(crate) async fn receive_message(
             }
             if wants("SentTimestamp") {
                 attrs.insert("SentTimestamp".into(), Value::String(m.sent_ms.to_string()));
+            }
+            if let Some(source) = m
+                .dead_letter_source_arn()
+                .filter(|_| wants("DeadLetterQueueSourceArn"))
+            {
+                attrs.insert(
+                    "DeadLetterQueueSourceArn".into(),
+                    Value::String(source.to_string()),
+                );
             }
             if let Some(trace) = m.aws_trace_header().filter(|_| wants("AWSTraceHeader")) {
                 attrs.insert("AWSTraceHeader".into(), Value::String(trace.to_string()));

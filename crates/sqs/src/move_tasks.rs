@@ -1,54 +1,91 @@
-//! Message move tasks (DLQ redrive). Running tasks arrive with DLQ support; until then these
-//! operations validate their input exactly as AWS does and never pretend a task ran.
+//! Message move tasks (dead-letter queue redrive): `StartMessageMoveTask`,
+//! `ListMessageMoveTasks`, `CancelMessageMoveTask`. The moving itself runs as a background task
+//! on the server's runtime, driven by the engine's clock.
 
 use std::sync::Arc;
 
-use ferrybridge_engine::sqs::{Queue, SqsEngine};
+use ferrybridge_engine::sqs::{MoveTask, Queue, SqsEngine};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use crate::input::{int_in_range, invalid, req_str};
+use crate::input::{int_in_range, invalid, opt_str, req_str, service_error};
 
-/// The queue a move-task `SourceArn` names: a malformed ARN is a parameter error, an unknown
-/// queue a ResourceNotFoundException, as on AWS.
-fn source_queue(engine: &SqsEngine, arn: &str) -> Result<Arc<Queue>, ServiceError> {
+/// The queue a move-task ARN names: a malformed ARN is a parameter error, an unknown queue a
+/// ResourceNotFoundException, as on AWS.
+fn queue_for_arn(
+    engine: &SqsEngine,
+    arn: &str,
+    parameter: &str,
+) -> Result<Arc<Queue>, ServiceError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     if parts.len() != 6 || parts[0] != "arn" || parts.iter().any(|p| p.is_empty()) {
-        return Err(invalid(
-            "You must use this format to specify the SourceArn: arn:<partition>:<service>:<region>:<account-id>:<resource-id>",
-        ));
+        return Err(invalid(format!(
+            "You must use this format to specify the {parameter}: arn:<partition>:<service>:<region>:<account-id>:<resource-id>"
+        )));
     }
     engine.queue_by_arn(arn).ok_or_else(|| {
         ServiceError::new(
             "ResourceNotFoundException",
-            "The resource that you specified for the SourceArn parameter doesn't exist.",
+            format!("The resource that you specified for the {parameter} parameter doesn't exist."),
         )
     })
 }
 
 pub(crate) fn start_message_move_task(
-    engine: &SqsEngine,
+    engine: &Arc<SqsEngine>,
     _ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let source = req_str(input, "SourceArn")?;
-    let dlq = source_queue(engine, &source)?;
-    int_in_range(
+    let source_arn = req_str(input, "SourceArn")?;
+    let source = queue_for_arn(engine, &source_arn, "SourceArn")?;
+    let destination_arn = opt_str(input, "DestinationArn")?.filter(|a| !a.is_empty());
+    if let Some(arn) = &destination_arn {
+        queue_for_arn(engine, arn, "DestinationArn")?;
+    }
+    let rate = int_in_range(
         input,
         "MaxNumberOfMessagesPerSecond",
         1,
         500,
         "MaxNumberOfMessagesPerSecond must be between 1 and 500.",
     )?;
-    if engine.dead_letter_source_queues(&dlq).is_empty() {
-        return Err(invalid(
-            "Source queue must be configured as a Dead Letter Queue.",
-        ));
+    let task = engine
+        .start_message_move_task(&source, destination_arn.as_deref(), rate.map(|r| r as u32))
+        .map_err(service_error)?;
+    let handle = task.handle();
+    let runner = engine.clone();
+    tokio::spawn(async move { runner.run_message_move_task(task).await });
+    Ok(json!({ "TaskHandle": handle }))
+}
+
+/// One `ListMessageMoveTasksResultEntry`.
+fn task_entry(task: &MoveTask) -> Value {
+    let progress = task.progress();
+    let mut out = Map::new();
+    if progress.status.as_str() == "RUNNING" {
+        out.insert("TaskHandle".into(), Value::String(task.handle()));
     }
-    Err(ServiceError::new(
-        "UnsupportedOperation",
-        "Message move tasks are not supported by ferrybridge yet.",
-    ))
+    out.insert("Status".into(), progress.status.as_str().into());
+    out.insert("SourceArn".into(), task.source_arn.clone().into());
+    if let Some(arn) = &task.destination_arn {
+        out.insert("DestinationArn".into(), arn.clone().into());
+    }
+    if let Some(rate) = task.max_per_second {
+        out.insert("MaxNumberOfMessagesPerSecond".into(), rate.into());
+    }
+    out.insert(
+        "ApproximateNumberOfMessagesMoved".into(),
+        progress.moved.into(),
+    );
+    out.insert(
+        "ApproximateNumberOfMessagesToMove".into(),
+        task.to_move.into(),
+    );
+    if let Some(reason) = progress.failure_reason {
+        out.insert("FailureReason".into(), reason.into());
+    }
+    out.insert("StartedTimestamp".into(), task.started_ms.into());
+    Value::Object(out)
 }
 
 pub(crate) fn list_message_move_tasks(
@@ -56,28 +93,33 @@ pub(crate) fn list_message_move_tasks(
     _ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let source = req_str(input, "SourceArn")?;
-    source_queue(engine, &source)?;
-    int_in_range(
+    let source_arn = req_str(input, "SourceArn")?;
+    queue_for_arn(engine, &source_arn, "SourceArn")?;
+    // AWS's default is 1: the most recent task.
+    let max = int_in_range(
         input,
         "MaxResults",
         1,
         10,
         "MaxResults must be between 1 and 10.",
-    )?;
-    // No task can have been started (StartMessageMoveTask never succeeds yet).
-    Ok(json!({ "Results": [] }))
+    )?
+    .unwrap_or(1);
+    let results: Vec<Value> = engine
+        .list_message_move_tasks(&source_arn, max as usize)
+        .iter()
+        .map(|t| task_entry(t))
+        .collect();
+    Ok(json!({ "Results": results }))
 }
 
 pub(crate) fn cancel_message_move_task(
-    _engine: &SqsEngine,
+    engine: &SqsEngine,
     _ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    req_str(input, "TaskHandle")?;
-    // No task can exist yet.
-    Err(ServiceError::new(
-        "ResourceNotFoundException",
-        "Task does not exist.",
-    ))
+    let handle = req_str(input, "TaskHandle")?;
+    let moved = engine
+        .cancel_message_move_task(&handle)
+        .map_err(service_error)?;
+    Ok(json!({ "ApproximateNumberOfMessagesMoved": moved }))
 }

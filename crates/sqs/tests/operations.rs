@@ -846,7 +846,36 @@ async fn dead_letter_sources_and_move_tasks() {
     let e = f
         .err("CancelMessageMoveTask", json!({ "TaskHandle": "x" }))
         .await;
-    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(
+        (e.code.as_ref(), e.message.as_str()),
+        (
+            "InvalidParameterValue",
+            "Value for parameter TaskHandle is invalid."
+        )
+    );
+    let started = f
+        .ok(
+            "StartMessageMoveTask",
+            json!({ "SourceArn": dlq_arn, "MaxNumberOfMessagesPerSecond": 7 }),
+        )
+        .await;
+    let handle = started["TaskHandle"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let listed = f
+        .ok("ListMessageMoveTasks", json!({ "SourceArn": dlq_arn }))
+        .await;
+    let task = &listed["Results"][0];
+    assert_eq!(
+        task["Status"], "COMPLETED",
+        "an empty DLQ completes at once"
+    );
+    assert_eq!(task["MaxNumberOfMessagesPerSecond"], 7);
+    assert_eq!(task["ApproximateNumberOfMessagesToMove"], 0);
+    assert!(task.get("TaskHandle").is_none());
+    let e = f
+        .err("CancelMessageMoveTask", json!({ "TaskHandle": handle }))
+        .await;
+    assert_eq!(e.code, "InvalidParameterValue");
 }
 
 #[tokio::test]

@@ -195,6 +195,23 @@ fn is_sqs_arn(arn: &str) -> bool {
         if !partition.is_empty() && !region.is_empty() && !account.is_empty() && !name.is_empty())
 }
 
+/// Whether a DLQ's `RedriveAllowPolicy` (as stored: validated JSON) lets `source_arn` use
+/// it as its dead-letter queue. No policy allows every queue of the account.
+pub fn redrive_allows(policy: Option<&str>, source_arn: &str) -> bool {
+    let Some(policy) = policy else { return true };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(policy) else {
+        return true;
+    };
+    match json.get("redrivePermission").and_then(|p| p.as_str()) {
+        Some("denyAll") => false,
+        Some("byQueue") => json
+            .get("sourceQueueArns")
+            .and_then(|a| a.as_array())
+            .is_some_and(|arns| arns.iter().any(|a| a.as_str() == Some(source_arn))),
+        _ => true,
+    }
+}
+
 fn parse_redrive_allow_policy(value: &str) -> Result<Option<String>, SqsError> {
     if value.is_empty() {
         return Ok(None);

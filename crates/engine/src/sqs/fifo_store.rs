@@ -160,7 +160,14 @@ impl MessageStore for FifoMessageStore {
         }
     }
 
-    fn receive(&mut self, now: u64, max: usize, visibility_ms: u64) -> Vec<Message> {
+    fn receive(
+        &mut self,
+        now: u64,
+        max: usize,
+        visibility_ms: u64,
+        max_receive_count: Option<u32>,
+        dead_letters: &mut Vec<Message>,
+    ) -> Vec<Message> {
         let mut out = Vec::new();
         while out.len() < max {
             let Some(group) = self.available.pop_front() else {
@@ -178,6 +185,10 @@ impl MessageStore for FifoMessageStore {
                     break;
                 };
                 self.ready_count = self.ready_count.saturating_sub(1);
+                if max_receive_count.is_some_and(|limit| m.receive_count >= limit) {
+                    dead_letters.push(m);
+                    continue;
+                }
                 m.generation = m.generation.wrapping_add(1);
                 m.receive_count = m.receive_count.saturating_add(1);
                 if m.first_receive_ms == 0 {
@@ -190,8 +201,48 @@ impl MessageStore for FifoMessageStore {
                 self.deadlines.push(Reverse((deadline, m.seq)));
                 self.in_flight.insert(m.seq, (m, deadline));
             }
+            // Every message of the group may have gone to the dead-letter queue.
+            if g.in_flight == 0 && g.ready.is_empty() {
+                self.groups.remove(&group);
+            }
         }
         out
+    }
+
+    fn take_visible(&mut self, max: usize) -> Vec<Message> {
+        let mut out = Vec::new();
+        while out.len() < max {
+            let Some(group) = self.available.pop_front() else {
+                break;
+            };
+            let Some(g) = self.groups.get_mut(&group) else {
+                continue;
+            };
+            g.listed = false;
+            if g.in_flight > 0 {
+                continue;
+            }
+            while out.len() < max {
+                let Some(m) = g.ready.pop_front() else {
+                    break;
+                };
+                self.ready_count = self.ready_count.saturating_sub(1);
+                out.push(m);
+            }
+            if g.ready.is_empty() {
+                self.groups.remove(&group);
+            } else {
+                self.list_if_available(&group);
+            }
+        }
+        out
+    }
+
+    fn in_flight_deadline(&self, seq: u64, generation: u32) -> Option<u64> {
+        self.in_flight
+            .get(&seq)
+            .filter(|(m, _)| m.generation == generation)
+            .map(|(_, deadline)| *deadline)
     }
 
     fn delete(&mut self, seq: u64, generation: u32) -> DeleteOutcome {

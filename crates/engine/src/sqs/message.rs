@@ -64,6 +64,8 @@ pub struct MessageExtra {
     pub message_deduplication_id: Option<String>,
     /// `SequenceNumber` (FIFO queues).
     pub sequence_number: Option<String>,
+    /// `DeadLetterQueueSourceArn`: the queue a dead-lettered message came from.
+    pub dead_letter_source_arn: Option<Arc<str>>,
 }
 
 /// A stored message.
@@ -99,6 +101,18 @@ impl Message {
         self.extra
             .as_deref()
             .map_or(&[], |e| e.attributes.as_slice())
+    }
+
+    pub fn message_group_id(&self) -> Option<&str> {
+        self.extra
+            .as_deref()
+            .and_then(|e| e.message_group_id.as_deref())
+    }
+
+    pub fn dead_letter_source_arn(&self) -> Option<&str> {
+        self.extra
+            .as_deref()
+            .and_then(|e| e.dead_letter_source_arn.as_deref())
     }
 
     pub fn aws_trace_header(&self) -> Option<&str> {

@@ -14,6 +14,7 @@ pub mod attributes;
 pub mod error;
 pub mod fifo_store;
 pub mod message;
+pub mod move_task;
 pub mod queue;
 pub mod receipt;
 pub mod storage;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 pub use attributes::QueueAttributes;
 pub use error::SqsError;
 pub use message::{AttributePayload, Message, MessageAttributeValue, MessageAttributes};
+pub use move_task::{MoveTask, MoveTaskProgress, MoveTaskStatus};
 pub use queue::{
     NewMessage, Queue, QueueKey, QueueMeta, ReceiveOptions, ReceivedMessage, SendResult,
 };
@@ -58,6 +60,7 @@ pub struct SqsEngine {
     storage: Arc<dyn SqsStorage>,
     secret: Arc<[u8; 32]>,
     incarnations: AtomicU64,
+    move_tasks: move_task::MoveTasks,
 }
 
 impl std::fmt::Debug for SqsEngine {
@@ -87,6 +90,7 @@ impl SqsEngine {
             storage,
             secret: Arc::new(secret),
             incarnations: AtomicU64::new(rand::random::<u32>() as u64),
+            move_tasks: move_task::MoveTasks::default(),
         }
     }
 
@@ -127,7 +131,7 @@ impl SqsEngine {
             QueueAttributes::default()
         };
         let attrs = defaults.with_applied(pairs())?;
-        self.check_redrive_target(&attrs, redrive_policy_in(pairs()))?;
+        self.check_redrive_target(&key.arn(), &attrs, redrive_policy_in(pairs()))?;
         if let Some(existing) = self.storage.get(&key) {
             return self.check_same(existing, attributes).map(|q| (q, false));
         }
@@ -140,6 +144,7 @@ impl SqsEngine {
             self.storage.message_store(&key, fifo),
             self.clock.clone(),
             self.secret.clone(),
+            Arc::downgrade(&self.storage),
         ));
         match self
             .storage
@@ -186,7 +191,7 @@ impl SqsEngine {
         let attrs: Vec<(&str, &str)> = attrs.into_iter().collect();
         let raw = redrive_policy_in(attrs.iter().copied());
         queue.set_attributes_checked(attrs.iter().copied(), |next| {
-            self.check_redrive_target(next, raw)
+            self.check_redrive_target(queue.arn(), next, raw)
         })
     }
 
@@ -196,6 +201,7 @@ impl SqsEngine {
     /// earlier whose target has since been deleted.
     fn check_redrive_target(
         &self,
+        source_arn: &str,
         attrs: &QueueAttributes,
         raw: Option<&str>,
     ) -> Result<(), SqsError> {
@@ -212,6 +218,16 @@ impl SqsEngine {
             Some(target) if target.is_fifo() != attrs.fifo_queue => Err(invalid(
                 "Dead-letter queue must be same type of queue as the source.",
             )),
+            Some(target)
+                if !attributes::redrive_allows(
+                    target.attributes().redrive_allow_policy.as_deref(),
+                    source_arn,
+                ) =>
+            {
+                Err(invalid(
+                    "Queue is not allowed to use the dead letter target by its RedriveAllowPolicy.",
+                ))
+            }
             Some(_) => Ok(()),
         }
     }
@@ -225,18 +241,7 @@ impl SqsEngine {
 
     /// The queue with this ARN, if it exists.
     pub fn queue_by_arn(&self, arn: &str) -> Option<Arc<Queue>> {
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(_), Some("sqs"), Some(region), Some(account), Some(name)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return None;
-        };
-        self.storage.get(&QueueKey::new(account, region, name))
+        self.storage.get(&QueueKey::from_arn(arn)?)
     }
 
     /// `DeleteQueue`: removes the queue at once; waiting receivers return empty.
@@ -274,5 +279,7 @@ impl SqsEngine {
     }
 }
 
+#[cfg(test)]
+mod redrive_tests;
 #[cfg(test)]
 mod tests;

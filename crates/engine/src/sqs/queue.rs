@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::Notify;
@@ -14,6 +14,7 @@ use super::message::{
     md5_of_attributes, md5_of_body, Message, MessageAttributeValue, MessageAttributes, MessageExtra,
 };
 use super::receipt::ReceiptHandle;
+use super::storage::SqsStorage;
 use super::store::{Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
 use crate::clock::Clock;
 
@@ -21,8 +22,19 @@ use crate::clock::Clock;
 pub const MAX_VISIBILITY_TIMEOUT_SECONDS: u32 = 43_200;
 /// A second `PurgeQueue` within this window fails with `PurgeQueueInProgress`.
 pub const PURGE_WINDOW_MS: u64 = 60_000;
-/// FIFO deduplication interval: 5 minutes.
+/// FIFO deduplication interval: 5 minutes. Also how long a `ReceiveRequestAttemptId` can be
+/// retried.
 pub const DEDUPLICATION_WINDOW_MS: u64 = 300_000;
+
+/// A FIFO receive remembered under its `ReceiveRequestAttemptId`, so that a retry gets the
+/// same messages and receipt handles back.
+struct ReceiveAttempt {
+    expires_ms: u64,
+    /// Each message's visibility deadline as this receive (or its last retry) set it: a
+    /// retry is answered from here only while no message was deleted or had its visibility
+    /// changed since.
+    received: Vec<(ReceivedMessage, u64)>,
+}
 
 /// FIFO deduplication ids seen in the last five minutes.
 #[derive(Default)]
@@ -68,6 +80,24 @@ impl QueueKey {
         }
     }
 
+    /// The key of `arn:{partition}:sqs:{region}:{account}:{name}`.
+    pub fn from_arn(arn: &str) -> Option<Self> {
+        let mut parts = arn.splitn(6, ':');
+        match (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) {
+            (Some("arn"), Some(_), Some("sqs"), Some(region), Some(account), Some(name)) => {
+                Some(Self::new(account, region, name))
+            }
+            _ => None,
+        }
+    }
+
     /// `arn:aws:sqs:{region}:{account}:{name}`.
     pub fn arn(&self) -> String {
         format!(
@@ -75,6 +105,11 @@ impl QueueKey {
             self.region, self.account_id, self.name
         )
     }
+}
+
+/// A FIFO `SequenceNumber`: 20 digits, increasing with every message of the queue.
+fn fifo_sequence_number(seq: u64) -> String {
+    (10_000_000_000_000_000_000u128 + u128::from(seq)).to_string()
 }
 
 /// Mutable queue configuration.
@@ -117,13 +152,15 @@ pub struct SendResult {
 }
 
 /// Options of a receive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiveOptions {
     pub max_messages: usize,
     /// `None` = the queue's `VisibilityTimeout`.
     pub visibility_timeout: Option<u32>,
     /// `None` = the queue's `ReceiveMessageWaitTimeSeconds`.
     pub wait_seconds: Option<u32>,
+    /// `ReceiveRequestAttemptId` (FIFO queues; ignored on standard queues, as on AWS).
+    pub attempt_id: Option<String>,
 }
 
 impl Default for ReceiveOptions {
@@ -132,6 +169,7 @@ impl Default for ReceiveOptions {
             max_messages: 1,
             visibility_timeout: None,
             wait_seconds: None,
+            attempt_id: None,
         }
     }
 }
@@ -157,6 +195,10 @@ pub struct Queue {
     clock: Arc<dyn Clock>,
     secret: Arc<[u8; 32]>,
     owner: Arc<str>,
+    /// The catalog, to find this queue's dead-letter queue when a message must go there.
+    catalog: Weak<dyn SqsStorage>,
+    /// FIFO receives by `ReceiveRequestAttemptId`.
+    attempts: Mutex<std::collections::HashMap<String, ReceiveAttempt>>,
 }
 
 impl std::fmt::Debug for Queue {
@@ -166,6 +208,8 @@ impl std::fmt::Debug for Queue {
 }
 
 impl Queue {
+    // Called from one place (SqsEngine::create_queue); a builder would only add ceremony.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         key: QueueKey,
         incarnation: u64,
@@ -174,6 +218,7 @@ impl Queue {
         store: Box<dyn MessageStore>,
         clock: Arc<dyn Clock>,
         secret: Arc<[u8; 32]>,
+        catalog: Weak<dyn SqsStorage>,
     ) -> Self {
         let now = clock.now_seconds();
         Self {
@@ -194,6 +239,8 @@ impl Queue {
             deleted: AtomicBool::new(false),
             clock,
             secret,
+            catalog,
+            attempts: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -545,9 +592,7 @@ impl Queue {
             let mut store = self.messages.lock();
             store.settle(now, retention);
             let seq = store.next_seq();
-            let sequence_number = attrs
-                .fifo_queue
-                .then(|| (10_000_000_000_000_000_000u128 + u128::from(seq)).to_string());
+            let sequence_number = attrs.fifo_queue.then(|| fifo_sequence_number(seq));
             let has_extra = !attributes.is_empty()
                 || msg.aws_trace_header.is_some()
                 || msg.message_group_id.is_some()
@@ -559,6 +604,7 @@ impl Queue {
                     message_group_id: msg.message_group_id.as_deref().map(Arc::from),
                     message_deduplication_id: dedup_key.as_ref().map(|(_, id)| id.clone()),
                     sequence_number: sequence_number.clone(),
+                    dead_letter_source_arn: None,
                 })
             });
             let message = Message {
@@ -591,16 +637,34 @@ impl Queue {
 
     /// `ReceiveMessage`: returns at once if messages are visible, otherwise waits up to the
     /// wait time for one to arrive or become visible (long polling), then returns what there is.
+    ///
+    /// With a `RedrivePolicy`, a message already received `maxReceiveCount` times is moved to
+    /// the dead-letter queue instead of being delivered (AWS moves it on the receive attempt
+    /// after the last allowed one). On a FIFO queue, a retry with the same
+    /// `ReceiveRequestAttemptId` within 5 minutes returns the same messages and receipt
+    /// handles, as long as none was deleted or had its visibility changed.
     pub async fn receive(&self, opts: ReceiveOptions) -> Vec<ReceivedMessage> {
-        let (default_visibility, default_wait) = {
+        let (default_visibility, default_wait, redrive, fifo) = {
             let meta = self.meta.read();
             (
                 meta.attributes.visibility_timeout,
                 meta.attributes.receive_message_wait_time_seconds,
+                meta.attributes.redrive_policy.clone(),
+                meta.attributes.fifo_queue,
             )
         };
         let visibility_ms = u64::from(opts.visibility_timeout.unwrap_or(default_visibility)) * 1000;
         let wait_ms = u64::from(opts.wait_seconds.unwrap_or(default_wait)) * 1000;
+        let attempt_id = opts.attempt_id.filter(|_| fifo);
+        if let Some(id) = &attempt_id {
+            if let Some(again) = self.retry_attempt(id, visibility_ms) {
+                return again;
+            }
+        }
+        let dead_letter = redrive.and_then(|policy| {
+            self.dead_letter_queue(&policy.dead_letter_target_arn)
+                .map(|dlq| (dlq, policy.max_receive_count))
+        });
         let deadline = self.clock.now_millis().saturating_add(wait_ms);
         let max = opts.max_messages.max(1);
         loop {
@@ -609,30 +673,32 @@ impl Queue {
             notified.as_mut().enable();
             let now = self.clock.now_millis();
             let retention = self.retention_ms();
+            let mut dead_letters = Vec::new();
             let (received, next_visible) = {
                 let mut store = self.messages.lock();
                 store.settle(now, retention);
-                let received = store.receive(now, max, visibility_ms);
+                let received = store.receive(
+                    now,
+                    max,
+                    visibility_ms,
+                    dead_letter.as_ref().map(|(_, limit)| *limit),
+                    &mut dead_letters,
+                );
                 (received, store.next_visible_at())
             };
+            if let Some((dlq, _)) = &dead_letter {
+                for message in dead_letters {
+                    dlq.accept_dead_letter(message, &self.arn);
+                }
+            }
             if !received.is_empty() {
-                return received
-                    .into_iter()
-                    .map(|message| {
-                        let receipt_handle = ReceiptHandle {
-                            queue_incarnation: self.incarnation,
-                            seq: message.seq,
-                            generation: message.generation,
-                            message_id: message.id,
-                            received_ms: message.received_ms,
-                        }
-                        .encode(&self.secret);
-                        ReceivedMessage {
-                            message,
-                            receipt_handle,
-                        }
-                    })
-                    .collect();
+                let deadline = now.saturating_add(visibility_ms);
+                let received: Vec<ReceivedMessage> =
+                    received.into_iter().map(|m| self.receipt(m)).collect();
+                if let Some(id) = attempt_id {
+                    self.remember_attempt(id, &received, deadline, now);
+                }
+                return received;
             }
             if now >= deadline || self.is_deleted() {
                 return Vec::new();
@@ -643,6 +709,124 @@ impl Queue {
                 _ = self.clock.sleep_until(wake_at) => {}
             }
         }
+    }
+
+    fn receipt(&self, message: Message) -> ReceivedMessage {
+        let receipt_handle = ReceiptHandle {
+            queue_incarnation: self.incarnation,
+            seq: message.seq,
+            generation: message.generation,
+            message_id: message.id,
+            received_ms: message.received_ms,
+        }
+        .encode(&self.secret);
+        ReceivedMessage {
+            message,
+            receipt_handle,
+        }
+    }
+
+    /// The dead-letter queue at `arn`, if it exists, is of this queue's type and its
+    /// `RedriveAllowPolicy` lets this queue use it. Otherwise messages stay where they are.
+    fn dead_letter_queue(&self, arn: &str) -> Option<Arc<Queue>> {
+        let key = QueueKey::from_arn(arn)?;
+        let dlq = self.catalog.upgrade()?.get(&key)?;
+        let attrs = dlq.attributes();
+        let usable = attrs.fifo_queue == self.is_fifo()
+            && super::attributes::redrive_allows(attrs.redrive_allow_policy.as_deref(), &self.arn);
+        usable.then_some(dlq)
+    }
+
+    /// Stores a message that exceeded `maxReceiveCount` on `source_arn`. It keeps its id, body,
+    /// attributes and receive count and gains `DeadLetterQueueSourceArn`. On a standard queue
+    /// it keeps its enqueue time (retention counts from the original send); on a FIFO queue
+    /// the enqueue time restarts and its deduplication id becomes its message id, so two
+    /// unrelated messages that shared a deduplication id are both kept (AWS documents both).
+    pub(crate) fn accept_dead_letter(&self, message: Message, source_arn: &str) {
+        let now = self.clock.now_millis();
+        let retention = self.retention_ms();
+        let fifo = self.is_fifo();
+        let mut extra = message.extra.as_deref().cloned().unwrap_or_default();
+        extra.dead_letter_source_arn = Some(Arc::from(source_arn));
+        {
+            let mut store = self.messages.lock();
+            store.settle(now, retention);
+            let seq = store.next_seq();
+            if fifo {
+                extra.message_deduplication_id = Some(message.message_id());
+                extra.sequence_number = Some(fifo_sequence_number(seq));
+            }
+            let moved = Message {
+                seq,
+                id: message.id,
+                body: message.body,
+                extra: Some(Arc::new(extra)),
+                sender_id: message.sender_id,
+                sent_ms: if fifo { now } else { message.sent_ms },
+                first_receive_ms: message.first_receive_ms,
+                received_ms: 0,
+                receive_count: message.receive_count,
+                generation: 0,
+            };
+            store.insert(moved, now, now);
+        }
+        self.notify.notify_waiters();
+    }
+
+    /// Answers a retried FIFO receive from its remembered result, extending the visibility
+    /// timeout again, if every message is still in flight under that receive.
+    fn retry_attempt(&self, id: &str, visibility_ms: u64) -> Option<Vec<ReceivedMessage>> {
+        let now = self.clock.now_millis();
+        let mut attempts = self.attempts.lock();
+        attempts.retain(|_, a| a.expires_ms > now);
+        let attempt = attempts.get_mut(id)?;
+        let mut store = self.messages.lock();
+        store.settle(now, self.retention_ms());
+        let unchanged = attempt.received.iter().all(|(r, deadline)| {
+            store.in_flight_deadline(r.message.seq, r.message.generation) == Some(*deadline)
+        });
+        if !unchanged {
+            attempts.remove(id);
+            return None;
+        }
+        let max_total = u64::from(MAX_VISIBILITY_TIMEOUT_SECONDS) * 1000;
+        for (r, deadline) in attempt.received.iter_mut() {
+            let (seq, generation) = (r.message.seq, r.message.generation);
+            if store.change_visibility(seq, generation, now, visibility_ms, max_total)
+                == VisibilityOutcome::Changed
+            {
+                *deadline = now.saturating_add(visibility_ms);
+            }
+        }
+        Some(attempt.received.iter().map(|(r, _)| r.clone()).collect())
+    }
+
+    fn remember_attempt(&self, id: String, received: &[ReceivedMessage], deadline: u64, now: u64) {
+        let mut attempts = self.attempts.lock();
+        attempts.retain(|_, a| a.expires_ms > now);
+        attempts.insert(
+            id,
+            ReceiveAttempt {
+                expires_ms: now.saturating_add(DEDUPLICATION_WINDOW_MS),
+                received: received.iter().map(|r| (r.clone(), deadline)).collect(),
+            },
+        );
+    }
+
+    /// Puts back a message a move task took but could not deliver.
+    pub(crate) fn restore_after_failed_move(&self, message: Message) {
+        let now = self.clock.now_millis();
+        self.messages.lock().insert(message, now, now);
+        self.notify.notify_waiters();
+    }
+
+    /// Removes up to `max` visible messages, oldest first, for a message move task.
+    pub(crate) fn take_for_move(&self, max: usize) -> Vec<Message> {
+        let now = self.clock.now_millis();
+        let retention = self.retention_ms();
+        let mut store = self.messages.lock();
+        store.settle(now, retention);
+        store.take_visible(max)
     }
 
     fn decode_handle(&self, handle: &str) -> Result<ReceiptHandle, SqsError> {

@@ -70,8 +70,22 @@ pub trait MessageStore: Send {
     /// Stores a new message, visible from `visible_at` (delayed if in the future).
     fn insert(&mut self, message: Message, visible_at: u64, now: u64);
     /// Takes up to `max` visible messages in flight until `now + visibility_ms`, bumping their
-    /// receive count and generation; returns copies as received.
-    fn receive(&mut self, now: u64, max: usize, visibility_ms: u64) -> Vec<Message>;
+    /// receive count and generation; returns copies as received. With a `max_receive_count`
+    /// (the queue's redrive policy), a message already received that many times is not
+    /// delivered but removed and pushed to `dead_letters` for the dead-letter queue.
+    fn receive(
+        &mut self,
+        now: u64,
+        max: usize,
+        visibility_ms: u64,
+        max_receive_count: Option<u32>,
+        dead_letters: &mut Vec<Message>,
+    ) -> Vec<Message>;
+    /// Removes up to `max` visible messages, oldest first (per message group on FIFO queues),
+    /// for a message move task.
+    fn take_visible(&mut self, max: usize) -> Vec<Message>;
+    /// The visibility deadline of message `seq` if it is in flight under receipt `generation`.
+    fn in_flight_deadline(&self, seq: u64, generation: u32) -> Option<u64>;
     /// Deletes the message `seq` if `generation` is its current receipt.
     fn delete(&mut self, seq: u64, generation: u32) -> DeleteOutcome;
     /// Sets the visibility of in-flight message `seq` (receipt `generation`) to `now + timeout_ms`.
@@ -212,12 +226,23 @@ impl MessageStore for MemoryMessageStore {
         }
     }
 
-    fn receive(&mut self, now: u64, max: usize, visibility_ms: u64) -> Vec<Message> {
+    fn receive(
+        &mut self,
+        now: u64,
+        max: usize,
+        visibility_ms: u64,
+        max_receive_count: Option<u32>,
+        dead_letters: &mut Vec<Message>,
+    ) -> Vec<Message> {
         let mut out = Vec::with_capacity(max.min(self.ready.len()));
         while out.len() < max {
             let Some(mut m) = self.ready.pop_front() else {
                 break;
             };
+            if max_receive_count.is_some_and(|limit| m.receive_count >= limit) {
+                dead_letters.push(m);
+                continue;
+            }
             m.generation = m.generation.wrapping_add(1);
             m.receive_count = m.receive_count.saturating_add(1);
             if m.first_receive_ms == 0 {
@@ -230,6 +255,18 @@ impl MessageStore for MemoryMessageStore {
             self.in_flight.insert(m.seq, (m, deadline));
         }
         out
+    }
+
+    fn take_visible(&mut self, max: usize) -> Vec<Message> {
+        let n = max.min(self.ready.len());
+        self.ready.drain(..n).collect()
+    }
+
+    fn in_flight_deadline(&self, seq: u64, generation: u32) -> Option<u64> {
+        self.in_flight
+            .get(&seq)
+            .filter(|(m, _)| m.generation == generation)
+            .map(|(_, deadline)| *deadline)
     }
 
     fn delete(&mut self, seq: u64, generation: u32) -> DeleteOutcome {

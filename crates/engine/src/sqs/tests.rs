@@ -6,24 +6,24 @@ use std::time::Duration;
 use super::*;
 use crate::clock::ManualClock;
 
-fn setup() -> (Arc<ManualClock>, SqsEngine) {
+pub(super) fn setup() -> (Arc<ManualClock>, SqsEngine) {
     let clock = Arc::new(ManualClock::default());
     let engine = SqsEngine::new(clock.clone());
     (clock, engine)
 }
 
-fn key(name: &str) -> QueueKey {
+pub(super) fn key(name: &str) -> QueueKey {
     QueueKey::new("000000000000", "us-east-1", name)
 }
 
-fn attrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(super) fn attrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
 
-fn msg(body: &str) -> NewMessage {
+pub(super) fn msg(body: &str) -> NewMessage {
     NewMessage {
         body: body.to_string(),
         sender_id: "000000000000".to_string(),
@@ -31,19 +31,20 @@ fn msg(body: &str) -> NewMessage {
     }
 }
 
-fn short(max: usize) -> ReceiveOptions {
+pub(super) fn short(max: usize) -> ReceiveOptions {
     ReceiveOptions {
         max_messages: max,
         visibility_timeout: None,
         wait_seconds: Some(0),
+        attempt_id: None,
     }
 }
 
-fn secs(s: u64) -> Duration {
+pub(super) fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
-fn counts(q: &Queue) -> (u64, u64, u64) {
+pub(super) fn counts(q: &Queue) -> (u64, u64, u64) {
     let c = q.counts();
     (c.visible, c.in_flight, c.delayed)
 }
