@@ -1020,9 +1020,22 @@ async fn dead_letter_source_queues_and_move_task_errors() {
         message(not_dlq),
         "Source queue must be configured as a Dead Letter Queue."
     );
-    let unknown = sqs
+    let garbled = sqs
         .cancel_message_move_task()
         .task_handle("no-such-task")
+        .send()
+        .await;
+    assert_eq!(
+        message(garbled),
+        "Value for parameter TaskHandle is invalid."
+    );
+    // A well-formed handle (base64 JSON naming the queue and the task) of no task.
+    use base64::Engine as _;
+    let handle = base64::engine::general_purpose::STANDARD
+        .encode(format!(r#"{{"taskId":"nope","sourceArn":"{dlq_arn}"}}"#));
+    let unknown = sqs
+        .cancel_message_move_task()
+        .task_handle(handle)
         .send()
         .await;
     assert_eq!(code(unknown), "ResourceNotFoundException");

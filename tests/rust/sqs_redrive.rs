@@ -31,16 +31,21 @@ async fn create(sqs: &Client, name: &str, attrs: &[(QueueAttributeName, String)]
     req.send().await.expect("create queue").queue_url.unwrap()
 }
 
-async fn arn_of(sqs: &Client, url: &str) -> String {
+/// One attribute of a queue, as GetQueueAttributes returns it.
+async fn attribute(sqs: &Client, url: &str, name: QueueAttributeName) -> String {
     sqs.get_queue_attributes()
         .queue_url(url)
-        .attribute_names(QueueAttributeName::QueueArn)
+        .attribute_names(name.clone())
         .send()
         .await
         .unwrap()
         .attributes
-        .unwrap()[&QueueAttributeName::QueueArn]
+        .unwrap()[&name]
         .clone()
+}
+
+async fn arn_of(sqs: &Client, url: &str) -> String {
+    attribute(sqs, url, QueueAttributeName::QueueArn).await
 }
 
 fn redrive(dlq_arn: &str, max: u32) -> (QueueAttributeName, String) {
@@ -55,14 +60,8 @@ fn fifo() -> (QueueAttributeName, String) {
 }
 
 async fn count(sqs: &Client, url: &str) -> u64 {
-    sqs.get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .send()
+    attribute(sqs, url, QueueAttributeName::ApproximateNumberOfMessages)
         .await
-        .unwrap()
-        .attributes
-        .unwrap()[&QueueAttributeName::ApproximateNumberOfMessages]
         .parse()
         .unwrap()
 }

@@ -56,6 +56,20 @@ impl FifoMessageStore {
         }
     }
 
+    /// Takes the oldest group that can deliver (ready messages, nothing in flight) off the
+    /// list of available groups.
+    fn next_available_group(&mut self) -> Option<Arc<str>> {
+        while let Some(group) = self.available.pop_front() {
+            if let Some(g) = self.groups.get_mut(&group) {
+                g.listed = false;
+                if g.in_flight == 0 {
+                    return Some(group);
+                }
+            }
+        }
+        None
+    }
+
     fn push_ready_back(&mut self, m: Message) {
         let group = group_of(&m);
         self.groups
@@ -170,16 +184,12 @@ impl MessageStore for FifoMessageStore {
     ) -> Vec<Message> {
         let mut out = Vec::new();
         while out.len() < max {
-            let Some(group) = self.available.pop_front() else {
+            let Some(group) = self.next_available_group() else {
                 break;
             };
             let Some(g) = self.groups.get_mut(&group) else {
                 continue;
             };
-            g.listed = false;
-            if g.in_flight > 0 {
-                continue;
-            }
             while out.len() < max {
                 let Some(mut m) = g.ready.pop_front() else {
                     break;
@@ -212,16 +222,12 @@ impl MessageStore for FifoMessageStore {
     fn take_visible(&mut self, max: usize) -> Vec<Message> {
         let mut out = Vec::new();
         while out.len() < max {
-            let Some(group) = self.available.pop_front() else {
+            let Some(group) = self.next_available_group() else {
                 break;
             };
             let Some(g) = self.groups.get_mut(&group) else {
                 continue;
             };
-            g.listed = false;
-            if g.in_flight > 0 {
-                continue;
-            }
             while out.len() < max {
                 let Some(m) = g.ready.pop_front() else {
                     break;
