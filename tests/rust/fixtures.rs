@@ -1,7 +1,8 @@
 //! Replays protocol-fixtures/: requests captured from real clients (scripts/capture-fixtures)
 //! are sent again to a fresh server and its answers compared with the recorded ones, with the
-//! values that differ on every run (request ids, message ids, receipt handles, timestamps)
-//! masked. A wire regression in either SQS protocol fails here even without the clients.
+//! values that differ on every run (request ids, message ids, receipt handles, move task
+//! handles, timestamps) masked. A wire regression in either SQS protocol fails here even
+//! without the clients.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -27,7 +28,7 @@ fn exchanges(protocol: &str) -> Vec<Exchange> {
         .collect();
     files.sort();
     assert!(
-        files.len() >= 36,
+        files.len() >= 54,
         "{protocol}: expected the whole scenario, found {} files",
         files.len()
     );
@@ -86,7 +87,8 @@ fn send(
 /// Values that legitimately differ between runs, by where they appear in JSON and XML bodies.
 struct Masks {
     patterns: Vec<(Regex, &'static str)>,
-    receipt_handles: Vec<Regex>,
+    /// Per-run tokens a later request sends back: receipt handles and move task handles.
+    handles: Vec<Regex>,
 }
 
 impl Masks {
@@ -95,8 +97,21 @@ impl Masks {
             "SentTimestamp|ApproximateFirstReceiveTimestamp|CreatedTimestamp|LastModifiedTimestamp";
         let patterns = vec![
             (
-                Regex::new(r#""(MessageId|ReceiptHandle)":"[^"]*""#).unwrap(),
+                Regex::new(r#""(MessageId|ReceiptHandle|TaskHandle)":"[^"]*""#).unwrap(),
                 r#""$1":"*""#,
+            ),
+            // ListMessageMoveTasks: a number in JSON, epoch milliseconds.
+            (
+                Regex::new(r#""StartedTimestamp":\d+"#).unwrap(),
+                r#""StartedTimestamp":*"#,
+            ),
+            (
+                Regex::new(r"<StartedTimestamp>\d+</StartedTimestamp>").unwrap(),
+                "<StartedTimestamp>*</StartedTimestamp>",
+            ),
+            (
+                Regex::new(r"<TaskHandle>[^<]*</TaskHandle>").unwrap(),
+                "<TaskHandle>*</TaskHandle>",
             ),
             (
                 Regex::new(&format!(r#""({timestamps})":"\d+""#)).unwrap(),
@@ -119,14 +134,13 @@ impl Masks {
                 "<Name>$1</Name><Value>*</Value>",
             ),
         ];
-        let receipt_handles = vec![
+        let handles = vec![
             Regex::new(r#""ReceiptHandle":"([^"]*)""#).unwrap(),
             Regex::new(r"<ReceiptHandle>([^<]*)</ReceiptHandle>").unwrap(),
+            Regex::new(r#""TaskHandle":"([^"]*)""#).unwrap(),
+            Regex::new(r"<TaskHandle>([^<]*)</TaskHandle>").unwrap(),
         ];
-        Masks {
-            patterns,
-            receipt_handles,
-        }
+        Masks { patterns, handles }
     }
 
     fn apply(&self, body: &str) -> String {
@@ -137,8 +151,8 @@ impl Masks {
             })
     }
 
-    fn receipt_handles(&self, body: &str) -> Vec<String> {
-        self.receipt_handles
+    fn handles(&self, body: &str) -> Vec<String> {
+        self.handles
             .iter()
             .flat_map(|re| {
                 re.captures_iter(body)
@@ -190,7 +204,7 @@ async fn replay(protocol: &str) {
     }
     let emu = Emulator::start().await;
     let masks = Masks::new();
-    // Receipt handles recorded in the fixtures -> the ones this server handed out.
+    // Receipt and task handles recorded in the fixtures -> the ones this server handed out.
     let mut handles: Vec<(String, String)> = Vec::new();
     for exchange in recorded {
         let name = exchange
@@ -233,9 +247,9 @@ async fn replay(protocol: &str) {
         let recorded_body = expected["body"].as_str().unwrap();
         handles.extend(
             masks
-                .receipt_handles(recorded_body)
+                .handles(recorded_body)
                 .into_iter()
-                .zip(masks.receipt_handles(&answer)),
+                .zip(masks.handles(&answer)),
         );
         assert_eq!(
             masks.apply(&answer),
