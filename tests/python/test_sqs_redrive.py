@@ -619,8 +619,11 @@ def test_fifo_group_is_locked_while_a_message_is_in_flight(sqs):
     assert [m["Body"] for m in receive(sqs, url)] == ["a2"]
 
 
-def test_fifo_order_per_group_with_concurrent_consumers(sqs, endpoint):
-    groups, per_group, consumers = 25, 12, 4
+# Many groups spread over a few consumers; and a few groups fought over by more consumers
+# than groups, where a group handed out while locked would show at once.
+@pytest.mark.parametrize("groups,per_group,consumers", [(25, 12, 4), (2, 60, 6)])
+def test_fifo_order_per_group_with_concurrent_consumers(sqs, endpoint, groups, per_group,
+                                                        consumers):
     url = create_fifo(sqs, "many", VisibilityTimeout=30)
     entries = [
         {"Id": f"{g}-{i}", "MessageBody": json.dumps([g, i]), "MessageGroupId": f"group-{g}",
@@ -645,8 +648,9 @@ def test_fifo_order_per_group_with_concurrent_consumers(sqs, endpoint):
         rng = random.Random(me)
         deadline = time.monotonic() + 30
         while not done.is_set() and time.monotonic() < deadline:
+            # Taking part of a group leaves the rest of it locked.
             got = client.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                QueueUrl=url, MaxNumberOfMessages=rng.randint(1, 10), WaitTimeSeconds=1,
                 AttributeNames=["All"]).get("Messages", [])
             if not got:
                 continue
