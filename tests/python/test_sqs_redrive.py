@@ -473,9 +473,8 @@ def test_fifo_send_validation(sqs):
     assert [m["Body"] for m in receive(sqs, url)] == ["y"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "AWS accepts DelaySeconds=0 on a FIFO queue (and applies the queue's delay): "
-    "localstack/localstack#6612, softwaremill/elasticmq#273; ferrybridge refuses any value"))
+# AWS accepts DelaySeconds=0 on a FIFO queue: localstack/localstack#6612,
+# softwaremill/elasticmq#273.
 def test_fifo_accepts_a_zero_per_message_delay(sqs):
     url = create_fifo(sqs, "fzero")
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g",
@@ -767,6 +766,9 @@ def test_move_task_errors(sqs):
                  "You must use this format to specify the SourceArn: "
                  "arn:<partition>:<service>:<region>:<account-id>:<resource-id>")
     fifo = create_fifo(sqs, "mte")
+    expect_error(lambda: sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=dlq_arn),
+                 "InvalidParameterValue",
+                 "Source queue arn and destination queue arn cannot be the same.")
     expect_error(lambda: sqs.start_message_move_task(SourceArn=dlq_arn,
                                                      DestinationArn=arn_of(sqs, fifo)),
                  "InvalidParameterValue",
@@ -810,10 +812,8 @@ def test_move_task_fails_when_its_destination_disappears(sqs):
     assert counts(sqs, dlq)[0] == 3 - failed["ApproximateNumberOfMessagesMoved"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "AWS fails a redrive to the source of a message sent straight to the DLQ with "
-    "FailureReason CouldNotDetermineMessageSource (SQS developer guide, troubleshooting DLQ "
-    "redrive); ferrybridge reports AWS.SimpleQueueService.NonExistentQueue"))
+# AWS fails a redrive to the source of a message sent straight to the DLQ with FailureReason
+# CouldNotDetermineMessageSource (SQS developer guide, troubleshooting DLQ redrive).
 def test_move_task_cannot_redrive_a_message_sent_directly_to_the_dlq(sqs):
     src, src_arn, dlq, dlq_arn = dead_lettered(sqs, 0, prefix="direct")
     sqs.send_message(QueueUrl=dlq, MessageBody="never dead-lettered")

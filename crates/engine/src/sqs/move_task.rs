@@ -27,6 +27,9 @@ pub const MOVE_TASKS_KEPT: usize = 10;
 /// AWS's `FailureReason` when a queue a task reads or writes disappears.
 pub const NON_EXISTENT_QUEUE: &str = "AWS.SimpleQueueService.NonExistentQueue";
 
+/// AWS's `FailureReason` when a message sent straight to the DLQ is to go back to its source.
+pub const COULD_NOT_DETERMINE_SOURCE: &str = "CouldNotDetermineMessageSource";
+
 /// Without `MaxNumberOfMessagesPerSecond` AWS picks the rate; we move this many per step.
 const UNLIMITED_STEP: usize = 100;
 
@@ -181,6 +184,11 @@ impl super::SqsEngine {
             ));
         }
         if let Some(arn) = destination_arn {
+            if arn == source.arn() {
+                return Err(SqsError::invalid_parameter_value(
+                    "Source queue arn and destination queue arn cannot be the same.",
+                ));
+            }
             let destination = self.queue_by_arn(arn).ok_or_else(|| {
                 SqsError::new(
                     "ResourceNotFoundException",
@@ -314,15 +322,18 @@ impl super::SqsEngine {
         source: &Queue,
         message: Message,
     ) -> Result<(), String> {
-        let arn = task
+        let Some(arn) = task
             .destination_arn
             .as_deref()
             .or(message.dead_letter_source_arn())
-            .map(str::to_owned);
-        let destination = arn.and_then(|arn| {
-            if let Some(q) = destinations.get(&arn).filter(|q| !q.is_deleted()) {
-                return Some(q.clone());
-            }
+            .map(str::to_owned)
+        else {
+            // Sent straight to the DLQ: there is no source to go back to.
+            source.restore_after_failed_move(message);
+            return Err(COULD_NOT_DETERMINE_SOURCE.into());
+        };
+        let cached = destinations.get(&arn).filter(|q| !q.is_deleted()).cloned();
+        let destination = cached.or_else(|| {
             let q = self.queue_by_arn(&arn)?;
             destinations.insert(arn, q.clone());
             Some(q)

@@ -516,7 +516,9 @@ impl Queue {
             )));
         }
         let dedup_key = if attrs.fifo_queue {
-            if let Some(d) = msg.delay_seconds {
+            // A zero delay is accepted (it asks for nothing); any other per-message delay is
+            // refused on FIFO queues, as on AWS.
+            if let Some(d) = msg.delay_seconds.filter(|d| *d != 0) {
                 return Err(SqsError::invalid_parameter_value(format!(
                     "Value {d} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type."
                 )));
