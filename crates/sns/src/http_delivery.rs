@@ -1,1 +1,514 @@
-//! (being written)
+//! The HTTP(S) client that SNS deliveries (and EventBridge API destinations) use.
+//!
+//! Built on hyper-util's pooled client, HTTP/1.1 only, as SNS speaks to endpoints. `https://`
+//! URLs go through rustls (ring provider) with the system's root certificates; the TLS
+//! configuration is loaded on the first HTTPS request, so creating a client costs nothing at
+//! start-up. `SSL_CERT_FILE` / `SSL_CERT_DIR` replace the system roots, which is how a local
+//! HTTPS endpoint with its own CA (mkcert and the like) can be trusted. Like SNS, the client
+//! does not follow redirects and verifies certificates.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::header::{HeaderName, HeaderValue};
+use http::{Method, Request, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+/// How much of a response body is kept; the rest is read and dropped. SNS ignores response
+/// bodies; API destinations report a bounded part of them.
+pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;
+
+/// How long SNS waits for an HTTP/S endpoint before it counts the attempt as failed ("about 15
+/// seconds", AWS docs, "Step 1: Make sure your endpoint is ready to process Amazon SNS messages").
+pub const SNS_DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
+
+type PlainClient = Client<HttpConnector, Full<Bytes>>;
+type TlsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// An HTTP/1.1 client with a connection pool. `Clone` is cheap and clones share the pool.
+#[derive(Clone)]
+pub struct HttpClient {
+    plain: PlainClient,
+    tls: Arc<OnceLock<Result<TlsClient, String>>>,
+}
+
+/// What the endpoint answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names in lower case, in the order received; values that are not UTF-8 are
+    /// decoded lossily.
+    pub headers: Vec<(String, String)>,
+    /// The body, at most [`MAX_RESPONSE_BODY`] bytes of it.
+    pub body: Bytes,
+}
+
+/// Why no response was received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpError {
+    /// Not an absolute `http://` or `https://` URL with a host.
+    InvalidUrl(String),
+    /// No connection: DNS, TCP or TLS failed.
+    Connect(String),
+    /// No complete response within the timeout.
+    Timeout,
+    /// Anything else: a bad method or header, the connection dropped mid-response.
+    Other(String),
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpError::InvalidUrl(detail) => write!(f, "invalid URL: {detail}"),
+            HttpError::Connect(detail) => write!(f, "connection failed: {detail}"),
+            HttpError::Timeout => f.write_str("timed out waiting for the response"),
+            HttpError::Other(detail) => f.write_str(detail),
+        }
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+impl Default for HttpClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("tls_loaded", &self.tls.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A client with an empty pool. Does no I/O.
+    pub fn new() -> Self {
+        HttpClient {
+            plain: Client::builder(TokioExecutor::new()).build(http_connector()),
+            tls: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Sends one request and reads the whole response (up to [`MAX_RESPONSE_BODY`]), all
+    /// within `timeout`. Any status is a response; only the absence of one is an error.
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<HttpResponse, HttpError> {
+        let uri = parse_url(url)?;
+        let method = Method::from_bytes(method.as_bytes())
+            .map_err(|_| HttpError::Other(format!("invalid HTTP method {method:?}")))?;
+        let https = uri.scheme_str() == Some("https");
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| HttpError::Other(format!("invalid header name {name:?}")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| HttpError::Other(format!("invalid value for header {name}")))?;
+            request = request.header(name, value);
+        }
+        let request = request
+            .body(Full::new(body))
+            .map_err(|e| HttpError::Other(e.to_string()))?;
+
+        let exchange = async {
+            let response = if https {
+                self.tls_client()?.request(request).await
+            } else {
+                self.plain.request(request).await
+            }
+            .map_err(client_error)?;
+            let (parts, mut body) = response.into_parts();
+            let mut kept = BytesMut::new();
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| HttpError::Other(error_chain(&e)))?;
+                if let Ok(data) = frame.into_data() {
+                    let room = MAX_RESPONSE_BODY.saturating_sub(kept.len());
+                    kept.extend_from_slice(&data[..data.len().min(room)]);
+                }
+            }
+            Ok(HttpResponse {
+                status: parts.status.as_u16(),
+                headers: parts
+                    .headers
+                    .iter()
+                    .map(|(name, value)| {
+                        (
+                            name.as_str().to_owned(),
+                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
+                body: kept.freeze(),
+            })
+        };
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .unwrap_or(Err(HttpError::Timeout))
+    }
+
+    fn tls_client(&self) -> Result<&TlsClient, HttpError> {
+        self.tls
+            .get_or_init(|| {
+                let provider = rustls::crypto::ring::default_provider();
+                let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_provider_and_native_roots(provider)
+                    .map_err(|e| format!("no TLS root certificates: {e}"))?
+                    .https_only()
+                    .enable_http1()
+                    .wrap_connector(http_connector());
+                Ok(Client::builder(TokioExecutor::new()).build(connector))
+            })
+            .as_ref()
+            .map_err(|e| HttpError::Connect(e.clone()))
+    }
+}
+
+fn http_connector() -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.enforce_http(false); // the TLS wrapper hands it https:// URIs
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(SNS_DELIVERY_TIMEOUT));
+    connector
+}
+
+fn parse_url(url: &str) -> Result<Uri, HttpError> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| HttpError::InvalidUrl(format!("{url}: {e}")))?;
+    match uri.scheme_str() {
+        Some("http") | Some("https") => {}
+        Some(other) => {
+            return Err(HttpError::InvalidUrl(format!(
+                "{url}: unsupported scheme {other}"
+            )))
+        }
+        None => return Err(HttpError::InvalidUrl(format!("{url}: not an absolute URL"))),
+    }
+    match uri.host() {
+        Some(host) if !host.is_empty() => Ok(uri),
+        _ => Err(HttpError::InvalidUrl(format!("{url}: no host"))),
+    }
+}
+
+fn client_error(error: hyper_util::client::legacy::Error) -> HttpError {
+    if error.is_connect() {
+        HttpError::Connect(error_chain(&error))
+    } else {
+        HttpError::Other(error_chain(&error))
+    }
+}
+
+/// The error and its sources, `outer: inner: innermost`.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let inner_text = inner.to_string();
+        if !text.ends_with(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// One request as the test server saw it.
+    #[derive(Debug)]
+    struct Seen {
+        head: String,
+        body: Vec<u8>,
+    }
+
+    /// A one-shot HTTP/1.1 server on a loopback port: reads one request (head plus a body of
+    /// Content-Length bytes), answers `response` verbatim, hands back what it read.
+    async fn serve_once(response: &'static str) -> (String, tokio::task::JoinHandle<Seen>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let task = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            let (head, body_start) = loop {
+                let n = socket.read(&mut buf).await.expect("read");
+                assert!(n > 0, "client closed before sending a request");
+                data.extend_from_slice(&buf[..n]);
+                if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break (String::from_utf8_lossy(&data[..end]).into_owned(), end + 4);
+                }
+            };
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())
+                        .flatten()
+                })
+                .unwrap_or(0);
+            let mut body = data[body_start..].to_vec();
+            while body.len() < length {
+                let n = socket.read(&mut buf).await.expect("read body");
+                assert!(n > 0, "client closed mid-body");
+                body.extend_from_slice(&buf[..n]);
+            }
+            socket
+                .write_all(response.as_bytes())
+                .await
+                .expect("write response");
+            socket.shutdown().await.ok();
+            Seen { head, body }
+        });
+        (url, task)
+    }
+
+    fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+        head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    #[tokio::test]
+    async fn posts_headers_and_body_and_reads_the_response() {
+        let (url, server) = serve_once(
+            "HTTP/1.1 201 Created\r\nContent-Length: 5\r\nX-Reply: yes\r\nConnection: close\r\n\r\nhello",
+        )
+        .await;
+        let client = HttpClient::new();
+        let headers = vec![
+            (
+                "Content-Type".to_owned(),
+                "text/plain; charset=UTF-8".to_owned(),
+            ),
+            (
+                "x-amz-sns-message-type".to_owned(),
+                "Notification".to_owned(),
+            ),
+            (
+                "User-Agent".to_owned(),
+                "Amazon Simple Notification Service Agent".to_owned(),
+            ),
+        ];
+        let response = client
+            .send(
+                "POST",
+                &format!("{url}/hook?x=1"),
+                &headers,
+                Bytes::from_static(b"{\"Type\":\"Notification\"}"),
+                Duration::from_secs(5),
+            )
+            .await
+            .expect("a response");
+        assert_eq!(response.status, 201);
+        assert_eq!(response.body, Bytes::from_static(b"hello"));
+        assert!(response
+            .headers
+            .contains(&("x-reply".to_owned(), "yes".to_owned())));
+
+        let seen = server.await.expect("server task");
+        assert!(
+            seen.head.starts_with("POST /hook?x=1 HTTP/1.1\r\n"),
+            "{}",
+            seen.head
+        );
+        assert_eq!(
+            header(&seen.head, "content-type"),
+            Some("text/plain; charset=UTF-8")
+        );
+        assert_eq!(
+            header(&seen.head, "x-amz-sns-message-type"),
+            Some("Notification")
+        );
+        assert_eq!(
+            header(&seen.head, "user-agent"),
+            Some("Amazon Simple Notification Service Agent")
+        );
+        assert_eq!(header(&seen.head, "content-length"), Some("23"));
+        assert!(header(&seen.head, "host").is_some_and(|h| h.starts_with("127.0.0.1:")));
+        assert_eq!(seen.body, b"{\"Type\":\"Notification\"}");
+    }
+
+    #[tokio::test]
+    async fn error_statuses_are_responses_not_errors() {
+        let (url, _server) = serve_once(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        let response = HttpClient::new()
+            .send("GET", &url, &[], Bytes::new(), Duration::from_secs(5))
+            .await
+            .expect("a response");
+        assert_eq!(response.status, 503);
+        assert!(response.body.is_empty());
+    }
+
+    #[tokio::test]
+    async fn redirects_are_not_followed() {
+        let (url, _server) = serve_once(
+            "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        let response = HttpClient::new()
+            .send("POST", &url, &[], Bytes::new(), Duration::from_secs(5))
+            .await
+            .expect("a response");
+        assert_eq!(response.status, 302);
+    }
+
+    #[tokio::test]
+    async fn a_silent_endpoint_times_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        let holder = tokio::spawn(async move {
+            // Accept and hold the connection open without answering.
+            let (socket, _) = listener.accept().await.expect("accept");
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            drop(socket);
+        });
+        let started = std::time::Instant::now();
+        let result = HttpClient::new()
+            .send("POST", &url, &[], Bytes::new(), Duration::from_millis(300))
+            .await;
+        assert_eq!(result, Err(HttpError::Timeout));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        holder.abort();
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_connect_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        drop(listener);
+        let result = HttpClient::new()
+            .send(
+                "POST",
+                &format!("http://{addr}/"),
+                &[],
+                Bytes::new(),
+                Duration::from_secs(5),
+            )
+            .await;
+        assert!(matches!(result, Err(HttpError::Connect(_))), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn https_to_a_plain_http_server_fails_the_handshake() {
+        // A plain-HTTP server: whatever arrives (a TLS ClientHello), it answers in clear text.
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("https://{}/", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut buf = [0u8; 1024];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        });
+        let result = HttpClient::new()
+            .send("POST", &url, &[], Bytes::new(), Duration::from_secs(5))
+            .await;
+        match result {
+            Err(HttpError::Connect(_)) => {}
+            other => panic!("expected a TLS connect error, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_urls_methods_and_headers_are_rejected_before_any_io() {
+        let client = HttpClient::new();
+        for url in [
+            "not a url",
+            "ftp://example.com/",
+            "/relative/path",
+            "http://",
+        ] {
+            let result = client
+                .send("POST", url, &[], Bytes::new(), Duration::from_secs(1))
+                .await;
+            assert!(
+                matches!(result, Err(HttpError::InvalidUrl(_))),
+                "{url}: {result:?}"
+            );
+        }
+        let result = client
+            .send(
+                "PO ST",
+                "http://127.0.0.1:9/",
+                &[],
+                Bytes::new(),
+                Duration::from_secs(1),
+            )
+            .await;
+        assert!(matches!(result, Err(HttpError::Other(_))), "{result:?}");
+        let result = client
+            .send(
+                "POST",
+                "http://127.0.0.1:9/",
+                &[("bad header".to_owned(), "v".to_owned())],
+                Bytes::new(),
+                Duration::from_secs(1),
+            )
+            .await;
+        assert!(matches!(result, Err(HttpError::Other(_))), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn large_bodies_are_cut_at_the_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        let total = MAX_RESPONSE_BODY + 4096;
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut buf = [0u8; 1024];
+            let _ = socket.read(&mut buf).await;
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {total}\r\nConnection: close\r\n\r\n");
+            socket.write_all(head.as_bytes()).await.expect("head");
+            socket.write_all(&vec![b'x'; total]).await.expect("body");
+        });
+        let response = HttpClient::new()
+            .send("GET", &url, &[], Bytes::new(), Duration::from_secs(10))
+            .await
+            .expect("a response");
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body.len(), MAX_RESPONSE_BODY);
+    }
+
+    #[test]
+    fn errors_display_their_detail() {
+        assert_eq!(
+            HttpError::Timeout.to_string(),
+            "timed out waiting for the response"
+        );
+        assert_eq!(
+            HttpError::Connect("refused".into()).to_string(),
+            "connection failed: refused"
+        );
+        assert_eq!(
+            HttpError::InvalidUrl("x".into()).to_string(),
+            "invalid URL: x"
+        );
+        assert_eq!(HttpError::Other("boom".into()).to_string(), "boom");
+    }
+}

@@ -431,10 +431,10 @@ tKvJsKCmyR4pp0HpCsf0tOxrWRjH9cnuqrR//iKXPw3HlYpa5wu9c51cLH/D3dU=
         assert!(not_after - not_before >= Duration::from_secs(9 * 365 * 24 * 3600));
 
         // The certificate's own signature checks out with the key it carries.
-        let key = VerifyingKey::<Sha256>::new(RsaPublicKey::from_public_key_der(
-            &tbs.subject_public_key_info.to_der().expect("spki"),
-        )
-        .expect("rsa key"));
+        let key = VerifyingKey::<Sha256>::new(
+            RsaPublicKey::from_public_key_der(&tbs.subject_public_key_info.to_der().expect("spki"))
+                .expect("rsa key"),
+        );
         let signature = Signature::try_from(certificate.signature.raw_bytes()).expect("sig");
         key.verify(&tbs.to_der().expect("tbs"), &signature)
             .expect("self-signed");
