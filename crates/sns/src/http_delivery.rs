@@ -8,7 +8,7 @@
 //! does not follow redirects and verifies certificates.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -19,6 +19,10 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+
+use ferrybridge_engine::clock::Clock;
+
+use crate::delivery_policy::{classify_status, DeliveryPolicy, Outcome};
 
 /// How much of a response body is kept; the rest is read and dropped. SNS ignores response
 /// bodies; API destinations report a bounded part of them.
@@ -174,6 +178,138 @@ impl HttpClient {
             })
             .as_ref()
             .map_err(|e| HttpError::Connect(e.clone()))
+    }
+}
+
+/// One HTTP/S delivery: the request, sent again as it is on every retry.
+#[derive(Debug, Clone)]
+pub struct DeliveryRequest<'a> {
+    pub url: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: Bytes,
+    /// The wait for each attempt; SNS's is [`SNS_DELIVERY_TIMEOUT`].
+    pub timeout: Duration,
+    /// The subscription's throttle, when its policy sets `maxReceivesPerSecond`; every attempt,
+    /// retries included, waits for its turn.
+    pub throttle: Option<&'a Throttle>,
+}
+
+/// How a delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// The endpoint answered 3xx or 4xx, which SNS does not retry.
+    Rejected,
+    /// Every attempt the policy allows failed (5xx, no connection, timeout).
+    RetriesExhausted,
+}
+
+/// What [`deliver_with_retries`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub outcome: DeliveryOutcome,
+    /// Attempts made, the first one included.
+    pub attempts: u32,
+    /// The status of the last attempt that got a response.
+    pub last_status: Option<u16>,
+    /// The error of the last attempt, if it got no response.
+    pub last_error: Option<HttpError>,
+}
+
+/// POSTs `request` until it is delivered, rejected, or `policy`'s retries run out, waiting
+/// between attempts on `clock` ([`crate::delivery_policy::DeliveryPolicy::retry_delays`]), so a
+/// manual clock drives the schedule in tests.
+pub async fn deliver_with_retries(
+    client: &HttpClient,
+    clock: &dyn Clock,
+    policy: &DeliveryPolicy,
+    request: &DeliveryRequest<'_>,
+) -> DeliveryReport {
+    let mut delays = policy.retry_delays().into_iter();
+    let mut attempts = 0u32;
+    loop {
+        if let (Some(throttle), Some(rate)) = (request.throttle, policy.max_receives_per_second()) {
+            throttle.acquire(clock, rate).await;
+        }
+        attempts += 1;
+        let result = client
+            .send(
+                "POST",
+                request.url,
+                request.headers,
+                request.body.clone(),
+                request.timeout,
+            )
+            .await;
+        let (last_status, last_error) = match result {
+            Ok(response) => match classify_status(response.status) {
+                Outcome::Delivered => {
+                    return DeliveryReport {
+                        outcome: DeliveryOutcome::Delivered,
+                        attempts,
+                        last_status: Some(response.status),
+                        last_error: None,
+                    }
+                }
+                Outcome::PermanentFailure => {
+                    return DeliveryReport {
+                        outcome: DeliveryOutcome::Rejected,
+                        attempts,
+                        last_status: Some(response.status),
+                        last_error: None,
+                    }
+                }
+                Outcome::Retry => (Some(response.status), None),
+            },
+            Err(error) => (None, Some(error)),
+        };
+        match delays.next() {
+            Some(delay) => {
+                let deadline = clock.now_millis().saturating_add(delay.as_millis() as u64);
+                clock.sleep_until(deadline).await;
+            }
+            None => {
+                return DeliveryReport {
+                    outcome: DeliveryOutcome::RetriesExhausted,
+                    attempts,
+                    last_status,
+                    last_error,
+                }
+            }
+        }
+    }
+}
+
+/// Spaces the deliveries to one subscription `1/maxReceivesPerSecond` seconds apart, on the
+/// clock. Share one per subscription.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    /// The earliest time, in microseconds since the epoch, the next delivery may start.
+    next_slot_us: Mutex<u64>,
+}
+
+impl Throttle {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Waits until this caller may deliver, at most `per_second` callers per second.
+    pub async fn acquire(&self, clock: &dyn Clock, per_second: u32) {
+        let interval_us = 1_000_000 / u64::from(per_second.max(1));
+        let now_us = clock.now_millis().saturating_mul(1000);
+        let slot_us = {
+            let mut next = self
+                .next_slot_us
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let slot = (*next).max(now_us);
+            *next = slot.saturating_add(interval_us);
+            slot
+        };
+        if slot_us > now_us {
+            clock.sleep_until(slot_us.div_ceil(1000)).await;
+        }
     }
 }
 
@@ -493,6 +629,232 @@ mod tests {
             .expect("a response");
         assert_eq!(response.status, 200);
         assert_eq!(response.body.len(), MAX_RESPONSE_BODY);
+    }
+
+    /// A server that answers the n-th request with `statuses[n]` (the last one repeated), one
+    /// request per connection, and reports each request's index as it answers it.
+    async fn scripted_server(
+        statuses: &'static [u16],
+    ) -> (String, tokio::sync::mpsc::UnboundedReceiver<usize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/endpoint", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            for index in 0.. {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut data = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !data.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => data.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let status = statuses[index.min(statuses.len() - 1)];
+                let reply = format!(
+                    "HTTP/1.1 {status} Scripted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+                let _ = socket.shutdown().await;
+                if tx.send(index).is_err() {
+                    return;
+                }
+            }
+        });
+        (url, rx)
+    }
+
+    async fn next_request(rx: &mut tokio::sync::mpsc::UnboundedReceiver<usize>) -> usize {
+        tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("a request within 10 s")
+            .expect("server running")
+    }
+
+    /// Nothing arrives for a while of real time, which also lets the delivery task reach its
+    /// sleep on the manual clock before the test moves the clock.
+    async fn quiet(rx: &mut tokio::sync::mpsc::UnboundedReceiver<usize>) {
+        let waited = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
+        assert!(waited.is_err(), "unexpected request {waited:?}");
+    }
+
+    fn policy(json: &str) -> DeliveryPolicy {
+        let sub = crate::delivery_policy::parse_subscription_policy(json).expect("valid policy");
+        crate::delivery_policy::effective_subscription_policy(None, Some(&sub))
+    }
+
+    #[tokio::test]
+    async fn default_policy_retries_three_times_twenty_seconds_apart_on_the_clock() {
+        use ferrybridge_engine::clock::ManualClock;
+        let (url, mut requests) = scripted_server(&[500]).await;
+        let clock = Arc::new(ManualClock::default());
+        let task_clock = Arc::clone(&clock);
+        let delivery = tokio::spawn(async move {
+            let headers = vec![("Content-Type".to_owned(), "text/plain".to_owned())];
+            let request = DeliveryRequest {
+                url: &url,
+                headers: &headers,
+                body: Bytes::from_static(b"{}"),
+                timeout: Duration::from_secs(5),
+                throttle: None,
+            };
+            deliver_with_retries(
+                &HttpClient::new(),
+                task_clock.as_ref(),
+                &DeliveryPolicy::default(),
+                &request,
+            )
+            .await
+        });
+        assert_eq!(next_request(&mut requests).await, 0);
+        for retry in 1..=3 {
+            quiet(&mut requests).await;
+            clock.advance(Duration::from_millis(19_999));
+            quiet(&mut requests).await;
+            clock.advance(Duration::from_millis(1));
+            assert_eq!(next_request(&mut requests).await, retry);
+        }
+        let report = tokio::time::timeout(Duration::from_secs(10), delivery)
+            .await
+            .expect("the delivery ends")
+            .expect("no panic");
+        assert_eq!(
+            report,
+            DeliveryReport {
+                outcome: DeliveryOutcome::RetriesExhausted,
+                attempts: 4,
+                last_status: Some(500),
+                last_error: None,
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_retry_that_succeeds_is_delivered() {
+        use ferrybridge_engine::clock::ManualClock;
+        let (url, mut requests) = scripted_server(&[503, 200]).await;
+        let clock = Arc::new(ManualClock::default());
+        let task_clock = Arc::clone(&clock);
+        let delivery = tokio::spawn(async move {
+            let policy = policy(
+                r#"{"healthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":1,"numRetries":5,"numNoDelayRetries":1}}"#,
+            );
+            let request = DeliveryRequest {
+                url: &url,
+                headers: &[],
+                body: Bytes::new(),
+                timeout: Duration::from_secs(5),
+                throttle: None,
+            };
+            deliver_with_retries(&HttpClient::new(), task_clock.as_ref(), &policy, &request).await
+        });
+        // The first retry is in the immediate phase: no clock movement needed.
+        assert_eq!(next_request(&mut requests).await, 0);
+        assert_eq!(next_request(&mut requests).await, 1);
+        let report = tokio::time::timeout(Duration::from_secs(10), delivery)
+            .await
+            .expect("the delivery ends")
+            .expect("no panic");
+        assert_eq!(report.outcome, DeliveryOutcome::Delivered);
+        assert_eq!(report.attempts, 2);
+        assert_eq!(report.last_status, Some(200));
+        assert_eq!(clock.now_millis(), ManualClock::default().now_millis());
+    }
+
+    #[tokio::test]
+    async fn a_client_error_is_not_retried() {
+        let (url, mut requests) = scripted_server(&[404, 200]).await;
+        let clock = ferrybridge_engine::clock::ManualClock::default();
+        let request = DeliveryRequest {
+            url: &url,
+            headers: &[],
+            body: Bytes::new(),
+            timeout: Duration::from_secs(5),
+            throttle: None,
+        };
+        let report = deliver_with_retries(
+            &HttpClient::new(),
+            &clock,
+            &DeliveryPolicy::default(),
+            &request,
+        )
+        .await;
+        assert_eq!(report.outcome, DeliveryOutcome::Rejected);
+        assert_eq!(report.attempts, 1);
+        assert_eq!(report.last_status, Some(404));
+        assert_eq!(next_request(&mut requests).await, 0);
+        quiet(&mut requests).await;
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_endpoint_exhausts_the_retries_with_its_error() {
+        use ferrybridge_engine::clock::ManualClock;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        drop(listener);
+        let clock = Arc::new(ManualClock::default());
+        let task_clock = Arc::clone(&clock);
+        let delivery = tokio::spawn(async move {
+            let policy = policy(
+                r#"{"healthyRetryPolicy":{"minDelayTarget":2,"maxDelayTarget":2,"numRetries":1}}"#,
+            );
+            let request = DeliveryRequest {
+                url: &url,
+                headers: &[],
+                body: Bytes::new(),
+                timeout: Duration::from_secs(5),
+                throttle: None,
+            };
+            deliver_with_retries(&HttpClient::new(), task_clock.as_ref(), &policy, &request).await
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!delivery.is_finished(), "waiting for the retry");
+        clock.advance(Duration::from_secs(2));
+        let report = tokio::time::timeout(Duration::from_secs(10), delivery)
+            .await
+            .expect("the delivery ends")
+            .expect("no panic");
+        assert_eq!(report.outcome, DeliveryOutcome::RetriesExhausted);
+        assert_eq!(report.attempts, 2);
+        assert_eq!(report.last_status, None);
+        assert!(matches!(report.last_error, Some(HttpError::Connect(_))));
+    }
+
+    #[tokio::test]
+    async fn the_throttle_spaces_deliveries_on_the_clock() {
+        use ferrybridge_engine::clock::ManualClock;
+        let clock = Arc::new(ManualClock::new(1_000_000));
+        let throttle = Arc::new(Throttle::new());
+        // Three callers at once, two per second: at 0 ms, 500 ms and 1000 ms.
+        let mut waiters = Vec::new();
+        for _ in 0..3 {
+            let (clock, throttle) = (Arc::clone(&clock), Arc::clone(&throttle));
+            waiters.push(tokio::spawn(async move {
+                throttle.acquire(clock.as_ref(), 2).await;
+                clock.now_millis()
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let finished =
+            |w: &Vec<tokio::task::JoinHandle<u64>>| w.iter().filter(|h| h.is_finished()).count();
+        assert_eq!(finished(&waiters), 1);
+        clock.advance(Duration::from_millis(499));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(finished(&waiters), 1);
+        clock.advance(Duration::from_millis(1));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(finished(&waiters), 2);
+        clock.advance(Duration::from_millis(500));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(finished(&waiters), 3);
+        let mut times = Vec::new();
+        for w in waiters {
+            times.push(w.await.expect("no panic"));
+        }
+        times.sort_unstable();
+        assert_eq!(times, vec![1_000_000, 1_000_500, 1_001_000]);
     }
 
     #[test]
