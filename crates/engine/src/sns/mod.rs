@@ -402,7 +402,10 @@ impl SnsEngine {
     }
 
     /// `Unsubscribe`: idempotent for a well-formed ARN.
-    pub fn unsubscribe(&self, subscription_arn: &str) -> Result<Option<Arc<Subscription>>, SnsError> {
+    pub fn unsubscribe(
+        &self,
+        subscription_arn: &str,
+    ) -> Result<Option<Arc<Subscription>>, SnsError> {
         let parsed = arn::parse(subscription_arn)
             .ok_or_else(|| arn::too_few_elements("SubscriptionArn", subscription_arn))?;
         if parsed.service != "sns" || !parsed.resource.contains(':') {
@@ -504,7 +507,10 @@ impl SnsEngine {
                 ));
             }
             check_fifo_id("MessageGroupId", input.message_group_id.as_deref())?;
-            check_fifo_id("MessageDeduplicationId", input.message_deduplication_id.as_deref())?;
+            check_fifo_id(
+                "MessageDeduplicationId",
+                input.message_deduplication_id.as_deref(),
+            )?;
             match (&input.message_deduplication_id, topic.attributes().content_based_deduplication) {
                 (Some(id), _) => Some(id.clone()),
                 (None, true) => {
@@ -673,8 +679,7 @@ impl SnsEngine {
             )));
         }
         let has = |k: &str| attributes.iter().any(|(n, _)| n == k);
-        if has("PlatformCredential") && !has("PlatformPrincipal") && platform.starts_with("APNS")
-        {
+        if has("PlatformCredential") && !has("PlatformPrincipal") && platform.starts_with("APNS") {
             return Err(SnsError::invalid(
                 "Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal",
             ));
@@ -775,10 +780,10 @@ impl SnsEngine {
         attrs.extend(attributes.iter().cloned());
         let store = self.application_store(application_arn)?;
         let mut endpoints = store.endpoints.write();
-        if let Some(existing) = endpoints
-            .values()
-            .find(|e| e.application_arn == application_arn && e.attributes.get("Token").is_some_and(|t| t == token))
-        {
+        if let Some(existing) = endpoints.values().find(|e| {
+            e.application_arn == application_arn
+                && e.attributes.get("Token").is_some_and(|t| t == token)
+        }) {
             if existing.attributes != attrs {
                 return Err(SnsError::invalid(format!(
                     "Token Reason: Endpoint {} already exists with the same Token, but different attributes.",
@@ -802,8 +807,8 @@ impl SnsEngine {
     }
 
     pub fn platform_endpoint(&self, arn_text: &str) -> Result<PlatformEndpoint, SnsError> {
-        let parsed = arn::parse(arn_text)
-            .ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
+        let parsed =
+            arn::parse(arn_text).ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
         self.existing_region(parsed.account, parsed.region)
             .and_then(|r| r.endpoints.read().get(arn_text).cloned())
             .ok_or_else(|| SnsError::NotFound("Endpoint does not exist".into()))
@@ -815,8 +820,8 @@ impl SnsEngine {
         attributes: &[(String, String)],
     ) -> Result<(), SnsError> {
         mobile::check_endpoint_attributes(attributes)?;
-        let parsed = arn::parse(arn_text)
-            .ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
+        let parsed =
+            arn::parse(arn_text).ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
         let store = self.region(parsed.account, parsed.region);
         let mut endpoints = store.endpoints.write();
         let endpoint = endpoints
@@ -828,8 +833,8 @@ impl SnsEngine {
 
     /// `DeleteEndpoint`: idempotent.
     pub fn delete_endpoint(&self, arn_text: &str) -> Result<(), SnsError> {
-        let parsed = arn::parse(arn_text)
-            .ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
+        let parsed =
+            arn::parse(arn_text).ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
         if let Some(store) = self.existing_region(parsed.account, parsed.region) {
             store.endpoints.write().remove(arn_text);
         }
@@ -856,7 +861,12 @@ impl SnsEngine {
     // ---- SMS ----
 
     /// Runs `f` on the SMS state of an account and region.
-    pub fn with_sms<T>(&self, account: &str, region: &str, f: impl FnOnce(&mut SmsState) -> T) -> T {
+    pub fn with_sms<T>(
+        &self,
+        account: &str,
+        region: &str,
+        f: impl FnOnce(&mut SmsState) -> T,
+    ) -> T {
         let store = self.region(account, region);
         let mut sms = store.sms.lock();
         f(&mut sms)

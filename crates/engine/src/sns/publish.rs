@@ -119,9 +119,8 @@ pub fn check_message(
     if !input.structure_json {
         return Ok((input.message.clone(), None));
     }
-    let parsed: Value = serde_json::from_str(&input.message).map_err(|_| {
-        SnsError::invalid("Message Structure - JSON message body failed to parse")
-    })?;
+    let parsed: Value = serde_json::from_str(&input.message)
+        .map_err(|_| SnsError::invalid("Message Structure - JSON message body failed to parse"))?;
     let Value::Object(map) = parsed else {
         return Err(SnsError::invalid(
             "Message Structure - JSON message body failed to parse",

@@ -126,8 +126,8 @@ pub fn apply_attribute(
                 "false" => false,
                 _ => {
                     return Err(SnsError::invalid(format!(
-                        "{prefix}RawMessageDelivery: Invalid value [{value}]. Must be true or false."
-                    )))
+                    "{prefix}RawMessageDelivery: Invalid value [{value}]. Must be true or false."
+                )))
                 }
             };
             if raw && !protocol.supports_raw() {

@@ -233,7 +233,10 @@ pub enum FifoOutcome {
     /// New: deliver with this sequence number.
     Fresh(String),
     /// A duplicate within five minutes: answer with the first message's id and sequence.
-    Duplicate { message_id: String, sequence: String },
+    Duplicate {
+        message_id: String,
+        sequence: String,
+    },
 }
 
 /// One topic.
@@ -256,7 +259,9 @@ pub struct Topic {
 
 impl std::fmt::Debug for Topic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Topic").field("arn", &self.arn).finish_non_exhaustive()
+        f.debug_struct("Topic")
+            .field("arn", &self.arn)
+            .finish_non_exhaustive()
     }
 }
 

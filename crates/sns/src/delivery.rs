@@ -1,0 +1,506 @@
+//! Delivering published messages, on background tasks the server runs.
+//!
+//! `Publish` hands a message's [`Delivery`]s to the [`Deliverer`] and returns: it never waits
+//! for a delivery. The [`DeliveryWorkers`] (tokio tasks, one per shard; a topic always maps to
+//! the same shard, so a FIFO topic's messages leave in order) sign envelopes, put messages
+//! into SQS queues, POST to HTTP endpoints (with retries per the delivery policy, see
+//! [`crate::http`]), and record what goes to endpoints the emulator cannot reach (SMS, email,
+//! Lambda, Firehose, mobile push) with [`SnsEngine::record`]. A message that cannot be
+//! delivered goes to the subscription's dead-letter queue.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use ferrybridge_engine::sns::{
+    Delivery, Notification, Protocol, Recorded, SnsEngine, Subscription, Topic,
+};
+use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, SqsEngine};
+use tokio::sync::mpsc;
+
+use crate::envelope::{self, SignatureFields};
+use crate::signing::{MessageType, SignedFields, Signer};
+
+/// The `SenderId` SQS reports for messages SNS delivered.
+pub const SNS_SENDER_ID: &str = "AIDAIT2UOQQY3AUEKVGXU";
+
+/// Number of delivery shards (worker tasks).
+const SHARDS: usize = 2;
+
+pub(crate) enum Job {
+    /// The deliveries of one published message.
+    Deliver {
+        deliveries: Vec<Delivery>,
+        base: Arc<str>,
+    },
+    /// Ask a new http/https/email subscription to confirm.
+    Confirm {
+        subscription: Arc<Subscription>,
+        base: Arc<str>,
+    },
+}
+
+/// Hands deliveries to the background workers. Cheap to clone.
+#[derive(Clone)]
+pub struct Deliverer {
+    shards: Arc<Vec<mpsc::UnboundedSender<Job>>>,
+}
+
+impl std::fmt::Debug for Deliverer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deliverer").finish_non_exhaustive()
+    }
+}
+
+fn shard_of(topic_arn: &str) -> usize {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    topic_arn.hash(&mut h);
+    (h.finish() as usize) % SHARDS
+}
+
+impl Deliverer {
+    fn send(&self, topic_arn: &str, job: Job) {
+        // A closed channel means the server is shutting down: nothing left to deliver to.
+        let _ = self.shards[shard_of(topic_arn)].send(job);
+    }
+
+    /// Queues the deliveries of one message.
+    pub fn dispatch(&self, deliveries: Vec<Delivery>, base: Arc<str>) {
+        let Some(first) = deliveries.first() else {
+            return;
+        };
+        let topic = first.notification.topic_arn.clone();
+        self.send(&topic, Job::Deliver { deliveries, base });
+    }
+
+    /// Queues the confirmation request of a new subscription.
+    pub(crate) fn request_confirmation(
+        &self,
+        topic: &Topic,
+        sub: &Arc<Subscription>,
+        base: Arc<str>,
+    ) {
+        self.send(
+            topic.arn(),
+            Job::Confirm {
+                subscription: sub.clone(),
+                base,
+            },
+        );
+    }
+}
+
+/// What the workers share.
+pub(crate) struct Shared {
+    pub(crate) sns: Arc<SnsEngine>,
+    pub(crate) sqs: Arc<SqsEngine>,
+    pub(crate) signer: Arc<Signer>,
+}
+
+/// The background workers; the server spawns [`DeliveryWorkers::into_tasks`] on its runtime.
+pub struct DeliveryWorkers {
+    receivers: Vec<mpsc::UnboundedReceiver<Job>>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for DeliveryWorkers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryWorkers").finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn channel(shared: Arc<Shared>) -> (Deliverer, DeliveryWorkers) {
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..SHARDS).map(|_| mpsc::unbounded_channel()).unzip();
+    (
+        Deliverer {
+            shards: Arc::new(senders),
+        },
+        DeliveryWorkers { receivers, shared },
+    )
+}
+
+impl DeliveryWorkers {
+    /// One future per shard; each runs until the [`Deliverer`] is dropped.
+    pub fn into_tasks(self) -> Vec<impl std::future::Future<Output = ()> + Send + 'static> {
+        let shared = self.shared;
+        self.receivers
+            .into_iter()
+            .map(|rx| run(shared.clone(), rx))
+            .collect()
+    }
+}
+
+async fn run(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    while let Some(job) = rx.recv().await {
+        match job {
+            Job::Deliver { deliveries, base } => deliver(&shared, deliveries, base).await,
+            Job::Confirm { subscription, base } => confirm(&shared, subscription, base).await,
+        }
+    }
+}
+
+/// The fields of one message to sign, owned so they can move to a blocking thread.
+struct SignRequest {
+    kind: MessageType,
+    message: String,
+    message_id: String,
+    subject: Option<String>,
+    timestamp: String,
+    topic_arn: String,
+    token: Option<String>,
+    subscribe_url: Option<String>,
+}
+
+/// Signs on a blocking thread (RSA takes milliseconds).
+async fn sign_many(
+    shared: &Arc<Shared>,
+    requests: Vec<SignRequest>,
+    version: String,
+) -> Vec<String> {
+    let signer = shared.signer.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        requests
+            .iter()
+            .map(|r| {
+                signer.sign(
+                    &version,
+                    &SignedFields {
+                        kind: r.kind,
+                        message: &r.message,
+                        message_id: &r.message_id,
+                        subject: r.subject.as_deref(),
+                        subscribe_url: r.subscribe_url.as_deref(),
+                        timestamp: &r.timestamp,
+                        token: r.token.as_deref(),
+                        topic_arn: &r.topic_arn,
+                    },
+                )
+            })
+            .collect::<Vec<String>>()
+    });
+    job.await.unwrap_or_default()
+}
+
+/// Whether a subscription receives the JSON envelope (and so needs a signature).
+fn gets_envelope(sub: &Subscription) -> bool {
+    match sub.protocol {
+        Protocol::Sqs | Protocol::Http | Protocol::Https | Protocol::Firehose => {
+            !sub.raw_message_delivery()
+        }
+        Protocol::EmailJson | Protocol::Lambda => true,
+        Protocol::Email | Protocol::Sms | Protocol::Application => false,
+    }
+}
+
+async fn deliver(shared: &Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>) {
+    let Some(first) = deliveries.first() else {
+        return;
+    };
+    let n = first.notification.clone();
+    let ts = envelope::timestamp(n.timestamp_ms);
+    // One signature per distinct message text (MessageStructure=json may differ by protocol).
+    let mut signatures: HashMap<String, SignatureFields> = HashMap::new();
+    if n.sequence_number.is_none() {
+        let mut texts: Vec<String> = deliveries
+            .iter()
+            .filter(|d| gets_envelope(&d.subscription))
+            .map(|d| n.message_for(d.subscription.protocol).to_owned())
+            .collect();
+        texts.sort();
+        texts.dedup();
+        if !texts.is_empty() {
+            let requests = texts
+                .iter()
+                .map(|t| SignRequest {
+                    kind: MessageType::Notification,
+                    message: t.clone(),
+                    message_id: n.message_id.clone(),
+                    subject: n.subject.clone(),
+                    timestamp: ts.clone(),
+                    topic_arn: n.topic_arn.clone(),
+                    token: None,
+                    subscribe_url: None,
+                })
+                .collect();
+            let sigs = sign_many(shared, requests, n.signature_version.clone()).await;
+            let cert = envelope::cert_url(&base);
+            for (text, signature) in texts.into_iter().zip(sigs) {
+                signatures.insert(
+                    text,
+                    SignatureFields {
+                        version: n.signature_version.clone(),
+                        signature,
+                        cert_url: cert.clone(),
+                    },
+                );
+            }
+        }
+    }
+    for d in &deliveries {
+        let sub = &d.subscription;
+        if sub.is_deleted() {
+            continue;
+        }
+        let signature = signatures.get(n.message_for(sub.protocol));
+        let body = || envelope::notification(&n, sub, &base, &ts, signature);
+        match sub.protocol {
+            Protocol::Sqs => deliver_sqs(shared, &n, sub, body),
+            Protocol::Http | Protocol::Https => {
+                let payload = if sub.raw_message_delivery() {
+                    n.message_for(sub.protocol).to_owned()
+                } else {
+                    body()
+                };
+                crate::http::spawn_notification(shared.clone(), d.clone(), payload);
+            }
+            Protocol::Lambda => {
+                let event = envelope::lambda_event(&n, sub, &base, &ts, signature);
+                record(shared, &n, sub, event);
+            }
+            Protocol::Firehose => {
+                let payload = if sub.raw_message_delivery() {
+                    n.message_for(sub.protocol).to_owned()
+                } else {
+                    body()
+                };
+                record(shared, &n, sub, payload);
+            }
+            Protocol::EmailJson => record(shared, &n, sub, body()),
+            Protocol::Email | Protocol::Sms => {
+                record(shared, &n, sub, n.message_for(sub.protocol).to_owned())
+            }
+            Protocol::Application => {
+                let text = application_message(&n, &sub.endpoint);
+                record(shared, &n, sub, text)
+            }
+        }
+    }
+}
+
+/// The message a platform endpoint gets: its platform's entry of a JSON message, else default.
+fn application_message(n: &Notification, endpoint_arn: &str) -> String {
+    let platform = endpoint_arn
+        .split(":endpoint/")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("");
+    n.per_protocol
+        .as_ref()
+        .and_then(|m| m.get(platform))
+        .cloned()
+        .unwrap_or_else(|| n.message.clone())
+}
+
+fn record(shared: &Shared, n: &Notification, sub: &Subscription, message: String) {
+    let (account_id, region) = topic_location(&sub.topic_arn);
+    shared.sns.record(Recorded {
+        account_id,
+        region,
+        protocol: sub.protocol.as_str().to_owned(),
+        endpoint: sub.endpoint.clone(),
+        topic_arn: Some(n.topic_arn.clone()),
+        subscription_arn: Some(sub.arn.clone()),
+        message_id: n.message_id.clone(),
+        subject: n.subject.clone(),
+        message,
+        attributes: n.attributes.clone(),
+        timestamp_ms: n.timestamp_ms,
+    });
+}
+
+fn topic_location(topic_arn: &str) -> (String, String) {
+    ferrybridge_engine::sns::arn::parse(topic_arn)
+        .map(|a| (a.account.to_owned(), a.region.to_owned()))
+        .unwrap_or_default()
+}
+
+/// Puts the message into the subscribed queue: the envelope, or with raw delivery the message
+/// with its attributes as SQS message attributes. A missing queue or a refused message goes to
+/// the subscription's DLQ.
+fn deliver_sqs(
+    shared: &Shared,
+    n: &Notification,
+    sub: &Subscription,
+    envelope: impl FnOnce() -> String,
+) {
+    let raw = sub.raw_message_delivery();
+    let (body, attributes) = if raw {
+        (
+            n.message_for(Protocol::Sqs).to_owned(),
+            n.attributes.clone(),
+        )
+    } else {
+        (envelope(), Vec::new())
+    };
+    let Some(queue) = shared.sqs.queue_by_arn(&sub.endpoint) else {
+        dead_letter(
+            shared,
+            sub,
+            n,
+            body,
+            attributes,
+            "AWS.SimpleQueueService.NonExistentQueue",
+            "The specified queue does not exist.",
+        );
+        return;
+    };
+    let fifo = queue.is_fifo();
+    let msg = NewMessage {
+        body: body.clone(),
+        attributes: attributes.clone(),
+        sender_id: SNS_SENDER_ID.to_owned(),
+        message_group_id: if fifo {
+            n.message_group_id.clone()
+        } else {
+            None
+        },
+        message_deduplication_id: if fifo {
+            n.message_deduplication_id.clone()
+        } else {
+            None
+        },
+        ..NewMessage::default()
+    };
+    if let Err(err) = queue.send(msg) {
+        let code = err.code.to_string();
+        dead_letter(shared, sub, n, body, attributes, &code, &err.message);
+    }
+}
+
+/// Sends an undeliverable message to the subscription's dead-letter queue, with AWS's
+/// `RequestID`, `ErrorCode` and `ErrorMessage` attributes. Returns whether it got there.
+pub(crate) fn dead_letter(
+    shared: &Shared,
+    sub: &Subscription,
+    n: &Notification,
+    body: String,
+    mut attributes: Vec<(String, MessageAttributeValue)>,
+    error_code: &str,
+    error_message: &str,
+) -> bool {
+    let Some(dlq_arn) = sub.dead_letter_target_arn() else {
+        return false;
+    };
+    let Some(queue) = shared.sqs.queue_by_arn(&dlq_arn) else {
+        return false;
+    };
+    attributes.retain(|(k, _)| k != "RequestID" && k != "ErrorCode" && k != "ErrorMessage");
+    attributes.push((
+        "RequestID".into(),
+        MessageAttributeValue::string("String", uuid::Uuid::new_v4().to_string()),
+    ));
+    attributes.push((
+        "ErrorCode".into(),
+        MessageAttributeValue::string("String", error_code),
+    ));
+    attributes.push((
+        "ErrorMessage".into(),
+        MessageAttributeValue::string("String", error_message),
+    ));
+    let fifo = queue.is_fifo();
+    queue
+        .send(NewMessage {
+            body,
+            attributes,
+            sender_id: SNS_SENDER_ID.to_owned(),
+            message_group_id: if fifo {
+                Some(
+                    n.message_group_id
+                        .clone()
+                        .unwrap_or_else(|| "sns-dlq".into()),
+                )
+            } else {
+                None
+            },
+            message_deduplication_id: if fifo {
+                Some(
+                    n.message_deduplication_id
+                        .clone()
+                        .unwrap_or_else(|| n.message_id.clone()),
+                )
+            } else {
+                None
+            },
+            ..NewMessage::default()
+        })
+        .is_ok()
+}
+
+/// The confirmation request of a new subscription: a signed `SubscriptionConfirmation` POST to
+/// http/https endpoints, a recorded email (with the SubscribeURL) for email and email-json.
+async fn confirm(shared: &Arc<Shared>, sub: Arc<Subscription>, base: Arc<str>) {
+    let message_id = uuid::Uuid::new_v4().to_string();
+    let ts = envelope::timestamp(shared.sns.clock().now_millis());
+    let message = format!(
+        "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+        sub.topic_arn
+    );
+    let url = envelope::subscribe_url(&base, &sub.topic_arn, &sub.token);
+    let version = shared
+        .sns
+        .topic_of(&sub)
+        .map(|t| t.attributes().signature_version().to_owned())
+        .unwrap_or_else(|| "1".into());
+    let sig = sign_many(
+        shared,
+        vec![SignRequest {
+            kind: MessageType::SubscriptionConfirmation,
+            message: message.clone(),
+            message_id: message_id.clone(),
+            subject: None,
+            timestamp: ts.clone(),
+            topic_arn: sub.topic_arn.clone(),
+            token: Some(sub.token.clone()),
+            subscribe_url: Some(url.clone()),
+        }],
+        version.clone(),
+    )
+    .await
+    .pop()
+    .unwrap_or_default();
+    let signature = SignatureFields {
+        version,
+        signature: sig,
+        cert_url: envelope::cert_url(&base),
+    };
+    let doc = envelope::confirmation(
+        MessageType::SubscriptionConfirmation,
+        &message_id,
+        &sub.token,
+        &sub.topic_arn,
+        &message,
+        &url,
+        &ts,
+        &signature,
+    );
+    match sub.protocol {
+        Protocol::Http | Protocol::Https => {
+            crate::http::spawn_confirmation(shared.clone(), sub, doc, message_id);
+        }
+        _ => {
+            let text = if sub.protocol == Protocol::EmailJson {
+                doc
+            } else {
+                format!(
+                    "You have chosen to subscribe to the topic: \n{}\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary): \nConfirm subscription: {url}",
+                    sub.topic_arn
+                )
+            };
+            let (account_id, region) = topic_location(&sub.topic_arn);
+            shared.sns.record(Recorded {
+                account_id,
+                region,
+                protocol: sub.protocol.as_str().to_owned(),
+                endpoint: sub.endpoint.clone(),
+                topic_arn: Some(sub.topic_arn.clone()),
+                subscription_arn: Some(sub.arn.clone()),
+                message_id,
+                subject: Some("AWS Notification - Subscription Confirmation".into()),
+                message: text,
+                attributes: Vec::new(),
+                timestamp_ms: shared.sns.clock().now_millis(),
+            });
+        }
+    }
+}
