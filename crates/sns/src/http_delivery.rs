@@ -19,6 +19,8 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 
 use ferrybridge_engine::clock::Clock;
 
@@ -40,6 +42,8 @@ type TlsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 pub struct HttpClient {
     plain: PlainClient,
     tls: Arc<OnceLock<Result<TlsClient, String>>>,
+    /// Trusted in addition to the system's roots.
+    extra_roots: Arc<Vec<CertificateDer<'static>>>,
 }
 
 /// What the endpoint answered.
@@ -99,7 +103,24 @@ impl HttpClient {
         HttpClient {
             plain: Client::builder(TokioExecutor::new()).build(http_connector()),
             tls: Arc::new(OnceLock::new()),
+            extra_roots: Arc::new(Vec::new()),
         }
+    }
+
+    /// A client that also trusts the CA certificates in `pem` (one or more `-----BEGIN
+    /// CERTIFICATE-----` blocks), e.g. the CA of a local HTTPS endpoint. Fails if `pem` holds
+    /// no certificate.
+    pub fn with_extra_roots_pem(pem: &str) -> Result<Self, HttpError> {
+        let roots = CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| HttpError::Other(format!("invalid PEM certificate: {e}")))?;
+        if roots.is_empty() {
+            return Err(HttpError::Other("no PEM certificate found".to_owned()));
+        }
+        Ok(HttpClient {
+            extra_roots: Arc::new(roots),
+            ..Self::new()
+        })
     }
 
     /// Sends one request and reads the whole response (up to [`MAX_RESPONSE_BODY`]), all
@@ -167,10 +188,27 @@ impl HttpClient {
     fn tls_client(&self) -> Result<&TlsClient, HttpError> {
         self.tls
             .get_or_init(|| {
-                let provider = rustls::crypto::ring::default_provider();
+                let mut roots = rustls::RootCertStore::empty();
+                // Certificates the system store holds but rustls cannot parse are skipped.
+                for cert in rustls_native_certs::load_native_certs().certs {
+                    let _ = roots.add(cert);
+                }
+                for cert in self.extra_roots.iter() {
+                    roots
+                        .add(cert.clone())
+                        .map_err(|e| format!("unusable extra root certificate: {e}"))?;
+                }
+                if roots.is_empty() {
+                    return Err("no TLS root certificates found (set SSL_CERT_FILE)".to_owned());
+                }
+                let provider = Arc::new(rustls::crypto::ring::default_provider());
+                let config = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| e.to_string())?
+                    .with_root_certificates(roots)
+                    .with_no_client_auth();
                 let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_provider_and_native_roots(provider)
-                    .map_err(|e| format!("no TLS root certificates: {e}"))?
+                    .with_tls_config(config)
                     .https_only()
                     .enable_http1()
                     .wrap_connector(http_connector());
@@ -855,6 +893,132 @@ mod tests {
         }
         times.sort_unstable();
         assert_eq!(times, vec![1_000_000, 1_000_500, 1_001_000]);
+    }
+
+    /// A self-signed certificate for 127.0.0.1 / localhost (not a CA), valid until 2126, and its
+    /// key: made for these tests with `openssl req -x509 -newkey rsa:2048 ... -addext
+    /// basicConstraints=critical,CA:FALSE`. Test material only.
+    const TEST_TLS_CERT: &str = "-----BEGIN CERTIFICATE-----\n\
+MIIDSzCCAjOgAwIBAgIUEasHFE4gF4eT+BZ3Af0YNLjdQHUwDQYJKoZIhvcNAQEL\n\
+BQAwFDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNzExNTIzMVoYDzIxMjYx\n\
+MTAzMTE1MjMxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwggEiMA0GCSqGSIb3DQEB\n\
+AQUAA4IBDwAwggEKAoIBAQDoCm9k3exPj37dNUOSHhRC4TmS48ZVftc2ealOMxva\n\
+mazMXhlhjsgf86MUKaIIzAuwWJZDFpJCwd5i5eXZ6pILPjPfCXDAkWu+Il4zqQfc\n\
+0ai+Vyp/bG4jgOVh2UgTtpsLTkLBAsSv84zoclQzvepuxPIPKUMDCx1hFySNfHRC\n\
+HgFtD6aHMusPDbhphQjlHFcsgbUBzjlz5xQ8S1IzkaWsU9jrlzChg5+ao7VvActQ\n\
+RfuYPaPp74/Mzlszi8AUDNHuvH9PDXwK7hmmEMch3utIfv8nqXJDO6dvg7WoD8ov\n\
+B2LhJHRstIRQDR7jQ+CM0R3hspFwILCjuKO3j8I5VP3rAgMBAAGjgZIwgY8wHQYD\n\
+VR0OBBYEFHT8vGhyWd631qfyUHVjkM5BUBorMB8GA1UdIwQYMBaAFHT8vGhyWd63\n\
+1qfyUHVjkM5BUBorMBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcEfwAAATAMBgNVHRMB\n\
+Af8EAjAAMA4GA1UdDwEB/wQEAwIFoDATBgNVHSUEDDAKBggrBgEFBQcDATANBgkq\n\
+hkiG9w0BAQsFAAOCAQEA32hGRb7B42ucaceXqZcdfJ4BVd7uYZVRwHYCyZiuLP7q\n\
+PZJDve1LrYee6yID6IeSukU68HtLFbPKz+v11ayPiGp3wVmsUHVqBH0w2Ik7h915\n\
+YHItxQDR67rOeKLW2T3pQa/Gt+KTaZ30C8Jk6vSUxPjo636x96WH7/nwvlsKmpZn\n\
+DE2kj8oYqxzk9OTbqyzDPlcbK+cvUqQOpEnNoW7gpJelPjpNr5YeVYX7YCVVbKHm\n\
+5fyd5WgsDq4R/uFZDirvRtXaI3soZXn6EKuPeeQCYThCUCDp/bcekzX5ZHMBtePP\n\
+fzGONZAzHkwXA6vB7sSK8lGw1WfMZ2JRJe4+AL5BLg==\n\
+-----END CERTIFICATE-----\n";
+    const TEST_TLS_KEY: &str = "-----BEGIN PRIVATE KEY-----\n\
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDoCm9k3exPj37d\n\
+NUOSHhRC4TmS48ZVftc2ealOMxvamazMXhlhjsgf86MUKaIIzAuwWJZDFpJCwd5i\n\
+5eXZ6pILPjPfCXDAkWu+Il4zqQfc0ai+Vyp/bG4jgOVh2UgTtpsLTkLBAsSv84zo\n\
+clQzvepuxPIPKUMDCx1hFySNfHRCHgFtD6aHMusPDbhphQjlHFcsgbUBzjlz5xQ8\n\
+S1IzkaWsU9jrlzChg5+ao7VvActQRfuYPaPp74/Mzlszi8AUDNHuvH9PDXwK7hmm\n\
+EMch3utIfv8nqXJDO6dvg7WoD8ovB2LhJHRstIRQDR7jQ+CM0R3hspFwILCjuKO3\n\
+j8I5VP3rAgMBAAECggEAANlDUnA49FeKUSVoBsMWZuI4M2NvrvgrGFdpX50lpAiK\n\
+dPR/jXd+UuOX72bX+vlBrhaJqI6O4JcHiOWqkAzHSPdxLO0pA1AYDH0USoZHpMg3\n\
+IK8X7pktoL9qPcMTyOkSxLLq4PxxTlI+BZgGQWqXgdBoyqM0TApz3cGK0C7dPzEN\n\
+uHRf9QUfEXcPTu27hSxUt5u/hlhNC40Ss8sLwmTqP3yLj81YzyleAMPdpbGFjO1Q\n\
+N+SABgUQbbQacRe0OXQAM2OFhp+O8uVs/MoIB8cKy5cmuufTgOJ9NAfn2PG2eTDc\n\
+qCLFOZVkL3yHSEzRX2t+hg28+ItqWUiHjqs1CMC1cQKBgQD1exdEkf9rjmt0OUR8\n\
+qhc3fIKwpcirgQXi2Yz97skJwTFtqjzJpjAiFFMW+yz85RjsB8bN1McZU5neL0wr\n\
+on8v0/c1hesq1wv/OfZnNm1omtF3fNbUCqrFrDLWZ0xAU006c2aq0SbK9c6uoArS\n\
+Qh6BKAL1Daw2MlXYyvphY2g2sQKBgQDx++hZogbeP6tfb1PTkSc0C1joR0Zkj7/r\n\
+ycEMxslrG/MOEzTL5hkbxJzccKkUABgUXS4x6NlhCoatFMDljPlWSaHQoFpqxsK4\n\
+rydGz+sT/6aQ5e4OWXfnS5VaqSZqqzPAnw3SoMT5B3V5T2XVimLJNbjE/LBmeP3u\n\
+EC+YM2+dWwKBgQDBxJa6PpAiQzoYdLfVu6E14Cd87m+2yNJvnQ/IxXqVI5UznkP7\n\
+XB30WJy5sCxztxb0ALNxd7ptCGuVUTpL2ymQBD3HVt0pZLQIk6UnFXRJNKORMM6W\n\
+c5EXFXTPfpxWzipQsBTjUtLPNDYf6x5/l0di5cVnz5IW+aZ/yMDYrNHvEQKBgGZJ\n\
+3NrewdZ6xX9O+PlKt26piUiOsHPby/3ox+EVupi7NM/zUHMMbfqt7rzEJsSckZEy\n\
+Hk/cpN7/axSI3E1sfQ17jJo63l2abT9SUuD9DNrkS02e1DVenm+4JIcxT1rxyauX\n\
+0GkDqp+2BnNkG6DboYx6WAN06UA3zucuEmBdBcZXAoGAPD/A18bWT0wH2vC+gF4k\n\
+E9/FeezRdhEHtcOgz0ksby+fedYbof9zQ/c2nLpO1f1LIA4bbfTWFrKbSwhttAQx\n\
+Xsoe/GG7lFtI5OhYo9ffg4CSRTlQ2c3J98KryFyfxpkGd7M7A4rvNRQHIkFLA9AA\n\
+D0xwSNI7N8jhiw6hex9wOC4=\n\
+-----END PRIVATE KEY-----\n";
+
+    /// An HTTPS server on a loopback port that answers one request with 204.
+    async fn tls_server() -> String {
+        use rustls::pki_types::PrivateKeyDer;
+        let certs = CertificateDer::pem_slice_iter(TEST_TLS_CERT.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .expect("test certificate");
+        let key = PrivateKeyDer::from_pem_slice(TEST_TLS_KEY.as_bytes()).expect("test key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("https://{}/tls", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(socket).await else {
+                        return; // a client that refused our certificate
+                    };
+                    let mut data = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !data.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tls.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => data.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let _ = tls
+                        .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+                        .await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn https_works_with_a_trusted_ca_and_fails_without_it() {
+        let url = tls_server().await;
+        let trusting = HttpClient::with_extra_roots_pem(TEST_TLS_CERT).expect("PEM");
+        let response = trusting
+            .send(
+                "POST",
+                &url,
+                &[],
+                Bytes::from_static(b"x"),
+                Duration::from_secs(10),
+            )
+            .await
+            .expect("an HTTPS response");
+        assert_eq!(response.status, 204);
+
+        let result = HttpClient::new()
+            .send("POST", &url, &[], Bytes::new(), Duration::from_secs(10))
+            .await;
+        assert!(
+            matches!(&result, Err(HttpError::Connect(detail)) if detail.contains("certificate")),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn extra_roots_must_be_pem_certificates() {
+        assert!(HttpClient::with_extra_roots_pem("").is_err());
+        assert!(HttpClient::with_extra_roots_pem("not pem").is_err());
     }
 
     #[test]
