@@ -1665,3 +1665,333 @@ async fn cross_account_topic_delivers_to_another_accounts_queue() {
         "InvalidParameter: Invalid parameter: TopicArn"
     );
 }
+
+/// One request an HTTP endpoint of the test received.
+#[derive(Debug, Clone)]
+struct Received {
+    headers: HashMap<String, String>,
+    body: String,
+}
+
+impl Received {
+    fn kind(&self) -> &str {
+        self.headers
+            .get("x-amz-sns-message-type")
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// A local HTTP endpoint answering every POST with `status`.
+struct Endpoint {
+    url: String,
+    requests: tokio::sync::mpsc::UnboundedReceiver<Received>,
+}
+
+async fn endpoint(status: u16) -> Endpoint {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sns", listener.local_addr().unwrap());
+    let (tx, requests) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                loop {
+                    // One request at a time on a keep-alive connection.
+                    let head_end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i;
+                        }
+                        let mut chunk = [0u8; 4096];
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+                    let headers: HashMap<String, String> = head
+                        .lines()
+                        .skip(1)
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                        .collect();
+                    let len: usize = headers
+                        .get("content-length")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    while buf.len() < head_end + 4 + len {
+                        let mut chunk = [0u8; 4096];
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let body = String::from_utf8_lossy(&buf[head_end + 4..head_end + 4 + len])
+                        .into_owned();
+                    buf.drain(..head_end + 4 + len);
+                    let _ = tx.send(Received { headers, body });
+                    let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\n\r\n");
+                    if stream.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Endpoint { url, requests }
+}
+
+impl Endpoint {
+    /// The next request of this message type (others are skipped), within 5 s.
+    async fn next(&mut self, kind: &str) -> Received {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let r = tokio::time::timeout_at(deadline, self.requests.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no {kind} request arrived"))
+                .expect("endpoint running");
+            if r.kind() == kind {
+                return r;
+            }
+        }
+    }
+
+    /// No request of this type arrives within `wait`.
+    async fn none(&mut self, kind: &str, wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        while let Ok(Some(r)) = tokio::time::timeout_at(deadline, self.requests.recv()).await {
+            assert_ne!(r.kind(), kind, "unexpected {kind}: {r:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn http_subscription_is_confirmed_then_receives_notifications() {
+    let emu = Emulator::start().await;
+    let sns = emu.sns();
+    let arn = topic(&sns, "web").await;
+    let mut ep = endpoint(200).await;
+    let pending = sns
+        .subscribe()
+        .topic_arn(&arn)
+        .protocol("http")
+        .endpoint(&ep.url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pending.subscription_arn(), Some("pending confirmation"));
+
+    let confirmation = ep.next("SubscriptionConfirmation").await;
+    assert_eq!(confirmation.headers["x-amz-sns-topic-arn"], arn);
+    assert!(!confirmation
+        .headers
+        .contains_key("x-amz-sns-subscription-arn"));
+    assert_eq!(
+        confirmation.headers["user-agent"],
+        "Amazon Simple Notification Service Agent"
+    );
+    assert!(confirmation
+        .body
+        .starts_with("{\n  \"Type\" : \"SubscriptionConfirmation\",\n"));
+    let doc: Value = serde_json::from_str(&confirmation.body).unwrap();
+    let keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "Type",
+            "MessageId",
+            "Token",
+            "TopicArn",
+            "Message",
+            "SubscribeURL",
+            "Timestamp",
+            "SignatureVersion",
+            "Signature",
+            "SigningCertURL"
+        ]
+    );
+    assert_eq!(
+        confirmation.headers["x-amz-sns-message-id"],
+        doc["MessageId"].as_str().unwrap()
+    );
+    assert_eq!(doc["Token"].as_str().unwrap().len(), 288);
+    assert_eq!(
+        doc["Message"],
+        format!("You have chosen to subscribe to the topic {arn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.").as_str()
+    );
+    // Nothing is delivered before the endpoint confirms.
+    sns.publish()
+        .topic_arn(&arn)
+        .message("early")
+        .send()
+        .await
+        .unwrap();
+    ep.none("Notification", Duration::from_millis(300)).await;
+
+    // Confirm with the token, as an SDK would.
+    let confirmed = sns
+        .confirm_subscription()
+        .topic_arn(&arn)
+        .token(doc["Token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn
+        .unwrap();
+    let attrs = sns
+        .get_subscription_attributes()
+        .subscription_arn(&confirmed)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert_eq!(attrs["PendingConfirmation"], "false");
+    assert_eq!(attrs["ConfirmationWasAuthenticated"], "true");
+    let effective: Value = serde_json::from_str(&attrs["EffectiveDeliveryPolicy"]).unwrap();
+    assert_eq!(effective["healthyRetryPolicy"]["numRetries"], 3);
+
+    let out = sns
+        .publish()
+        .topic_arn(&arn)
+        .message("hello web")
+        .subject("greeting")
+        .message_attributes("k", string_attr("v"))
+        .send()
+        .await
+        .unwrap();
+    let n = ep.next("Notification").await;
+    assert_eq!(
+        n.headers["x-amz-sns-message-id"],
+        out.message_id.clone().unwrap()
+    );
+    assert_eq!(n.headers["x-amz-sns-topic-arn"], arn);
+    assert_eq!(n.headers["x-amz-sns-subscription-arn"], confirmed);
+    assert_eq!(n.headers["content-type"], "text/plain; charset=UTF-8");
+    let body: Value = serde_json::from_str(&n.body).unwrap();
+    assert_eq!(body["Message"], "hello web");
+    assert_eq!(body["Subject"], "greeting");
+    assert_eq!(body["MessageAttributes"]["k"]["Value"], "v");
+
+    // Raw delivery, and a request policy's Content-Type.
+    sns.set_subscription_attributes()
+        .subscription_arn(&confirmed)
+        .attribute_name("RawMessageDelivery")
+        .attribute_value("true")
+        .send()
+        .await
+        .unwrap();
+    sns.set_subscription_attributes()
+        .subscription_arn(&confirmed)
+        .attribute_name("DeliveryPolicy")
+        .attribute_value(r#"{"requestPolicy": {"headerContentType": "application/json"}}"#)
+        .send()
+        .await
+        .unwrap();
+    sns.publish()
+        .topic_arn(&arn)
+        .message(r#"{"raw": true}"#)
+        .send()
+        .await
+        .unwrap();
+    let n = ep.next("Notification").await;
+    assert_eq!(n.body, r#"{"raw": true}"#);
+    assert_eq!(n.headers["x-amz-sns-rawdelivery"], "true");
+    assert_eq!(n.headers["content-type"], "application/json");
+    let bad_policy = sns
+        .set_subscription_attributes()
+        .subscription_arn(&confirmed)
+        .attribute_name("DeliveryPolicy")
+        .attribute_value(r#"{"healthyRetryPolicy": {"numRetries": 101, "minDelayTarget": 1, "maxDelayTarget": 1}}"#)
+        .send()
+        .await;
+    assert!(error(bad_policy).starts_with("InvalidParameter: Invalid parameter: DeliveryPolicy: "));
+}
+
+#[tokio::test]
+async fn http_retries_follow_the_delivery_policy_on_the_clock_then_reach_the_dlq() {
+    let emu = Emulator::start_with_manual_clock().await;
+    let (sns, sqs) = (emu.sns(), emu.sqs());
+    let arn = topic(&sns, "flaky").await;
+    let (dlq_url, dlq_arn) = queue(&sqs, "dlq").await;
+    let mut ep = endpoint(503).await;
+    let policy = r#"{"healthyRetryPolicy": {"minDelayTarget": 10, "maxDelayTarget": 10, "numRetries": 2, "numNoDelayRetries": 0, "numMinDelayRetries": 0, "numMaxDelayRetries": 0, "backoffFunction": "linear"}}"#;
+    sns.subscribe()
+        .topic_arn(&arn)
+        .protocol("http")
+        .endpoint(&ep.url)
+        .attributes("DeliveryPolicy", policy)
+        .attributes(
+            "RedrivePolicy",
+            format!(r#"{{"deadLetterTargetArn": "{dlq_arn}"}}"#),
+        )
+        .send()
+        .await
+        .unwrap();
+    let confirmation = ep.next("SubscriptionConfirmation").await;
+    let doc: Value = serde_json::from_str(&confirmation.body).unwrap();
+    // The endpoint failed, but its owner confirms out of band through the SubscribeURL.
+    let url = doc["SubscribeURL"].as_str().unwrap();
+    let (status, _) = ferrybridge_tests::http_request(
+        &emu.endpoint_url(),
+        "GET",
+        url.trim_start_matches(&emu.endpoint_url()),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    sns.publish()
+        .topic_arn(&arn)
+        .message("retry me")
+        .send()
+        .await
+        .unwrap();
+    ep.next("Notification").await;
+    // The retries wait for the clock: nothing more until 10 s have passed.
+    ep.none("Notification", Duration::from_millis(200)).await;
+    emu.advance(Duration::from_secs(10));
+    ep.next("Notification").await;
+    ep.none("Notification", Duration::from_millis(200)).await;
+    emu.advance(Duration::from_secs(10));
+    let last = ep.next("Notification").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&last.body).unwrap()["Message"],
+        "retry me"
+    );
+    emu.advance(Duration::from_secs(60));
+    ep.none("Notification", Duration::from_millis(200)).await;
+
+    // Three attempts failed: the message is in the DLQ, with the reason.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let message = loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(&dlq_url)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .unwrap();
+        if let Some(m) = out.messages.unwrap_or_default().into_iter().next() {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "nothing reached the DLQ");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(body_json(&message)["Message"], "retry me");
+    let attrs = message.message_attributes.unwrap();
+    assert_eq!(attrs["ErrorCode"].string_value(), Some("EndpointError"));
+    assert!(attrs["ErrorMessage"]
+        .string_value()
+        .unwrap()
+        .contains("503"));
+}

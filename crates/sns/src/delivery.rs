@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ferrybridge_engine::sns::{
     Delivery, Notification, Protocol, Recorded, SnsEngine, Subscription, Topic,
@@ -19,6 +19,7 @@ use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, SqsEngine};
 use tokio::sync::mpsc;
 
 use crate::envelope::{self, SignatureFields};
+use crate::http_delivery::{HttpClient, Throttle};
 use crate::signing::{MessageType, SignedFields, Signer};
 
 /// The `SenderId` SQS reports for messages SNS delivered.
@@ -95,6 +96,29 @@ pub(crate) struct Shared {
     pub(crate) sns: Arc<SnsEngine>,
     pub(crate) sqs: Arc<SqsEngine>,
     pub(crate) signer: Arc<Signer>,
+    pub(crate) http: HttpClient,
+    /// Per-subscription throttles (`maxReceivesPerSecond`).
+    throttles: Mutex<HashMap<String, Arc<Throttle>>>,
+}
+
+impl Shared {
+    pub(crate) fn new(sns: Arc<SnsEngine>, sqs: Arc<SqsEngine>, signer: Arc<Signer>) -> Self {
+        Shared {
+            sns,
+            sqs,
+            signer,
+            http: HttpClient::new(),
+            throttles: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The throttle of a subscription (one per subscription ARN, kept while the server runs).
+    pub(crate) fn throttle(&self, subscription_arn: &str) -> Arc<Throttle> {
+        let mut all = self.throttles.lock().unwrap_or_else(|e| e.into_inner());
+        all.entry(subscription_arn.to_owned())
+            .or_insert_with(|| Arc::new(Throttle::new()))
+            .clone()
+    }
 }
 
 /// The background workers; the server spawns [`DeliveryWorkers::into_tasks`] on its runtime.

@@ -46,11 +46,7 @@ impl Sns {
         sqs: Arc<SqsEngine>,
         signer: Arc<Signer>,
     ) -> (Sns, DeliveryWorkers) {
-        let shared = Arc::new(delivery::Shared {
-            sns: engine.clone(),
-            sqs,
-            signer: signer.clone(),
-        });
+        let shared = Arc::new(delivery::Shared::new(engine.clone(), sqs, signer.clone()));
         let (deliverer, workers) = delivery::channel(shared);
         (
             Sns {

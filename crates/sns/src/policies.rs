@@ -1,32 +1,62 @@
 //! The service's view of delivery policies: validation with AWS's messages and the effective
-//! policy reported in attributes, delegating to [`crate::delivery_policy`].
+//! policies reported in attributes and followed by HTTP/S deliveries, through
+//! [`crate::delivery_policy`].
 
+use ferrybridge_engine::sns::SnsError;
 use ferrybridge_protocol::ServiceError;
 
-/// AWS's default effective delivery policy of a topic without a `DeliveryPolicy`.
-pub(crate) const DEFAULT_EFFECTIVE_POLICY: &str = r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#;
+use crate::delivery_policy::{self, DeliveryPolicy};
+use crate::input::service_error;
 
-/// Validates a topic `DeliveryPolicy`.
-pub(crate) fn check_topic_delivery_policy(text: &str) -> Result<(), ServiceError> {
-    serde_json::from_str::<serde_json::Value>(text)
+/// Validates a topic `DeliveryPolicy`. `in_attributes`: set through `CreateTopic`'s attribute
+/// map (AWS then words it `Attributes Reason: ...`).
+pub(crate) fn check_topic_delivery_policy(
+    text: &str,
+    in_attributes: bool,
+) -> Result<(), ServiceError> {
+    delivery_policy::parse_topic_policy(text)
         .map(|_| ())
-        .map_err(|_| crate::input::invalid("DeliveryPolicy: failed to parse JSON"))
+        .map_err(|e| invalid(e.message(), in_attributes))
 }
 
-/// Validates a subscription `DeliveryPolicy`.
-pub(crate) fn check_subscription_delivery_policy(text: &str) -> Result<(), ServiceError> {
-    check_topic_delivery_policy(text)
+/// Validates a subscription `DeliveryPolicy`. `in_attributes`: set through `Subscribe`.
+pub(crate) fn check_subscription_delivery_policy(
+    text: &str,
+    in_attributes: bool,
+) -> Result<(), ServiceError> {
+    delivery_policy::parse_subscription_policy(text)
+        .map(|_| ())
+        .map_err(|e| invalid(e.message(), in_attributes))
+}
+
+fn invalid(reason: &str, in_attributes: bool) -> ServiceError {
+    service_error(if in_attributes {
+        SnsError::invalid(format!("Attributes Reason: {reason}"))
+    } else {
+        SnsError::invalid(reason)
+    })
 }
 
 /// The topic's `EffectiveDeliveryPolicy` attribute.
 pub(crate) fn effective_topic_policy(policy: Option<&str>) -> String {
-    policy.unwrap_or(DEFAULT_EFFECTIVE_POLICY).to_owned()
+    let parsed = policy.and_then(|p| delivery_policy::parse_topic_policy(p).ok());
+    delivery_policy::effective_topic_policy(parsed.as_ref())
+}
+
+/// The policy an HTTP/S subscription's deliveries follow.
+pub(crate) fn subscription_policy(
+    topic_policy: Option<&str>,
+    subscription_policy: Option<&str>,
+) -> DeliveryPolicy {
+    let topic = topic_policy.and_then(|p| delivery_policy::parse_topic_policy(p).ok());
+    let sub = subscription_policy.and_then(|p| delivery_policy::parse_subscription_policy(p).ok());
+    delivery_policy::effective_subscription_policy(topic.as_ref(), sub.as_ref())
 }
 
 /// The subscription's `EffectiveDeliveryPolicy` attribute.
 pub(crate) fn effective_subscription_policy(
-    _topic_policy: Option<&str>,
-    _subscription_policy: Option<&str>,
+    topic_policy: Option<&str>,
+    subscription_policy: Option<&str>,
 ) -> String {
-    r#"{"healthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"sicklyRetryPolicy":null,"throttlePolicy":null,"requestPolicy":{"headerContentType":"text/plain; charset=UTF-8"},"guaranteed":false}"#.to_owned()
+    self::subscription_policy(topic_policy, subscription_policy).to_json()
 }

@@ -28,7 +28,7 @@ pub(crate) fn subscribe(
     let attributes = str_map(input, "Attributes")?;
     for (k, v) in &attributes {
         if k == "DeliveryPolicy" && !v.is_empty() {
-            policies::check_subscription_delivery_policy(v)?;
+            policies::check_subscription_delivery_policy(v, true)?;
         }
     }
     let return_arn = opt_bool(input, "ReturnSubscriptionArn")?.unwrap_or(false);
@@ -184,7 +184,7 @@ pub(crate) fn set_subscription_attributes(
     let value = opt_str(input, "AttributeValue")?.unwrap_or_default();
     let s = e.subscription(&arn).map_err(service_error)?;
     if name == "DeliveryPolicy" && !value.is_empty() {
-        policies::check_subscription_delivery_policy(&value)?;
+        policies::check_subscription_delivery_policy(&value, false)?;
     }
     let fifo = e.topic_of(&s).is_some_and(|t| t.is_fifo());
     s.set_attribute(fifo, &name, &value)

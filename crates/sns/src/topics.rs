@@ -28,7 +28,7 @@ pub(crate) fn create_topic(
     let attributes = str_map(input, "Attributes")?;
     for (k, v) in &attributes {
         if k == "DeliveryPolicy" && !v.is_empty() {
-            policies::check_topic_delivery_policy(v)?;
+            policies::check_topic_delivery_policy(v, true)?;
         }
     }
     let tags = tags(input, "Tags")?;
@@ -145,7 +145,7 @@ pub(crate) fn set_topic_attributes(
     let name = req_str(input, "AttributeName")?;
     let value = opt_str(input, "AttributeValue")?.unwrap_or_default();
     if name == "DeliveryPolicy" && !value.is_empty() {
-        policies::check_topic_delivery_policy(&value)?;
+        policies::check_topic_delivery_policy(&value, false)?;
     }
     t.set_attribute(&name, &value).map_err(service_error)?;
     Ok(empty())
