@@ -158,7 +158,20 @@ impl DeliveryWorkers {
 async fn run(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(job) = rx.recv().await {
         match job {
-            Job::Deliver { deliveries, base } => deliver(&shared, deliveries, base).await,
+            Job::Deliver { deliveries, base } => {
+                // Signing takes milliseconds: a standard topic's signed deliveries run side by
+                // side (their order is not guaranteed on AWS either). FIFO topics, never
+                // signed, and raw deliveries stay in line, in order.
+                let signed = deliveries.first().is_some_and(|d| {
+                    d.notification.sequence_number.is_none()
+                        && deliveries.iter().any(|d| gets_envelope(&d.subscription))
+                });
+                if signed {
+                    tokio::spawn(deliver(shared.clone(), deliveries, base));
+                } else {
+                    deliver(shared.clone(), deliveries, base).await;
+                }
+            }
             Job::Confirm { subscription, base } => confirm(&shared, subscription, base).await,
         }
     }
@@ -217,7 +230,8 @@ fn gets_envelope(sub: &Subscription) -> bool {
     }
 }
 
-async fn deliver(shared: &Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>) {
+async fn deliver(shared: Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>) {
+    let shared = &shared;
     let Some(first) = deliveries.first() else {
         return;
     };
