@@ -600,13 +600,18 @@ async fn message_structure_json_sends_each_protocol_its_message() {
         .topic_arn(&arn)
         .message_structure("json")
         .message(r#"{"default": "hello", "sqs": "hello queue", "sms": "hi phone", "email": 5}"#)
+        .message_attributes("k", string_attr("v"))
         .send()
         .await
         .unwrap();
     let got = receive(&sqs, &url, 1).await;
-    assert_eq!(body_json(&got[0])["Message"], "hello queue");
+    let env = body_json(&got[0]);
+    assert_eq!(env["Message"], "hello queue");
+    // "Message attributes are sent only when the message structure is String, not JSON."
+    assert!(env.get("MessageAttributes").is_none(), "{env}");
     let raw = receive(&sqs, &raw_url, 1).await;
     assert_eq!(raw[0].body.as_deref(), Some("hello queue"));
+    assert!(raw[0].message_attributes.is_none());
     let sms = wait_for_recordings(&emu, "sms", 1).await;
     assert_eq!(sms[0]["message"], "hi phone");
     assert_eq!(sms[0]["endpoint"], "+15550100");
@@ -1351,9 +1356,34 @@ async fn undeliverable_sqs_messages_go_to_the_subscription_dlq() {
     );
     assert!(attrs.contains_key("ErrorMessage"));
     assert!(attrs.contains_key("RequestID"));
+    // A raw delivery into SQS carries at most 10 attributes; more is a client-side failure.
+    let (_, raw_arn) = queue(&sqs, "raw").await;
+    let raw_sub = subscribe_queue(
+        &sns,
+        &arn,
+        &raw_arn,
+        &[("RawMessageDelivery", "true"), ("RedrivePolicy", &policy)],
+    )
+    .await;
+    sns.unsubscribe()
+        .subscription_arn(&sub)
+        .send()
+        .await
+        .unwrap();
+    let eleven = (0..11).fold(sns.publish().topic_arn(&arn).message("crowded"), |r, i| {
+        r.message_attributes(format!("a{i}"), string_attr("v"))
+    });
+    eleven.send().await.unwrap();
+    let got = receive(&sqs, &dlq_url, 1).await;
+    assert_eq!(got[0].body.as_deref(), Some("crowded"));
+    let attrs = got[0].message_attributes.clone().unwrap();
+    assert_eq!(
+        attrs["ErrorMessage"].string_value(),
+        Some("Number of message attributes [11] exceeds the allowed maximum [10].")
+    );
     let bad = sns
         .set_subscription_attributes()
-        .subscription_arn(&sub)
+        .subscription_arn(&raw_sub)
         .attribute_name("RedrivePolicy")
         .attribute_value(r#"{"deadLetterTargetArn": "nope"}"#)
         .send()
@@ -1658,6 +1688,17 @@ async fn cross_account_topic_delivers_to_another_accounts_queue() {
         .unwrap();
     let got = receive(&other_sqs, &url, 1).await;
     assert_eq!(body_json(&got[0])["TopicArn"], arn.as_str());
+    // ListSubscriptions lists the requester's own subscriptions, on any account's topic.
+    let mine = other_sns.list_subscriptions().send().await.unwrap();
+    assert_eq!(mine.subscriptions()[0].topic_arn(), Some(arn.as_str()));
+    assert_eq!(mine.subscriptions()[0].owner(), Some("222222222222"));
+    assert!(owner
+        .list_subscriptions()
+        .send()
+        .await
+        .unwrap()
+        .subscriptions()
+        .is_empty());
     // Topics live in their region.
     let west = emu.sns_as("111111111111", "us-west-2");
     assert_eq!(
@@ -1916,6 +1957,45 @@ async fn http_subscription_is_confirmed_then_receives_notifications() {
         .send()
         .await;
     assert!(error(bad_policy).starts_with("InvalidParameter: Invalid parameter: DeliveryPolicy: "));
+
+    // Unsubscribing sends an UnsubscribeConfirmation whose SubscribeURL restores the subscription.
+    sns.unsubscribe()
+        .subscription_arn(&confirmed)
+        .send()
+        .await
+        .unwrap();
+    let bye = ep.next("UnsubscribeConfirmation").await;
+    assert_eq!(bye.headers["x-amz-sns-subscription-arn"], confirmed);
+    let doc: Value = serde_json::from_str(&bye.body).unwrap();
+    assert_eq!(
+        doc["Message"],
+        format!("You have chosen to deactivate subscription {confirmed}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.").as_str()
+    );
+    assert_eq!(
+        code(
+            sns.get_subscription_attributes()
+                .subscription_arn(&confirmed)
+                .send()
+                .await
+        ),
+        "NotFound"
+    );
+    let url = doc["SubscribeURL"].as_str().unwrap();
+    let (status, body) = ferrybridge_tests::http_request(
+        &emu.endpoint_url(),
+        "GET",
+        url.trim_start_matches(&emu.endpoint_url()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&confirmed), "{body}");
+    sns.publish()
+        .topic_arn(&arn)
+        .message("welcome back")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ep.next("Notification").await.body, "welcome back");
 }
 
 #[tokio::test]

@@ -25,6 +25,9 @@ use crate::signing::{MessageType, SignedFields, Signer};
 /// The `SenderId` SQS reports for messages SNS delivered.
 pub const SNS_SENDER_ID: &str = "AIDAIT2UOQQY3AUEKVGXU";
 
+/// Most message attributes a raw delivery into SQS may carry.
+const MAX_RAW_SQS_ATTRIBUTES: usize = 10;
+
 /// Number of delivery shards (worker tasks).
 const SHARDS: usize = 2;
 
@@ -37,6 +40,12 @@ pub(crate) enum Job {
     /// Ask a new http/https/email subscription to confirm.
     Confirm {
         subscription: Arc<Subscription>,
+        base: Arc<str>,
+    },
+    /// Tell an unsubscribed HTTP/S endpoint how to restore its subscription.
+    Unsubscribed {
+        subscription: Arc<Subscription>,
+        token: String,
         base: Arc<str>,
     },
 }
@@ -72,6 +81,24 @@ impl Deliverer {
         };
         let topic = first.notification.topic_arn.clone();
         self.send(&topic, Job::Deliver { deliveries, base });
+    }
+
+    /// Queues the `UnsubscribeConfirmation` of a deleted HTTP/S subscription.
+    pub(crate) fn confirm_unsubscribe(
+        &self,
+        sub: Arc<Subscription>,
+        token: String,
+        base: Arc<str>,
+    ) {
+        let topic = sub.topic_arn.clone();
+        self.send(
+            &topic,
+            Job::Unsubscribed {
+                subscription: sub,
+                token,
+                base,
+            },
+        );
     }
 
     /// Queues the confirmation request of a new subscription.
@@ -173,6 +200,11 @@ async fn run(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
                 }
             }
             Job::Confirm { subscription, base } => confirm(&shared, subscription, base).await,
+            Job::Unsubscribed {
+                subscription,
+                token,
+                base,
+            } => confirm_unsubscribe(&shared, subscription, token, base).await,
         }
     }
 }
@@ -364,13 +396,32 @@ fn deliver_sqs(
 ) {
     let raw = sub.raw_message_delivery();
     let (body, attributes) = if raw {
-        (
-            n.message_for(Protocol::Sqs).to_owned(),
-            n.attributes.clone(),
-        )
+        let attributes = if envelope::delivers_attributes(n) {
+            n.attributes.clone()
+        } else {
+            Vec::new()
+        };
+        (n.message_for(Protocol::Sqs).to_owned(), attributes)
     } else {
         (envelope(), Vec::new())
     };
+    if attributes.len() > MAX_RAW_SQS_ATTRIBUTES {
+        // AWS: "discarded as client side errors" (to the DLQ if there is one).
+        let message = format!(
+            "Number of message attributes [{}] exceeds the allowed maximum [{MAX_RAW_SQS_ATTRIBUTES}].",
+            attributes.len()
+        );
+        dead_letter(
+            shared,
+            sub,
+            n,
+            body,
+            Vec::new(),
+            "InvalidParameterValue",
+            &message,
+        );
+        return;
+    }
     let Some(queue) = shared.sqs.queue_by_arn(&sub.endpoint) else {
         dead_letter(
             shared,
@@ -465,31 +516,42 @@ pub(crate) fn dead_letter(
         .is_ok()
 }
 
-/// The confirmation request of a new subscription: a signed `SubscriptionConfirmation` POST to
-/// http/https endpoints, a recorded email (with the SubscribeURL) for email and email-json.
-async fn confirm(shared: &Arc<Shared>, sub: Arc<Subscription>, base: Arc<str>) {
+/// A signed `SubscriptionConfirmation` or `UnsubscribeConfirmation` document and its id.
+async fn confirmation_document(
+    shared: &Arc<Shared>,
+    sub: &Subscription,
+    kind: MessageType,
+    token: &str,
+    base: &str,
+) -> (String, String) {
     let message_id = uuid::Uuid::new_v4().to_string();
     let ts = envelope::timestamp(shared.sns.clock().now_millis());
-    let message = format!(
-        "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
-        sub.topic_arn
-    );
-    let url = envelope::subscribe_url(&base, &sub.topic_arn, &sub.token);
+    let message = match kind {
+        MessageType::UnsubscribeConfirmation => format!(
+            "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
+            sub.arn
+        ),
+        _ => format!(
+            "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+            sub.topic_arn
+        ),
+    };
+    let url = envelope::subscribe_url(base, &sub.topic_arn, token);
     let version = shared
         .sns
-        .topic_of(&sub)
+        .topic_of(sub)
         .map(|t| t.attributes().signature_version().to_owned())
         .unwrap_or_else(|| "1".into());
     let sig = sign_many(
         shared,
         vec![SignRequest {
-            kind: MessageType::SubscriptionConfirmation,
+            kind,
             message: message.clone(),
             message_id: message_id.clone(),
             subject: None,
             timestamp: ts.clone(),
             topic_arn: sub.topic_arn.clone(),
-            token: Some(sub.token.clone()),
+            token: Some(token.to_owned()),
             subscribe_url: Some(url.clone()),
         }],
         version.clone(),
@@ -500,21 +562,66 @@ async fn confirm(shared: &Arc<Shared>, sub: Arc<Subscription>, base: Arc<str>) {
     let signature = SignatureFields {
         version,
         signature: sig,
-        cert_url: envelope::cert_url(&base),
+        cert_url: envelope::cert_url(base),
     };
     let doc = envelope::confirmation(
-        MessageType::SubscriptionConfirmation,
+        kind,
         &message_id,
-        &sub.token,
+        token,
         &sub.topic_arn,
         &message,
         &url,
         &ts,
         &signature,
     );
+    (doc, message_id)
+}
+
+/// POSTs the `UnsubscribeConfirmation` of a deleted HTTP/S subscription.
+async fn confirm_unsubscribe(
+    shared: &Arc<Shared>,
+    sub: Arc<Subscription>,
+    token: String,
+    base: Arc<str>,
+) {
+    let (doc, message_id) = confirmation_document(
+        shared,
+        &sub,
+        MessageType::UnsubscribeConfirmation,
+        &token,
+        &base,
+    )
+    .await;
+    crate::http::spawn_confirmation(
+        shared.clone(),
+        sub,
+        MessageType::UnsubscribeConfirmation,
+        doc,
+        message_id,
+    );
+}
+
+/// The confirmation request of a new subscription: a signed `SubscriptionConfirmation` POST to
+/// http/https endpoints, a recorded email (with the SubscribeURL) for email and email-json.
+async fn confirm(shared: &Arc<Shared>, sub: Arc<Subscription>, base: Arc<str>) {
+    let (doc, message_id) = confirmation_document(
+        shared,
+        &sub,
+        MessageType::SubscriptionConfirmation,
+        &sub.token,
+        &base,
+    )
+    .await;
+    let url = envelope::subscribe_url(&base, &sub.topic_arn, &sub.token);
     match sub.protocol {
         Protocol::Http | Protocol::Https => {
-            crate::http::spawn_confirmation(shared.clone(), sub, doc, message_id);
+            crate::http::spawn_confirmation(
+                shared.clone(),
+                sub,
+                MessageType::SubscriptionConfirmation,
+                doc,
+                message_id,
+            );
         }
         _ => {
             let text = if sub.protocol == Protocol::EmailJson {

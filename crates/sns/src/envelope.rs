@@ -98,6 +98,12 @@ impl Pretty {
     }
 }
 
+/// Whether the message's attributes travel with it: not for `MessageStructure=json` ("message
+/// attributes are sent only when the message structure is String, not JSON", AWS docs).
+pub fn delivers_attributes(n: &Notification) -> bool {
+    n.per_protocol.is_none() && !n.attributes.is_empty()
+}
+
 /// The `MessageAttributes` object of envelopes: `{"Type":"String","Value":"..."}` per name.
 pub fn attributes_json(n: &Notification) -> Map<String, Value> {
     n.attributes
@@ -154,7 +160,7 @@ pub fn notification(
         p.field("SigningCertURL", &sig.cert_url);
     }
     p.field("UnsubscribeURL", &unsubscribe_url(base, &sub.arn));
-    if !n.attributes.is_empty() {
+    if delivers_attributes(n) {
         p.raw("MessageAttributes", &attributes_pretty(n));
     }
     p.finish()
@@ -213,7 +219,12 @@ pub fn lambda_event(
         put("SigningCertUrl", json!(sig.cert_url));
     }
     put("UnsubscribeUrl", json!(unsubscribe_url(base, &sub.arn)));
-    put("MessageAttributes", Value::Object(attributes_json(n)));
+    let attributes = if delivers_attributes(n) {
+        attributes_json(n)
+    } else {
+        Map::new()
+    };
+    put("MessageAttributes", Value::Object(attributes));
     json!({"Records": [{
         "EventSource": "aws:sns",
         "EventVersion": "1.0",

@@ -117,20 +117,24 @@ pub(crate) fn spawn_notification(shared: Arc<Shared>, delivery: Delivery, payloa
     });
 }
 
-/// POSTs a `SubscriptionConfirmation` on its own task (retried like a notification).
+/// POSTs a `SubscriptionConfirmation` or `UnsubscribeConfirmation` on its own task (retried
+/// like a notification). The unsubscribe confirmation names the subscription in its headers.
 pub(crate) fn spawn_confirmation(
     shared: Arc<Shared>,
     sub: Arc<Subscription>,
+    kind: MessageType,
     doc: String,
     message_id: String,
 ) {
     tokio::spawn(async move {
         let policy = policy_for(&shared, &sub);
+        let subscription_arn =
+            (kind == MessageType::UnsubscribeConfirmation).then_some(sub.arn.as_str());
         let headers = headers(
-            MessageType::SubscriptionConfirmation,
+            kind,
             &message_id,
             &sub.topic_arn,
-            None,
+            subscription_arn,
             policy.header_content_type(),
             false,
         );

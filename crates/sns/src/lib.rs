@@ -93,7 +93,7 @@ impl Sns {
             "PutDataProtectionPolicy" => topics::put_data_protection_policy(e, ctx, i),
             "Subscribe" => subscriptions::subscribe(e, d, ctx, i),
             "ConfirmSubscription" => subscriptions::confirm_subscription(e, ctx, i, authenticated),
-            "Unsubscribe" => subscriptions::unsubscribe(e, ctx, i),
+            "Unsubscribe" => subscriptions::unsubscribe(e, d, ctx, i),
             "ListSubscriptions" => subscriptions::list_subscriptions(e, ctx, i),
             "ListSubscriptionsByTopic" => subscriptions::list_subscriptions_by_topic(e, ctx, i),
             "GetSubscriptionAttributes" => subscriptions::get_subscription_attributes(e, ctx, i),

@@ -65,11 +65,19 @@ pub(crate) fn confirm_subscription(
 
 pub(crate) fn unsubscribe(
     e: &SnsEngine,
-    _ctx: &RequestContext,
+    d: &Deliverer,
+    ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let arn = req_str(input, "SubscriptionArn")?;
-    e.unsubscribe(&arn).map_err(service_error)?;
+    let removed = e.unsubscribe(&arn).map_err(service_error)?;
+    if let Some(ferrybridge_engine::sns::Unsubscribed {
+        subscription,
+        restore_token: Some(token),
+    }) = removed
+    {
+        d.confirm_unsubscribe(subscription, token, base_url(ctx));
+    }
     Ok(empty())
 }
 

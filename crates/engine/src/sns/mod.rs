@@ -65,6 +65,9 @@ struct Region {
     subscriptions: RwLock<HashMap<String, Arc<Subscription>>>,
     /// Confirmation token -> subscription ARN.
     tokens: Mutex<HashMap<String, String>>,
+    /// Tokens of `UnsubscribeConfirmation` messages: visiting their SubscribeURL restores the
+    /// deleted HTTP/S subscription.
+    restore_tokens: Mutex<HashMap<String, Arc<Subscription>>>,
     applications: RwLock<BTreeMap<String, PlatformApplication>>,
     endpoints: RwLock<BTreeMap<String, PlatformEndpoint>>,
     sms: Mutex<SmsState>,
@@ -91,6 +94,14 @@ fn page<T: Clone>(all: &[T], token: Option<&str>) -> Result<Page<T>, SnsError> {
         items: all[start..end].to_vec(),
         next_token: (end < all.len()).then(|| end.to_string()),
     })
+}
+
+/// What `Unsubscribe` removed.
+#[derive(Debug, Clone)]
+pub struct Unsubscribed {
+    pub subscription: Arc<Subscription>,
+    /// For HTTP/S subscriptions: the token whose SubscribeURL restores the subscription.
+    pub restore_token: Option<String>,
 }
 
 /// What `Subscribe` did.
@@ -401,11 +412,9 @@ impl SnsEngine {
         self.topic_anywhere(&account, &region, &sub.topic_arn)
     }
 
-    /// `Unsubscribe`: idempotent for a well-formed ARN.
-    pub fn unsubscribe(
-        &self,
-        subscription_arn: &str,
-    ) -> Result<Option<Arc<Subscription>>, SnsError> {
+    /// `Unsubscribe`: idempotent for a well-formed ARN. An HTTP/S subscription can be restored
+    /// with the token returned alongside it (AWS sends it in an `UnsubscribeConfirmation`).
+    pub fn unsubscribe(&self, subscription_arn: &str) -> Result<Option<Unsubscribed>, SnsError> {
         let parsed = arn::parse(subscription_arn)
             .ok_or_else(|| arn::too_few_elements("SubscriptionArn", subscription_arn))?;
         if parsed.service != "sns" || !parsed.resource.contains(':') {
@@ -423,7 +432,18 @@ impl SnsEngine {
             topic.subscriptions.write().retain(|s| s.arn != sub.arn);
             topic.deleted_subscriptions.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(Some(sub))
+        let restore_token = sub.protocol.is_http().then(|| {
+            let token = new_token();
+            store
+                .restore_tokens
+                .lock()
+                .insert(token.clone(), sub.clone());
+            token
+        });
+        Ok(Some(Unsubscribed {
+            subscription: sub,
+            restore_token,
+        }))
     }
 
     /// `ConfirmSubscription`: the subscription the token was sent for, now confirmed.
@@ -440,6 +460,9 @@ impl SnsEngine {
             .ok_or_else(|| SnsError::invalid("Token"))?;
         if !store.topics.read().contains_key(topic_arn) {
             return Err(SnsError::topic_not_found());
+        }
+        if let Some(sub) = self.restore(&store, topic_arn, token) {
+            return Ok(sub);
         }
         let arn = store
             .tokens
@@ -460,23 +483,59 @@ impl SnsEngine {
         Ok(sub)
     }
 
-    /// `ListSubscriptions`: the subscriptions of the caller's topics, 100 a page.
+    /// Restores a subscription deleted by `Unsubscribe` whose `UnsubscribeConfirmation` token
+    /// this is, if its topic still exists.
+    fn restore(&self, store: &Region, topic_arn: &str, token: &str) -> Option<Arc<Subscription>> {
+        let sub = {
+            let mut restorable = store.restore_tokens.lock();
+            let sub = restorable
+                .get(token)
+                .filter(|s| s.topic_arn == topic_arn)?
+                .clone();
+            restorable.remove(token);
+            sub
+        };
+        let topic = store.topics.read().get(topic_arn).cloned()?;
+        sub.mark_restored();
+        topic.subscriptions.write().push(sub.clone());
+        store
+            .subscriptions
+            .write()
+            .insert(sub.arn.clone(), sub.clone());
+        store
+            .tokens
+            .lock()
+            .insert(sub.token.clone(), sub.arn.clone());
+        Some(sub)
+    }
+
+    /// `ListSubscriptions`: the requester's subscriptions in the region (those it created,
+    /// whichever account's topic they are on), topic by topic in ARN order, 100 a page.
     pub fn list_subscriptions(
         &self,
         account: &str,
         region: &str,
         token: Option<&str>,
     ) -> Result<Page<Arc<Subscription>>, SnsError> {
-        let all: Vec<Arc<Subscription>> = self
-            .existing_region(account, region)
-            .map(|r| {
+        let mut stores: Vec<((String, String), Arc<Region>)> = self
+            .regions
+            .read()
+            .iter()
+            .filter(|((_, r), _)| r == region)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        stores.sort_by(|a, b| a.0.cmp(&b.0));
+        let all: Vec<Arc<Subscription>> = stores
+            .iter()
+            .flat_map(|(_, r)| {
                 r.topics
                     .read()
                     .values()
                     .flat_map(|t| t.subscriptions())
-                    .collect()
+                    .filter(|s| s.owner == account)
+                    .collect::<Vec<_>>()
             })
-            .unwrap_or_default();
+            .collect();
         page(&all, token)
     }
 

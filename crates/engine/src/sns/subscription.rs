@@ -283,6 +283,10 @@ impl Subscription {
         self.deleted.store(true, Ordering::Release);
     }
 
+    pub(crate) fn mark_restored(&self) {
+        self.deleted.store(false, Ordering::Release);
+    }
+
     pub fn settings(&self) -> SubscriptionSettings {
         self.settings.read().clone()
     }
