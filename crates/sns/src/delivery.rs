@@ -363,19 +363,40 @@ fn application_message(n: &Notification, endpoint_arn: &str) -> String {
 }
 
 fn record(shared: &Shared, n: &Notification, sub: &Subscription, message: String) {
+    record_for(
+        shared,
+        sub,
+        n.message_id.clone(),
+        n.subject.clone(),
+        message,
+        n.attributes.clone(),
+        n.timestamp_ms,
+    );
+}
+
+/// Records what was sent to a subscription the emulator cannot deliver to.
+fn record_for(
+    shared: &Shared,
+    sub: &Subscription,
+    message_id: String,
+    subject: Option<String>,
+    message: String,
+    attributes: Vec<(String, MessageAttributeValue)>,
+    timestamp_ms: u64,
+) {
     let (account_id, region) = topic_location(&sub.topic_arn);
     shared.sns.record(Recorded {
         account_id,
         region,
         protocol: sub.protocol.as_str().to_owned(),
         endpoint: sub.endpoint.clone(),
-        topic_arn: Some(n.topic_arn.clone()),
+        topic_arn: Some(sub.topic_arn.clone()),
         subscription_arn: Some(sub.arn.clone()),
-        message_id: n.message_id.clone(),
-        subject: n.subject.clone(),
+        message_id,
+        subject,
         message,
-        attributes: n.attributes.clone(),
-        timestamp_ms: n.timestamp_ms,
+        attributes,
+        timestamp_ms,
     });
 }
 
@@ -632,20 +653,15 @@ async fn confirm(shared: &Arc<Shared>, sub: Arc<Subscription>, base: Arc<str>) {
                     sub.topic_arn
                 )
             };
-            let (account_id, region) = topic_location(&sub.topic_arn);
-            shared.sns.record(Recorded {
-                account_id,
-                region,
-                protocol: sub.protocol.as_str().to_owned(),
-                endpoint: sub.endpoint.clone(),
-                topic_arn: Some(sub.topic_arn.clone()),
-                subscription_arn: Some(sub.arn.clone()),
+            record_for(
+                shared,
+                &sub,
                 message_id,
-                subject: Some("AWS Notification - Subscription Confirmation".into()),
-                message: text,
-                attributes: Vec::new(),
-                timestamp_ms: shared.sns.clock().now_millis(),
-            });
+                Some("AWS Notification - Subscription Confirmation".into()),
+                text,
+                Vec::new(),
+                shared.sns.clock().now_millis(),
+            );
         }
     }
 }

@@ -73,6 +73,18 @@ struct Region {
     sms: Mutex<SmsState>,
 }
 
+impl Region {
+    /// Makes a subscription findable by its ARN and its confirmation token.
+    fn index(&self, sub: &Arc<Subscription>) {
+        self.subscriptions
+            .write()
+            .insert(sub.arn.clone(), sub.clone());
+        self.tokens
+            .lock()
+            .insert(sub.token.clone(), sub.arn.clone());
+    }
+}
+
 /// A page of a listing and the token of the next one.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -383,14 +395,7 @@ impl SnsEngine {
             settings,
         ));
         subs.push(sub.clone());
-        store
-            .subscriptions
-            .write()
-            .insert(sub.arn.clone(), sub.clone());
-        store
-            .tokens
-            .lock()
-            .insert(sub.token.clone(), sub.arn.clone());
+        store.index(&sub);
         Ok(Subscribed {
             subscription: sub,
             created: true,
@@ -498,14 +503,7 @@ impl SnsEngine {
         let topic = store.topics.read().get(topic_arn).cloned()?;
         sub.mark_restored();
         topic.subscriptions.write().push(sub.clone());
-        store
-            .subscriptions
-            .write()
-            .insert(sub.arn.clone(), sub.clone());
-        store
-            .tokens
-            .lock()
-            .insert(sub.token.clone(), sub.arn.clone());
+        store.index(&sub);
         Some(sub)
     }
 
