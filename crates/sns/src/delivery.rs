@@ -490,9 +490,22 @@ pub(crate) fn dead_letter(
     error_message: &str,
 ) -> bool {
     let Some(dlq_arn) = sub.dead_letter_target_arn() else {
+        tracing::debug!(
+            subscription = %sub.arn,
+            message_id = %n.message_id,
+            error_code,
+            error_message,
+            "SNS delivery failed and the subscription has no dead-letter queue: message dropped"
+        );
         return false;
     };
     let Some(queue) = shared.sqs.queue_by_arn(&dlq_arn) else {
+        tracing::debug!(
+            subscription = %sub.arn,
+            message_id = %n.message_id,
+            dead_letter_queue = %dlq_arn,
+            "SNS delivery failed and the dead-letter queue does not exist: message dropped"
+        );
         return false;
     };
     attributes.retain(|(k, _)| k != "RequestID" && k != "ErrorCode" && k != "ErrorMessage");
