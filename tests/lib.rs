@@ -57,6 +57,82 @@ impl Emulator {
     pub fn sqs(&self) -> aws_sdk_sqs::Client {
         self.sqs_as("test", "us-east-1")
     }
+
+    /// An SNS client of the real aws-sdk-sns, signing as `access_key` in `region`.
+    pub fn sns_as(&self, access_key: &str, region: &str) -> aws_sdk_sns::Client {
+        sns_client(&self.endpoint_url(), access_key, region)
+    }
+
+    /// An SNS client in us-east-1 with the default account.
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        self.sns_as("test", "us-east-1")
+    }
+
+    /// GET an admin endpoint (`/_ferrybridge/...`) and parse its JSON answer.
+    pub async fn admin_get(&self, path_and_query: &str) -> serde_json::Value {
+        admin_request(&self.endpoint_url(), "GET", path_and_query).await
+    }
+
+    /// POST (no body) to an admin endpoint.
+    pub async fn admin_request_post(&self, path_and_query: &str) -> serde_json::Value {
+        admin_request(&self.endpoint_url(), "POST", path_and_query).await
+    }
+
+    /// DELETE on an admin endpoint.
+    pub async fn admin_delete(&self, path_and_query: &str) -> serde_json::Value {
+        admin_request(&self.endpoint_url(), "DELETE", path_and_query).await
+    }
+}
+
+/// A real aws-sdk-sns client for `endpoint`, signing as `access_key` (secret `test`) in `region`.
+pub fn sns_client(endpoint: &str, access_key: &str, region: &str) -> aws_sdk_sns::Client {
+    let config = aws_sdk_sns::Config::builder()
+        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_sns::config::Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new(access_key, "test", None, None, "test"))
+        .build();
+    aws_sdk_sns::Client::from_conf(config)
+}
+
+/// A minimal HTTP/1.1 request over a fresh connection; the body parsed as JSON.
+pub async fn admin_request(
+    endpoint: &str,
+    method: &str,
+    path_and_query: &str,
+) -> serde_json::Value {
+    let (status, body) = http_request(endpoint, method, path_and_query).await;
+    assert!(
+        status < 500,
+        "{method} {path_and_query} answered {status}: {body}"
+    );
+    serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))
+}
+
+/// A minimal HTTP/1.1 request (no body); the status and the body as text.
+pub async fn http_request(endpoint: &str, method: &str, path_and_query: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = endpoint.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("connect to the emulator");
+    let request = format!(
+        "{method} {path_and_query} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }
 
 /// A real aws-sdk-sqs client for `endpoint`, signing as `access_key` (secret `test`) in `region`.

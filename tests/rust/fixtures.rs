@@ -17,9 +17,10 @@ struct Exchange {
     record: Value,
 }
 
-fn exchanges(protocol: &str) -> Vec<Exchange> {
+fn exchanges(service: &str, protocol: &str, at_least: usize) -> Vec<Exchange> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../protocol-fixtures/sqs")
+        .join("../protocol-fixtures")
+        .join(service)
         .join(protocol);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -28,8 +29,8 @@ fn exchanges(protocol: &str) -> Vec<Exchange> {
         .collect();
     files.sort();
     assert!(
-        files.len() >= 54,
-        "{protocol}: expected the whole scenario, found {} files",
+        files.len() >= at_least,
+        "{service}/{protocol}: expected the whole scenario, found {} files",
         files.len()
     );
     files
@@ -133,12 +134,19 @@ impl Masks {
                 Regex::new(&format!(r"<Name>({timestamps})</Name><Value>\d+</Value>")).unwrap(),
                 "<Name>$1</Name><Value>*</Value>",
             ),
+            // SNS: subscription and endpoint ARNs end in a fresh UUID.
+            (Regex::new(UUID).unwrap(), "*"),
         ];
         let handles = vec![
             Regex::new(r#""ReceiptHandle":"([^"]*)""#).unwrap(),
             Regex::new(r"<ReceiptHandle>([^<]*)</ReceiptHandle>").unwrap(),
             Regex::new(r#""TaskHandle":"([^"]*)""#).unwrap(),
             Regex::new(r"<TaskHandle>([^<]*)</TaskHandle>").unwrap(),
+            // SNS ARNs with UUIDs, carried into later requests like receipt handles.
+            Regex::new(&format!(
+                "<(?:SubscriptionArn|EndpointArn)>[^<]*:(?:[^<]*/)?({UUID})<"
+            ))
+            .unwrap(),
         ];
         Masks { patterns, handles }
     }
@@ -162,6 +170,8 @@ impl Masks {
             .collect()
     }
 }
+
+const UUID: &str = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
 fn form_encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
@@ -194,12 +204,62 @@ const SQS_OPERATIONS: [&str; 23] = [
     "UntagQueue",
 ];
 
+/// Every operation of the SNS API must have at least one captured exchange.
+const SNS_OPERATIONS: [&str; 42] = [
+    "AddPermission",
+    "CheckIfPhoneNumberIsOptedOut",
+    "ConfirmSubscription",
+    "CreatePlatformApplication",
+    "CreatePlatformEndpoint",
+    "CreateSMSSandboxPhoneNumber",
+    "CreateTopic",
+    "DeleteEndpoint",
+    "DeletePlatformApplication",
+    "DeleteSMSSandboxPhoneNumber",
+    "DeleteTopic",
+    "GetDataProtectionPolicy",
+    "GetEndpointAttributes",
+    "GetPlatformApplicationAttributes",
+    "GetSMSAttributes",
+    "GetSMSSandboxAccountStatus",
+    "GetSubscriptionAttributes",
+    "GetTopicAttributes",
+    "ListEndpointsByPlatformApplication",
+    "ListOriginationNumbers",
+    "ListPhoneNumbersOptedOut",
+    "ListPlatformApplications",
+    "ListSMSSandboxPhoneNumbers",
+    "ListSubscriptions",
+    "ListSubscriptionsByTopic",
+    "ListTagsForResource",
+    "ListTopics",
+    "OptInPhoneNumber",
+    "Publish",
+    "PublishBatch",
+    "PutDataProtectionPolicy",
+    "RemovePermission",
+    "SetEndpointAttributes",
+    "SetPlatformApplicationAttributes",
+    "SetSMSAttributes",
+    "SetSubscriptionAttributes",
+    "SetTopicAttributes",
+    "Subscribe",
+    "TagResource",
+    "Unsubscribe",
+    "UntagResource",
+    "VerifySMSSandboxPhoneNumber",
+];
+
 async fn replay(protocol: &str) {
-    let recorded = exchanges(protocol);
-    for operation in SQS_OPERATIONS {
+    replay_service("sqs", protocol, &SQS_OPERATIONS, 54).await;
+}
+
+async fn replay_service(service: &str, protocol: &str, operations: &[&str], at_least: usize) {
+    let recorded = exchanges(service, protocol, at_least);
+    for operation in operations {
         assert!(
-            recorded.iter().any(|e| e.record["operation"] == operation),
-            "{protocol}: no fixture for {operation}"
+            recorded.iter().any(|e| e.record["operation"] == *operation),
+            "{service}/{protocol}: no fixture for {operation}"
         );
     }
     let emu = Emulator::start().await;
@@ -267,4 +327,9 @@ async fn json_fixtures_replay() {
 #[tokio::test]
 async fn query_fixtures_replay() {
     replay("query").await;
+}
+
+#[tokio::test]
+async fn sns_fixtures_replay() {
+    replay_service("sns", "query", &SNS_OPERATIONS, 70).await;
 }

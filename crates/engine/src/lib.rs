@@ -6,4 +6,5 @@
 //! * [`sqs`]: Amazon SQS queues and messages.
 
 pub mod clock;
+pub mod sns;
 pub mod sqs;

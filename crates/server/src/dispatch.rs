@@ -6,11 +6,13 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use ferrybridge_engine::clock::Clock;
+use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::SqsEngine;
 use ferrybridge_protocol::sigv4;
 use ferrybridge_protocol::{
     Codec, DecodedRequest, EncodedResponse, HttpRequest, RequestContext, ServiceError, ServiceName,
 };
+use ferrybridge_sns::Sns;
 use ferrybridge_sqs::Sqs;
 use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full, Limited};
@@ -29,14 +31,26 @@ pub(crate) struct App {
     config: Config,
     codec: Codec,
     sqs: Sqs,
+    sns: Sns,
     started: Instant,
 }
 
 impl App {
+    /// Builds the services; SNS delivery workers are spawned on the current tokio runtime.
     pub(crate) fn new(config: Config, clock: Arc<dyn Clock>) -> Self {
+        let sqs_engine = Arc::new(SqsEngine::new(clock.clone()));
+        let (sns, workers) = Sns::new(
+            Arc::new(SnsEngine::new(clock)),
+            sqs_engine.clone(),
+            ferrybridge_sns::Signer::shared(),
+        );
+        for task in workers.into_tasks() {
+            tokio::spawn(task);
+        }
         App {
             codec: Codec::new(),
-            sqs: Sqs::new(Arc::new(SqsEngine::new(clock))),
+            sqs: Sqs::new(sqs_engine),
+            sns,
             started: Instant::now(),
             config,
         }
@@ -54,7 +68,7 @@ impl App {
         let request_id = uuid::Uuid::new_v4().to_string();
 
         if parts.uri.path().starts_with("/_ferrybridge/") {
-            return self.admin(parts.method.as_str(), parts.uri.path());
+            return self.admin(parts.method.as_str(), parts.uri.path(), parts.uri.query());
         }
 
         let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
@@ -115,11 +129,13 @@ impl App {
             Ok(ctx) => ctx,
             Err(err) => return self.codec.encode_error(service, protocol, &err, request_id),
         };
+        let authenticated = decoded.auth.is_some();
         let operation = decoded.operation;
         let input = decoded.input;
         let result = std::panic::AssertUnwindSafe(async {
             match service {
                 ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
+                ServiceName::Sns => self.sns.handle(&ctx, &operation, input, authenticated),
                 other => Err(ServiceError::new(
                     "InvalidAction",
                     format!("The service {other:?} is not available in this build of ferrybridge."),
@@ -163,7 +179,12 @@ impl App {
                 self.config.default_account_id.clone(),
                 self.config.default_region.clone(),
             ),
-            None => return Err(sigv4::missing_token_error()),
+            // The SubscribeURL and UnsubscribeURL of SNS messages work without credentials,
+            // as AWS's do: they act in the account and region of the ARN they carry.
+            None => match crate::sns_admin::unsigned_sns_link(decoded) {
+                Some(location) => location,
+                None => return Err(sigv4::missing_token_error()),
+            },
         };
         Ok(RequestContext {
             account_id,
@@ -173,13 +194,16 @@ impl App {
         })
     }
 
-    fn admin(&self, method: &str, path: &str) -> Response<Full<Bytes>> {
+    fn admin(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
+        if let Some(rest) = path.strip_prefix("/_ferrybridge/sns/") {
+            return crate::sns_admin::handle(&self.sns, method, rest, query);
+        }
         match (method, path) {
             ("GET", "/_ferrybridge/health") => {
                 let body = json!({
                     "status": "running",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "services": { "sqs": "running" },
+                    "services": { "sqs": "running", "sns": "running" },
                     "uptime_seconds": self.started.elapsed().as_secs_f64(),
                 });
                 json_response(StatusCode::OK, &body)
@@ -203,7 +227,7 @@ fn into_response(encoded: EncodedResponse) -> Response<Full<Bytes>> {
     response
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
     response.headers_mut().insert(
@@ -213,7 +237,7 @@ fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
     response
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *response.status_mut() = status;
     response

@@ -8,6 +8,7 @@
 pub mod config;
 mod dispatch;
 mod http_server;
+mod sns_admin;
 
 pub use config::Config;
 pub use http_server::{start, start_with_clock, RunningServer};

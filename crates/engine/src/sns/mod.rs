@@ -1,0 +1,1011 @@
+//! Amazon SNS: topics, subscriptions, publishing and what each subscription receives.
+//!
+//! * [`SnsEngine`]: every account's and region's topics, subscriptions, platform applications
+//!   and SMS settings; the operations that span them (subscribe, publish, confirm).
+//! * [`Topic`]: one topic (attributes, tags, policy, its subscriptions, FIFO ordering).
+//! * [`Subscription`]: one subscription (protocol, endpoint, filter policy, raw delivery...).
+//! * [`Published`]: a publish's answer and the [`Delivery`]s it causes. The engine decides
+//!   *who* gets a message (filter policies, pending confirmations, FIFO deduplication); the
+//!   server's background workers do the delivering and hand undeliverable messages back
+//!   through [`SnsEngine::record`].
+//!
+//! Each topic has its own locks; publishing to one topic never waits for another.
+
+pub mod arn;
+pub mod error;
+pub mod mobile;
+pub mod publish;
+pub mod subscription;
+pub mod topic;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+pub use error::SnsError;
+pub use mobile::{PlatformApplication, PlatformEndpoint, SandboxNumber, SmsState};
+pub use publish::{Delivery, Notification, PublishInput, Published};
+pub use subscription::{Protocol, Subscription, SubscriptionSettings};
+pub use topic::{Topic, TopicAttributes};
+
+use crate::clock::Clock;
+use crate::sqs::MessageAttributes;
+use topic::FifoOutcome;
+
+/// Most entries on one page of a `List*` answer.
+pub const PAGE_SIZE: usize = 100;
+
+/// What the emulator would have sent to an endpoint it cannot reach (SMS, email, Lambda,
+/// Firehose, mobile push), kept for tests to inspect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub account_id: String,
+    pub region: String,
+    /// `sms`, `email`, `email-json`, `lambda`, `firehose`, `application`.
+    pub protocol: String,
+    /// Phone number, address, function/stream ARN or platform endpoint ARN.
+    pub endpoint: String,
+    pub topic_arn: Option<String>,
+    pub subscription_arn: Option<String>,
+    pub message_id: String,
+    pub subject: Option<String>,
+    /// The payload as it would have been delivered.
+    pub message: String,
+    pub attributes: MessageAttributes,
+    pub timestamp_ms: u64,
+}
+
+/// One account's resources in one region.
+#[derive(Default)]
+struct Region {
+    topics: RwLock<BTreeMap<String, Arc<Topic>>>,
+    /// Subscription ARN -> subscription, for the topics of this account and region.
+    subscriptions: RwLock<HashMap<String, Arc<Subscription>>>,
+    /// Confirmation token -> subscription ARN.
+    tokens: Mutex<HashMap<String, String>>,
+    /// Tokens of `UnsubscribeConfirmation` messages: visiting their SubscribeURL restores the
+    /// deleted HTTP/S subscription.
+    restore_tokens: Mutex<HashMap<String, Arc<Subscription>>>,
+    applications: RwLock<BTreeMap<String, PlatformApplication>>,
+    endpoints: RwLock<BTreeMap<String, PlatformEndpoint>>,
+    sms: Mutex<SmsState>,
+}
+
+impl Region {
+    /// Makes a subscription findable by its ARN and its confirmation token.
+    fn index(&self, sub: &Arc<Subscription>) {
+        self.subscriptions
+            .write()
+            .insert(sub.arn.clone(), sub.clone());
+        self.tokens
+            .lock()
+            .insert(sub.token.clone(), sub.arn.clone());
+    }
+}
+
+/// A page of a listing and the token of the next one.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_token: Option<String>,
+}
+
+fn page<T: Clone>(all: &[T], token: Option<&str>) -> Result<Page<T>, SnsError> {
+    let start = match token.filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(t) => t
+            .parse::<usize>()
+            .ok()
+            .filter(|s| *s <= all.len())
+            .ok_or_else(|| SnsError::invalid("NextToken"))?,
+    };
+    let end = (start + PAGE_SIZE).min(all.len());
+    Ok(Page {
+        items: all[start..end].to_vec(),
+        next_token: (end < all.len()).then(|| end.to_string()),
+    })
+}
+
+/// What `Unsubscribe` removed.
+#[derive(Debug, Clone)]
+pub struct Unsubscribed {
+    pub subscription: Arc<Subscription>,
+    /// For HTTP/S subscriptions: the token whose SubscribeURL restores the subscription.
+    pub restore_token: Option<String>,
+}
+
+/// What `Subscribe` did.
+#[derive(Debug, Clone)]
+pub struct Subscribed {
+    pub subscription: Arc<Subscription>,
+    /// `false`: an identical subscription existed and is returned.
+    pub created: bool,
+}
+
+/// The SNS engine.
+pub struct SnsEngine {
+    clock: Arc<dyn Clock>,
+    regions: RwLock<HashMap<(String, String), Arc<Region>>>,
+    recordings: Mutex<Vec<Recorded>>,
+}
+
+impl std::fmt::Debug for SnsEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnsEngine").finish_non_exhaustive()
+    }
+}
+
+fn is_valid_topic_name(name: &str) -> bool {
+    (1..=256).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A confirmation token: 288 hex characters, as AWS's are.
+fn new_token() -> String {
+    let mut s = String::with_capacity(288);
+    while s.len() < 288 {
+        s.push_str(&format!("{:032x}", rand::random::<u128>()));
+    }
+    s.truncate(288);
+    s
+}
+
+impl SnsEngine {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        SnsEngine {
+            clock,
+            regions: RwLock::new(HashMap::new()),
+            recordings: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn region(&self, account: &str, region: &str) -> Arc<Region> {
+        let key = (account.to_owned(), region.to_owned());
+        if let Some(r) = self.regions.read().get(&key) {
+            return r.clone();
+        }
+        self.regions.write().entry(key).or_default().clone()
+    }
+
+    fn existing_region(&self, account: &str, region: &str) -> Option<Arc<Region>> {
+        self.regions
+            .read()
+            .get(&(account.to_owned(), region.to_owned()))
+            .cloned()
+    }
+
+    // ---- topics ----
+
+    /// `CreateTopic`: idempotent for the same attributes and tags.
+    pub fn create_topic(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        attributes: &[(String, String)],
+        tags: &[(String, String)],
+        data_protection_policy: Option<&str>,
+    ) -> Result<Arc<Topic>, SnsError> {
+        let fifo = attributes
+            .iter()
+            .filter(|(k, _)| k == "FifoTopic")
+            .map(|(_, v)| v.eq_ignore_ascii_case("true"))
+            .next_back()
+            .unwrap_or(false);
+        let valid = match name.strip_suffix(".fifo") {
+            Some(base) if fifo => is_valid_topic_name(base) && name.len() <= 256,
+            _ if fifo => false,
+            _ => is_valid_topic_name(name),
+        };
+        if !valid {
+            return Err(if fifo {
+                SnsError::invalid(
+                    "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.",
+                )
+            } else {
+                SnsError::invalid("Topic Name")
+            });
+        }
+        let arn = arn::topic_arn(region, account, name);
+        let mut attrs = TopicAttributes {
+            policy: topic::default_policy(&arn, account),
+            ..TopicAttributes::default()
+        };
+        for (k, v) in attributes {
+            if k == "FifoTopic" {
+                if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") {
+                    return Err(SnsError::invalid(format!(
+                        "Attributes Reason: Invalid value [{v}] for FifoTopic. Must be true or false."
+                    )));
+                }
+                continue;
+            }
+            topic::apply_attribute(&mut attrs, fifo, k, v)?;
+        }
+        topic::validate_tags(tags)?;
+        let store = self.region(account, region);
+        let mut topics = store.topics.write();
+        if let Some(existing) = topics.get(&arn) {
+            let current = existing.attributes();
+            if attrs != current {
+                let mut wanted = current.clone();
+                for (k, v) in attributes.iter().filter(|(k, _)| k != "FifoTopic") {
+                    topic::apply_attribute(&mut wanted, fifo, k, v)?;
+                }
+                if wanted != current || existing.is_fifo() != fifo {
+                    return Err(SnsError::invalid(
+                        "Attributes Reason: Topic already exists with different attributes",
+                    ));
+                }
+            }
+            let current_tags = existing.tags();
+            if tags
+                .iter()
+                .any(|(k, v)| current_tags.get(k).is_none_or(|c| c != v))
+            {
+                return Err(SnsError::invalid(
+                    "Tags Reason: Topic already exists with different tags",
+                ));
+            }
+            return Ok(existing.clone());
+        }
+        let topic = Arc::new(Topic::new(
+            name.to_owned(),
+            account.to_owned(),
+            region.to_owned(),
+            fifo,
+            attrs,
+            tags.iter().cloned().collect(),
+            data_protection_policy
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned),
+        ));
+        topics.insert(arn, topic.clone());
+        Ok(topic)
+    }
+
+    /// The topic with this ARN. Topics are addressed in the caller's region only (AWS answers
+    /// `Invalid parameter: TopicArn` for another region); other accounts' topics are reachable.
+    pub fn topic(&self, caller_region: &str, topic_arn: &str) -> Result<Arc<Topic>, SnsError> {
+        let (account, region, _) = arn::parse_topic(topic_arn)?;
+        if region != caller_region {
+            return Err(SnsError::invalid("TopicArn"));
+        }
+        self.topic_anywhere(&account, &region, topic_arn)
+            .ok_or_else(SnsError::topic_not_found)
+    }
+
+    fn topic_anywhere(&self, account: &str, region: &str, arn: &str) -> Option<Arc<Topic>> {
+        self.existing_region(account, region)?
+            .topics
+            .read()
+            .get(arn)
+            .cloned()
+    }
+
+    /// `DeleteTopic`: also deletes its subscriptions. Deleting a missing topic succeeds.
+    pub fn delete_topic(&self, caller_region: &str, topic_arn: &str) -> Result<(), SnsError> {
+        let (account, region, _) = arn::parse_topic(topic_arn)?;
+        if region != caller_region {
+            return Err(SnsError::invalid("TopicArn"));
+        }
+        let Some(store) = self.existing_region(&account, &region) else {
+            return Ok(());
+        };
+        let Some(topic) = store.topics.write().remove(topic_arn) else {
+            return Ok(());
+        };
+        let subs = std::mem::take(&mut *topic.subscriptions.write());
+        let mut index = store.subscriptions.write();
+        let mut tokens = store.tokens.lock();
+        for s in subs {
+            s.mark_deleted();
+            index.remove(&s.arn);
+            tokens.remove(&s.token);
+        }
+        Ok(())
+    }
+
+    /// `ListTopics`: the caller's topics in ARN order, 100 a page.
+    pub fn list_topics(
+        &self,
+        account: &str,
+        region: &str,
+        token: Option<&str>,
+    ) -> Result<Page<Arc<Topic>>, SnsError> {
+        let all: Vec<Arc<Topic>> = self
+            .existing_region(account, region)
+            .map(|r| r.topics.read().values().cloned().collect())
+            .unwrap_or_default();
+        page(&all, token)
+    }
+
+    // ---- subscriptions ----
+
+    /// `Subscribe`. Validates the endpoint for the protocol and the attributes; returns an
+    /// existing subscription of the same protocol and endpoint when the attributes agree.
+    pub fn subscribe(
+        &self,
+        caller_account: &str,
+        topic: &Arc<Topic>,
+        protocol: &str,
+        endpoint: &str,
+        attributes: &[(String, String)],
+    ) -> Result<Subscribed, SnsError> {
+        let proto = Protocol::parse(protocol).ok_or_else(|| {
+            SnsError::invalid(format!(
+                "Amazon SNS does not support this protocol string: {protocol}"
+            ))
+        })?;
+        if topic.is_fifo() && proto != Protocol::Sqs {
+            return Err(SnsError::invalid(format!(
+                "Invalid protocol type: {protocol}"
+            )));
+        }
+        check_endpoint(proto, endpoint)?;
+        if proto == Protocol::Sqs && endpoint.ends_with(".fifo") && !topic.is_fifo() {
+            return Err(SnsError::invalid(
+                "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
+            ));
+        }
+        let mut settings = SubscriptionSettings::default();
+        // The scope first: a policy is validated for the scope given alongside it.
+        let ordered = attributes
+            .iter()
+            .filter(|(k, _)| k == "FilterPolicyScope")
+            .chain(attributes.iter().filter(|(k, _)| k != "FilterPolicyScope"));
+        for (k, v) in ordered {
+            subscription::apply_attribute(&mut settings, proto, topic.is_fifo(), k, v, true)?;
+        }
+        let store = self.region(topic.account_id(), topic.region());
+        let mut subs = topic.subscriptions.write();
+        if let Some(existing) = subs
+            .iter()
+            .find(|s| s.protocol == proto && s.endpoint == endpoint)
+        {
+            let mut wanted = existing.settings();
+            for (k, v) in attributes {
+                subscription::apply_attribute(&mut wanted, proto, topic.is_fifo(), k, v, true)?;
+            }
+            if !same_settings(&wanted, &existing.settings()) {
+                return Err(SnsError::invalid(
+                    "Attributes Reason: Subscription already exists with different attributes",
+                ));
+            }
+            return Ok(Subscribed {
+                subscription: existing.clone(),
+                created: false,
+            });
+        }
+        let sub = Arc::new(Subscription::new(
+            format!("{}:{}", topic.arn(), uuid::Uuid::new_v4()),
+            topic.arn().to_owned(),
+            caller_account.to_owned(),
+            proto,
+            endpoint.to_owned(),
+            new_token(),
+            settings,
+        ));
+        subs.push(sub.clone());
+        store.index(&sub);
+        Ok(Subscribed {
+            subscription: sub,
+            created: true,
+        })
+    }
+
+    /// The subscription with this ARN.
+    pub fn subscription(&self, subscription_arn: &str) -> Result<Arc<Subscription>, SnsError> {
+        let parsed = arn::parse(subscription_arn)
+            .ok_or_else(|| arn::too_few_elements("SubscriptionArn", subscription_arn))?;
+        self.existing_region(parsed.account, parsed.region)
+            .and_then(|r| r.subscriptions.read().get(subscription_arn).cloned())
+            .ok_or_else(SnsError::subscription_not_found)
+    }
+
+    /// The topic a subscription belongs to (if it still exists).
+    pub fn topic_of(&self, sub: &Subscription) -> Option<Arc<Topic>> {
+        let (account, region, _) = arn::parse_topic(&sub.topic_arn).ok()?;
+        self.topic_anywhere(&account, &region, &sub.topic_arn)
+    }
+
+    /// `Unsubscribe`: idempotent for a well-formed ARN. An HTTP/S subscription can be restored
+    /// with the token returned alongside it (AWS sends it in an `UnsubscribeConfirmation`).
+    pub fn unsubscribe(&self, subscription_arn: &str) -> Result<Option<Unsubscribed>, SnsError> {
+        let parsed = arn::parse(subscription_arn)
+            .ok_or_else(|| arn::too_few_elements("SubscriptionArn", subscription_arn))?;
+        if parsed.service != "sns" || !parsed.resource.contains(':') {
+            return Err(SnsError::invalid("SubscriptionId"));
+        }
+        let Some(store) = self.existing_region(parsed.account, parsed.region) else {
+            return Ok(None);
+        };
+        let Some(sub) = store.subscriptions.write().remove(subscription_arn) else {
+            return Ok(None);
+        };
+        store.tokens.lock().remove(&sub.token);
+        sub.mark_deleted();
+        if let Some(topic) = store.topics.read().get(&sub.topic_arn) {
+            topic.subscriptions.write().retain(|s| s.arn != sub.arn);
+            topic.deleted_subscriptions.fetch_add(1, Ordering::Relaxed);
+        }
+        let restore_token = sub.protocol.is_http().then(|| {
+            let token = new_token();
+            store
+                .restore_tokens
+                .lock()
+                .insert(token.clone(), sub.clone());
+            token
+        });
+        Ok(Some(Unsubscribed {
+            subscription: sub,
+            restore_token,
+        }))
+    }
+
+    /// `ConfirmSubscription`: the subscription the token was sent for, now confirmed.
+    pub fn confirm_subscription(
+        &self,
+        topic_arn: &str,
+        token: &str,
+        authenticated: bool,
+    ) -> Result<Arc<Subscription>, SnsError> {
+        let (account, region, _) =
+            arn::parse_topic(topic_arn).map_err(|_| SnsError::invalid("Topic"))?;
+        let store = self
+            .existing_region(&account, &region)
+            .ok_or_else(|| SnsError::invalid("Token"))?;
+        if !store.topics.read().contains_key(topic_arn) {
+            return Err(SnsError::topic_not_found());
+        }
+        if let Some(sub) = self.restore(&store, topic_arn, token) {
+            return Ok(sub);
+        }
+        let arn = store
+            .tokens
+            .lock()
+            .get(token)
+            .cloned()
+            .ok_or_else(|| SnsError::invalid("Token"))?;
+        let sub = store
+            .subscriptions
+            .read()
+            .get(&arn)
+            .cloned()
+            .filter(|s| s.topic_arn == topic_arn)
+            .ok_or_else(|| SnsError::invalid("Token"))?;
+        if sub.is_pending() {
+            sub.confirm(authenticated);
+        }
+        Ok(sub)
+    }
+
+    /// Restores a subscription deleted by `Unsubscribe` whose `UnsubscribeConfirmation` token
+    /// this is, if its topic still exists.
+    fn restore(&self, store: &Region, topic_arn: &str, token: &str) -> Option<Arc<Subscription>> {
+        let sub = {
+            let mut restorable = store.restore_tokens.lock();
+            let sub = restorable
+                .get(token)
+                .filter(|s| s.topic_arn == topic_arn)?
+                .clone();
+            restorable.remove(token);
+            sub
+        };
+        let topic = store.topics.read().get(topic_arn).cloned()?;
+        sub.mark_restored();
+        topic.subscriptions.write().push(sub.clone());
+        store.index(&sub);
+        Some(sub)
+    }
+
+    /// `ListSubscriptions`: the requester's subscriptions in the region (those it created,
+    /// whichever account's topic they are on), topic by topic in ARN order, 100 a page.
+    pub fn list_subscriptions(
+        &self,
+        account: &str,
+        region: &str,
+        token: Option<&str>,
+    ) -> Result<Page<Arc<Subscription>>, SnsError> {
+        let mut stores: Vec<((String, String), Arc<Region>)> = self
+            .regions
+            .read()
+            .iter()
+            .filter(|((_, r), _)| r == region)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        stores.sort_by(|a, b| a.0.cmp(&b.0));
+        let all: Vec<Arc<Subscription>> = stores
+            .iter()
+            .flat_map(|(_, r)| {
+                r.topics
+                    .read()
+                    .values()
+                    .flat_map(|t| t.subscriptions())
+                    .filter(|s| s.owner == account)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        page(&all, token)
+    }
+
+    /// `ListSubscriptionsByTopic`.
+    pub fn list_subscriptions_by_topic(
+        &self,
+        topic: &Topic,
+        token: Option<&str>,
+    ) -> Result<Page<Arc<Subscription>>, SnsError> {
+        page(&topic.subscriptions(), token)
+    }
+
+    // ---- publishing ----
+
+    /// `Publish` to a topic. `hand_on` receives the deliveries; for FIFO topics it runs under
+    /// the topic's ordering lock so that deliveries leave in sequence order.
+    pub fn publish(
+        &self,
+        topic: &Arc<Topic>,
+        input: PublishInput,
+        hand_on: impl FnOnce(Vec<Delivery>),
+    ) -> Result<Published, SnsError> {
+        let (message, per_protocol) = publish::check_message(&input, true)?;
+        let dedup_id = if topic.is_fifo() {
+            if input.message_group_id.as_deref().is_none_or(str::is_empty) {
+                return Err(SnsError::invalid(
+                    "The MessageGroupId parameter is required for FIFO topics",
+                ));
+            }
+            check_fifo_id("MessageGroupId", input.message_group_id.as_deref())?;
+            check_fifo_id(
+                "MessageDeduplicationId",
+                input.message_deduplication_id.as_deref(),
+            )?;
+            match (&input.message_deduplication_id, topic.attributes().content_based_deduplication) {
+                (Some(id), _) => Some(id.clone()),
+                (None, true) => {
+                    use sha2::Digest as _;
+                    Some(hex::encode(sha2::Sha256::digest(input.message.as_bytes())))
+                }
+                (None, false) => {
+                    return Err(SnsError::invalid(
+                        "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                    ))
+                }
+            }
+        } else {
+            if input.message_deduplication_id.is_some() {
+                return Err(SnsError::invalid(
+                    "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+                ));
+            }
+            None
+        };
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let mut attributes = input.attributes;
+        attributes.sort_by(|a, b| a.0.cmp(&b.0));
+        let signature_version = topic.attributes().signature_version().to_owned();
+        topic.with_order_lock(|| {
+            let sequence_number = match &dedup_id {
+                Some(id) => match topic.fifo_admit(id, &message_id, self.clock.now_millis()) {
+                    FifoOutcome::Fresh(seq) => Some(seq),
+                    FifoOutcome::Duplicate {
+                        message_id,
+                        sequence,
+                    } => {
+                        return Ok(Published {
+                            message_id,
+                            sequence_number: Some(sequence),
+                            deliveries: Vec::new(),
+                        })
+                    }
+                },
+                None => None,
+            };
+            let notification = Arc::new(Notification {
+                message_id: message_id.clone(),
+                topic_arn: topic.arn().to_owned(),
+                subject: input.subject,
+                message,
+                per_protocol,
+                attributes,
+                timestamp_ms: self.clock.now_millis(),
+                message_group_id: input.message_group_id,
+                message_deduplication_id: dedup_id.clone(),
+                sequence_number: sequence_number.clone(),
+                signature_version,
+            });
+            let deliveries: Vec<Delivery> = topic
+                .subscriptions
+                .read()
+                .iter()
+                .filter(|s| !s.is_pending())
+                .filter(|s| {
+                    s.accepts(
+                        notification.message_for(s.protocol),
+                        notification.string_attributes(),
+                    )
+                })
+                .map(|s| Delivery {
+                    subscription: s.clone(),
+                    notification: notification.clone(),
+                })
+                .collect();
+            let published = Published {
+                message_id,
+                sequence_number,
+                deliveries: deliveries.clone(),
+            };
+            hand_on(deliveries);
+            Ok(published)
+        })
+    }
+
+    /// A message for a single target (phone number or platform endpoint): validated, with a
+    /// fresh id, not yet recorded.
+    pub fn direct_message(
+        &self,
+        target_arn: &str,
+        input: PublishInput,
+        require_default: bool,
+    ) -> Result<Notification, SnsError> {
+        if input.message_deduplication_id.is_some() {
+            return Err(SnsError::invalid(
+                "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+            ));
+        }
+        let (message, per_protocol) = publish::check_message(&input, require_default)?;
+        let mut attributes = input.attributes;
+        attributes.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Notification {
+            message_id: uuid::Uuid::new_v4().to_string(),
+            topic_arn: target_arn.to_owned(),
+            subject: input.subject,
+            message,
+            per_protocol,
+            attributes,
+            timestamp_ms: self.clock.now_millis(),
+            message_group_id: input.message_group_id,
+            message_deduplication_id: None,
+            sequence_number: None,
+            signature_version: "1".into(),
+        })
+    }
+
+    // ---- recordings ----
+
+    /// Keeps what would have been sent to an endpoint the emulator cannot reach.
+    pub fn record(&self, r: Recorded) {
+        self.recordings.lock().push(r);
+    }
+
+    /// Recordings, optionally only one protocol's (`sms`, `email`...).
+    pub fn recordings(&self, protocol: Option<&str>) -> Vec<Recorded> {
+        self.recordings
+            .lock()
+            .iter()
+            .filter(|r| protocol.is_none_or(|p| r.protocol == p))
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets recordings (one protocol's or all); returns how many.
+    pub fn clear_recordings(&self, protocol: Option<&str>) -> usize {
+        let mut all = self.recordings.lock();
+        let before = all.len();
+        all.retain(|r| protocol.is_some_and(|p| r.protocol != p));
+        before - all.len()
+    }
+
+    // ---- mobile push ----
+
+    /// `CreatePlatformApplication`.
+    pub fn create_platform_application(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        platform: &str,
+        attributes: &[(String, String)],
+    ) -> Result<PlatformApplication, SnsError> {
+        let reason = if name.is_empty() {
+            Some("cannot be empty")
+        } else if name.chars().count() > 256 {
+            Some("must be at most 256 characters long")
+        } else if !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            Some("must contain only characters 'a'-'z', 'A'-'Z', '0'-'9', '_', '-', and '.'")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(SnsError::invalid(format!("{name} Reason: {reason}")));
+        }
+        if !mobile::PLATFORMS.contains(&platform) {
+            return Err(SnsError::invalid(format!(
+                "Platform Reason: {platform} is not supported"
+            )));
+        }
+        let has = |k: &str| attributes.iter().any(|(n, _)| n == k);
+        if has("PlatformCredential") && !has("PlatformPrincipal") && platform.starts_with("APNS") {
+            return Err(SnsError::invalid(
+                "Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal",
+            ));
+        }
+        if has("PlatformPrincipal") && !has("PlatformCredential") {
+            return Err(SnsError::invalid(
+                "Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential",
+            ));
+        }
+        let arn = format!("arn:aws:sns:{region}:{account}:app/{platform}/{name}");
+        let mut app = PlatformApplication {
+            arn: arn.clone(),
+            platform: platform.to_owned(),
+            name: name.to_owned(),
+            attributes: BTreeMap::from([("Enabled".to_owned(), "true".to_owned())]),
+            credentials: BTreeMap::new(),
+        };
+        app.apply(attributes)?;
+        let store = self.region(account, region);
+        let mut apps = store.applications.write();
+        Ok(apps.entry(arn).or_insert(app).clone())
+    }
+
+    fn application_store(&self, arn_text: &str) -> Result<Arc<Region>, SnsError> {
+        let parsed = arn::parse(arn_text)
+            .ok_or_else(|| arn::too_few_elements("PlatformApplicationArn", arn_text))?;
+        Ok(self.region(parsed.account, parsed.region))
+    }
+
+    pub fn platform_application(&self, arn_text: &str) -> Result<PlatformApplication, SnsError> {
+        self.application_store(arn_text)?
+            .applications
+            .read()
+            .get(arn_text)
+            .cloned()
+            .ok_or_else(|| SnsError::NotFound("PlatformApplication does not exist".into()))
+    }
+
+    pub fn set_platform_application_attributes(
+        &self,
+        arn_text: &str,
+        attributes: &[(String, String)],
+    ) -> Result<(), SnsError> {
+        let store = self.application_store(arn_text)?;
+        let mut apps = store.applications.write();
+        let app = apps
+            .get_mut(arn_text)
+            .ok_or_else(|| SnsError::NotFound("PlatformApplication does not exist".into()))?;
+        let mut next = app.clone();
+        next.apply(attributes)?;
+        *app = next;
+        Ok(())
+    }
+
+    /// `DeletePlatformApplication`: also deletes its endpoints; idempotent.
+    pub fn delete_platform_application(&self, arn_text: &str) -> Result<(), SnsError> {
+        let store = self.application_store(arn_text)?;
+        store.applications.write().remove(arn_text);
+        store
+            .endpoints
+            .write()
+            .retain(|_, e| e.application_arn != arn_text);
+        Ok(())
+    }
+
+    pub fn list_platform_applications(
+        &self,
+        account: &str,
+        region: &str,
+        token: Option<&str>,
+    ) -> Result<Page<PlatformApplication>, SnsError> {
+        let all: Vec<PlatformApplication> = self
+            .existing_region(account, region)
+            .map(|r| r.applications.read().values().cloned().collect())
+            .unwrap_or_default();
+        page(&all, token)
+    }
+
+    /// `CreatePlatformEndpoint`: idempotent per token when the attributes agree.
+    pub fn create_platform_endpoint(
+        &self,
+        application_arn: &str,
+        token: &str,
+        custom_user_data: Option<&str>,
+        attributes: &[(String, String)],
+    ) -> Result<PlatformEndpoint, SnsError> {
+        let app = self.platform_application(application_arn)?;
+        mobile::check_endpoint_attributes(attributes)?;
+        if token.is_empty() {
+            return Err(SnsError::invalid("Token Reason: cannot be empty"));
+        }
+        let mut attrs: BTreeMap<String, String> = BTreeMap::new();
+        attrs.insert("Enabled".into(), "true".into());
+        attrs.insert("Token".into(), token.into());
+        if let Some(data) = custom_user_data {
+            attrs.insert("CustomUserData".into(), data.into());
+        }
+        attrs.extend(attributes.iter().cloned());
+        let store = self.application_store(application_arn)?;
+        let mut endpoints = store.endpoints.write();
+        if let Some(existing) = endpoints.values().find(|e| {
+            e.application_arn == application_arn
+                && e.attributes.get("Token").is_some_and(|t| t == token)
+        }) {
+            if existing.attributes != attrs {
+                return Err(SnsError::invalid(format!(
+                    "Token Reason: Endpoint {} already exists with the same Token, but different attributes.",
+                    existing.arn
+                )));
+            }
+            return Ok(existing.clone());
+        }
+        let arn = format!(
+            "{}/{}",
+            app.arn.replacen(":app/", ":endpoint/", 1),
+            uuid::Uuid::new_v4()
+        );
+        let endpoint = PlatformEndpoint {
+            arn: arn.clone(),
+            application_arn: application_arn.to_owned(),
+            attributes: attrs,
+        };
+        endpoints.insert(arn, endpoint.clone());
+        Ok(endpoint)
+    }
+
+    pub fn platform_endpoint(&self, arn_text: &str) -> Result<PlatformEndpoint, SnsError> {
+        let parsed =
+            arn::parse(arn_text).ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
+        self.existing_region(parsed.account, parsed.region)
+            .and_then(|r| r.endpoints.read().get(arn_text).cloned())
+            .ok_or_else(|| SnsError::NotFound("Endpoint does not exist".into()))
+    }
+
+    pub fn set_endpoint_attributes(
+        &self,
+        arn_text: &str,
+        attributes: &[(String, String)],
+    ) -> Result<(), SnsError> {
+        mobile::check_endpoint_attributes(attributes)?;
+        let parsed =
+            arn::parse(arn_text).ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
+        let store = self.region(parsed.account, parsed.region);
+        let mut endpoints = store.endpoints.write();
+        let endpoint = endpoints
+            .get_mut(arn_text)
+            .ok_or_else(|| SnsError::NotFound("Endpoint does not exist".into()))?;
+        endpoint.attributes.extend(attributes.iter().cloned());
+        Ok(())
+    }
+
+    /// `DeleteEndpoint`: idempotent.
+    pub fn delete_endpoint(&self, arn_text: &str) -> Result<(), SnsError> {
+        let parsed =
+            arn::parse(arn_text).ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
+        if let Some(store) = self.existing_region(parsed.account, parsed.region) {
+            store.endpoints.write().remove(arn_text);
+        }
+        Ok(())
+    }
+
+    pub fn list_endpoints(
+        &self,
+        application_arn: &str,
+        token: Option<&str>,
+    ) -> Result<Page<PlatformEndpoint>, SnsError> {
+        self.platform_application(application_arn)?;
+        let store = self.application_store(application_arn)?;
+        let all: Vec<PlatformEndpoint> = store
+            .endpoints
+            .read()
+            .values()
+            .filter(|e| e.application_arn == application_arn)
+            .cloned()
+            .collect();
+        page(&all, token)
+    }
+
+    // ---- SMS ----
+
+    /// Runs `f` on the SMS state of an account and region.
+    pub fn with_sms<T>(
+        &self,
+        account: &str,
+        region: &str,
+        f: impl FnOnce(&mut SmsState) -> T,
+    ) -> T {
+        let store = self.region(account, region);
+        let mut sms = store.sms.lock();
+        f(&mut sms)
+    }
+}
+
+fn is_arn_of(text: &str, service: &str) -> bool {
+    arn::parse(text).is_some_and(|a| a.service == service)
+}
+
+/// The endpoint must suit the protocol.
+fn check_endpoint(proto: Protocol, endpoint: &str) -> Result<(), SnsError> {
+    match proto {
+        Protocol::Http | Protocol::Https => {
+            let scheme = format!("{}://", proto.as_str());
+            if !endpoint
+                .get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(&scheme))
+            {
+                return Err(SnsError::invalid(
+                    "Endpoint must match the specified protocol",
+                ));
+            }
+        }
+        Protocol::Sqs => {
+            if !is_arn_of(endpoint, "sqs") {
+                return Err(SnsError::invalid("SQS endpoint ARN"));
+            }
+        }
+        Protocol::Lambda => {
+            if !is_arn_of(endpoint, "lambda") {
+                return Err(SnsError::invalid("Lambda endpoint ARN"));
+            }
+        }
+        Protocol::Firehose => {
+            if !is_arn_of(endpoint, "firehose") {
+                return Err(SnsError::invalid("Firehose endpoint ARN"));
+            }
+        }
+        Protocol::Application => {
+            if !arn::parse(endpoint).is_some_and(|a| a.resource.starts_with("endpoint/")) {
+                return Err(SnsError::invalid("ApplicationEndpoint ARN"));
+            }
+        }
+        Protocol::Sms => {
+            if !mobile::is_e164(endpoint) {
+                return Err(SnsError::invalid(format!("SMS endpoint: {endpoint}")));
+            }
+        }
+        Protocol::Email | Protocol::EmailJson => {
+            let ok = endpoint
+                .split_once('@')
+                .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'));
+            if !ok {
+                return Err(SnsError::invalid("Email address"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// MessageGroupId / MessageDeduplicationId: up to 128 of `[A-Za-z0-9]` and punctuation.
+fn check_fifo_id(name: &str, value: Option<&str>) -> Result<(), SnsError> {
+    let Some(v) = value else { return Ok(()) };
+    let ok = (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(SnsError::invalid(format!(
+            "{name} Reason: {name} must be made up of alphanumeric characters and punctuation, 1 to 128 characters long"
+        )))
+    }
+}
+
+fn same_settings(a: &SubscriptionSettings, b: &SubscriptionSettings) -> bool {
+    a.raw_message_delivery == b.raw_message_delivery
+        && a.filter_policy.as_ref().map(|p| &p.0) == b.filter_policy.as_ref().map(|p| &p.0)
+        && a.filter_policy_scope == b.filter_policy_scope
+        && a.delivery_policy == b.delivery_policy
+        && a.redrive_policy == b.redrive_policy
+        && a.subscription_role_arn == b.subscription_role_arn
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,149 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::sqs::MessageAttributeValue;
+
+fn engine() -> (SnsEngine, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::default());
+    (SnsEngine::new(clock.clone()), clock)
+}
+
+fn fifo_topic(e: &SnsEngine, content_dedup: bool) -> Arc<Topic> {
+    e.create_topic(
+        "000000000000",
+        "us-east-1",
+        "t.fifo",
+        &[
+            ("FifoTopic".into(), "true".into()),
+            (
+                "ContentBasedDeduplication".into(),
+                content_dedup.to_string(),
+            ),
+        ],
+        &[],
+        None,
+    )
+    .expect("fifo topic")
+}
+
+fn message(body: &str, group: Option<&str>) -> PublishInput {
+    PublishInput {
+        message: body.into(),
+        message_group_id: group.map(str::to_owned),
+        ..PublishInput::default()
+    }
+}
+
+#[test]
+fn fifo_deduplication_lasts_exactly_five_minutes() {
+    let (e, clock) = engine();
+    let t = fifo_topic(&e, true);
+    let first = e.publish(&t, message("a", Some("g")), |_| {}).unwrap();
+    clock.advance(Duration::from_millis(topic::DEDUPLICATION_WINDOW_MS - 1));
+    let dup = e
+        .publish(&t, message("a", Some("g")), |d| assert!(d.is_empty()))
+        .unwrap();
+    assert_eq!(dup.message_id, first.message_id);
+    assert_eq!(dup.sequence_number, first.sequence_number);
+    clock.advance(Duration::from_millis(1));
+    let fresh = e.publish(&t, message("a", Some("g")), |_| {}).unwrap();
+    assert_ne!(fresh.message_id, first.message_id);
+    assert!(fresh.sequence_number > first.sequence_number);
+}
+
+#[test]
+fn pending_and_filtered_subscriptions_receive_nothing() {
+    let (e, _) = engine();
+    let t = e
+        .create_topic("000000000000", "us-east-1", "t", &[], &[], None)
+        .unwrap();
+    let sqs = e
+        .subscribe(
+            "000000000000",
+            &t,
+            "sqs",
+            "arn:aws:sqs:us-east-1:000000000000:q",
+            &[("FilterPolicy".into(), r#"{"kind": ["a"]}"#.into())],
+        )
+        .unwrap()
+        .subscription;
+    let http = e
+        .subscribe("000000000000", &t, "http", "http://localhost/", &[])
+        .unwrap()
+        .subscription;
+    assert!(!sqs.is_pending());
+    assert!(http.is_pending());
+    assert_eq!(t.subscription_counts(), (1, 1, 0));
+
+    let mut with_attr = message("m", None);
+    with_attr.attributes = vec![("kind".into(), MessageAttributeValue::string("String", "a"))];
+    let mut seen = Vec::new();
+    e.publish(&t, with_attr, |d| seen = d).unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].subscription.arn, sqs.arn);
+    e.publish(&t, message("m", None), |d| seen = d).unwrap();
+    assert!(seen.is_empty(), "no attributes: the filter does not match");
+
+    // Confirming makes the http subscription a recipient.
+    let confirmed = e.confirm_subscription(t.arn(), &http.token, false).unwrap();
+    assert_eq!(confirmed.arn, http.arn);
+    e.publish(&t, message("m", None), |d| seen = d).unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].subscription.arn, http.arn);
+    assert_eq!(t.subscription_counts(), (2, 0, 0));
+
+    e.unsubscribe(&sqs.arn).unwrap();
+    assert_eq!(t.subscription_counts(), (1, 0, 1));
+    assert!(sqs.is_deleted());
+}
+
+#[test]
+fn message_structure_json_picks_the_protocols_message() {
+    let (e, _) = engine();
+    let t = e
+        .create_topic("000000000000", "us-east-1", "t", &[], &[], None)
+        .unwrap();
+    e.subscribe("000000000000", &t, "sms", "+15550100", &[])
+        .unwrap();
+    let mut input = message(r#"{"default": "d", "sms": "s", "lambda": 1}"#, None);
+    input.structure_json = true;
+    let mut seen = Vec::new();
+    e.publish(&t, input, |d| seen = d).unwrap();
+    let n = &seen[0].notification;
+    assert_eq!(n.message, "d");
+    assert_eq!(n.message_for(Protocol::Sms), "s");
+    assert_eq!(
+        n.message_for(Protocol::Lambda),
+        "d",
+        "non-string entries are ignored"
+    );
+}
+
+#[test]
+fn topic_names_and_fifo_rules() {
+    let (e, _) = engine();
+    let err = e
+        .create_topic("000000000000", "us-east-1", "x.fifo", &[], &[], None)
+        .unwrap_err();
+    assert_eq!(err, SnsError::invalid("Topic Name"));
+    let t = fifo_topic(&e, false);
+    let err = e.publish(&t, message("a", None), |_| {}).unwrap_err();
+    assert_eq!(
+        err.message(),
+        "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"
+    );
+    let err = e.publish(&t, message("a", Some("g")), |_| {}).unwrap_err();
+    assert!(err.message().contains("ContentBasedDeduplication"));
+    assert_eq!(
+        e.list_topics("000000000000", "us-east-1", None)
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    assert!(e
+        .list_topics("000000000000", "us-east-1", Some("bogus"))
+        .is_err());
+}

@@ -1,0 +1,680 @@
+//! Delivering published messages, on background tasks the server runs.
+//!
+//! `Publish` hands a message's [`Delivery`]s to the [`Deliverer`] and returns: it never waits
+//! for a delivery. The [`DeliveryWorkers`] (tokio tasks, one per shard; a topic always maps to
+//! the same shard, so a FIFO topic's messages leave in order) sign envelopes, put messages
+//! into SQS queues, POST to HTTP endpoints (with retries per the delivery policy, see
+//! [`crate::http`]), and record what goes to endpoints the emulator cannot reach (SMS, email,
+//! Lambda, Firehose, mobile push) with [`SnsEngine::record`]. A message that cannot be
+//! delivered goes to the subscription's dead-letter queue.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use ferrybridge_engine::sns::{
+    Delivery, Notification, Protocol, Recorded, SnsEngine, Subscription, Topic,
+};
+use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, SqsEngine};
+use tokio::sync::mpsc;
+
+use crate::envelope::{self, SignatureFields};
+use crate::http_delivery::{HttpClient, Throttle};
+use crate::signing::{MessageType, SignedFields, Signer};
+
+/// The `SenderId` SQS reports for messages SNS delivered.
+pub const SNS_SENDER_ID: &str = "AIDAIT2UOQQY3AUEKVGXU";
+
+/// Most message attributes a raw delivery into SQS may carry.
+const MAX_RAW_SQS_ATTRIBUTES: usize = 10;
+
+/// Number of delivery shards (worker tasks).
+const SHARDS: usize = 2;
+
+pub(crate) enum Job {
+    /// The deliveries of one published message.
+    Deliver {
+        deliveries: Vec<Delivery>,
+        base: Arc<str>,
+    },
+    /// Ask a new http/https/email subscription to confirm.
+    Confirm {
+        subscription: Arc<Subscription>,
+        base: Arc<str>,
+    },
+    /// Tell an unsubscribed HTTP/S endpoint how to restore its subscription.
+    Unsubscribed {
+        subscription: Arc<Subscription>,
+        token: String,
+        base: Arc<str>,
+    },
+}
+
+/// Hands deliveries to the background workers. Cheap to clone.
+#[derive(Clone)]
+pub struct Deliverer {
+    shards: Arc<Vec<mpsc::UnboundedSender<Job>>>,
+}
+
+impl std::fmt::Debug for Deliverer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deliverer").finish_non_exhaustive()
+    }
+}
+
+fn shard_of(topic_arn: &str) -> usize {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    topic_arn.hash(&mut h);
+    (h.finish() as usize) % SHARDS
+}
+
+impl Deliverer {
+    fn send(&self, topic_arn: &str, job: Job) {
+        // A closed channel means the server is shutting down: nothing left to deliver to.
+        let _ = self.shards[shard_of(topic_arn)].send(job);
+    }
+
+    /// Queues the deliveries of one message.
+    pub fn dispatch(&self, deliveries: Vec<Delivery>, base: Arc<str>) {
+        let Some(first) = deliveries.first() else {
+            return;
+        };
+        let topic = first.notification.topic_arn.clone();
+        self.send(&topic, Job::Deliver { deliveries, base });
+    }
+
+    /// Queues the `UnsubscribeConfirmation` of a deleted HTTP/S subscription.
+    pub(crate) fn confirm_unsubscribe(
+        &self,
+        sub: Arc<Subscription>,
+        token: String,
+        base: Arc<str>,
+    ) {
+        let topic = sub.topic_arn.clone();
+        self.send(
+            &topic,
+            Job::Unsubscribed {
+                subscription: sub,
+                token,
+                base,
+            },
+        );
+    }
+
+    /// Queues the confirmation request of a new subscription.
+    pub(crate) fn request_confirmation(
+        &self,
+        topic: &Topic,
+        sub: &Arc<Subscription>,
+        base: Arc<str>,
+    ) {
+        self.send(
+            topic.arn(),
+            Job::Confirm {
+                subscription: sub.clone(),
+                base,
+            },
+        );
+    }
+}
+
+/// What the workers share.
+pub(crate) struct Shared {
+    pub(crate) sns: Arc<SnsEngine>,
+    pub(crate) sqs: Arc<SqsEngine>,
+    pub(crate) signer: Arc<Signer>,
+    pub(crate) http: HttpClient,
+    /// Per-subscription throttles (`maxReceivesPerSecond`).
+    throttles: Mutex<HashMap<String, Arc<Throttle>>>,
+}
+
+impl Shared {
+    pub(crate) fn new(sns: Arc<SnsEngine>, sqs: Arc<SqsEngine>, signer: Arc<Signer>) -> Self {
+        Shared {
+            sns,
+            sqs,
+            signer,
+            http: HttpClient::new(),
+            throttles: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The throttle of a subscription (one per subscription ARN, kept while the server runs).
+    pub(crate) fn throttle(&self, subscription_arn: &str) -> Arc<Throttle> {
+        let mut all = self.throttles.lock().unwrap_or_else(|e| e.into_inner());
+        all.entry(subscription_arn.to_owned())
+            .or_insert_with(|| Arc::new(Throttle::new()))
+            .clone()
+    }
+}
+
+/// The background workers; the server spawns [`DeliveryWorkers::into_tasks`] on its runtime.
+pub struct DeliveryWorkers {
+    receivers: Vec<mpsc::UnboundedReceiver<Job>>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for DeliveryWorkers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryWorkers").finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn channel(shared: Arc<Shared>) -> (Deliverer, DeliveryWorkers) {
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..SHARDS).map(|_| mpsc::unbounded_channel()).unzip();
+    (
+        Deliverer {
+            shards: Arc::new(senders),
+        },
+        DeliveryWorkers { receivers, shared },
+    )
+}
+
+impl DeliveryWorkers {
+    /// One future per shard; each runs until the [`Deliverer`] is dropped.
+    pub fn into_tasks(self) -> Vec<impl std::future::Future<Output = ()> + Send + 'static> {
+        let shared = self.shared;
+        self.receivers
+            .into_iter()
+            .map(|rx| run(shared.clone(), rx))
+            .collect()
+    }
+}
+
+async fn run(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    while let Some(job) = rx.recv().await {
+        match job {
+            Job::Deliver { deliveries, base } => {
+                // Signing takes milliseconds: a standard topic's signed deliveries run side by
+                // side (their order is not guaranteed on AWS either). FIFO topics, never
+                // signed, and raw deliveries stay in line, in order.
+                let signed = deliveries.first().is_some_and(|d| {
+                    d.notification.sequence_number.is_none()
+                        && deliveries.iter().any(|d| gets_envelope(&d.subscription))
+                });
+                if signed {
+                    tokio::spawn(deliver(shared.clone(), deliveries, base));
+                } else {
+                    deliver(shared.clone(), deliveries, base).await;
+                }
+            }
+            Job::Confirm { subscription, base } => confirm(&shared, subscription, base).await,
+            Job::Unsubscribed {
+                subscription,
+                token,
+                base,
+            } => confirm_unsubscribe(&shared, subscription, token, base).await,
+        }
+    }
+}
+
+/// The fields of one message to sign, owned so they can move to a blocking thread.
+struct SignRequest {
+    kind: MessageType,
+    message: String,
+    message_id: String,
+    subject: Option<String>,
+    timestamp: String,
+    topic_arn: String,
+    token: Option<String>,
+    subscribe_url: Option<String>,
+}
+
+/// Signs on a blocking thread (RSA takes milliseconds).
+async fn sign_many(
+    shared: &Arc<Shared>,
+    requests: Vec<SignRequest>,
+    version: String,
+) -> Vec<String> {
+    let signer = shared.signer.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        requests
+            .iter()
+            .map(|r| {
+                signer.sign(
+                    &version,
+                    &SignedFields {
+                        kind: r.kind,
+                        message: &r.message,
+                        message_id: &r.message_id,
+                        subject: r.subject.as_deref(),
+                        subscribe_url: r.subscribe_url.as_deref(),
+                        timestamp: &r.timestamp,
+                        token: r.token.as_deref(),
+                        topic_arn: &r.topic_arn,
+                    },
+                )
+            })
+            .collect::<Vec<String>>()
+    });
+    job.await.unwrap_or_default()
+}
+
+/// Whether a subscription receives the JSON envelope (and so needs a signature).
+fn gets_envelope(sub: &Subscription) -> bool {
+    match sub.protocol {
+        Protocol::Sqs | Protocol::Http | Protocol::Https | Protocol::Firehose => {
+            !sub.raw_message_delivery()
+        }
+        Protocol::EmailJson | Protocol::Lambda => true,
+        Protocol::Email | Protocol::Sms | Protocol::Application => false,
+    }
+}
+
+async fn deliver(shared: Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>) {
+    let shared = &shared;
+    let Some(first) = deliveries.first() else {
+        return;
+    };
+    let n = first.notification.clone();
+    let ts = envelope::timestamp(n.timestamp_ms);
+    // One signature per distinct message text (MessageStructure=json may differ by protocol).
+    let mut signatures: HashMap<String, SignatureFields> = HashMap::new();
+    if n.sequence_number.is_none() {
+        let mut texts: Vec<String> = deliveries
+            .iter()
+            .filter(|d| gets_envelope(&d.subscription))
+            .map(|d| n.message_for(d.subscription.protocol).to_owned())
+            .collect();
+        texts.sort();
+        texts.dedup();
+        if !texts.is_empty() {
+            let requests = texts
+                .iter()
+                .map(|t| SignRequest {
+                    kind: MessageType::Notification,
+                    message: t.clone(),
+                    message_id: n.message_id.clone(),
+                    subject: n.subject.clone(),
+                    timestamp: ts.clone(),
+                    topic_arn: n.topic_arn.clone(),
+                    token: None,
+                    subscribe_url: None,
+                })
+                .collect();
+            let sigs = sign_many(shared, requests, n.signature_version.clone()).await;
+            let cert = envelope::cert_url(&base);
+            for (text, signature) in texts.into_iter().zip(sigs) {
+                signatures.insert(
+                    text,
+                    SignatureFields {
+                        version: n.signature_version.clone(),
+                        signature,
+                        cert_url: cert.clone(),
+                    },
+                );
+            }
+        }
+    }
+    for d in &deliveries {
+        let sub = &d.subscription;
+        if sub.is_deleted() {
+            continue;
+        }
+        let signature = signatures.get(n.message_for(sub.protocol));
+        let body = || envelope::notification(&n, sub, &base, &ts, signature);
+        match sub.protocol {
+            Protocol::Sqs => deliver_sqs(shared, &n, sub, body),
+            Protocol::Http | Protocol::Https => {
+                let payload = if sub.raw_message_delivery() {
+                    n.message_for(sub.protocol).to_owned()
+                } else {
+                    body()
+                };
+                crate::http::spawn_notification(shared.clone(), d.clone(), payload);
+            }
+            Protocol::Lambda => {
+                let event = envelope::lambda_event(&n, sub, &base, &ts, signature);
+                record(shared, &n, sub, event);
+            }
+            Protocol::Firehose => {
+                let payload = if sub.raw_message_delivery() {
+                    n.message_for(sub.protocol).to_owned()
+                } else {
+                    body()
+                };
+                record(shared, &n, sub, payload);
+            }
+            Protocol::EmailJson => record(shared, &n, sub, body()),
+            Protocol::Email | Protocol::Sms => {
+                record(shared, &n, sub, n.message_for(sub.protocol).to_owned())
+            }
+            Protocol::Application => {
+                let text = application_message(&n, &sub.endpoint);
+                record(shared, &n, sub, text)
+            }
+        }
+    }
+}
+
+/// The message a platform endpoint gets: its platform's entry of a JSON message, else default.
+fn application_message(n: &Notification, endpoint_arn: &str) -> String {
+    let platform = endpoint_arn
+        .split(":endpoint/")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("");
+    n.per_protocol
+        .as_ref()
+        .and_then(|m| m.get(platform))
+        .cloned()
+        .unwrap_or_else(|| n.message.clone())
+}
+
+fn record(shared: &Shared, n: &Notification, sub: &Subscription, message: String) {
+    record_for(
+        shared,
+        sub,
+        n.message_id.clone(),
+        n.subject.clone(),
+        message,
+        n.attributes.clone(),
+        n.timestamp_ms,
+    );
+}
+
+/// Records what was sent to a subscription the emulator cannot deliver to.
+fn record_for(
+    shared: &Shared,
+    sub: &Subscription,
+    message_id: String,
+    subject: Option<String>,
+    message: String,
+    attributes: Vec<(String, MessageAttributeValue)>,
+    timestamp_ms: u64,
+) {
+    let (account_id, region) = topic_location(&sub.topic_arn);
+    shared.sns.record(Recorded {
+        account_id,
+        region,
+        protocol: sub.protocol.as_str().to_owned(),
+        endpoint: sub.endpoint.clone(),
+        topic_arn: Some(sub.topic_arn.clone()),
+        subscription_arn: Some(sub.arn.clone()),
+        message_id,
+        subject,
+        message,
+        attributes,
+        timestamp_ms,
+    });
+}
+
+fn topic_location(topic_arn: &str) -> (String, String) {
+    ferrybridge_engine::sns::arn::parse(topic_arn)
+        .map(|a| (a.account.to_owned(), a.region.to_owned()))
+        .unwrap_or_default()
+}
+
+/// Puts the message into the subscribed queue: the envelope, or with raw delivery the message
+/// with its attributes as SQS message attributes. A missing queue or a refused message goes to
+/// the subscription's DLQ.
+fn deliver_sqs(
+    shared: &Shared,
+    n: &Notification,
+    sub: &Subscription,
+    envelope: impl FnOnce() -> String,
+) {
+    let raw = sub.raw_message_delivery();
+    let (body, attributes) = if raw {
+        let attributes = if envelope::delivers_attributes(n) {
+            n.attributes.clone()
+        } else {
+            Vec::new()
+        };
+        (n.message_for(Protocol::Sqs).to_owned(), attributes)
+    } else {
+        (envelope(), Vec::new())
+    };
+    if attributes.len() > MAX_RAW_SQS_ATTRIBUTES {
+        // AWS: "discarded as client side errors" (to the DLQ if there is one).
+        let message = format!(
+            "Number of message attributes [{}] exceeds the allowed maximum [{MAX_RAW_SQS_ATTRIBUTES}].",
+            attributes.len()
+        );
+        dead_letter(
+            shared,
+            sub,
+            n,
+            body,
+            Vec::new(),
+            "InvalidParameterValue",
+            &message,
+        );
+        return;
+    }
+    let Some(queue) = shared.sqs.queue_by_arn(&sub.endpoint) else {
+        dead_letter(
+            shared,
+            sub,
+            n,
+            body,
+            attributes,
+            "AWS.SimpleQueueService.NonExistentQueue",
+            "The specified queue does not exist.",
+        );
+        return;
+    };
+    let fifo = queue.is_fifo();
+    let msg = NewMessage {
+        body: body.clone(),
+        attributes: attributes.clone(),
+        sender_id: SNS_SENDER_ID.to_owned(),
+        message_group_id: if fifo {
+            n.message_group_id.clone()
+        } else {
+            None
+        },
+        message_deduplication_id: if fifo {
+            n.message_deduplication_id.clone()
+        } else {
+            None
+        },
+        ..NewMessage::default()
+    };
+    if let Err(err) = queue.send(msg) {
+        let code = err.code.to_string();
+        dead_letter(shared, sub, n, body, attributes, &code, &err.message);
+    }
+}
+
+/// Sends an undeliverable message to the subscription's dead-letter queue, with AWS's
+/// `RequestID`, `ErrorCode` and `ErrorMessage` attributes. Returns whether it got there.
+pub(crate) fn dead_letter(
+    shared: &Shared,
+    sub: &Subscription,
+    n: &Notification,
+    body: String,
+    mut attributes: Vec<(String, MessageAttributeValue)>,
+    error_code: &str,
+    error_message: &str,
+) -> bool {
+    let Some(dlq_arn) = sub.dead_letter_target_arn() else {
+        tracing::debug!(
+            subscription = %sub.arn,
+            message_id = %n.message_id,
+            error_code,
+            error_message,
+            "SNS delivery failed and the subscription has no dead-letter queue: message dropped"
+        );
+        return false;
+    };
+    let Some(queue) = shared.sqs.queue_by_arn(&dlq_arn) else {
+        tracing::debug!(
+            subscription = %sub.arn,
+            message_id = %n.message_id,
+            dead_letter_queue = %dlq_arn,
+            "SNS delivery failed and the dead-letter queue does not exist: message dropped"
+        );
+        return false;
+    };
+    attributes.retain(|(k, _)| k != "RequestID" && k != "ErrorCode" && k != "ErrorMessage");
+    attributes.push((
+        "RequestID".into(),
+        MessageAttributeValue::string("String", uuid::Uuid::new_v4().to_string()),
+    ));
+    attributes.push((
+        "ErrorCode".into(),
+        MessageAttributeValue::string("String", error_code),
+    ));
+    attributes.push((
+        "ErrorMessage".into(),
+        MessageAttributeValue::string("String", error_message),
+    ));
+    let fifo = queue.is_fifo();
+    queue
+        .send(NewMessage {
+            body,
+            attributes,
+            sender_id: SNS_SENDER_ID.to_owned(),
+            message_group_id: if fifo {
+                Some(
+                    n.message_group_id
+                        .clone()
+                        .unwrap_or_else(|| "sns-dlq".into()),
+                )
+            } else {
+                None
+            },
+            message_deduplication_id: if fifo {
+                Some(
+                    n.message_deduplication_id
+                        .clone()
+                        .unwrap_or_else(|| n.message_id.clone()),
+                )
+            } else {
+                None
+            },
+            ..NewMessage::default()
+        })
+        .is_ok()
+}
+
+/// A signed `SubscriptionConfirmation` or `UnsubscribeConfirmation` document and its id.
+async fn confirmation_document(
+    shared: &Arc<Shared>,
+    sub: &Subscription,
+    kind: MessageType,
+    token: &str,
+    base: &str,
+) -> (String, String) {
+    let message_id = uuid::Uuid::new_v4().to_string();
+    let ts = envelope::timestamp(shared.sns.clock().now_millis());
+    let message = match kind {
+        MessageType::UnsubscribeConfirmation => format!(
+            "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
+            sub.arn
+        ),
+        _ => format!(
+            "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+            sub.topic_arn
+        ),
+    };
+    let url = envelope::subscribe_url(base, &sub.topic_arn, token);
+    let version = shared
+        .sns
+        .topic_of(sub)
+        .map(|t| t.attributes().signature_version().to_owned())
+        .unwrap_or_else(|| "1".into());
+    let sig = sign_many(
+        shared,
+        vec![SignRequest {
+            kind,
+            message: message.clone(),
+            message_id: message_id.clone(),
+            subject: None,
+            timestamp: ts.clone(),
+            topic_arn: sub.topic_arn.clone(),
+            token: Some(token.to_owned()),
+            subscribe_url: Some(url.clone()),
+        }],
+        version.clone(),
+    )
+    .await
+    .pop()
+    .unwrap_or_default();
+    let signature = SignatureFields {
+        version,
+        signature: sig,
+        cert_url: envelope::cert_url(base),
+    };
+    let doc = envelope::confirmation(
+        kind,
+        &message_id,
+        token,
+        &sub.topic_arn,
+        &message,
+        &url,
+        &ts,
+        &signature,
+    );
+    (doc, message_id)
+}
+
+/// POSTs the `UnsubscribeConfirmation` of a deleted HTTP/S subscription.
+async fn confirm_unsubscribe(
+    shared: &Arc<Shared>,
+    sub: Arc<Subscription>,
+    token: String,
+    base: Arc<str>,
+) {
+    let (doc, message_id) = confirmation_document(
+        shared,
+        &sub,
+        MessageType::UnsubscribeConfirmation,
+        &token,
+        &base,
+    )
+    .await;
+    crate::http::spawn_confirmation(
+        shared.clone(),
+        sub,
+        MessageType::UnsubscribeConfirmation,
+        doc,
+        message_id,
+    );
+}
+
+/// The confirmation request of a new subscription: a signed `SubscriptionConfirmation` POST to
+/// http/https endpoints, a recorded email (with the SubscribeURL) for email and email-json.
+async fn confirm(shared: &Arc<Shared>, sub: Arc<Subscription>, base: Arc<str>) {
+    let (doc, message_id) = confirmation_document(
+        shared,
+        &sub,
+        MessageType::SubscriptionConfirmation,
+        &sub.token,
+        &base,
+    )
+    .await;
+    let url = envelope::subscribe_url(&base, &sub.topic_arn, &sub.token);
+    match sub.protocol {
+        Protocol::Http | Protocol::Https => {
+            crate::http::spawn_confirmation(
+                shared.clone(),
+                sub,
+                MessageType::SubscriptionConfirmation,
+                doc,
+                message_id,
+            );
+        }
+        _ => {
+            let text = if sub.protocol == Protocol::EmailJson {
+                doc
+            } else {
+                format!(
+                    "You have chosen to subscribe to the topic: \n{}\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary): \nConfirm subscription: {url}",
+                    sub.topic_arn
+                )
+            };
+            record_for(
+                shared,
+                &sub,
+                message_id,
+                Some("AWS Notification - Subscription Confirmation".into()),
+                text,
+                Vec::new(),
+                shared.sns.clock().now_millis(),
+            );
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Reading the decoded input `Value` (keys = SNS model member names) with AWS's messages.
+
+use ferrybridge_engine::sns::SnsError;
+use ferrybridge_protocol::ServiceError;
+use serde_json::Value;
+
+/// The engine's error as the protocol layer's.
+pub(crate) fn service_error(e: SnsError) -> ServiceError {
+    ServiceError::new(e.code(), e.message().to_owned())
+}
+
+/// AWS's request-layer error for a missing required member (`Value null at 'topicArn'`).
+pub(crate) fn missing(name: &str) -> ServiceError {
+    let mut camel = String::with_capacity(name.len());
+    let mut chars = name.chars();
+    if let Some(first) = chars.next() {
+        camel.extend(first.to_lowercase());
+        camel.extend(chars);
+    }
+    ServiceError::new(
+        "ValidationError",
+        format!(
+            "1 validation error detected: Value null at '{camel}' failed to satisfy constraint: Member must not be null"
+        ),
+    )
+}
+
+pub(crate) fn invalid(what: &str) -> ServiceError {
+    service_error(SnsError::invalid(what))
+}
+
+fn field<'a>(input: &'a Value, name: &str) -> Option<&'a Value> {
+    input.get(name).filter(|v| !v.is_null())
+}
+
+/// A scalar as text.
+pub(crate) fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub(crate) fn opt_str(input: &Value, name: &str) -> Result<Option<String>, ServiceError> {
+    match field(input, name) {
+        None => Ok(None),
+        Some(v) => scalar_text(v).map(Some).ok_or_else(|| invalid(name)),
+    }
+}
+
+pub(crate) fn req_str(input: &Value, name: &str) -> Result<String, ServiceError> {
+    opt_str(input, name)?.ok_or_else(|| missing(name))
+}
+
+pub(crate) fn opt_bool(input: &Value, name: &str) -> Result<Option<bool>, ServiceError> {
+    match field(input, name) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(_) => Err(invalid(name)),
+    }
+}
+
+/// A list of strings.
+pub(crate) fn str_list(input: &Value, name: &str) -> Vec<String> {
+    match field(input, name) {
+        Some(Value::Array(items)) => items.iter().filter_map(scalar_text).collect(),
+        Some(other) => scalar_text(other).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// A string-to-string map, in the order given.
+pub(crate) fn str_map(input: &Value, name: &str) -> Result<Vec<(String, String)>, ServiceError> {
+    match field(input, name) {
+        None => Ok(Vec::new()),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| {
+                let text = if v.is_null() {
+                    Some(String::new())
+                } else {
+                    scalar_text(v)
+                };
+                text.map(|s| (k.clone(), s)).ok_or_else(|| invalid(name))
+            })
+            .collect(),
+        Some(_) => Err(invalid(name)),
+    }
+}
+
+/// A `TagList`: `[{Key, Value}]`.
+pub(crate) fn tags(input: &Value, name: &str) -> Result<Vec<(String, String)>, ServiceError> {
+    match field(input, name) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|t| {
+                let key = t
+                    .get("Key")
+                    .and_then(scalar_text)
+                    .ok_or_else(|| missing("Tags.member.Key"))?;
+                let value = t
+                    .get("Value")
+                    .and_then(scalar_text)
+                    .ok_or_else(|| missing("Tags.member.Value"))?;
+                Ok((key, value))
+            })
+            .collect(),
+        Some(_) => Err(invalid(name)),
+    }
+}
+
+/// A list of structures.
+pub(crate) fn entries<'a>(input: &'a Value, name: &str) -> Vec<&'a Value> {
+    match field(input, name) {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(v @ Value::Object(_)) => vec![v],
+        _ => Vec::new(),
+    }
+}

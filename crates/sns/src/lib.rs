@@ -1,0 +1,141 @@
+//! Amazon SNS: one function per operation, plus the deliveries that publishing causes.
+//!
+//! [`Sns::handle`] takes an operation name and its decoded input (a JSON value keyed by the SNS
+//! model's member names), validates it with AWS's messages, calls the engine, and answers with
+//! the output shape or a [`ServiceError`] named by an SNS model error shape.
+//!
+//! Publishing never waits for deliveries: the engine picks the subscriptions a message goes to,
+//! and the [`Deliverer`] hands them to [`DeliveryWorkers`], background tasks the server spawns.
+
+pub mod delivery;
+pub mod delivery_policy;
+pub mod envelope;
+mod http;
+pub mod http_delivery;
+mod input;
+mod mobile;
+mod policies;
+mod publish;
+pub mod signing;
+mod subscriptions;
+mod topics;
+
+use std::sync::Arc;
+
+use ferrybridge_engine::sns::SnsEngine;
+use ferrybridge_engine::sqs::SqsEngine;
+use ferrybridge_protocol::{RequestContext, ServiceError};
+use serde_json::Value;
+
+pub use delivery::{Deliverer, DeliveryWorkers};
+pub use signing::Signer;
+
+/// The SNS service: stateless, all state is in the engine.
+#[derive(Debug, Clone)]
+pub struct Sns {
+    engine: Arc<SnsEngine>,
+    deliverer: Deliverer,
+    signer: Arc<Signer>,
+}
+
+impl Sns {
+    /// The service and its delivery workers (to be spawned on the server's runtime).
+    /// Deliveries to SQS go into `sqs`'s queues.
+    pub fn new(
+        engine: Arc<SnsEngine>,
+        sqs: Arc<SqsEngine>,
+        signer: Arc<Signer>,
+    ) -> (Sns, DeliveryWorkers) {
+        let shared = Arc::new(delivery::Shared::new(engine.clone(), sqs, signer.clone()));
+        let (deliverer, workers) = delivery::channel(shared);
+        (
+            Sns {
+                engine,
+                deliverer,
+                signer,
+            },
+            workers,
+        )
+    }
+
+    pub fn engine(&self) -> &Arc<SnsEngine> {
+        &self.engine
+    }
+
+    pub fn signer(&self) -> &Arc<Signer> {
+        &self.signer
+    }
+
+    /// Runs one SNS operation. `authenticated`: whether the request was signed (confirming a
+    /// subscription by its SubscribeURL is not).
+    pub fn handle(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+        authenticated: bool,
+    ) -> Result<Value, ServiceError> {
+        let e = &self.engine;
+        let d = &self.deliverer;
+        let i = &input;
+        match operation {
+            "CreateTopic" => topics::create_topic(e, ctx, i),
+            "DeleteTopic" => topics::delete_topic(e, ctx, i),
+            "ListTopics" => topics::list_topics(e, ctx, i),
+            "GetTopicAttributes" => topics::get_topic_attributes(e, ctx, i),
+            "SetTopicAttributes" => topics::set_topic_attributes(e, ctx, i),
+            "AddPermission" => topics::add_permission(e, ctx, i),
+            "RemovePermission" => topics::remove_permission(e, ctx, i),
+            "TagResource" => topics::tag_resource(e, ctx, i),
+            "UntagResource" => topics::untag_resource(e, ctx, i),
+            "ListTagsForResource" => topics::list_tags_for_resource(e, ctx, i),
+            "GetDataProtectionPolicy" => topics::get_data_protection_policy(e, ctx, i),
+            "PutDataProtectionPolicy" => topics::put_data_protection_policy(e, ctx, i),
+            "Subscribe" => subscriptions::subscribe(e, d, ctx, i),
+            "ConfirmSubscription" => subscriptions::confirm_subscription(e, ctx, i, authenticated),
+            "Unsubscribe" => subscriptions::unsubscribe(e, d, ctx, i),
+            "ListSubscriptions" => subscriptions::list_subscriptions(e, ctx, i),
+            "ListSubscriptionsByTopic" => subscriptions::list_subscriptions_by_topic(e, ctx, i),
+            "GetSubscriptionAttributes" => subscriptions::get_subscription_attributes(e, ctx, i),
+            "SetSubscriptionAttributes" => subscriptions::set_subscription_attributes(e, ctx, i),
+            "Publish" => publish::publish(e, d, ctx, i),
+            "PublishBatch" => publish::publish_batch(e, d, ctx, i),
+            "CreatePlatformApplication" => mobile::create_platform_application(e, ctx, i),
+            "GetPlatformApplicationAttributes" => {
+                mobile::get_platform_application_attributes(e, ctx, i)
+            }
+            "SetPlatformApplicationAttributes" => {
+                mobile::set_platform_application_attributes(e, ctx, i)
+            }
+            "DeletePlatformApplication" => mobile::delete_platform_application(e, ctx, i),
+            "ListPlatformApplications" => mobile::list_platform_applications(e, ctx, i),
+            "CreatePlatformEndpoint" => mobile::create_platform_endpoint(e, ctx, i),
+            "GetEndpointAttributes" => mobile::get_endpoint_attributes(e, ctx, i),
+            "SetEndpointAttributes" => mobile::set_endpoint_attributes(e, ctx, i),
+            "DeleteEndpoint" => mobile::delete_endpoint(e, ctx, i),
+            "ListEndpointsByPlatformApplication" => {
+                mobile::list_endpoints_by_platform_application(e, ctx, i)
+            }
+            "SetSMSAttributes" => mobile::set_sms_attributes(e, ctx, i),
+            "GetSMSAttributes" => mobile::get_sms_attributes(e, ctx, i),
+            "CheckIfPhoneNumberIsOptedOut" => mobile::check_if_phone_number_is_opted_out(e, ctx, i),
+            "ListPhoneNumbersOptedOut" => mobile::list_phone_numbers_opted_out(e, ctx, i),
+            "OptInPhoneNumber" => mobile::opt_in_phone_number(e, ctx, i),
+            "GetSMSSandboxAccountStatus" => mobile::get_sms_sandbox_account_status(e, ctx, i),
+            "CreateSMSSandboxPhoneNumber" => mobile::create_sms_sandbox_phone_number(e, ctx, i),
+            "VerifySMSSandboxPhoneNumber" => mobile::verify_sms_sandbox_phone_number(e, ctx, i),
+            "DeleteSMSSandboxPhoneNumber" => mobile::delete_sms_sandbox_phone_number(e, ctx, i),
+            "ListSMSSandboxPhoneNumbers" => mobile::list_sms_sandbox_phone_numbers(e, ctx, i),
+            "ListOriginationNumbers" => mobile::list_origination_numbers(e, ctx, i),
+            other => Err(ServiceError::new(
+                "InvalidAction",
+                format!("The action {other} is not valid for this endpoint."),
+            )),
+        }
+    }
+}
+
+/// `{}`: the output of operations without output members.
+pub(crate) fn empty() -> Value {
+    Value::Object(serde_json::Map::new())
+}
