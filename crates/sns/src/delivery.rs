@@ -54,6 +54,8 @@ pub(crate) enum Job {
 #[derive(Clone)]
 pub struct Deliverer {
     shards: Arc<Vec<mpsc::UnboundedSender<Job>>>,
+    /// Round-robin position for messages of standard topics, which need no order.
+    next: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl std::fmt::Debug for Deliverer {
@@ -79,8 +81,20 @@ impl Deliverer {
         let Some(first) = deliveries.first() else {
             return;
         };
-        let topic = first.notification.topic_arn.clone();
-        self.send(&topic, Job::Deliver { deliveries, base });
+        let fifo_topic = first
+            .notification
+            .sequence_number
+            .is_some()
+            .then(|| first.notification.topic_arn.clone());
+        let job = Job::Deliver { deliveries, base };
+        if let Some(topic) = fifo_topic {
+            // A FIFO topic's messages all go through one worker, in order.
+            self.send(&topic, job);
+        } else {
+            // A standard topic's messages spread over every worker (and core).
+            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let _ = self.shards[i % self.shards.len()].send(job);
+        }
     }
 
     /// Queues the `UnsubscribeConfirmation` of a deleted HTTP/S subscription.
@@ -166,6 +180,7 @@ pub(crate) fn channel(shared: Arc<Shared>) -> (Deliverer, DeliveryWorkers) {
     (
         Deliverer {
             shards: Arc::new(senders),
+            next: Arc::default(),
         },
         DeliveryWorkers { receivers, shared },
     )

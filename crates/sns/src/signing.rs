@@ -6,7 +6,7 @@
 //! the certificate at `SigningCertURL` and checks `Signature` with its public key:
 //! `SignatureVersion` `1` is SHA1withRSA, `2` is SHA256withRSA, both PKCS#1 v1.5, base64.
 //!
-//! The emulator does the same with its own RSA-2048 key and a self-signed certificate for
+//! The emulator does the same with its own RSA-1024 key and a self-signed certificate for
 //! `CN=sns.amazonaws.com`, so validators that take the certificate from the URL in the message
 //! (the AWS SDKs' message validators, npm `sns-validator`, Python validators) accept our
 //! messages unchanged. The key is generated once per [`Signer`], on a background thread: RSA key
@@ -37,8 +37,12 @@ pub const CERTIFICATE_SUBJECT: &str = "CN=sns.amazonaws.com";
 /// How long the generated certificate is valid, from the moment it is made: ten years.
 const CERTIFICATE_VALIDITY: Duration = Duration::from_secs(10 * 365 * 24 * 60 * 60);
 
-/// RSA modulus size of the signing key; AWS's SNS certificates carry 2048-bit keys.
-const KEY_BITS: usize = 2048;
+/// RSA modulus size of the signing key. AWS's SNS certificates carry 2048-bit keys, but every
+/// non-FIFO notification is signed, and a 2048-bit signature costs ~1.8 ms of CPU against
+/// ~0.33 ms for 1024 bits: the smaller key makes signed fan-out five times faster. The key
+/// size is not visible on the wire, and validators (AWS SDKs, npm `sns-validator`, Java's
+/// default `jdk.certpath.disabledAlgorithms` floor of 1024) accept it.
+const KEY_BITS: usize = 1024;
 
 /// The `Type` of a signed SNS message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,7 +145,7 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Signer {
-    /// A signer whose RSA-2048 key and self-signed certificate (`CN=sns.amazonaws.com`, valid
+    /// A signer whose RSA-1024 key and self-signed certificate (`CN=sns.amazonaws.com`, valid
     /// for ten years) are being generated on a background thread. Returns at once; the first
     /// [`Signer::sign`] or [`Signer::certificate_pem`] waits for the key if it is not ready.
     pub fn generate() -> Arc<Signer> {
@@ -392,7 +396,7 @@ tKvJsKCmyR4pp0HpCsf0tOxrWRjH9cnuqrR//iKXPw3HlYpa5wu9c51cLH/D3dU=
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64)
                 .expect("base64");
-            assert_eq!(bytes.len(), 256, "RSA-2048 signature");
+            assert_eq!(bytes.len(), KEY_BITS / 8, "one RSA block");
             Signature::try_from(bytes.as_slice()).expect("signature")
         };
 
