@@ -72,6 +72,7 @@ mod model;
 mod query;
 pub mod sigv4;
 mod timestamp;
+pub mod value;
 mod xml;
 
 #[cfg(test)]

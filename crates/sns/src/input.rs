@@ -1,6 +1,8 @@
 //! Reading the decoded input `Value` (keys = SNS model member names) with AWS's messages.
 
 use ferrybridge_engine::sns::SnsError;
+use ferrybridge_protocol::value::field;
+pub(crate) use ferrybridge_protocol::value::{entries, scalar_text, str_list};
 use ferrybridge_protocol::ServiceError;
 use serde_json::Value;
 
@@ -29,20 +31,6 @@ pub(crate) fn invalid(what: &str) -> ServiceError {
     service_error(SnsError::invalid(what))
 }
 
-fn field<'a>(input: &'a Value, name: &str) -> Option<&'a Value> {
-    input.get(name).filter(|v| !v.is_null())
-}
-
-/// A scalar as text.
-pub(crate) fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 pub(crate) fn opt_str(input: &Value, name: &str) -> Result<Option<String>, ServiceError> {
     match field(input, name) {
         None => Ok(None),
@@ -61,15 +49,6 @@ pub(crate) fn opt_bool(input: &Value, name: &str) -> Result<Option<bool>, Servic
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
         Some(_) => Err(invalid(name)),
-    }
-}
-
-/// A list of strings.
-pub(crate) fn str_list(input: &Value, name: &str) -> Vec<String> {
-    match field(input, name) {
-        Some(Value::Array(items)) => items.iter().filter_map(scalar_text).collect(),
-        Some(other) => scalar_text(other).into_iter().collect(),
-        None => Vec::new(),
     }
 }
 
@@ -111,14 +90,5 @@ pub(crate) fn tags(input: &Value, name: &str) -> Result<Vec<(String, String)>, S
             })
             .collect(),
         Some(_) => Err(invalid(name)),
-    }
-}
-
-/// A list of structures.
-pub(crate) fn entries<'a>(input: &'a Value, name: &str) -> Vec<&'a Value> {
-    match field(input, name) {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(v @ Value::Object(_)) => vec![v],
-        _ => Vec::new(),
     }
 }

@@ -2,6 +2,8 @@
 //! may arrive as a string (or a string attribute value as a number).
 
 use ferrybridge_engine::sqs::SqsError;
+use ferrybridge_protocol::value::field;
+pub(crate) use ferrybridge_protocol::value::{entries, scalar_text, str_list};
 use ferrybridge_protocol::ServiceError;
 use serde_json::Value;
 
@@ -19,20 +21,6 @@ pub(crate) fn missing(name: &str) -> ServiceError {
         "MissingParameter",
         format!("The request must contain the parameter {name}."),
     )
-}
-
-fn field<'a>(input: &'a Value, name: &str) -> Option<&'a Value> {
-    input.get(name).filter(|v| !v.is_null())
-}
-
-/// A scalar as text (strings as they are, numbers and booleans printed).
-pub(crate) fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 pub(crate) fn opt_str(input: &Value, name: &str) -> Result<Option<String>, ServiceError> {
@@ -68,15 +56,6 @@ pub(crate) fn opt_int(input: &Value, name: &str) -> Result<Option<i64>, ServiceE
     })
 }
 
-/// A list of strings (a lone string counts as a one-element list).
-pub(crate) fn str_list(input: &Value, name: &str) -> Vec<String> {
-    match field(input, name) {
-        Some(Value::Array(items)) => items.iter().filter_map(scalar_text).collect(),
-        Some(other) => scalar_text(other).into_iter().collect(),
-        None => Vec::new(),
-    }
-}
-
 /// A map of strings, in the order given.
 pub(crate) fn str_map(input: &Value, name: &str) -> Result<Vec<(String, String)>, ServiceError> {
     match field(input, name) {
@@ -91,15 +70,6 @@ pub(crate) fn str_map(input: &Value, name: &str) -> Result<Vec<(String, String)>
             })
             .collect(),
         Some(_) => Err(invalid(format!("Value for parameter {name} is invalid."))),
-    }
-}
-
-/// A list of objects (batch entries).
-pub(crate) fn entries<'a>(input: &'a Value, name: &str) -> Vec<&'a Value> {
-    match field(input, name) {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(v @ Value::Object(_)) => vec![v],
-        _ => Vec::new(),
     }
 }
 
