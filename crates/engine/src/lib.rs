@@ -4,7 +4,10 @@
 //!   retention, purge windows, long polling) reads a [`clock::Clock`], so tests drive time with
 //!   a [`clock::ManualClock`].
 //! * [`sqs`]: Amazon SQS queues and messages.
+//! * [`sns`]: Amazon SNS topics, subscriptions and deliveries.
+//! * [`arn`]: splitting an ARN into its parts.
 
+pub mod arn;
 pub mod clock;
 pub mod sns;
 pub mod sqs;

@@ -17,8 +17,7 @@ fn queue_for_arn(
     arn: &str,
     parameter: &str,
 ) -> Result<Arc<Queue>, ServiceError> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" || parts.iter().any(|p| p.is_empty()) {
+    if !ferrybridge_engine::arn::parse(arn).is_some_and(|a| a.is_complete()) {
         return Err(invalid(format!(
             "You must use this format to specify the {parameter}: arn:<partition>:<service>:<region>:<account-id>:<resource-id>"
         )));

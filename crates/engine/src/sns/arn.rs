@@ -1,46 +1,19 @@
 //! SNS ARNs: `arn:aws:sns:{region}:{account}:{resource}`.
 
 use super::error::SnsError;
-
-/// The parts of an ARN this service reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Arn<'a> {
-    pub partition: &'a str,
-    pub service: &'a str,
-    pub region: &'a str,
-    pub account: &'a str,
-    /// Everything after the fifth colon.
-    pub resource: &'a str,
-}
-
-/// Splits an ARN; `None` unless it has the six colon-separated parts, starting with `arn`.
-pub fn parse(arn: &str) -> Option<Arn<'_>> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    Some(Arn {
-        partition,
-        service,
-        region,
-        account,
-        resource,
-    })
-}
+pub use crate::arn::{parse, Arn};
 
 /// AWS's error for a malformed ARN in parameter `name` (`TopicArn`, `SubscriptionArn`...).
-pub fn too_few_elements(name: &str, arn: &str) -> SnsError {
+fn too_few_elements(name: &str, arn: &str) -> SnsError {
     SnsError::invalid(format!(
         "{name} Reason: An ARN must have at least 6 elements, not {}",
         arn.split(':').count()
     ))
+}
+
+/// Splits the ARN given in parameter `name`, or AWS's error for it.
+pub fn parse_member<'a>(name: &str, arn: &'a str) -> Result<Arn<'a>, SnsError> {
+    parse(arn).ok_or_else(|| too_few_elements(name, arn))
 }
 
 /// `arn:aws:sns:{region}:{account}:{name}`.
@@ -50,11 +23,10 @@ pub fn topic_arn(region: &str, account: &str, name: &str) -> String {
 
 /// A topic ARN's (account, region, name), or AWS's error for `TopicArn`.
 pub fn parse_topic(arn: &str) -> Result<(String, String, String), SnsError> {
-    match parse(arn) {
-        Some(a) if a.service == "sns" && !a.resource.contains(':') => {
-            Ok((a.account.into(), a.region.into(), a.resource.into()))
-        }
-        Some(_) => Err(SnsError::invalid("TopicArn")),
-        None => Err(too_few_elements("TopicArn", arn)),
+    let a = parse_member("TopicArn", arn)?;
+    if a.service == "sns" && !a.resource.contains(':') {
+        Ok((a.account.into(), a.region.into(), a.resource.into()))
+    } else {
+        Err(SnsError::invalid("TopicArn"))
     }
 }

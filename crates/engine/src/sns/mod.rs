@@ -404,8 +404,7 @@ impl SnsEngine {
 
     /// The subscription with this ARN.
     pub fn subscription(&self, subscription_arn: &str) -> Result<Arc<Subscription>, SnsError> {
-        let parsed = arn::parse(subscription_arn)
-            .ok_or_else(|| arn::too_few_elements("SubscriptionArn", subscription_arn))?;
+        let parsed = arn::parse_member("SubscriptionArn", subscription_arn)?;
         self.existing_region(parsed.account, parsed.region)
             .and_then(|r| r.subscriptions.read().get(subscription_arn).cloned())
             .ok_or_else(SnsError::subscription_not_found)
@@ -420,8 +419,7 @@ impl SnsEngine {
     /// `Unsubscribe`: idempotent for a well-formed ARN. An HTTP/S subscription can be restored
     /// with the token returned alongside it (AWS sends it in an `UnsubscribeConfirmation`).
     pub fn unsubscribe(&self, subscription_arn: &str) -> Result<Option<Unsubscribed>, SnsError> {
-        let parsed = arn::parse(subscription_arn)
-            .ok_or_else(|| arn::too_few_elements("SubscriptionArn", subscription_arn))?;
+        let parsed = arn::parse_member("SubscriptionArn", subscription_arn)?;
         if parsed.service != "sns" || !parsed.resource.contains(':') {
             return Err(SnsError::invalid("SubscriptionId"));
         }
@@ -761,8 +759,7 @@ impl SnsEngine {
     }
 
     fn application_store(&self, arn_text: &str) -> Result<Arc<Region>, SnsError> {
-        let parsed = arn::parse(arn_text)
-            .ok_or_else(|| arn::too_few_elements("PlatformApplicationArn", arn_text))?;
+        let parsed = arn::parse_member("PlatformApplicationArn", arn_text)?;
         Ok(self.region(parsed.account, parsed.region))
     }
 
@@ -864,8 +861,7 @@ impl SnsEngine {
     }
 
     pub fn platform_endpoint(&self, arn_text: &str) -> Result<PlatformEndpoint, SnsError> {
-        let parsed =
-            arn::parse(arn_text).ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
+        let parsed = arn::parse_member("EndpointArn", arn_text)?;
         self.existing_region(parsed.account, parsed.region)
             .and_then(|r| r.endpoints.read().get(arn_text).cloned())
             .ok_or_else(|| SnsError::NotFound("Endpoint does not exist".into()))
@@ -877,8 +873,7 @@ impl SnsEngine {
         attributes: &[(String, String)],
     ) -> Result<(), SnsError> {
         mobile::check_endpoint_attributes(attributes)?;
-        let parsed =
-            arn::parse(arn_text).ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
+        let parsed = arn::parse_member("EndpointArn", arn_text)?;
         let store = self.region(parsed.account, parsed.region);
         let mut endpoints = store.endpoints.write();
         let endpoint = endpoints
@@ -890,8 +885,7 @@ impl SnsEngine {
 
     /// `DeleteEndpoint`: idempotent.
     pub fn delete_endpoint(&self, arn_text: &str) -> Result<(), SnsError> {
-        let parsed =
-            arn::parse(arn_text).ok_or_else(|| arn::too_few_elements("EndpointArn", arn_text))?;
+        let parsed = arn::parse_member("EndpointArn", arn_text)?;
         if let Some(store) = self.existing_region(parsed.account, parsed.region) {
             store.endpoints.write().remove(arn_text);
         }

@@ -190,9 +190,7 @@ fn parse_redrive_policy(value: &str) -> Result<Option<RedrivePolicy>, SqsError> 
 
 /// `arn:{partition}:sqs:{region}:{account}:{name}` with every part present.
 fn is_sqs_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", partition, "sqs", region, account, name]
-        if !partition.is_empty() && !region.is_empty() && !account.is_empty() && !name.is_empty())
+    crate::arn::parse(arn).is_some_and(|a| a.service == "sqs" && a.is_complete())
 }
 
 /// Whether a DLQ's `RedriveAllowPolicy` (as stored: validated JSON) lets `source_arn` use
@@ -396,6 +394,16 @@ impl QueueAttributes {
                 "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.",
             ));
         }
+        // AWS documents that perMessageGroupId is allowed only with a messageGroup
+        // deduplication scope (high-throughput FIFO). The wording is ours: no public recording
+        // of AWS's answer.
+        if next.fifo_throughput_limit == "perMessageGroupId"
+            && next.deduplication_scope != "messageGroup"
+        {
+            return Err(SqsError::invalid_parameter_value(
+                "Invalid value for the parameter FifoThroughputLimit. Reason: The perMessageGroupId value is allowed only when the value for DeduplicationScope is messageGroup.",
+            ));
+        }
         Ok(next)
     }
 }
@@ -427,6 +435,24 @@ mod tests {
             a.with_applied([("QueueArn", "x")]).unwrap_err().code,
             "InvalidAttributeName"
         );
+    }
+
+    #[test]
+    fn per_message_group_throughput_needs_message_group_deduplication() {
+        let fifo = QueueAttributes::fifo();
+        let err = fifo
+            .with_applied([("FifoThroughputLimit", "perMessageGroupId")])
+            .unwrap_err();
+        assert_eq!(err.code, "InvalidParameterValue");
+        let high = fifo
+            .with_applied([
+                ("FifoThroughputLimit", "perMessageGroupId"),
+                ("DeduplicationScope", "messageGroup"),
+            ])
+            .unwrap();
+        assert_eq!(high.fifo_throughput_limit, "perMessageGroupId");
+        // Going back to queue scope while the limit is per group is refused too.
+        assert!(high.with_applied([("DeduplicationScope", "queue")]).is_err());
     }
 
     #[test]

@@ -82,20 +82,9 @@ impl QueueKey {
 
     /// The key of `arn:{partition}:sqs:{region}:{account}:{name}`.
     pub fn from_arn(arn: &str) -> Option<Self> {
-        let mut parts = arn.splitn(6, ':');
-        match (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) {
-            (Some("arn"), Some(_), Some("sqs"), Some(region), Some(account), Some(name)) => {
-                Some(Self::new(account, region, name))
-            }
-            _ => None,
-        }
+        crate::arn::parse(arn)
+            .filter(|a| a.service == "sqs")
+            .map(|a| Self::new(a.account, a.region, a.resource))
     }
 
     /// `arn:aws:sqs:{region}:{account}:{name}`.
