@@ -139,3 +139,11 @@ impl Sns {
 pub(crate) fn empty() -> Value {
     Value::Object(serde_json::Map::new())
 }
+
+/// `out` with the pagination token `next` under `key` (`NextToken`, `nextToken`), if any.
+pub(crate) fn with_next(mut out: Value, key: &str, next: Option<String>) -> Value {
+    if let Some(n) = next {
+        out[key] = Value::String(n);
+    }
+    out
+}

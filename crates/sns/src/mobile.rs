@@ -5,8 +5,8 @@ use ferrybridge_engine::sns::{mobile, Recorded, SandboxNumber, SnsEngine, SnsErr
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::{json, Map, Value};
 
-use crate::empty;
 use crate::input::{invalid, missing, opt_str, req_str, service_error, str_list, str_map};
+use crate::{empty, with_next};
 
 fn attributes_value(attrs: &std::collections::BTreeMap<String, String>) -> Value {
     Value::Object(
@@ -15,13 +15,6 @@ fn attributes_value(attrs: &std::collections::BTreeMap<String, String>) -> Value
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect::<Map<String, Value>>(),
     )
-}
-
-fn with_next(mut out: Value, key: &str, next: Option<String>) -> Value {
-    if let Some(n) = next {
-        out[key] = Value::String(n);
-    }
-    out
 }
 
 fn required_attributes(input: &Value) -> Result<Vec<(String, String)>, ServiceError> {

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::delivery::Deliverer;
 use crate::input::{opt_bool, opt_str, req_str, service_error, str_map};
 use crate::topics::topic;
-use crate::{empty, policies};
+use crate::{empty, policies, with_next};
 
 /// The base URL links in messages point to (`http://{host}`).
 pub(crate) fn base_url(ctx: &RequestContext) -> Arc<str> {
@@ -93,11 +93,7 @@ fn listed(s: &Subscription) -> Value {
 
 fn page_output(items: &[Arc<Subscription>], next: Option<String>) -> Value {
     let subs: Vec<Value> = items.iter().map(|s| listed(s)).collect();
-    let mut out = json!({"Subscriptions": subs});
-    if let Some(next) = next {
-        out["NextToken"] = Value::String(next);
-    }
-    out
+    with_next(json!({"Subscriptions": subs}), "NextToken", next)
 }
 
 pub(crate) fn list_subscriptions(

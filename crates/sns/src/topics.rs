@@ -7,7 +7,7 @@ use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::{json, Map, Value};
 
 use crate::input::{missing, opt_str, req_str, service_error, str_list, str_map, tags};
-use crate::{empty, policies};
+use crate::{empty, policies, with_next};
 
 pub(crate) fn topic(
     e: &SnsEngine,
@@ -70,11 +70,11 @@ pub(crate) fn list_topics(
         .iter()
         .map(|t| json!({"TopicArn": t.arn()}))
         .collect();
-    let mut out = json!({"Topics": topics});
-    if let Some(next) = page.next_token {
-        out["NextToken"] = Value::String(next);
-    }
-    Ok(out)
+    Ok(with_next(
+        json!({"Topics": topics}),
+        "NextToken",
+        page.next_token,
+    ))
 }
 
 /// Every attribute AWS returns for a topic, in AWS's order.
