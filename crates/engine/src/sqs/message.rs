@@ -92,6 +92,24 @@ pub struct Message {
 }
 
 impl Message {
+    /// Whether a receive must send this message to the dead-letter queue instead of
+    /// delivering it: it was already received `max_receive_count` times (the queue's redrive
+    /// policy; `None` = no policy).
+    pub fn is_dead_letter(&self, max_receive_count: Option<u32>) -> bool {
+        max_receive_count.is_some_and(|limit| self.receive_count >= limit)
+    }
+
+    /// What a receive at `now` does to the message: a new receipt generation, one more
+    /// receive, and the first-receive and receipt times.
+    pub fn mark_received(&mut self, now: u64) {
+        self.generation = self.generation.wrapping_add(1);
+        self.receive_count = self.receive_count.saturating_add(1);
+        if self.first_receive_ms == 0 {
+            self.first_receive_ms = now;
+        }
+        self.received_ms = now;
+    }
+
     /// The `MessageId` in AWS's form (`8-4-4-4-12` hex).
     pub fn message_id(&self) -> String {
         uuid::Uuid::from_u128(self.id).hyphenated().to_string()

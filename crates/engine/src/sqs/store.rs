@@ -239,16 +239,11 @@ impl MessageStore for MemoryMessageStore {
             let Some(mut m) = self.ready.pop_front() else {
                 break;
             };
-            if max_receive_count.is_some_and(|limit| m.receive_count >= limit) {
+            if m.is_dead_letter(max_receive_count) {
                 dead_letters.push(m);
                 continue;
             }
-            m.generation = m.generation.wrapping_add(1);
-            m.receive_count = m.receive_count.saturating_add(1);
-            if m.first_receive_ms == 0 {
-                m.first_receive_ms = now;
-            }
-            m.received_ms = now;
+            m.mark_received(now);
             let deadline = now.saturating_add(visibility_ms);
             out.push(m.clone());
             self.deadlines.push(Reverse((deadline, m.seq)));
