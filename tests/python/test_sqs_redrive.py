@@ -556,6 +556,12 @@ def test_fifo_deduplication(sqs):
     assert g1["MessageId"] != g2["MessageId"]
     assert g1_again["MessageId"] == g1["MessageId"]
     assert counts(sqs, scoped) == (2, 0, 0)
+    # High throughput per message group needs messageGroup deduplication (AWS documents it).
+    expect_error(
+        lambda: create_fifo(sqs, "dthroughput", FifoThroughputLimit="perMessageGroupId"),
+        "InvalidParameterValue",
+        "Invalid value for the parameter FifoThroughputLimit. Reason: The perMessageGroupId "
+        "value is allowed only when the value for DeduplicationScope is messageGroup.")
 
 
 def test_fifo_sequence_numbers_are_increasing_20_digit_strings(sqs):
