@@ -2,10 +2,6 @@
 // verifies MD5OfMessageBody on send and receive and fails on a mismatch).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
-import path from "node:path";
 import {
   SQSClient,
   CreateQueueCommand,
@@ -18,45 +14,21 @@ import {
   ListQueuesCommand,
   DeleteQueueCommand,
 } from "@aws-sdk/client-sqs";
+import { startEmulator, clientConfig } from "./emulator.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const binary = process.env.FERRYBRIDGE_BIN ?? path.join(root, "target/release/ferrybridge");
-let server;
+let emulator;
 let endpoint;
 let sqs;
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  server = spawn(binary, ["--port", String(port), "--log-level", "warn"], { stdio: "inherit" });
-  for (let i = 0; i < 500; i++) {
-    try {
-      const res = await fetch(`${endpoint}/_ferrybridge/health`);
-      if (res.ok) break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  sqs = new SQSClient({
-    endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  emulator = await startEmulator();
+  endpoint = emulator.endpoint;
+  sqs = new SQSClient(clientConfig(endpoint));
 });
 
 after(() => {
   sqs?.destroy();
-  server?.kill("SIGTERM");
+  emulator?.stop();
 });
 
 test("create, send with attributes, receive, delete", async () => {
