@@ -452,7 +452,9 @@ mod tests {
             .unwrap();
         assert_eq!(high.fifo_throughput_limit, "perMessageGroupId");
         // Going back to queue scope while the limit is per group is refused too.
-        assert!(high.with_applied([("DeduplicationScope", "queue")]).is_err());
+        assert!(high
+            .with_applied([("DeduplicationScope", "queue")])
+            .is_err());
     }
 
     #[test]
