@@ -9,8 +9,9 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 
+use super::in_flight::{InFlight, InFlightChange, InFlightRemoval};
 use super::message::Message;
-use super::store::{extend_visibility, Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
+use super::store::{Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
 
 #[derive(Default)]
 struct Group {
@@ -26,8 +27,7 @@ pub struct FifoMessageStore {
     groups: HashMap<Arc<str>, Group>,
     /// Groups with ready messages and nothing in flight, oldest first.
     available: VecDeque<Arc<str>>,
-    in_flight: HashMap<u64, (Message, u64)>,
-    deadlines: BinaryHeap<Reverse<(u64, u64)>>,
+    in_flight: InFlight,
     delayed: BinaryHeap<Reverse<(u64, u64)>>,
     delayed_messages: HashMap<u64, Message>,
     ready_count: u64,
@@ -120,20 +120,8 @@ impl MessageStore for FifoMessageStore {
                 self.push_ready_back(m);
             }
         }
-        while let Some(Reverse((deadline, seq))) = self.deadlines.peek().copied() {
-            if deadline > now {
-                break;
-            }
-            self.deadlines.pop();
-            if self
-                .in_flight
-                .get(&seq)
-                .is_some_and(|(_, d)| *d == deadline)
-            {
-                if let Some((m, _)) = self.in_flight.remove(&seq) {
-                    self.return_to_group(m);
-                }
-            }
+        while let Some(m) = self.in_flight.pop_expired(now) {
+            self.return_to_group(m);
         }
         // Retention is swept at most once per second of clock time.
         if self.last_sweep != 0 && now < self.last_sweep.saturating_add(1000) {
@@ -149,16 +137,8 @@ impl MessageStore for FifoMessageStore {
             }
         }
         self.ready_count -= removed.min(self.ready_count);
-        let gone: Vec<u64> = self
-            .in_flight
-            .iter()
-            .filter(|(_, (m, _))| expired(m))
-            .map(|(s, _)| *s)
-            .collect();
-        for seq in gone {
-            if let Some((m, _)) = self.in_flight.remove(&seq) {
-                self.finish_in_flight(&m);
-            }
+        for m in self.in_flight.take_where(expired) {
+            self.finish_in_flight(&m);
         }
         self.delayed_messages.retain(|_, m| !expired(m));
         self.groups
@@ -200,11 +180,9 @@ impl MessageStore for FifoMessageStore {
                     continue;
                 }
                 m.mark_received(now);
-                let deadline = now.saturating_add(visibility_ms);
                 g.in_flight += 1;
                 out.push(m.clone());
-                self.deadlines.push(Reverse((deadline, m.seq)));
-                self.in_flight.insert(m.seq, (m, deadline));
+                self.in_flight.insert(m, now.saturating_add(visibility_ms));
             }
             // Every message of the group may have gone to the dead-letter queue.
             if g.in_flight == 0 && g.ready.is_empty() {
@@ -240,22 +218,17 @@ impl MessageStore for FifoMessageStore {
     }
 
     fn in_flight_deadline(&self, seq: u64, generation: u32) -> Option<u64> {
-        self.in_flight
-            .get(&seq)
-            .filter(|(m, _)| m.generation == generation)
-            .map(|(_, deadline)| *deadline)
+        self.in_flight.deadline(seq, generation)
     }
 
     fn delete(&mut self, seq: u64, generation: u32) -> DeleteOutcome {
-        match self.in_flight.get(&seq) {
-            Some((m, _)) if m.generation == generation => {
-                if let Some((m, _)) = self.in_flight.remove(&seq) {
-                    self.finish_in_flight(&m);
-                }
+        match self.in_flight.remove(seq, generation) {
+            InFlightRemoval::Removed(m) => {
+                self.finish_in_flight(&m);
                 DeleteOutcome::Deleted
             }
-            Some(_) => DeleteOutcome::Stale,
-            None => {
+            InFlightRemoval::OtherReceipt => DeleteOutcome::Stale,
+            InFlightRemoval::NotInFlight => {
                 for g in self.groups.values_mut() {
                     if let Some(pos) = g
                         .ready
@@ -280,23 +253,18 @@ impl MessageStore for FifoMessageStore {
         timeout_ms: u64,
         max_total_ms: u64,
     ) -> VisibilityOutcome {
-        match self.in_flight.get_mut(&seq) {
-            Some((m, deadline)) if m.generation == generation => {
-                let Some(deadline) = extend_visibility(m, deadline, now, timeout_ms, max_total_ms)
-                else {
-                    return VisibilityOutcome::TooLong;
-                };
-                if timeout_ms == 0 {
-                    if let Some((m, _)) = self.in_flight.remove(&seq) {
-                        self.return_to_group(m);
-                    }
-                } else {
-                    self.deadlines.push(Reverse((deadline, seq)));
-                }
+        match self
+            .in_flight
+            .change_visibility(seq, generation, now, timeout_ms, max_total_ms)
+        {
+            InFlightChange::Extended => VisibilityOutcome::Changed,
+            InFlightChange::Returned(m) => {
+                self.return_to_group(m);
                 VisibilityOutcome::Changed
             }
-            Some(_) => VisibilityOutcome::Unknown,
-            None => {
+            InFlightChange::TooLong => VisibilityOutcome::TooLong,
+            InFlightChange::OtherReceipt => VisibilityOutcome::Unknown,
+            InFlightChange::NotInFlight => {
                 let visible = self.groups.values().any(|g| {
                     g.ready
                         .iter()
@@ -327,7 +295,7 @@ impl MessageStore for FifoMessageStore {
 
     fn next_visible_at(&self) -> Option<u64> {
         let delayed = self.delayed.peek().map(|Reverse((d, _))| *d);
-        let flight = self.deadlines.peek().map(|Reverse((d, _))| *d);
+        let flight = self.in_flight.next_deadline();
         match (delayed, flight) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

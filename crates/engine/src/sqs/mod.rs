@@ -13,6 +13,7 @@
 pub mod attributes;
 pub mod error;
 pub mod fifo_store;
+mod in_flight;
 pub mod message;
 pub mod move_task;
 pub mod queue;

@@ -4,16 +4,18 @@
 //! handles) calls these few operations, so a persistent backend only has to implement this
 //! trait. [`MemoryMessageStore`] is the in-memory implementation:
 //! * ready (visible) messages in a `VecDeque`, oldest first;
-//! * in-flight messages in a map by sequence number, with a min-heap of visibility deadlines
-//!   (entries made stale by a visibility change are skipped lazily);
+//! * in-flight messages in an `InFlight` table (shared with the FIFO store): a map by
+//!   sequence number, with a min-heap of visibility deadlines (entries made stale by a
+//!   visibility change are skipped lazily);
 //! * delayed messages in a min-heap by the instant they become visible.
 //!
 //! Time-based transitions (delay over, visibility expired, retention expired) are applied
 //! lazily by [`MessageStore::settle`] at the start of every operation.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
+use super::in_flight::{InFlight, InFlightChange, InFlightRemoval};
 use super::message::Message;
 
 /// Message counts for `GetQueueAttributes`.
@@ -42,24 +44,6 @@ pub enum VisibilityOutcome {
     Unknown,
     /// The new timeout would end more than 12 hours after the receive.
     TooLong,
-}
-
-/// Moves an in-flight message's visibility deadline to `now + timeout_ms` and returns it, or
-/// `None` when that would keep the message in flight longer than `max_total_ms` after it was
-/// received (AWS's 12-hour limit), in which case nothing changes. Shared by both stores.
-pub(crate) fn extend_visibility(
-    m: &Message,
-    deadline: &mut u64,
-    now: u64,
-    timeout_ms: u64,
-    max_total_ms: u64,
-) -> Option<u64> {
-    let new_deadline = now.saturating_add(timeout_ms);
-    if new_deadline > m.received_ms.saturating_add(max_total_ms) {
-        return None;
-    }
-    *deadline = new_deadline;
-    Some(new_deadline)
 }
 
 /// A queue's messages. All instants are epoch millis on the engine's clock.
@@ -134,8 +118,7 @@ impl Ord for Delayed {
 #[derive(Default)]
 pub struct MemoryMessageStore {
     ready: VecDeque<Message>,
-    in_flight: HashMap<u64, (Message, u64)>,
-    deadlines: BinaryHeap<Reverse<(u64, u64)>>,
+    in_flight: InFlight,
     delayed: BinaryHeap<Delayed>,
     /// No stored message was sent before this instant (retention sweep hint).
     oldest_sent: u64,
@@ -159,7 +142,7 @@ impl MemoryMessageStore {
         self.last_sweep = now;
         let alive = |m: &Message| m.sent_ms.saturating_add(retention_ms) > now;
         self.ready.retain(alive);
-        self.in_flight.retain(|_, (m, _)| alive(m));
+        self.in_flight.retain(alive);
         if self.delayed.iter().any(|d| !alive(&d.message)) {
             let kept: Vec<Delayed> = std::mem::take(&mut self.delayed)
                 .into_vec()
@@ -172,13 +155,10 @@ impl MemoryMessageStore {
             .ready
             .iter()
             .map(|m| m.sent_ms)
-            .chain(self.in_flight.values().map(|(m, _)| m.sent_ms))
+            .chain(self.in_flight.messages().map(|m| m.sent_ms))
             .chain(self.delayed.iter().map(|d| d.message.sent_ms))
             .min()
             .unwrap_or(u64::MAX);
-        if self.in_flight.is_empty() {
-            self.deadlines.clear();
-        }
     }
 }
 
@@ -193,21 +173,11 @@ impl MessageStore for MemoryMessageStore {
             }
         }
         let mut returned = Vec::new();
-        while let Some(Reverse((deadline, seq))) = self.deadlines.peek().copied() {
-            if deadline > now {
-                break;
-            }
-            self.deadlines.pop();
-            if let Some((_, current)) = self.in_flight.get(&seq) {
-                if *current == deadline {
-                    if let Some((m, _)) = self.in_flight.remove(&seq) {
-                        returned.push(m);
-                    }
-                }
-            }
+        while let Some(m) = self.in_flight.pop_expired(now) {
+            returned.push(m);
         }
         // Messages coming back from flight go first, in their original order.
-        returned.sort_by_key(|m| std::cmp::Reverse(m.seq));
+        returned.sort_by_key(|m| Reverse(m.seq));
         for m in returned {
             self.ready.push_front(m);
         }
@@ -244,10 +214,8 @@ impl MessageStore for MemoryMessageStore {
                 continue;
             }
             m.mark_received(now);
-            let deadline = now.saturating_add(visibility_ms);
             out.push(m.clone());
-            self.deadlines.push(Reverse((deadline, m.seq)));
-            self.in_flight.insert(m.seq, (m, deadline));
+            self.in_flight.insert(m, now.saturating_add(visibility_ms));
         }
         out
     }
@@ -258,19 +226,14 @@ impl MessageStore for MemoryMessageStore {
     }
 
     fn in_flight_deadline(&self, seq: u64, generation: u32) -> Option<u64> {
-        self.in_flight
-            .get(&seq)
-            .filter(|(m, _)| m.generation == generation)
-            .map(|(_, deadline)| *deadline)
+        self.in_flight.deadline(seq, generation)
     }
 
     fn delete(&mut self, seq: u64, generation: u32) -> DeleteOutcome {
-        if let Some((m, _)) = self.in_flight.get(&seq) {
-            if m.generation == generation {
-                self.in_flight.remove(&seq);
-                return DeleteOutcome::Deleted;
-            }
-            return DeleteOutcome::Stale;
+        match self.in_flight.remove(seq, generation) {
+            InFlightRemoval::Removed(_) => return DeleteOutcome::Deleted,
+            InFlightRemoval::OtherReceipt => return DeleteOutcome::Stale,
+            InFlightRemoval::NotInFlight => {}
         }
         // Visibility expired but not received again: the handle is still the latest one.
         if let Some(pos) = self
@@ -292,23 +255,18 @@ impl MessageStore for MemoryMessageStore {
         timeout_ms: u64,
         max_total_ms: u64,
     ) -> VisibilityOutcome {
-        match self.in_flight.get_mut(&seq) {
-            Some((m, deadline)) if m.generation == generation => {
-                let Some(deadline) = extend_visibility(m, deadline, now, timeout_ms, max_total_ms)
-                else {
-                    return VisibilityOutcome::TooLong;
-                };
-                if timeout_ms == 0 {
-                    if let Some((m, _)) = self.in_flight.remove(&seq) {
-                        self.ready.push_front(m);
-                    }
-                } else {
-                    self.deadlines.push(Reverse((deadline, seq)));
-                }
+        match self
+            .in_flight
+            .change_visibility(seq, generation, now, timeout_ms, max_total_ms)
+        {
+            InFlightChange::Extended => VisibilityOutcome::Changed,
+            InFlightChange::Returned(m) => {
+                self.ready.push_front(m);
                 VisibilityOutcome::Changed
             }
-            Some(_) => VisibilityOutcome::Unknown,
-            None => {
+            InFlightChange::TooLong => VisibilityOutcome::TooLong,
+            InFlightChange::OtherReceipt => VisibilityOutcome::Unknown,
+            InFlightChange::NotInFlight => {
                 if self
                     .ready
                     .iter()
@@ -324,8 +282,7 @@ impl MessageStore for MemoryMessageStore {
 
     fn purge(&mut self) {
         self.ready = VecDeque::new();
-        self.in_flight = HashMap::new();
-        self.deadlines = BinaryHeap::new();
+        self.in_flight = InFlight::default();
         self.delayed = BinaryHeap::new();
         self.oldest_sent = u64::MAX;
     }
@@ -340,7 +297,7 @@ impl MessageStore for MemoryMessageStore {
 
     fn next_visible_at(&self) -> Option<u64> {
         let delayed = self.delayed.peek().map(|d| d.visible_at);
-        let flight = self.deadlines.peek().map(|Reverse((d, _))| *d);
+        let flight = self.in_flight.next_deadline();
         match (delayed, flight) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
