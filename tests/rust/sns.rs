@@ -67,20 +67,21 @@ async fn subscribe_queue(
         .expect("subscription arn")
 }
 
-fn string_attr(v: &str) -> MessageAttributeValue {
+/// A message attribute of `data_type` holding the text `v`.
+fn typed_attr(data_type: &str, v: &str) -> MessageAttributeValue {
     MessageAttributeValue::builder()
-        .data_type("String")
+        .data_type(data_type)
         .string_value(v)
         .build()
         .expect("attribute")
 }
 
+fn string_attr(v: &str) -> MessageAttributeValue {
+    typed_attr("String", v)
+}
+
 fn number_attr(v: &str) -> MessageAttributeValue {
-    MessageAttributeValue::builder()
-        .data_type("Number")
-        .string_value(v)
-        .build()
-        .expect("attribute")
+    typed_attr("Number", v)
 }
 
 /// Receives until `n` messages arrived (or 5 s passed), deleting them.
@@ -855,6 +856,14 @@ async fn publish_validation_errors() {
     let emu = Emulator::start().await;
     let sns = emu.sns();
     let arn = topic(&sns, "v").await;
+    let with_attribute = |name: &'static str, value: MessageAttributeValue| {
+        let publish = sns
+            .publish()
+            .topic_arn(&arn)
+            .message("x")
+            .message_attributes(name, value);
+        async move { publish.send().await.map(|_| ()) }
+    };
     let cases: Vec<(_, &str)> = vec![
         (
             sns.publish().message("x").send().await.map(|_| ()),
@@ -892,77 +901,27 @@ async fn publish_validation_errors() {
             "InvalidParameter: Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
         ),
         (
-            sns.publish()
-                .topic_arn(&arn)
-                .message("x")
-                .message_attributes("n", number_attr("abc"))
-                .send()
-                .await
-                .map(|_| ()),
+            with_attribute("n", number_attr("abc")).await,
             "ParameterValueInvalid: Could not cast message attribute 'n' value to number.",
         ),
         (
-            sns.publish()
-                .topic_arn(&arn)
-                .message("x")
-                .message_attributes(
-                    "t",
-                    MessageAttributeValue::builder()
-                        .data_type("Text")
-                        .string_value("v")
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .map(|_| ()),
+            with_attribute("t", typed_attr("Text", "v")).await,
             "ParameterValueInvalid: The message attribute 't' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
         ),
         (
-            sns.publish()
-                .topic_arn(&arn)
-                .message("x")
-                .message_attributes(".a", string_attr("v"))
-                .send()
-                .await
-                .map(|_| ()),
+            with_attribute(".a", string_attr("v")).await,
             "ParameterValueInvalid: Invalid message attribute name starting with character '.' was found.",
         ),
         (
-            sns.publish()
-                .topic_arn(&arn)
-                .message("x")
-                .message_attributes("a..b", string_attr("v"))
-                .send()
-                .await
-                .map(|_| ()),
+            with_attribute("a..b", string_attr("v")).await,
             "ParameterValueInvalid: Message attribute name can not have successive '.' character.",
         ),
         (
-            sns.publish()
-                .topic_arn(&arn)
-                .message("x")
-                .message_attributes("a b", string_attr("v"))
-                .send()
-                .await
-                .map(|_| ()),
+            with_attribute("a b", string_attr("v")).await,
             "ParameterValueInvalid: Invalid non-alphanumeric character '#x20' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.",
         ),
         (
-            sns.publish()
-                .topic_arn(&arn)
-                .message("x")
-                .message_attributes(
-                    "s",
-                    MessageAttributeValue::builder()
-                        .data_type("String")
-                        .string_value("")
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .map(|_| ()),
+            with_attribute("s", typed_attr("String", "")).await,
             "ParameterValueInvalid: The message attribute 's' must contain non-empty message attribute value for message attribute type 'String'.",
         ),
         (
