@@ -779,3 +779,54 @@ async fn fifo_dlq_and_move_task_validation_errors() {
         invalid("Value for parameter TaskHandle is invalid.")
     );
 }
+
+#[tokio::test]
+async fn dead_letter_source_queues_page_and_a_denying_dlq_takes_nothing() {
+    let emu = Emulator::start().await;
+    let sqs = emu.sqs();
+    let dlq = create(&sqs, "shared-dlq", &[]).await;
+    let dlq_arn = arn_of(&sqs, &dlq).await;
+    let mut sources = Vec::new();
+    for name in ["src-a", "src-b", "src-c"] {
+        sources.push(create(&sqs, name, &[redrive(&dlq_arn, 1)]).await);
+    }
+    let page = sqs
+        .list_dead_letter_source_queues()
+        .queue_url(&dlq)
+        .max_results(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.queue_urls, sources[..2].to_vec());
+    let token = page.next_token.expect("a second page");
+    let rest = sqs
+        .list_dead_letter_source_queues()
+        .queue_url(&dlq)
+        .max_results(2)
+        .next_token(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.queue_urls, sources[2..].to_vec());
+    assert_eq!(rest.next_token, None);
+
+    // The DLQ now refuses every source: messages past maxReceiveCount stay where they are.
+    sqs.set_queue_attributes()
+        .queue_url(&dlq)
+        .attributes(
+            QueueAttributeName::RedriveAllowPolicy,
+            r#"{"redrivePermission":"denyAll"}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    sqs.send_message()
+        .queue_url(&sources[0])
+        .message_body("stays")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fail_to_process(&sqs, &sources[0]).await, 1);
+    assert_eq!(fail_to_process(&sqs, &sources[0]).await, 1);
+    assert_eq!(count(&sqs, &dlq).await, 0);
+}

@@ -159,6 +159,33 @@ async fn redrive_allow_policy_is_enforced() {
 }
 
 #[tokio::test]
+async fn a_dlq_whose_allow_policy_changed_to_deny_takes_no_more_messages() {
+    let (_clock, engine) = setup();
+    let (dlq, _) = engine.create_queue(key("dlq"), &[], &[]).unwrap();
+    let (q, _) = engine
+        .create_queue(
+            key("src"),
+            &attrs(&[("RedrivePolicy", &redrive("dlq", 1))]),
+            &[],
+        )
+        .unwrap();
+    engine
+        .set_queue_attributes(
+            &dlq,
+            [("RedriveAllowPolicy", r#"{"redrivePermission":"denyAll"}"#)],
+        )
+        .unwrap();
+    q.send(msg("m")).unwrap();
+    assert_eq!(receive_and_drop(&q).await, 1);
+    assert_eq!(
+        receive_and_drop(&q).await,
+        1,
+        "not moved to a DLQ that denies it"
+    );
+    assert_eq!(counts(&dlq), (0, 0, 0));
+}
+
+#[tokio::test]
 async fn a_deleted_dlq_leaves_messages_in_the_source() {
     let (_clock, engine) = setup();
     engine.create_queue(key("dlq"), &[], &[]).unwrap();
@@ -208,6 +235,16 @@ async fn fifo_receive_attempt_id_returns_the_same_batch() {
         })
         .await;
     assert!(other.is_empty());
+    // The retry at 5 s restarted the 30-second visibility timeout: at 32 s the messages are
+    // still in flight (without the restart they would be visible again from 30 s).
+    clock.advance(secs(27));
+    let still_locked = q
+        .receive(ReceiveOptions {
+            attempt_id: Some("attempt-3".into()),
+            ..short(2)
+        })
+        .await;
+    assert!(still_locked.is_empty());
     // Once a message was deleted, the attempt is over.
     q.delete_message(&first[0].receipt_handle).unwrap();
     q.delete_message(&first[1].receipt_handle).unwrap();
