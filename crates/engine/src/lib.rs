@@ -9,5 +9,6 @@
 
 pub mod arn;
 pub mod clock;
+pub mod events;
 pub mod sns;
 pub mod sqs;

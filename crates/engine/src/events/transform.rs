@@ -1,0 +1,1 @@
+//! Target input transformation (placeholder, being written).
