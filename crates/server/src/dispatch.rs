@@ -6,8 +6,10 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use ferrybridge_engine::clock::Clock;
+use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::SqsEngine;
+use ferrybridge_events::Events;
 use ferrybridge_protocol::sigv4;
 use ferrybridge_protocol::{
     Codec, DecodedRequest, EncodedResponse, HttpRequest, RequestContext, ServiceError, ServiceName,
@@ -32,17 +34,34 @@ pub(crate) struct App {
     codec: Codec,
     sqs: Sqs,
     sns: Sns,
+    events: Events,
     started: Instant,
 }
 
 impl App {
     /// Builds the services; SNS delivery workers are spawned on the current tokio runtime.
-    pub(crate) fn new(config: Config, clock: Arc<dyn Clock>) -> Self {
+    /// `addr`: where the listener is bound (links in messages sent in the background point there).
+    pub(crate) fn new(config: Config, clock: Arc<dyn Clock>, addr: SocketAddr) -> Self {
         let sqs_engine = Arc::new(SqsEngine::new(clock.clone()));
         let (sns, workers) = Sns::new(
-            Arc::new(SnsEngine::new(clock)),
+            Arc::new(SnsEngine::new(clock.clone())),
             sqs_engine.clone(),
             ferrybridge_sns::Signer::shared(),
+        );
+        for task in workers.into_tasks() {
+            tokio::spawn(task);
+        }
+        let host = if addr.ip().is_unspecified() {
+            format!("localhost:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
+        let base: Arc<str> = Arc::from(format!("http://{host}"));
+        let (events, workers) = Events::new(
+            Arc::new(EventsEngine::new(clock)),
+            sqs_engine.clone(),
+            sns.clone(),
+            base,
         );
         for task in workers.into_tasks() {
             tokio::spawn(task);
@@ -51,6 +70,7 @@ impl App {
             codec: Codec::new(),
             sqs: Sqs::new(sqs_engine),
             sns,
+            events,
             started: Instant::now(),
             config,
         }
@@ -136,10 +156,7 @@ impl App {
             match service {
                 ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
                 ServiceName::Sns => self.sns.handle(&ctx, &operation, input, authenticated),
-                other => Err(ServiceError::new(
-                    "InvalidAction",
-                    format!("The service {other:?} is not available in this build of ferrybridge."),
-                )),
+                ServiceName::Events => self.events.handle(&ctx, &operation, input),
             }
         })
         .catch_unwind()
@@ -198,12 +215,15 @@ impl App {
         if let Some(rest) = path.strip_prefix("/_ferrybridge/sns/") {
             return crate::sns_admin::handle(&self.sns, method, rest, query);
         }
+        if let Some(rest) = path.strip_prefix("/_ferrybridge/events/") {
+            return crate::events_admin::handle(&self.events, method, rest, query);
+        }
         match (method, path) {
             ("GET", "/_ferrybridge/health") => {
                 let body = json!({
                     "status": "running",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "services": { "sqs": "running", "sns": "running" },
+                    "services": { "sqs": "running", "sns": "running", "events": "running" },
                     "uptime_seconds": self.started.elapsed().as_secs_f64(),
                 });
                 json_response(StatusCode::OK, &body)

@@ -53,7 +53,7 @@ pub async fn start_with_clock(
 ) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
     let addr = listener.local_addr()?;
-    let app = Arc::new(App::new(config, clock));
+    let app = Arc::new(App::new(config, clock, addr));
     let (stop, stopped) = watch::channel(false);
     let done = tokio::spawn(accept_loop(listener, app, stopped));
     Ok(RunningServer { addr, stop, done })

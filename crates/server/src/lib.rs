@@ -7,6 +7,7 @@
 
 pub mod config;
 mod dispatch;
+mod events_admin;
 mod http_server;
 mod sns_admin;
 

@@ -42,7 +42,7 @@ pub(crate) fn unsigned_sns_link(decoded: &DecodedRequest) -> Option<(String, Str
     Some((parsed.account.to_owned(), parsed.region.to_owned()))
 }
 
-fn query_params(query: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn query_params(query: Option<&str>) -> Vec<(String, String)> {
     query
         .map(|q| {
             form_urlencoded::parse(q.as_bytes())
@@ -52,7 +52,7 @@ fn query_params(query: Option<&str>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)

@@ -66,6 +66,36 @@ impl Sns {
         &self.signer
     }
 
+    /// Publishes `message` to the topic `topic_arn` for another AWS service (an EventBridge
+    /// target), as a plain message without attributes; deliveries go to the workers. `base`
+    /// is the emulator's URL, for the links in envelopes. Returns the message id.
+    pub fn publish_for_service(
+        &self,
+        topic_arn: &str,
+        message: String,
+        message_group_id: Option<String>,
+        message_deduplication_id: Option<String>,
+        base: Arc<str>,
+    ) -> Result<String, ferrybridge_engine::sns::SnsError> {
+        let region = ferrybridge_engine::arn::parse(topic_arn)
+            .map(|a| a.region.to_owned())
+            .unwrap_or_default();
+        let topic = self.engine.topic(&region, topic_arn)?;
+        let input = ferrybridge_engine::sns::PublishInput {
+            message,
+            subject: None,
+            structure_json: false,
+            attributes: Vec::new(),
+            message_group_id,
+            message_deduplication_id,
+        };
+        let d = &self.deliverer;
+        let published = self
+            .engine
+            .publish(&topic, input, |deliveries| d.dispatch(deliveries, base))?;
+        Ok(published.message_id)
+    }
+
     /// Runs one SNS operation. `authenticated`: whether the request was signed (confirming a
     /// subscription by its SubscribeURL is not).
     pub fn handle(

@@ -1,7 +1,861 @@
 //! Amazon EventBridge: event buses, rules, targets, and what a matched event becomes.
 //!
+//! * [`EventsEngine`]: every account's and region's buses (the `default` bus exists from the
+//!   first look), the operations on them, and routing: an event put on a bus becomes one
+//!   [`Invocation`] per target of every enabled rule whose pattern matches it.
+//! * [`bus`], [`rule`], [`target`]: the resources, each with its own locks.
+//! * [`event`]: `PutEvents` entries checked as AWS checks them, and the event envelope.
 //! * [`schedule`]: `rate(...)` and `cron(...)` schedule expressions and when they fire.
 //! * [`transform`]: a target's `Input`, `InputPath` or `InputTransformer` applied to an event.
+//!
+//! The engine decides *what* goes where; the events service's background workers deliver,
+//! retry, and dead-letter.
 
+pub mod bus;
+pub mod error;
+pub mod event;
+pub mod rule;
 pub mod schedule;
+pub mod target;
+#[cfg(test)]
+mod tests;
 pub mod transform;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use ferrybridge_pattern::EventPattern;
+use parking_lot::{Mutex, RwLock};
+use serde_json::Value;
+
+pub use bus::{bus_arn, BusSettings, EventBus};
+pub use error::EventsError;
+pub use event::{EntryError, EntryInput, Event, Invocation};
+pub use rule::{rule_arn, Rule, RuleConfig, RuleSchedule, RuleState};
+pub use target::{RetryPolicy, Target, TargetKind};
+
+use crate::clock::Clock;
+
+/// Most invocations of recorded target types kept for inspection (oldest dropped first).
+pub const MAX_RECORDED: usize = 100_000;
+
+/// Most hops an event makes from bus to bus within one account (a loop guard).
+pub const MAX_BUS_HOPS: u8 = 5;
+
+/// A page of a `List*` answer.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_token: Option<String>,
+}
+
+/// One target `PutTargets` or `RemoveTargets` could not take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedEntry {
+    pub target_id: String,
+    pub error_code: String,
+    pub error_message: String,
+}
+
+/// What a target of a type the emulator does not run (Lambda, Step Functions, Kinesis, ...)
+/// would have received, kept for tests (`/_ferrybridge/events/invocations`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedInvocation {
+    pub account_id: String,
+    pub region: String,
+    pub rule_arn: String,
+    pub target_id: String,
+    pub target_arn: String,
+    /// The service of the target ARN (`lambda`, `states`, `kinesis`, ...).
+    pub service: String,
+    pub event_id: String,
+    /// The payload, after Input/InputPath/InputTransformer.
+    pub input: String,
+    /// The target as `PutTargets` stored it (its parameters).
+    pub target: Value,
+    pub timestamp_ms: u64,
+}
+
+/// One account's buses in one region.
+#[derive(Debug, Default)]
+struct Region {
+    buses: RwLock<BTreeMap<String, Arc<EventBus>>>,
+}
+
+/// Every account's and region's EventBridge resources.
+pub struct EventsEngine {
+    clock: Arc<dyn Clock>,
+    regions: RwLock<HashMap<(String, String), Arc<Region>>>,
+    recorded: Mutex<std::collections::VecDeque<RecordedInvocation>>,
+    /// Woken whenever a scheduled rule is added, changed or removed.
+    schedules_changed: tokio::sync::Notify,
+}
+
+impl std::fmt::Debug for EventsEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventsEngine").finish_non_exhaustive()
+    }
+}
+
+/// The part of a `PutRule` request the engine acts on.
+#[derive(Debug, Clone, Default)]
+pub struct PutRuleInput {
+    pub name: String,
+    pub event_pattern: Option<String>,
+    pub schedule_expression: Option<String>,
+    pub state: Option<RuleState>,
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+impl EventsEngine {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        EventsEngine {
+            clock,
+            regions: RwLock::new(HashMap::new()),
+            recorded: Mutex::new(std::collections::VecDeque::new()),
+            schedules_changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn now(&self) -> u64 {
+        self.clock.now_millis()
+    }
+
+    /// The region's store, with its `default` bus created on first use.
+    fn region(&self, account: &str, region: &str) -> Arc<Region> {
+        let key = (account.to_owned(), region.to_owned());
+        if let Some(r) = self.regions.read().get(&key) {
+            return r.clone();
+        }
+        let mut regions = self.regions.write();
+        regions
+            .entry(key)
+            .or_insert_with(|| {
+                let r = Region::default();
+                r.buses.write().insert(
+                    "default".into(),
+                    Arc::new(EventBus::new(
+                        account,
+                        region,
+                        "default",
+                        BusSettings::default(),
+                        self.now(),
+                    )),
+                );
+                Arc::new(r)
+            })
+            .clone()
+    }
+
+    // ---- buses ----
+
+    /// The bus named (or with the ARN) `name_or_arn`, `None` = `default`. An ARN may name a
+    /// bus in another account or region.
+    pub fn bus(
+        &self,
+        account: &str,
+        region: &str,
+        name_or_arn: Option<&str>,
+    ) -> Result<Arc<EventBus>, EventsError> {
+        let (account, region, name) =
+            resolve_bus(account, region, name_or_arn.unwrap_or("default"));
+        self.region(account, region)
+            .buses
+            .read()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| EventsError::bus_not_found(name))
+    }
+
+    /// The bus with ARN `arn`, if it exists.
+    pub fn bus_by_arn(&self, arn: &str) -> Option<Arc<EventBus>> {
+        let parts = crate::arn::parse(arn)?;
+        let name = parts.resource.strip_prefix("event-bus/")?;
+        if parts.service != "events" {
+            return None;
+        }
+        self.region(parts.account, parts.region)
+            .buses
+            .read()
+            .get(name)
+            .cloned()
+    }
+
+    /// `CreateEventBus`.
+    pub fn create_event_bus(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        settings: BusSettings,
+        tags: &[(String, String)],
+    ) -> Result<Arc<EventBus>, EventsError> {
+        if let Some(source) = &settings.event_source_name {
+            if source != name {
+                return Err(EventsError::validation(
+                    "Event source name must match the event bus name.",
+                ));
+            }
+            return Err(EventsError::ResourceNotFound(format!(
+                "Event source {source} does not exist."
+            )));
+        }
+        if name.contains('/') {
+            return Err(EventsError::validation(
+                "Event bus name must not contain '/'.",
+            ));
+        }
+        if name.starts_with("aws.") {
+            return Err(EventsError::validation(
+                "Event bus name must not start with 'aws.'.",
+            ));
+        }
+        let store = self.region(account, region);
+        let mut buses = store.buses.write();
+        if buses.contains_key(name) {
+            return Err(EventsError::ResourceAlreadyExists(format!(
+                "Event bus {name} already exists."
+            )));
+        }
+        let bus = Arc::new(EventBus::new(account, region, name, settings, self.now()));
+        bus.state.write().tags.extend(tags.iter().cloned());
+        buses.insert(name.to_owned(), bus.clone());
+        Ok(bus)
+    }
+
+    /// `UpdateEventBus`: the given settings replace the bus's (`None` leaves one as it is).
+    pub fn update_event_bus(
+        &self,
+        account: &str,
+        region: &str,
+        name: Option<&str>,
+        update: BusSettings,
+    ) -> Result<Arc<EventBus>, EventsError> {
+        let bus = self.bus(account, region, name)?;
+        {
+            let mut state = bus.state.write();
+            let s = &mut state.settings;
+            if update.description.is_some() {
+                s.description = update.description;
+            }
+            if update.kms_key_identifier.is_some() {
+                s.kms_key_identifier = update.kms_key_identifier.filter(|k| !k.is_empty());
+            }
+            if update.dead_letter_arn.is_some() {
+                s.dead_letter_arn = update.dead_letter_arn.filter(|k| !k.is_empty());
+            }
+            if update.log_config.is_some() {
+                s.log_config = update.log_config;
+            }
+            state.last_modified_ms = self.now();
+        }
+        Ok(bus)
+    }
+
+    /// `DeleteEventBus`: the bus and its rules. Deleting a bus that does not exist succeeds.
+    pub fn delete_event_bus(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<(), EventsError> {
+        if name == "default" {
+            return Err(EventsError::validation("Cannot delete event bus default."));
+        }
+        let removed = self.region(account, region).buses.write().remove(name);
+        if removed.is_some_and(|b| b.rules().iter().any(|r| r.config.read().schedule.is_some())) {
+            self.schedules_changed.notify_one();
+        }
+        Ok(())
+    }
+
+    /// `ListEventBuses`, by name.
+    pub fn list_event_buses(
+        &self,
+        account: &str,
+        region: &str,
+        prefix: Option<&str>,
+        token: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Page<Arc<EventBus>>, EventsError> {
+        let all: Vec<Arc<EventBus>> = self
+            .region(account, region)
+            .buses
+            .read()
+            .values()
+            .filter(|b| prefix.is_none_or(|p| b.name.starts_with(p)))
+            .cloned()
+            .collect();
+        page(all, token, limit)
+    }
+
+    /// `PutPermission` with `Action`, `Principal`, `StatementId` and an optional `Condition`
+    /// (`Type`, `Key`, `Value`).
+    pub fn put_permission(
+        &self,
+        bus: &EventBus,
+        action: &str,
+        principal: &str,
+        statement_id: &str,
+        condition: Option<(&str, &str, &str)>,
+    ) -> Result<(), EventsError> {
+        if action != "events:PutEvents" {
+            return Err(EventsError::validation(
+                "Provided value in parameter 'action' is not supported.",
+            ));
+        }
+        if principal != "*"
+            && !(principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(EventsError::validation(
+                "Value for parameter Principal must be a 12-digit account ID or '*'.",
+            ));
+        }
+        if principal == "*" && condition.is_none() {
+            // AWS accepts this (any account may put events); nothing to refuse.
+        }
+        let principal_value = if principal == "*" {
+            Value::from("*")
+        } else {
+            serde_json::json!({"AWS": format!("arn:aws:iam::{principal}:root")})
+        };
+        let mut statement = serde_json::Map::new();
+        statement.insert("Sid".into(), Value::from(statement_id));
+        statement.insert("Effect".into(), Value::from("Allow"));
+        statement.insert("Principal".into(), principal_value);
+        statement.insert("Action".into(), Value::from(action));
+        statement.insert("Resource".into(), Value::from(bus.arn.as_str()));
+        if let Some((kind, key, value)) = condition {
+            statement.insert(
+                "Condition".into(),
+                serde_json::json!({ kind: { key: value } }),
+            );
+        }
+        bus.add_statement(Value::Object(statement), self.now());
+        Ok(())
+    }
+
+    /// `PutPermission` with `Policy`: the whole resource policy.
+    pub fn put_policy(&self, bus: &EventBus, policy_text: &str) -> Result<(), EventsError> {
+        let policy: Value = serde_json::from_str(policy_text)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or_else(|| EventsError::validation("The policy is not valid JSON."))?;
+        bus.set_policy(policy, self.now());
+        Ok(())
+    }
+
+    /// `RemovePermission`.
+    pub fn remove_permission(
+        &self,
+        bus: &EventBus,
+        statement_id: Option<&str>,
+        remove_all: bool,
+    ) -> Result<(), EventsError> {
+        bus.remove_statement(statement_id, remove_all, self.now())
+    }
+
+    // ---- rules ----
+
+    /// `PutRule`: creates the rule or replaces its settings (its targets and tags stay).
+    pub fn put_rule(
+        &self,
+        account: &str,
+        bus: &Arc<EventBus>,
+        input: PutRuleInput,
+    ) -> Result<Arc<Rule>, EventsError> {
+        let pattern = match &input.event_pattern {
+            Some(text) => Some((
+                text.clone(),
+                Arc::new(
+                    EventPattern::parse(text)
+                        .map_err(|e| EventsError::InvalidEventPattern(e.to_string()))?,
+                ),
+            )),
+            None => None,
+        };
+        let schedule = match input
+            .schedule_expression
+            .as_deref()
+            .filter(|s| !s.is_empty())
+        {
+            Some(expression) => {
+                if !bus.is_default() {
+                    return Err(EventsError::validation(
+                        "ScheduleExpression is supported only on the default event bus.",
+                    ));
+                }
+                let schedule = schedule::Schedule::parse(expression)
+                    .map_err(|e| EventsError::validation(e.to_string()))?;
+                Some(RuleSchedule {
+                    expression: expression.to_owned(),
+                    schedule,
+                    anchor_ms: self.now(),
+                })
+            }
+            None => None,
+        };
+        if pattern.is_none() && schedule.is_none() {
+            return Err(EventsError::validation(
+                "Parameter(s) EventPattern or ScheduleExpression must be specified.",
+            ));
+        }
+        let mut rules = bus.rules.write();
+        let existing = rules.by_name.get(&input.name).cloned();
+        let config = RuleConfig {
+            event_pattern: pattern,
+            schedule,
+            // Putting a rule again without State keeps it as it was (AWS: ENABLED by default).
+            state: input
+                .state
+                .or_else(|| existing.as_ref().map(|r| r.state()))
+                .unwrap_or(RuleState::Enabled),
+            description: input.description,
+            role_arn: input.role_arn,
+        };
+        let rule = match existing {
+            Some(rule) => {
+                if rule.managed_by.is_some() {
+                    return Err(managed_rule_error(&rule));
+                }
+                *rule.config.write() = config;
+                rule
+            }
+            None => {
+                let rule = Arc::new(Rule {
+                    arn: rule_arn(&bus.region, &bus.account_id, &bus.name, &input.name),
+                    name: input.name.clone(),
+                    event_bus_name: bus.name.clone(),
+                    created_by: account.to_owned(),
+                    managed_by: None,
+                    config: RwLock::new(config),
+                    targets: RwLock::new(Vec::new()),
+                    tags: RwLock::new(BTreeMap::new()),
+                });
+                rules.by_name.insert(input.name.clone(), rule.clone());
+                rule
+            }
+        };
+        rule.tags.write().extend(input.tags);
+        reindex(&mut rules, &rule);
+        drop(rules);
+        self.schedules_changed.notify_one();
+        Ok(rule)
+    }
+
+    /// `EnableRule` / `DisableRule`.
+    pub fn set_rule_state(
+        &self,
+        bus: &EventBus,
+        name: &str,
+        state: RuleState,
+    ) -> Result<(), EventsError> {
+        let mut rules = bus.rules.write();
+        let rule = rules
+            .by_name
+            .get(name)
+            .cloned()
+            .ok_or_else(|| EventsError::rule_not_found(name, &bus.name))?;
+        if rule.managed_by.is_some() {
+            return Err(managed_rule_error(&rule));
+        }
+        rule.config.write().state = state;
+        reindex(&mut rules, &rule);
+        drop(rules);
+        self.schedules_changed.notify_one();
+        Ok(())
+    }
+
+    /// `DeleteRule`: refused while the rule has targets; deleting a missing rule succeeds.
+    pub fn delete_rule(&self, bus: &EventBus, name: &str, force: bool) -> Result<(), EventsError> {
+        let mut rules = bus.rules.write();
+        let Some(rule) = rules.by_name.get(name).cloned() else {
+            return Ok(());
+        };
+        if rule.managed_by.is_some() && !force {
+            return Err(managed_rule_error(&rule));
+        }
+        if !rule.targets.read().is_empty() {
+            return Err(EventsError::validation(
+                "Rule can't be deleted since it has targets.",
+            ));
+        }
+        rules.by_name.remove(name);
+        rules.matcher.remove(&Arc::from(name));
+        drop(rules);
+        self.schedules_changed.notify_one();
+        Ok(())
+    }
+
+    /// `ListRules`, by name.
+    pub fn list_rules(
+        &self,
+        bus: &EventBus,
+        prefix: Option<&str>,
+        token: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Page<Arc<Rule>>, EventsError> {
+        let all: Vec<Arc<Rule>> = bus
+            .rules()
+            .into_iter()
+            .filter(|r| prefix.is_none_or(|p| r.name.starts_with(p)))
+            .collect();
+        page(all, token, limit)
+    }
+
+    /// `ListRuleNamesByTarget`.
+    pub fn list_rule_names_by_target(
+        &self,
+        bus: &EventBus,
+        target_arn: &str,
+        token: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Page<String>, EventsError> {
+        let all: Vec<String> = bus
+            .rules()
+            .into_iter()
+            .filter(|r| r.targets.read().iter().any(|t| t.arn == target_arn))
+            .map(|r| r.name.clone())
+            .collect();
+        page(all, token, limit)
+    }
+
+    // ---- targets ----
+
+    /// `PutTargets`: adds targets or replaces those with the same `Id`. A rule holds at most
+    /// [`rule::MAX_TARGETS_PER_RULE`].
+    pub fn put_targets(&self, rule: &Rule, targets: Vec<Target>) -> Result<(), EventsError> {
+        if rule.managed_by.is_some() {
+            return Err(managed_rule_error(rule));
+        }
+        let mut current = rule.targets.write();
+        let new_ids = targets
+            .iter()
+            .filter(|t| !current.iter().any(|c| c.id == t.id))
+            .map(|t| &t.id)
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        if current.len() + new_ids > rule::MAX_TARGETS_PER_RULE {
+            return Err(EventsError::LimitExceeded(
+                "The requested resource exceeds the maximum number allowed.".into(),
+            ));
+        }
+        for target in targets {
+            let target = Arc::new(target);
+            match current.iter_mut().find(|c| c.id == target.id) {
+                Some(slot) => *slot = target,
+                None => current.push(target),
+            }
+        }
+        Ok(())
+    }
+
+    /// `RemoveTargets`: the ids that were not targets of the rule come back as failures.
+    pub fn remove_targets(
+        &self,
+        rule: &Rule,
+        ids: &[String],
+        force: bool,
+    ) -> Result<Vec<FailedEntry>, EventsError> {
+        if rule.managed_by.is_some() && !force {
+            return Err(managed_rule_error(rule));
+        }
+        let mut current = rule.targets.write();
+        let mut failed = Vec::new();
+        for id in ids {
+            match current.iter().position(|t| &t.id == id) {
+                Some(i) => {
+                    current.remove(i);
+                }
+                None => failed.push(FailedEntry {
+                    target_id: id.clone(),
+                    error_code: "ResourceNotFoundException".into(),
+                    // LocalStack's wording; no AWS recording found.
+                    error_message: format!(
+                        "Rule '{}' does not have a target with the Id '{id}'.",
+                        rule.name
+                    ),
+                }),
+            }
+        }
+        Ok(failed)
+    }
+
+    // ---- tags ----
+
+    /// The tags of the bus or rule with ARN `arn`, through `f`.
+    pub fn with_tags<T>(
+        &self,
+        arn: &str,
+        f: impl FnOnce(&mut BTreeMap<String, String>) -> T,
+    ) -> Result<T, EventsError> {
+        let not_found = || EventsError::ResourceNotFound(format!("Resource {arn} not found."));
+        let parts = crate::arn::parse(arn).ok_or_else(not_found)?;
+        if parts.service != "events" {
+            return Err(not_found());
+        }
+        if let Some(name) = parts.resource.strip_prefix("event-bus/") {
+            let bus = self.bus(parts.account, parts.region, Some(name))?;
+            let mut state = bus.state.write();
+            return Ok(f(&mut state.tags));
+        }
+        if let Some(rest) = parts.resource.strip_prefix("rule/") {
+            let (bus_name, rule_name) = rest.rsplit_once('/').unwrap_or(("default", rest));
+            let bus = self.bus(parts.account, parts.region, Some(bus_name))?;
+            let rule = bus.rule(rule_name)?;
+            let mut tags = rule.tags.write();
+            return Ok(f(&mut tags));
+        }
+        Err(not_found())
+    }
+
+    // ---- events ----
+
+    /// `PutEvents` from `account` in `region`: each entry's event id or error, and the
+    /// invocations the accepted events cause.
+    pub fn put_events(
+        &self,
+        account: &str,
+        region: &str,
+        entries: &[EntryInput],
+    ) -> (Vec<Result<String, EntryError>>, Vec<Invocation>) {
+        let now = self.now();
+        let mut results = Vec::with_capacity(entries.len());
+        let mut invocations = Vec::new();
+        for entry in entries {
+            let detail = match event::check_entry(entry) {
+                Ok(detail) => detail,
+                Err(e) => {
+                    results.push(Err(e));
+                    continue;
+                }
+            };
+            let id = uuid::Uuid::new_v4().to_string();
+            // AWS accepts an event for a bus that does not exist (it answers an EventId and
+            // the event goes nowhere), and likewise one the bus's policy does not admit.
+            let bus = match self.bus(account, region, entry.event_bus_name.as_deref()) {
+                Ok(bus) if bus.allows_put_events_from(account) => bus,
+                _ => {
+                    results.push(Ok(id));
+                    continue;
+                }
+            };
+            let envelope = event::envelope(
+                &id,
+                entry.detail_type.as_deref().unwrap_or_default(),
+                entry.source.as_deref().unwrap_or_default(),
+                account,
+                entry.time_ms.unwrap_or(now),
+                &bus.region,
+                &entry.resources,
+                Value::Object(detail),
+            );
+            let event = Arc::new(Event::new(envelope, now, entry.trace_header.clone(), 0));
+            self.route(&bus, &event, &mut invocations);
+            results.push(Ok(id));
+        }
+        (results, invocations)
+    }
+
+    /// The invocations `event`, arriving on `bus`, causes.
+    pub fn route(&self, bus: &EventBus, event: &Arc<Event>, out: &mut Vec<Invocation>) {
+        for rule in bus.matching_rules(&event.envelope) {
+            for target in rule.targets() {
+                out.push(Invocation {
+                    event: event.clone(),
+                    rule: rule.clone(),
+                    target,
+                    account_id: bus.account_id.clone(),
+                    region: bus.region.clone(),
+                });
+            }
+        }
+    }
+
+    /// An event delivered by a bus target of a rule in `from_account`: routed on the bus with
+    /// ARN `bus_arn` if that bus exists and lets `from_account` put events.
+    pub fn forward_to_bus(
+        &self,
+        bus_arn: &str,
+        event: &Event,
+        from_account: &str,
+    ) -> Result<Vec<Invocation>, EventsError> {
+        let bus = self.bus_by_arn(bus_arn).ok_or_else(|| {
+            EventsError::bus_not_found(bus_arn.rsplit('/').next().unwrap_or(bus_arn))
+        })?;
+        if !bus.allows_put_events_from(from_account) {
+            return Err(EventsError::AccessDenied(format!(
+                "User: arn:aws:iam::{from_account}:root is not authorized to perform: events:PutEvents on resource: {} because no resource-based policy allows the events:PutEvents action",
+                bus.arn
+            )));
+        }
+        let mut out = Vec::new();
+        // An event that already crossed into another account is not sent on to a third one,
+        // and no event goes round more than MAX_BUS_HOPS buses.
+        let crossed =
+            event.envelope.get("account").and_then(Value::as_str) != Some(&bus.account_id);
+        if event.hops >= MAX_BUS_HOPS
+            || (event.hops >= 1 && crossed && from_account != bus.account_id)
+        {
+            return Ok(out);
+        }
+        // Crossing into another region gives the event a new id; within a region it keeps it.
+        // Its account and region stay those of the original sender.
+        let mut envelope = event.envelope.clone();
+        if let Some(r) = envelope.get("region").and_then(Value::as_str) {
+            if r != bus.region {
+                envelope["id"] = Value::from(uuid::Uuid::new_v4().to_string());
+            }
+        }
+        let forwarded = Arc::new(Event::new(
+            envelope,
+            event.ingestion_ms,
+            event.trace_header.clone(),
+            event.hops + 1,
+        ));
+        self.route(&bus, &forwarded, &mut out);
+        Ok(out)
+    }
+
+    // ---- schedules ----
+
+    /// Every rule with a schedule, with its bus.
+    pub fn scheduled_rules(&self) -> Vec<(Arc<EventBus>, Arc<Rule>)> {
+        let regions: Vec<Arc<Region>> = self.regions.read().values().cloned().collect();
+        let mut out = Vec::new();
+        for region in regions {
+            for bus in region.buses.read().values() {
+                for rule in bus.rules() {
+                    if rule.config.read().schedule.is_some() {
+                        out.push((bus.clone(), rule));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Completes when a scheduled rule may have been added, changed or removed.
+    pub async fn schedules_changed(&self) {
+        self.schedules_changed.notified().await
+    }
+
+    /// The `Scheduled Event` a scheduled rule sends when it fires at `at_ms`.
+    pub fn scheduled_event(&self, bus: &EventBus, rule: &Rule, at_ms: u64) -> Arc<Event> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let envelope = event::envelope(
+            &id,
+            "Scheduled Event",
+            "aws.events",
+            &bus.account_id,
+            at_ms,
+            &bus.region,
+            std::slice::from_ref(&rule.arn),
+            Value::Object(serde_json::Map::new()),
+        );
+        Arc::new(Event::new(envelope, at_ms, None, 0))
+    }
+
+    // ---- recordings ----
+
+    pub fn record(&self, invocation: RecordedInvocation) {
+        let mut recorded = self.recorded.lock();
+        if recorded.len() >= MAX_RECORDED {
+            recorded.pop_front();
+        }
+        recorded.push_back(invocation);
+    }
+
+    /// Recorded invocations, oldest first, optionally of one target ARN only.
+    pub fn recordings(&self, target_arn: Option<&str>) -> Vec<RecordedInvocation> {
+        self.recorded
+            .lock()
+            .iter()
+            .filter(|r| target_arn.is_none_or(|a| r.target_arn == a))
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets recorded invocations (of one target ARN only, if given); returns how many.
+    pub fn clear_recordings(&self, target_arn: Option<&str>) -> usize {
+        let mut recorded = self.recorded.lock();
+        let before = recorded.len();
+        recorded.retain(|r| target_arn.is_some_and(|a| r.target_arn != a));
+        before - recorded.len()
+    }
+}
+
+/// Puts `rule` into (or takes it out of) its bus's matcher, as its state and pattern say.
+fn reindex(rules: &mut bus::RuleSet, rule: &Rule) {
+    let key: Arc<str> = Arc::from(rule.name.as_str());
+    let config = rule.config.read();
+    match (&config.event_pattern, config.state.is_enabled()) {
+        (Some((_, pattern)), true) => rules.matcher.add(key, &**pattern),
+        _ => {
+            rules.matcher.remove(&key);
+        }
+    }
+}
+
+fn managed_rule_error(rule: &Rule) -> EventsError {
+    EventsError::ManagedRule(format!(
+        "Rule {} is managed by {} and can only be modified with Force.",
+        rule.name,
+        rule.managed_by.as_deref().unwrap_or("an AWS service")
+    ))
+}
+
+/// Splits a bus name or ARN into (account, region, name); a plain name is in the caller's
+/// account and region.
+fn resolve_bus<'a>(
+    account: &'a str,
+    region: &'a str,
+    name_or_arn: &'a str,
+) -> (&'a str, &'a str, &'a str) {
+    match crate::arn::parse(name_or_arn) {
+        Some(parts) if parts.service == "events" => match parts.resource.strip_prefix("event-bus/")
+        {
+            Some(name) => (parts.account, parts.region, name),
+            None => (account, region, name_or_arn),
+        },
+        _ => (account, region, name_or_arn),
+    }
+}
+
+/// One page of `all`: `token` is the index to start at, `limit` at most 100 (the default).
+fn page<T>(all: Vec<T>, token: Option<&str>, limit: Option<usize>) -> Result<Page<T>, EventsError> {
+    let start = match token.filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(t) => decode_token(t)
+            .filter(|s| *s <= all.len())
+            .ok_or_else(|| EventsError::validation("The NextToken provided is not valid."))?,
+    };
+    let limit = limit.unwrap_or(100).clamp(1, 100);
+    let end = (start + limit).min(all.len());
+    let next_token = (end < all.len()).then(|| encode_token(end));
+    let items = all.into_iter().skip(start).take(end - start).collect();
+    Ok(Page { items, next_token })
+}
+
+fn encode_token(index: usize) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("ferrybridge:{index}"))
+}
+
+fn decode_token(token: &str) -> Option<usize> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()?;
+    std::str::from_utf8(&bytes)
+        .ok()?
+        .strip_prefix("ferrybridge:")?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,350 @@
+//! Carrying out invocations: each target of each matched rule gets its (transformed) input,
+//! in the background, never blocking `PutEvents`.
+//!
+//! Failures are handled as EventBridge documents ("Event retry policy and using dead-letter
+//! queues"): a target that does not exist or refuses permission is not retried and the event
+//! goes straight to the target's dead-letter queue; retriable failures are retried with
+//! exponential back-off and jitter on the engine's clock until the target's RetryPolicy
+//! (MaximumRetryAttempts, MaximumEventAgeInSeconds) runs out, then dead-lettered. A DLQ message
+//! carries RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION (when
+//! retries ran out) and RETRY_ATTEMPTS.
+
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use ferrybridge_engine::events::event::format_time;
+use ferrybridge_engine::events::transform::{RenderContext, TransformError};
+use ferrybridge_engine::events::{EventsEngine, Invocation, RecordedInvocation, TargetKind};
+use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, SqsEngine};
+use ferrybridge_sns::Sns;
+use tokio::sync::mpsc;
+
+/// The `SenderId` of messages EventBridge puts into SQS queues.
+pub const EVENTS_SENDER_ID: &str = "AIDAIEVENTBRIDGEFERRYB";
+
+/// Number of delivery workers (and queues).
+const SHARDS: usize = 4;
+
+/// Why an invocation failed, as a DLQ message reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// `ERROR_CODE` (AWS's codes: NO_RESOURCE, NO_PERMISSIONS, INVALID_PARAMETER, ...).
+    pub code: &'static str,
+    /// `ERROR_MESSAGE`.
+    pub message: String,
+    /// Whether trying again may help (throttling, time-outs, connection failures).
+    pub retriable: bool,
+}
+
+impl Failure {
+    fn permanent(code: &'static str, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            retriable: false,
+        }
+    }
+}
+
+/// What the workers need.
+pub(crate) struct Shared {
+    pub engine: Arc<EventsEngine>,
+    pub sqs: Arc<SqsEngine>,
+    pub sns: Sns,
+    /// The emulator's URL (links in SNS envelopes).
+    pub base: Arc<str>,
+    pub dispatcher: Dispatcher,
+}
+
+/// Hands invocations to the background workers. Cheap to clone.
+#[derive(Clone)]
+pub struct Dispatcher {
+    shards: Arc<Vec<mpsc::UnboundedSender<Invocation>>>,
+    next: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher").finish_non_exhaustive()
+    }
+}
+
+impl Dispatcher {
+    /// Queues invocations. Those for a FIFO queue keep their order (one worker per queue);
+    /// the rest spread over all workers.
+    pub fn dispatch(&self, invocations: Vec<Invocation>) {
+        for inv in invocations {
+            let shard = if inv.target.message_group_id.is_some() {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                inv.target.arn.hash(&mut h);
+                (h.finish() as usize) % self.shards.len()
+            } else {
+                self.next.fetch_add(1, Ordering::Relaxed) % self.shards.len()
+            };
+            // A closed channel means the server is shutting down.
+            let _ = self.shards[shard].send(inv);
+        }
+    }
+}
+
+/// The delivery workers, to be spawned on the server's runtime.
+pub struct DeliveryWorkers {
+    shared: Arc<Shared>,
+    receivers: Vec<mpsc::UnboundedReceiver<Invocation>>,
+}
+
+impl DeliveryWorkers {
+    /// The worker tasks, plus the scheduler of scheduled rules.
+    pub fn into_tasks(
+        self,
+    ) -> Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
+        let mut tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> =
+            Vec::new();
+        for rx in self.receivers {
+            tasks.push(Box::pin(work(self.shared.clone(), rx)));
+        }
+        tasks.push(Box::pin(crate::scheduler::run(self.shared.clone())));
+        tasks
+    }
+}
+
+pub(crate) fn channel(
+    engine: Arc<EventsEngine>,
+    sqs: Arc<SqsEngine>,
+    sns: Sns,
+    base: Arc<str>,
+) -> (Dispatcher, DeliveryWorkers) {
+    let mut senders = Vec::with_capacity(SHARDS);
+    let mut receivers = Vec::with_capacity(SHARDS);
+    for _ in 0..SHARDS {
+        let (tx, rx) = mpsc::unbounded_channel();
+        senders.push(tx);
+        receivers.push(rx);
+    }
+    let dispatcher = Dispatcher {
+        shards: Arc::new(senders),
+        next: Arc::new(AtomicUsize::new(0)),
+    };
+    let shared = Arc::new(Shared {
+        engine,
+        sqs,
+        sns,
+        base,
+        dispatcher: dispatcher.clone(),
+    });
+    (dispatcher, DeliveryWorkers { shared, receivers })
+}
+
+async fn work(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Invocation>) {
+    while let Some(inv) = rx.recv().await {
+        match deliver(&shared, &inv) {
+            Ok(()) => {}
+            Err(f) if f.retriable => {
+                let shared = shared.clone();
+                tokio::spawn(async move { retry(shared, inv, f).await });
+            }
+            Err(f) => dead_letter(&shared, &inv, &f, 0, None),
+        }
+    }
+}
+
+/// Retries a failed invocation with exponential back-off and jitter until it is delivered,
+/// fails for good, or its RetryPolicy runs out.
+async fn retry(shared: Arc<Shared>, inv: Invocation, mut failure: Failure) {
+    let policy = inv.target.retry_policy;
+    let clock = shared.engine.clock().clone();
+    let deadline = inv.event.ingestion_ms + u64::from(policy.maximum_event_age_seconds) * 1000;
+    let mut retries = 0u32;
+    loop {
+        if retries >= policy.maximum_retry_attempts {
+            return dead_letter(
+                &shared,
+                &inv,
+                &failure,
+                retries,
+                Some("MaximumRetryAttempts"),
+            );
+        }
+        let wait = backoff_ms(retries);
+        let at = clock.now_millis() + wait;
+        if at > deadline {
+            return dead_letter(
+                &shared,
+                &inv,
+                &failure,
+                retries,
+                Some("MaximumEventAgeInSeconds"),
+            );
+        }
+        clock.sleep_until(at).await;
+        retries += 1;
+        match deliver(&shared, &inv) {
+            Ok(()) => return,
+            Err(f) if f.retriable => failure = f,
+            Err(f) => return dead_letter(&shared, &inv, &f, retries, None),
+        }
+    }
+}
+
+/// The wait before retry `n` (0-based): 1 s doubling up to 5 minutes, with jitter (between
+/// half and all of it).
+pub fn backoff_ms(n: u32) -> u64 {
+    use rand::Rng as _;
+    let full = 1000u64.saturating_mul(1u64 << n.min(20)).min(300_000);
+    rand::thread_rng().gen_range(full / 2..=full)
+}
+
+/// One attempt at one invocation.
+fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
+    let target = &inv.target;
+    if target.kind == TargetKind::EventBus {
+        // Bus targets receive the event itself; Input settings do not apply.
+        let forwarded = shared
+            .engine
+            .forward_to_bus(&target.arn, &inv.event, &inv.account_id)
+            .map_err(|e| match e {
+                ferrybridge_engine::events::EventsError::AccessDenied(m) => {
+                    Failure::permanent("NO_PERMISSIONS", m)
+                }
+                other => Failure::permanent("NO_RESOURCE", other.message().to_owned()),
+            })?;
+        shared.dispatcher.dispatch(forwarded);
+        return Ok(());
+    }
+    let ingestion_time = format_time(inv.event.ingestion_ms);
+    let rendered = target.input.render(&RenderContext {
+        event: &inv.event.envelope,
+        event_json: &inv.event.json,
+        rule_arn: &inv.rule.arn,
+        rule_name: &inv.rule.name,
+        ingestion_time: &ingestion_time,
+    });
+    let payload = match rendered {
+        Ok(payload) => payload,
+        // An InputPath that selects nothing in this event: nothing is sent.
+        Err(TransformError::NothingSelected { .. }) => return Ok(()),
+        Err(e) => return Err(Failure::permanent("INVALID_JSON", e.to_string())),
+    };
+    match &target.kind {
+        TargetKind::Sqs => send_to_queue(shared, inv, payload),
+        TargetKind::Sns => shared
+            .sns
+            .publish_for_service(
+                &target.arn,
+                payload,
+                target.message_group_id.clone(),
+                target
+                    .message_group_id
+                    .as_ref()
+                    .map(|_| inv.event.id.clone()),
+                shared.base.clone(),
+            )
+            .map(|_| ())
+            .map_err(|e| match e.code() {
+                "NotFoundException" => Failure::permanent(
+                    "NO_RESOURCE",
+                    format!("Topic {} does not exist.", target.arn),
+                ),
+                _ => Failure::permanent("INVALID_PARAMETER", e.message().to_owned()),
+            }),
+        TargetKind::ApiDestination => Err(Failure::permanent(
+            "NO_RESOURCE",
+            format!("API destination {} does not exist.", target.arn),
+        )),
+        TargetKind::Recorded(service) => {
+            shared.engine.record(RecordedInvocation {
+                account_id: inv.account_id.clone(),
+                region: inv.region.clone(),
+                rule_arn: inv.rule.arn.clone(),
+                target_id: target.id.clone(),
+                target_arn: target.arn.clone(),
+                service: service.clone(),
+                event_id: inv.event.id.clone(),
+                input: payload,
+                target: target.description.clone(),
+                timestamp_ms: shared.engine.clock().now_millis(),
+            });
+            Ok(())
+        }
+        TargetKind::EventBus => Ok(()),
+    }
+}
+
+fn send_to_queue(shared: &Shared, inv: &Invocation, body: String) -> Result<(), Failure> {
+    let target = &inv.target;
+    let Some(queue) = shared.sqs.queue_by_arn(&target.arn) else {
+        return Err(Failure::permanent(
+            "NO_RESOURCE",
+            format!(
+                "Failed to send message to SQS queue {}: the queue does not exist.",
+                target.arn
+            ),
+        ));
+    };
+    let fifo = queue.is_fifo();
+    queue
+        .send(NewMessage {
+            body,
+            attributes: Vec::new(),
+            aws_trace_header: inv.event.trace_header.clone(),
+            delay_seconds: None,
+            sender_id: EVENTS_SENDER_ID.to_owned(),
+            message_group_id: if fifo {
+                target.message_group_id.clone()
+            } else {
+                None
+            },
+            message_deduplication_id: if fifo && !queue.attributes().content_based_deduplication {
+                Some(inv.event.id.clone())
+            } else {
+                None
+            },
+        })
+        .map(|_| ())
+        .map_err(|e| Failure::permanent("INVALID_PARAMETER", e.to_string()))
+}
+
+/// Sends a failed invocation's event to the target's dead-letter queue, if it has one that
+/// exists (otherwise the event is dropped, as on AWS).
+fn dead_letter(
+    shared: &Shared,
+    inv: &Invocation,
+    failure: &Failure,
+    retries: u32,
+    exhausted: Option<&str>,
+) {
+    let target = &inv.target;
+    let Some(dlq_arn) = &target.dead_letter_arn else {
+        tracing::debug!(target = %target.arn, code = failure.code, "EventBridge delivery failed; no DLQ: event dropped");
+        return;
+    };
+    let Some(queue) = shared.sqs.queue_by_arn(dlq_arn) else {
+        tracing::debug!(dlq = %dlq_arn, "EventBridge DLQ does not exist: event dropped");
+        return;
+    };
+    let s = |v: &str| MessageAttributeValue::string("String", v);
+    let mut attributes = vec![
+        ("RULE_ARN".to_owned(), s(&inv.rule.arn)),
+        ("TARGET_ARN".to_owned(), s(&target.arn)),
+        ("ERROR_CODE".to_owned(), s(failure.code)),
+        ("ERROR_MESSAGE".to_owned(), s(&failure.message)),
+        ("RETRY_ATTEMPTS".to_owned(), s(&retries.to_string())),
+    ];
+    if let Some(condition) = exhausted {
+        attributes.push(("EXHAUSTED_RETRY_CONDITION".to_owned(), s(condition)));
+    }
+    let fifo = queue.is_fifo();
+    let result = queue.send(NewMessage {
+        body: inv.event.json.clone(),
+        attributes,
+        aws_trace_header: inv.event.trace_header.clone(),
+        delay_seconds: None,
+        sender_id: EVENTS_SENDER_ID.to_owned(),
+        message_group_id: fifo.then(|| target.id.clone()),
+        message_deduplication_id: fifo.then(|| format!("{}-{}", inv.event.id, target.id)),
+    });
+    if let Err(e) = result {
+        tracing::debug!(dlq = %dlq_arn, error = %e, "EventBridge DLQ refused the event: dropped");
+    }
+}

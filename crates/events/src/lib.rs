@@ -1,0 +1,105 @@
+//! Amazon EventBridge: one function per operation, plus the deliveries and schedules that
+//! events cause.
+//!
+//! [`Events::handle`] takes an operation name and its decoded input (a JSON value keyed by the
+//! EventBridge model's member names), calls the engine, and answers with the output shape or a
+//! [`ServiceError`] named by an EventBridge model error shape.
+//!
+//! `PutEvents` never waits for deliveries: the engine matches events to rules, and the
+//! [`Dispatcher`] hands the resulting invocations to [`DeliveryWorkers`], background tasks the
+//! server spawns (they also run the scheduler of scheduled rules).
+
+mod buses;
+pub mod delivery;
+mod input;
+mod put_events;
+mod rules;
+mod scheduler;
+mod targets;
+
+use std::sync::Arc;
+
+use ferrybridge_engine::events::EventsEngine;
+use ferrybridge_engine::sqs::SqsEngine;
+use ferrybridge_protocol::{RequestContext, ServiceError};
+use ferrybridge_sns::Sns;
+use serde_json::Value;
+
+pub use delivery::{DeliveryWorkers, Dispatcher};
+
+/// The EventBridge service: stateless, all state is in the engine.
+#[derive(Debug, Clone)]
+pub struct Events {
+    engine: Arc<EventsEngine>,
+    dispatcher: Dispatcher,
+}
+
+impl Events {
+    /// The service and its workers (to be spawned on the server's runtime). Targets that are
+    /// queues go into `sqs`'s queues, topics into `sns`'s topics; `base` is the emulator's URL.
+    pub fn new(
+        engine: Arc<EventsEngine>,
+        sqs: Arc<SqsEngine>,
+        sns: Sns,
+        base: Arc<str>,
+    ) -> (Events, DeliveryWorkers) {
+        let (dispatcher, workers) = delivery::channel(engine.clone(), sqs, sns, base);
+        (Events { engine, dispatcher }, workers)
+    }
+
+    pub fn engine(&self) -> &Arc<EventsEngine> {
+        &self.engine
+    }
+
+    /// Runs one EventBridge operation.
+    pub fn handle(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, ServiceError> {
+        let e = &*self.engine;
+        let i = &input;
+        match operation {
+            "CreateEventBus" => buses::create_event_bus(e, ctx, i),
+            "DescribeEventBus" => buses::describe_event_bus(e, ctx, i),
+            "UpdateEventBus" => buses::update_event_bus(e, ctx, i),
+            "DeleteEventBus" => buses::delete_event_bus(e, ctx, i),
+            "ListEventBuses" => buses::list_event_buses(e, ctx, i),
+            "PutPermission" => buses::put_permission(e, ctx, i),
+            "RemovePermission" => buses::remove_permission(e, ctx, i),
+            "TagResource" => buses::tag_resource(e, ctx, i),
+            "UntagResource" => buses::untag_resource(e, ctx, i),
+            "ListTagsForResource" => buses::list_tags_for_resource(e, ctx, i),
+            "PutRule" => rules::put_rule(e, ctx, i),
+            "DescribeRule" => rules::describe_rule(e, ctx, i),
+            "ListRules" => rules::list_rules(e, ctx, i),
+            "EnableRule" => rules::enable_rule(e, ctx, i),
+            "DisableRule" => rules::disable_rule(e, ctx, i),
+            "DeleteRule" => rules::delete_rule(e, ctx, i),
+            "ListRuleNamesByTarget" => rules::list_rule_names_by_target(e, ctx, i),
+            "TestEventPattern" => rules::test_event_pattern(e, ctx, i),
+            "PutTargets" => targets::put_targets(e, ctx, i),
+            "RemoveTargets" => targets::remove_targets(e, ctx, i),
+            "ListTargetsByRule" => targets::list_targets_by_rule(e, ctx, i),
+            "PutEvents" => put_events::put_events(e, &self.dispatcher, ctx, i),
+            other => Err(ServiceError::new(
+                "UnknownOperationException",
+                format!("The operation {other} is not supported by ferrybridge yet."),
+            )),
+        }
+    }
+}
+
+/// `{}`: the output of operations without output members.
+pub(crate) fn empty() -> Value {
+    Value::Object(serde_json::Map::new())
+}
+
+/// `out` with `NextToken` if there is a next page.
+pub(crate) fn with_next(mut out: Value, next: Option<String>) -> Value {
+    if let Some(n) = next {
+        out["NextToken"] = Value::String(n);
+    }
+    out
+}
