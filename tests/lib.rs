@@ -68,6 +68,16 @@ impl Emulator {
         self.sns_as("test", "us-east-1")
     }
 
+    /// An EventBridge client of the real aws-sdk-eventbridge, signing as `access_key` in `region`.
+    pub fn events_as(&self, access_key: &str, region: &str) -> aws_sdk_eventbridge::Client {
+        events_client(&self.endpoint_url(), access_key, region)
+    }
+
+    /// An EventBridge client in us-east-1 with the default account.
+    pub fn events(&self) -> aws_sdk_eventbridge::Client {
+        self.events_as("test", "us-east-1")
+    }
+
     /// GET an admin endpoint (`/_ferrybridge/...`) and parse its JSON answer.
     pub async fn admin_get(&self, path_and_query: &str) -> serde_json::Value {
         admin_request(&self.endpoint_url(), "GET", path_and_query).await
@@ -93,6 +103,22 @@ pub fn sns_client(endpoint: &str, access_key: &str, region: &str) -> aws_sdk_sns
         .credentials_provider(Credentials::new(access_key, "test", None, None, "test"))
         .build();
     aws_sdk_sns::Client::from_conf(config)
+}
+
+/// A real aws-sdk-eventbridge client for `endpoint`, signing as `access_key` (secret `test`) in
+/// `region`.
+pub fn events_client(
+    endpoint: &str,
+    access_key: &str,
+    region: &str,
+) -> aws_sdk_eventbridge::Client {
+    let config = aws_sdk_eventbridge::Config::builder()
+        .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_eventbridge::config::Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new(access_key, "test", None, None, "test"))
+        .build();
+    aws_sdk_eventbridge::Client::from_conf(config)
 }
 
 /// A minimal HTTP/1.1 request over a fresh connection; the body parsed as JSON.
