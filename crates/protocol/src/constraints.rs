@@ -221,7 +221,7 @@ impl Validator {
                 parent,
                 seg: Seg::Member(&m.name),
             };
-            match obj.get(&m.name) {
+            match member_value(obj, &m.name) {
                 None | Some(Value::Null) => {
                     if m.required {
                         errors.push(None, &path, "Member must not be null");
@@ -261,10 +261,7 @@ impl Validator {
                 if let Some(failed) = length_failure(c, map.len()) {
                     errors.push(Some(self.shown(shape, value)), path, &failed);
                 }
-                if map
-                    .keys()
-                    .any(|k| self.scalar_fails(key.target, &Value::String(k.clone())))
-                {
+                if map.keys().any(|k| self.string_fails(key.target, k)) {
                     let all = self.all_constraints(key.target);
                     errors.push(
                         Some(self.shown(shape, value)),
@@ -338,21 +335,24 @@ impl Validator {
         }
     }
 
-    /// Whether a map key or scalar map value breaks any constraint of its shape.
+    /// Whether a scalar map value breaks any constraint of its shape.
     fn scalar_fails(&self, shape: ShapeId, value: &Value) -> bool {
-        let c = &self.model.shapes[shape].constraints;
         match value {
-            Value::String(s) => {
-                self.patterns[shape]
-                    .as_ref()
-                    .is_some_and(|re| !re.is_match(s))
-                    || ((c.min.is_some() || c.max.is_some())
-                        && length_failure(c, s.chars().count()).is_some())
-                    || (!c.enum_values.is_empty() && !c.enum_values.iter().any(|e| e == s))
-            }
-            Value::Number(n) => value_failure(c, n).is_some(),
+            Value::String(s) => self.string_fails(shape, s),
+            Value::Number(n) => value_failure(&self.model.shapes[shape].constraints, n).is_some(),
             _ => false,
         }
+    }
+
+    /// Whether a string (a map key, a map value) breaks any constraint of its shape.
+    fn string_fails(&self, shape: ShapeId, s: &str) -> bool {
+        let c = &self.model.shapes[shape].constraints;
+        self.patterns[shape]
+            .as_ref()
+            .is_some_and(|re| !re.is_match(s))
+            || ((c.min.is_some() || c.max.is_some())
+                && length_failure(c, s.chars().count()).is_some())
+            || (!c.enum_values.is_empty() && !c.enum_values.iter().any(|e| e == s))
     }
 
     /// Every constraint of a scalar shape, as AWS lists them inside `Map keys must satisfy
@@ -473,6 +473,16 @@ impl Validator {
             }
             (_, other) => out.push_str(&other.to_string()),
         }
+    }
+}
+
+/// `obj[name]`: small objects (the usual request structure) are scanned, which beats hashing
+/// the name.
+fn member_value<'v>(obj: &'v serde_json::Map<String, Value>, name: &str) -> Option<&'v Value> {
+    if obj.len() <= 8 {
+        obj.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    } else {
+        obj.get(name)
     }
 }
 
