@@ -20,8 +20,10 @@
 //! * a map's keys (values) are checked together: one error per map, listing every constraint of
 //!   the key (value) shape: `Map keys must satisfy constraint: [Member must have length less than
 //!   or equal to 256, Member must have length greater than or equal to 1, ...]`;
-//! * errors are listed in model member order, depth first; per value: pattern, length/value
-//!   bounds, enum; at most 10 are listed (and counted), as AWS does;
+//! * errors are listed in model member order, depth first; per value: length/value bounds,
+//!   pattern, enum (EventBridge's order for CreateConnection, recorded from AWS by LocalStack's
+//!   `test_create_connection_validations`; other Coral services vary); at most 10 are listed
+//!   (and counted), as AWS does;
 //! * string lengths count Unicode code points.
 //!
 //! Patterns are Java regular expressions, translated to the `regex` crate's syntax (`\w`, `\d`,
@@ -42,6 +44,14 @@ use crate::model::{Constraints, Model, ShapeId, ShapeKind};
 
 /// AWS lists (and counts) at most this many validation errors.
 const MAX_ERRORS: usize = 10;
+
+/// Members the service's Java classes have beyond the public model, printed (as `null`) after
+/// the model's members when a structure is rendered. From AWS's answer to 11 PutEvents entries
+/// (LocalStack `test_put_events_exceed_limit_ten_entries`, recorded 2024-12-06).
+const INTERNAL_MEMBERS: &[(&str, &[&str])] = &[(
+    "PutEventsRequestEntry",
+    &["kmsKeyIdentifier", "internalMetadata"],
+)];
 
 /// Checks `input` (decoded JSON keyed by model member names) against the operation's input
 /// shape constraints: required, min/max length (strings, lists, maps), min/max value (numbers),
@@ -300,6 +310,11 @@ impl Validator {
                 }
             }
             (ShapeKind::String, Value::String(s)) => {
+                if c.min.is_some() || c.max.is_some() {
+                    if let Some(failed) = length_failure(c, s.chars().count()) {
+                        errors.push(Some(self.shown(shape, value)), path, &failed);
+                    }
+                }
                 if let Some(re) = &self.patterns[shape] {
                     if !re.is_match(s) {
                         let pattern = c.pattern.as_deref().unwrap_or_default();
@@ -308,11 +323,6 @@ impl Validator {
                             path,
                             &format!("Member must satisfy regular expression pattern: {pattern}"),
                         );
-                    }
-                }
-                if c.min.is_some() || c.max.is_some() {
-                    if let Some(failed) = length_failure(c, s.chars().count()) {
-                        errors.push(Some(self.shown(shape, value)), path, &failed);
                     }
                 }
                 if !c.enum_values.is_empty() && !c.enum_values.iter().any(|e| e == s) {
@@ -456,6 +466,17 @@ impl Validator {
                         Some(v) => self.java(m.target, v, out),
                         None => out.push_str("null"),
                     }
+                }
+                let internal = INTERNAL_MEMBERS
+                    .iter()
+                    .find(|(shape, _)| *shape == s.name)
+                    .map_or(&[][..], |(_, members)| *members);
+                for name in internal {
+                    if !members.is_empty() {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                    out.push_str("=null");
                 }
                 out.push(')');
             }

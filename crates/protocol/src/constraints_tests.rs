@@ -76,13 +76,34 @@ fn create_event_bus_missing_name() {
 }
 
 #[test]
-fn empty_string_breaks_pattern_then_length() {
+fn empty_string_breaks_length_then_pattern() {
     assert_eq!(
         events("CreateEventBus", json!({"Name": ""})),
         Err(format!(
             "2 validation errors detected: Value '' at 'name' failed to satisfy constraint: \
-             Member must satisfy regular expression pattern: {BUS_PATTERN}; Value '' at 'name' \
-             failed to satisfy constraint: Member must have length greater than or equal to 1"
+             Member must have length greater than or equal to 1; Value '' at 'name' failed to \
+             satisfy constraint: Member must satisfy regular expression pattern: {BUS_PATTERN}"
+        ))
+    );
+}
+
+/// AWS's answer as recorded by LocalStack (`test_create_connection_validations`).
+#[test]
+fn create_connection_three_errors_as_recorded_from_aws() {
+    let name = "This should fail with two errors 123467890123412341234123412341234";
+    assert_eq!(
+        events(
+            "CreateConnection",
+            json!({"Name": name, "AuthorizationType": "INVALID",
+                   "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}}})
+        ),
+        Err(format!(
+            "3 validation errors detected: Value '{name}' at 'name' failed to satisfy constraint: \
+             Member must have length less than or equal to 64; Value '{name}' at 'name' failed \
+             to satisfy constraint: Member must satisfy regular expression pattern: \
+             {RULE_PATTERN}; Value 'INVALID' at 'authorizationType' failed to satisfy \
+             constraint: Member must satisfy enum value set: [BASIC, OAUTH_CLIENT_CREDENTIALS, \
+             API_KEY]"
         ))
     );
 }
@@ -183,8 +204,33 @@ fn put_events_too_many_entries() {
     let entry = json!({"Source": "s", "DetailType": "d", "Detail": "{\"a\":1}"});
     let entries: Vec<Value> = (0..11).map(|_| entry.clone()).collect();
     let one = "PutEventsRequestEntry(time=null, source=s, resources=null, detailType=d, \
-               detail={\"a\":1}, eventBusName=null, traceHeader=null)";
+               detail={\"a\":1}, eventBusName=null, traceHeader=null, kmsKeyIdentifier=null, \
+               internalMetadata=null)";
     let rendered = [one; 11].join(", ");
+    assert_eq!(
+        events("PutEvents", json!({"Entries": entries})),
+        Err(format!(
+            "1 validation error detected: Value '[{rendered}]' at 'entries' failed to satisfy \
+             constraint: Member must have length less than or equal to 10"
+        ))
+    );
+}
+
+/// AWS's answer as recorded by LocalStack (`test_put_events_exceed_limit_ten_entries`).
+#[test]
+fn put_events_eleven_entries_as_recorded_from_aws() {
+    let detail =
+        r#"{"command": "update-account", "payload": {"acc_id": "0a787ecb-4015", "sf_id": "baz"}}"#;
+    let entry = json!({"Source": "core.update-account-command",
+                       "DetailType": "core.update-account-command",
+                       "Detail": detail, "EventBusName": "my-bus"});
+    let entries: Vec<Value> = (0..11).map(|_| entry.clone()).collect();
+    let one = format!(
+        "PutEventsRequestEntry(time=null, source=core.update-account-command, resources=null, \
+         detailType=core.update-account-command, detail={detail}, eventBusName=my-bus, \
+         traceHeader=null, kmsKeyIdentifier=null, internalMetadata=null)"
+    );
+    let rendered = vec![one; 11].join(", ");
     assert_eq!(
         events("PutEvents", json!({"Entries": entries})),
         Err(format!(
