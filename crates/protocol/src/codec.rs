@@ -265,7 +265,7 @@ impl Codec {
         CODEC.get_or_init(Codec::new)
     }
 
-    fn model(&self, service: ServiceName, protocol: WireProtocol) -> &Model {
+    pub(crate) fn model(&self, service: ServiceName, protocol: WireProtocol) -> &Model {
         match (service, protocol) {
             (ServiceName::Sqs, WireProtocol::AwsQuery) => &self.sqs_query,
             (ServiceName::Sqs, _) => &self.sqs_json,

@@ -64,6 +64,7 @@
 //! ```
 
 mod codec;
+mod constraints;
 pub mod context;
 pub mod error;
 pub mod errors;
@@ -82,5 +83,6 @@ pub use codec::{
     Codec, DecodeError, DecodedRequest, EncodedResponse, HttpRequest, ServiceName, WireProtocol,
     X_AMZN_QUERY_ERROR, X_AMZN_REQUEST_ID,
 };
+pub use constraints::validate_input;
 pub use context::RequestContext;
 pub use error::ServiceError;

@@ -35,6 +35,49 @@ pub(crate) struct Shape {
     pub flattened: bool,
     /// Shape-level `locationName` (e.g. SQS Query `TagMap` -> `Tag`); a reference's own wins.
     pub location_name: Option<String>,
+    /// Input constraints (`min`/`max`/`pattern`/`enum`/`sensitive`), checked by
+    /// [`crate::constraints::validate_input`].
+    pub constraints: Constraints,
+}
+
+/// The constraint traits of a shape, as the model states them. `min`/`max` bound the length of
+/// strings (in code points), lists and maps, and the value of numbers; they are kept as the
+/// model's JSON numbers so messages render them exactly as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Constraints {
+    pub min: Option<serde_json::Number>,
+    pub max: Option<serde_json::Number>,
+    /// A Java regular expression the whole string must match.
+    pub pattern: Option<String>,
+    /// Allowed values of an enum string (empty = not an enum).
+    pub enum_values: Vec<String>,
+    /// Values of sensitive shapes are left out of validation messages.
+    pub sensitive: bool,
+}
+
+impl Constraints {
+    fn parse(raw: &Value) -> Constraints {
+        let number = |key: &str| match raw.get(key) {
+            Some(Value::Number(n)) => Some(n.clone()),
+            _ => None,
+        };
+        Constraints {
+            min: number("min"),
+            max: number("max"),
+            pattern: str_field(raw, "pattern").map(str::to_string),
+            enum_values: raw
+                .get("enum")
+                .and_then(Value::as_array)
+                .map(|vs| {
+                    vs.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            sensitive: bool_field(raw, "sensitive"),
+        }
+    }
 }
 
 /// A reference from a structure/list/map to a shape, with its serialization traits.
@@ -50,6 +93,8 @@ pub(crate) struct Member {
     /// The name on the wire (Query parameter component, XML element name). For a flattened
     /// list whose member has a `locationName`, that name (botocore `_member_key_name`).
     pub wire_name: String,
+    /// Listed in the containing structure's `required` (always false for list/map members).
+    pub required: bool,
 }
 
 /// One operation.
@@ -151,14 +196,22 @@ impl Model {
                     location_name: str_field(r, "locationName").map(str::to_string),
                     flattened: bool_field(r, "flattened"),
                     wire_name: String::new(),
+                    required: false,
                 })
             };
             let kind = match str_field(raw, "type") {
                 Some("structure") => {
                     let mut members = Vec::new();
+                    let required: Vec<&str> = raw
+                        .get("required")
+                        .and_then(Value::as_array)
+                        .map(|r| r.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
                     if let Some(ms) = raw.get("members").and_then(Value::as_object) {
                         for (mname, mref) in ms {
-                            members.push(member_ref(mname, mref)?);
+                            let mut member = member_ref(mname, mref)?;
+                            member.required = required.contains(&mname.as_str());
+                            members.push(member);
                         }
                     }
                     ShapeKind::Structure(members)
@@ -192,6 +245,7 @@ impl Model {
                 kind,
                 flattened: bool_field(raw, "flattened"),
                 location_name: str_field(raw, "locationName").map(str::to_string),
+                constraints: Constraints::parse(raw),
             });
         }
 
