@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_engine::sqs::SqsEngine;
-use ferrybridge_protocol::{RequestContext, ServiceError};
+use ferrybridge_protocol::{RequestContext, ServiceError, ServiceName};
 use ferrybridge_sns::Sns;
 use serde_json::Value;
 
@@ -58,6 +58,13 @@ impl Events {
         operation: &str,
         input: Value,
     ) -> Result<Value, ServiceError> {
+        // Every request is checked against the model first (required members, lengths,
+        // ranges, patterns, enums), with AWS's ValidationException texts.
+        if let Err(message) =
+            ferrybridge_protocol::validate_input(ServiceName::Events, operation, &input)
+        {
+            return Err(ServiceError::new("ValidationException", message));
+        }
         let e = &*self.engine;
         let i = &input;
         match operation {
