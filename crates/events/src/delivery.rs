@@ -202,13 +202,8 @@ fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
         // Bus targets receive the event itself; Input settings do not apply.
         let forwarded = shared
             .engine
-            .forward_to_bus(&target.arn, &inv.event, &inv.account_id)
-            .map_err(|e| match e {
-                ferrybridge_engine::events::EventsError::AccessDenied(m) => {
-                    Failure::permanent("NO_PERMISSIONS", m)
-                }
-                other => Failure::permanent("NO_RESOURCE", other.message().to_owned()),
-            })?;
+            .forward_to_bus(&target.arn, &inv.event, &inv.account_id, &inv.region)
+            .map_err(|e| Failure::permanent(e.code(), e.to_string()))?;
         shared.dispatcher.dispatch(forwarded);
         return Ok(());
     }

@@ -204,7 +204,7 @@ pub(crate) fn test_event_pattern(
         return Err(validation("Parameter Event is not valid."));
     };
     for field in REQUIRED_EVENT_FIELDS {
-        if !map.get(field).is_some_and(|v| !v.is_null()) {
+        if map.get(field).is_none_or(Value::is_null) {
             return Err(validation("Parameter Event is not valid."));
         }
     }

@@ -49,6 +49,34 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
+/// Why an event could not be sent on to another bus; [`ForwardFailure::code`] is the
+/// `ERROR_CODE` AWS gives the event in the target's dead-letter queue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ForwardFailure {
+    #[error("Event bus {0} does not exist.")]
+    NoBus(String),
+    #[error("User: arn:aws:iam::{account}:root is not authorized to perform: events:PutEvents on resource: {bus_arn} because no resource-based policy allows the events:PutEvents action")]
+    NotAllowed { account: String, bus_arn: String },
+    #[error("The event was already sent across accounts and cannot be sent on to {0}.")]
+    ThirdAccountHop(String),
+    #[error("The event was already sent across regions and cannot be sent on to {0}.")]
+    ThirdRegionHop(String),
+    #[error("The event went through too many event buses to be sent on to {0}.")]
+    TooManyHops(String),
+}
+
+impl ForwardFailure {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ForwardFailure::NoBus(_) => "NO_RESOURCE",
+            ForwardFailure::NotAllowed { .. } => "NO_PERMISSIONS",
+            ForwardFailure::ThirdAccountHop(_) => "THIRD_ACCOUNT_HOP_DETECTED",
+            ForwardFailure::ThirdRegionHop(_) => "THIRD_REGION_HOP_DETECTED",
+            ForwardFailure::TooManyHops(_) => "INTERNAL_ERROR",
+        }
+    }
+}
+
 /// One target `PutTargets` or `RemoveTargets` could not take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedEntry {
@@ -678,40 +706,43 @@ impl EventsEngine {
         }
     }
 
-    /// An event delivered by a bus target of a rule in `from_account`: routed on the bus with
-    /// ARN `bus_arn` if that bus exists and lets `from_account` put events.
+    /// An event sent by a bus target of a rule on a bus in `from_account`/`from_region`, routed
+    /// on the bus with ARN `bus_arn`: the invocations it causes there.
+    ///
+    /// As on AWS, the receiving bus's policy must admit the sending account, an event that
+    /// already crossed into another account (or region) is not sent on to a third one, it keeps
+    /// its id within a region and gets a new one across regions, and its `account` and `region`
+    /// stay those of the original sender.
     pub fn forward_to_bus(
         &self,
         bus_arn: &str,
         event: &Event,
         from_account: &str,
-    ) -> Result<Vec<Invocation>, EventsError> {
-        let bus = self.bus_by_arn(bus_arn).ok_or_else(|| {
-            EventsError::bus_not_found(bus_arn.rsplit('/').next().unwrap_or(bus_arn))
-        })?;
+        from_region: &str,
+    ) -> Result<Vec<Invocation>, ForwardFailure> {
+        let bus = self
+            .bus_by_arn(bus_arn)
+            .ok_or_else(|| ForwardFailure::NoBus(bus_arn.to_owned()))?;
+        let original_account = event.envelope.get("account").and_then(Value::as_str);
+        let original_region = event.envelope.get("region").and_then(Value::as_str);
+        if bus.account_id != from_account && original_account != Some(from_account) {
+            return Err(ForwardFailure::ThirdAccountHop(bus.arn.clone()));
+        }
+        if bus.region != from_region && original_region != Some(from_region) {
+            return Err(ForwardFailure::ThirdRegionHop(bus.arn.clone()));
+        }
+        if event.hops >= MAX_BUS_HOPS {
+            return Err(ForwardFailure::TooManyHops(bus.arn.clone()));
+        }
         if !bus.allows_put_events_from(from_account) {
-            return Err(EventsError::AccessDenied(format!(
-                "User: arn:aws:iam::{from_account}:root is not authorized to perform: events:PutEvents on resource: {} because no resource-based policy allows the events:PutEvents action",
-                bus.arn
-            )));
+            return Err(ForwardFailure::NotAllowed {
+                account: from_account.to_owned(),
+                bus_arn: bus.arn.clone(),
+            });
         }
-        let mut out = Vec::new();
-        // An event that already crossed into another account is not sent on to a third one,
-        // and no event goes round more than MAX_BUS_HOPS buses.
-        let crossed =
-            event.envelope.get("account").and_then(Value::as_str) != Some(&bus.account_id);
-        if event.hops >= MAX_BUS_HOPS
-            || (event.hops >= 1 && crossed && from_account != bus.account_id)
-        {
-            return Ok(out);
-        }
-        // Crossing into another region gives the event a new id; within a region it keeps it.
-        // Its account and region stay those of the original sender.
         let mut envelope = event.envelope.clone();
-        if let Some(r) = envelope.get("region").and_then(Value::as_str) {
-            if r != bus.region {
-                envelope["id"] = Value::from(uuid::Uuid::new_v4().to_string());
-            }
+        if bus.region != from_region {
+            envelope["id"] = Value::from(uuid::Uuid::new_v4().to_string());
         }
         let forwarded = Arc::new(Event::new(
             envelope,
@@ -719,6 +750,7 @@ impl EventsEngine {
             event.trace_header.clone(),
             event.hops + 1,
         ));
+        let mut out = Vec::new();
         self.route(&bus, &forwarded, &mut out);
         Ok(out)
     }
