@@ -38,11 +38,19 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn permanent(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn permanent(code: &'static str, message: impl Into<String>) -> Self {
         Failure {
             code,
             message: message.into(),
             retriable: false,
+        }
+    }
+
+    pub fn retriable(code: &'static str, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            retriable: true,
         }
     }
 }
@@ -149,40 +157,82 @@ async fn work(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Invocation>) 
     }
 }
 
-/// Retries a failed invocation with exponential back-off and jitter until it is delivered,
-/// fails for good, or its RetryPolicy runs out.
-async fn retry(shared: Arc<Shared>, inv: Invocation, mut failure: Failure) {
-    let policy = inv.target.retry_policy;
+/// Retries a failed invocation until it is delivered, fails for good, or its RetryPolicy runs
+/// out; then dead-letters it.
+async fn retry(shared: Arc<Shared>, inv: Invocation, failure: Failure) {
     let clock = shared.engine.clock().clone();
-    let deadline = inv.event.ingestion_ms + u64::from(policy.maximum_event_age_seconds) * 1000;
+    let outcome = retry_until_done(
+        &*clock,
+        inv.target.retry_policy,
+        inv.event.ingestion_ms,
+        failure,
+        || deliver(&shared, &inv),
+    )
+    .await;
+    if let Some(gave_up) = outcome {
+        dead_letter(
+            &shared,
+            &inv,
+            &gave_up.failure,
+            gave_up.retries,
+            gave_up.exhausted,
+        );
+    }
+}
+
+/// How a retried invocation ended when it was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GaveUp {
+    /// The last failure.
+    pub failure: Failure,
+    /// Retries made (the first attempt not counted): `RETRY_ATTEMPTS`.
+    pub retries: u32,
+    /// `EXHAUSTED_RETRY_CONDITION`: `MaximumRetryAttempts` or `MaximumEventAgeInSeconds`, or
+    /// `None` when a retry failed in a way that is not retried.
+    pub exhausted: Option<&'static str>,
+}
+
+/// Calls `attempt` again after `failure` (a retriable one), waiting [`backoff_ms`] on `clock`
+/// between attempts, until it succeeds (`None`), fails in a way that is not retried, or the
+/// policy runs out: `MaximumRetryAttempts` retries made, or the next retry would come later
+/// than `MaximumEventAgeInSeconds` after the event was taken in (`ingestion_ms`).
+pub async fn retry_until_done(
+    clock: &dyn ferrybridge_engine::clock::Clock,
+    policy: ferrybridge_engine::events::RetryPolicy,
+    ingestion_ms: u64,
+    mut failure: Failure,
+    mut attempt: impl FnMut() -> Result<(), Failure>,
+) -> Option<GaveUp> {
+    let deadline = ingestion_ms + u64::from(policy.maximum_event_age_seconds) * 1000;
     let mut retries = 0u32;
     loop {
         if retries >= policy.maximum_retry_attempts {
-            return dead_letter(
-                &shared,
-                &inv,
-                &failure,
+            return Some(GaveUp {
+                failure,
                 retries,
-                Some("MaximumRetryAttempts"),
-            );
+                exhausted: Some("MaximumRetryAttempts"),
+            });
         }
-        let wait = backoff_ms(retries);
-        let at = clock.now_millis() + wait;
+        let at = clock.now_millis() + backoff_ms(retries);
         if at > deadline {
-            return dead_letter(
-                &shared,
-                &inv,
-                &failure,
+            return Some(GaveUp {
+                failure,
                 retries,
-                Some("MaximumEventAgeInSeconds"),
-            );
+                exhausted: Some("MaximumEventAgeInSeconds"),
+            });
         }
         clock.sleep_until(at).await;
         retries += 1;
-        match deliver(&shared, &inv) {
-            Ok(()) => return,
+        match attempt() {
+            Ok(()) => return None,
             Err(f) if f.retriable => failure = f,
-            Err(f) => return dead_letter(&shared, &inv, &f, retries, None),
+            Err(f) => {
+                return Some(GaveUp {
+                    failure: f,
+                    retries,
+                    exhausted: None,
+                })
+            }
         }
     }
 }
@@ -341,5 +391,131 @@ fn dead_letter(
     });
     if let Err(e) = result {
         tracing::debug!(dlq = %dlq_arn, error = %e, "EventBridge DLQ refused the event: dropped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrybridge_engine::clock::{Clock, ManualClock};
+    use ferrybridge_engine::events::RetryPolicy;
+    use std::time::Duration;
+
+    fn throttled() -> Failure {
+        Failure::retriable("THROTTLING", "Rate exceeded")
+    }
+
+    /// Drives `retry_until_done` by advancing the manual clock a second at a time until it
+    /// finishes; returns the outcome, the attempts made and the virtual time taken.
+    async fn run(
+        policy: RetryPolicy,
+        mut results: Vec<Result<(), Failure>>,
+    ) -> (Option<GaveUp>, usize, u64) {
+        let clock = Arc::new(ManualClock::default());
+        let start = clock.now_millis();
+        let attempts = Arc::new(std::sync::Mutex::new(0usize));
+        let counter = attempts.clone();
+        let task_clock = clock.clone();
+        let task = tokio::spawn(async move {
+            retry_until_done(&*task_clock, policy, start, throttled(), move || {
+                *counter.lock().expect("lock") += 1;
+                if results.is_empty() {
+                    Err(throttled())
+                } else {
+                    results.remove(0)
+                }
+            })
+            .await
+        });
+        for _ in 0..200_000 {
+            if task.is_finished() {
+                break;
+            }
+            tokio::task::yield_now().await;
+            clock.advance(Duration::from_secs(1));
+        }
+        let outcome = task.await.expect("no panic");
+        let made = *attempts.lock().expect("lock");
+        (outcome, made, clock.now_millis() - start)
+    }
+
+    #[tokio::test]
+    async fn retries_until_the_target_takes_the_event() {
+        let policy = RetryPolicy::default();
+        let (outcome, attempts, _) = run(policy, vec![Err(throttled()), Ok(())]).await;
+        assert_eq!(outcome, None);
+        assert_eq!(attempts, 2);
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_maximum_retry_attempts() {
+        let policy = RetryPolicy {
+            maximum_retry_attempts: 3,
+            maximum_event_age_seconds: 86_400,
+        };
+        let (outcome, attempts, _) = run(policy, Vec::new()).await;
+        assert_eq!(attempts, 3);
+        assert_eq!(
+            outcome,
+            Some(GaveUp {
+                failure: throttled(),
+                retries: 3,
+                exhausted: Some("MaximumRetryAttempts"),
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn zero_retry_attempts_means_straight_to_the_dlq() {
+        let policy = RetryPolicy {
+            maximum_retry_attempts: 0,
+            maximum_event_age_seconds: 86_400,
+        };
+        let (outcome, attempts, _) = run(policy, Vec::new()).await;
+        assert_eq!(attempts, 0);
+        assert_eq!(outcome.map(|g| g.retries), Some(0));
+    }
+
+    #[tokio::test]
+    async fn gives_up_when_the_event_is_too_old() {
+        let policy = RetryPolicy {
+            maximum_retry_attempts: 185,
+            maximum_event_age_seconds: 60,
+        };
+        let (outcome, attempts, elapsed) = run(policy, Vec::new()).await;
+        let gave_up = outcome.expect("gave up");
+        assert_eq!(gave_up.exhausted, Some("MaximumEventAgeInSeconds"));
+        assert!(
+            elapsed <= 60_000,
+            "no retry after the event's maximum age: {elapsed} ms"
+        );
+        // Back-off doubles from about a second: 1+2+4+8+16 s fit in a minute, a sixth does not
+        // always; with jitter there are between 5 and 7 retries.
+        assert!((5..=7).contains(&attempts), "{attempts} retries");
+    }
+
+    #[tokio::test]
+    async fn a_failure_that_is_not_retried_ends_the_retries() {
+        let policy = RetryPolicy::default();
+        let gone = Failure::permanent("NO_RESOURCE", "gone");
+        let (outcome, attempts, _) = run(policy, vec![Err(gone.clone())]).await;
+        assert_eq!(attempts, 1);
+        assert_eq!(
+            outcome,
+            Some(GaveUp {
+                failure: gone,
+                retries: 1,
+                exhausted: None,
+            })
+        );
+    }
+
+    #[test]
+    fn back_off_doubles_with_jitter_up_to_five_minutes() {
+        for n in 0..30 {
+            let full = (1000u64 << n.min(20)).min(300_000);
+            let wait = backoff_ms(n);
+            assert!(wait >= full / 2 && wait <= full, "retry {n}: {wait} ms");
+        }
     }
 }
