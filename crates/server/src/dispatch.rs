@@ -216,7 +216,13 @@ impl App {
             return crate::sns_admin::handle(&self.sns, method, rest, query);
         }
         if let Some(rest) = path.strip_prefix("/_ferrybridge/events/") {
-            return crate::events_admin::handle(&self.events, method, rest, query);
+            return crate::events_admin::handle(
+                &self.events,
+                method,
+                rest,
+                query,
+                (&self.config.default_account_id, &self.config.default_region),
+            );
         }
         match (method, path) {
             ("GET", "/_ferrybridge/health") => {

@@ -5,9 +5,12 @@
 //!   Logs, ...) would have received, oldest first, as `{"invocations": [...]}`: each with the
 //!   rule and target, the event id and the input after Input/InputPath/InputTransformer.
 //! * `DELETE /_ferrybridge/events/invocations[?targetArn=..]`: forgets them; `{"cleared": n}`.
+//! * `POST /_ferrybridge/events/managed-rules?name=..&managedBy=..&eventPattern=..[&eventBusName=..&accountId=..&region=..]`:
+//!   creates a rule as an AWS service would on a customer's behalf (`ManagedBy`), which users
+//!   can then only delete or strip of targets with `Force`; `{"ruleArn": ..}`.
 
 use bytes::Bytes;
-use ferrybridge_engine::events::RecordedInvocation;
+use ferrybridge_engine::events::{PutRuleInput, RecordedInvocation};
 use ferrybridge_events::Events;
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
@@ -36,6 +39,7 @@ pub(crate) fn handle(
     method: &str,
     rest: &str,
     query: Option<&str>,
+    (default_account, default_region): (&str, &str),
 ) -> Response<Full<Bytes>> {
     let params = query_params(query);
     let target = param(&params, "targetArn");
@@ -54,6 +58,42 @@ pub(crate) fn handle(
         ("DELETE", "invocations") => {
             let cleared = events.engine().clear_recordings(target);
             json_response(StatusCode::OK, &json!({"cleared": cleared}))
+        }
+        ("POST", "managed-rules") => {
+            let (Some(name), Some(managed_by), Some(pattern)) = (
+                param(&params, "name"),
+                param(&params, "managedBy"),
+                param(&params, "eventPattern"),
+            ) else {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": "name, managedBy and eventPattern are required"}),
+                );
+            };
+            let account = param(&params, "accountId").unwrap_or(default_account);
+            let region = param(&params, "region").unwrap_or(default_region);
+            let engine = events.engine();
+            let result = engine
+                .bus(account, region, param(&params, "eventBusName"))
+                .and_then(|bus| {
+                    engine.put_managed_rule(
+                        account,
+                        &bus,
+                        PutRuleInput {
+                            name: name.to_owned(),
+                            event_pattern: Some(pattern.to_owned()),
+                            ..PutRuleInput::default()
+                        },
+                        managed_by,
+                    )
+                });
+            match result {
+                Ok(rule) => json_response(StatusCode::OK, &json!({"ruleArn": rule.arn})),
+                Err(e) => json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": e.code(), "message": e.message()}),
+                ),
+            }
         }
         _ => json_response(
             StatusCode::NOT_FOUND,

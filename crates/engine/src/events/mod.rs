@@ -398,6 +398,35 @@ impl EventsEngine {
         bus: &Arc<EventBus>,
         input: PutRuleInput,
     ) -> Result<Arc<Rule>, EventsError> {
+        self.put_rule_managed_by(account, bus, input, None)
+    }
+
+    /// A rule as an AWS service creates it on a customer's behalf (`ManagedBy` = the service's
+    /// principal, e.g. `sns.amazonaws.com`): users may only change or delete it with `Force`.
+    /// No EventBridge operation makes one; the emulator's admin API does, for tests.
+    pub fn put_managed_rule(
+        &self,
+        account: &str,
+        bus: &Arc<EventBus>,
+        input: PutRuleInput,
+        managed_by: &str,
+    ) -> Result<Arc<Rule>, EventsError> {
+        if bus.rules.read().by_name.contains_key(&input.name) {
+            return Err(EventsError::ResourceAlreadyExists(format!(
+                "Rule {} already exists on EventBus {}.",
+                input.name, bus.name
+            )));
+        }
+        self.put_rule_managed_by(account, bus, input, Some(managed_by))
+    }
+
+    fn put_rule_managed_by(
+        &self,
+        account: &str,
+        bus: &Arc<EventBus>,
+        input: PutRuleInput,
+        managed_by: Option<&str>,
+    ) -> Result<Arc<Rule>, EventsError> {
         let pattern = match &input.event_pattern {
             Some(text) => Some((
                 text.clone(),
@@ -461,7 +490,7 @@ impl EventsEngine {
                     name: input.name.clone(),
                     event_bus_name: bus.name.clone(),
                     created_by: account.to_owned(),
-                    managed_by: None,
+                    managed_by: managed_by.map(str::to_owned),
                     config: RwLock::new(config),
                     targets: RwLock::new(Vec::new()),
                     tags: RwLock::new(BTreeMap::new()),
@@ -637,6 +666,9 @@ impl EventsEngine {
             let (bus_name, rule_name) = rest.rsplit_once('/').unwrap_or(("default", rest));
             let bus = self.bus(parts.account, parts.region, Some(bus_name))?;
             let rule = bus.rule(rule_name)?;
+            if rule.managed_by.is_some() {
+                return Err(managed_rule_error(&rule));
+            }
             let mut tags = rule.tags.write();
             return Ok(f(&mut tags));
         }
@@ -837,6 +869,7 @@ fn reindex(rules: &mut bus::RuleSet, rule: &Rule) {
 
 fn managed_rule_error(rule: &Rule) -> EventsError {
     EventsError::ManagedRule(format!(
+        // Best wording: AWS's documentation describes the error, no recording shows its text.
         "Rule {} is managed by {} and can only be modified with Force.",
         rule.name,
         rule.managed_by.as_deref().unwrap_or("an AWS service")

@@ -667,3 +667,36 @@ fn recordings_are_kept_per_target_and_cleared() {
     assert_eq!(e.recordings(None).len(), 1);
     assert_eq!(e.clear_recordings(None), 1);
 }
+
+#[test]
+fn managed_rules_change_only_with_force() {
+    let e = engine();
+    let bus = e.bus(ACCOUNT, REGION, None).expect("bus");
+    let rule = e
+        .put_managed_rule(
+            ACCOUNT,
+            &bus,
+            rule_input("m", r#"{"source": ["aws.s3"]}"#),
+            "sns.amazonaws.com",
+        )
+        .expect("managed rule");
+    assert_eq!(rule.managed_by.as_deref(), Some("sns.amazonaws.com"));
+    let refused = |r: Result<(), EventsError>| matches!(r, Err(EventsError::ManagedRule(_)));
+    assert!(refused(
+        e.put_rule(ACCOUNT, &bus, rule_input("m", r#"{"source": ["x"]}"#))
+            .map(|_| ())
+    ));
+    assert!(refused(e.set_rule_state(&bus, "m", RuleState::Disabled)));
+    assert!(refused(e.put_targets(
+        &rule,
+        vec![target("q", "arn:aws:sqs:us-east-1:000000000000:q")]
+    )));
+    assert!(refused(e.with_tags(&rule.arn, |_| ())));
+    assert!(refused(
+        e.remove_targets(&rule, &["q".into()], false).map(|_| ())
+    ));
+    assert!(refused(e.delete_rule(&bus, "m", false)));
+    e.remove_targets(&rule, &[], true).expect("with force");
+    e.delete_rule(&bus, "m", true).expect("deleted with force");
+    assert!(bus.rule("m").is_err());
+}
