@@ -6,7 +6,7 @@ use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::{json, Map, Value};
 
 use crate::input::{
-    epoch_seconds, opt_bool, opt_str, opt_usize, req_str, service_error, tags, validation,
+    bus, epoch_seconds, opt_bool, opt_str, opt_usize, req_str, service_error, tags, validation,
 };
 use crate::{empty, with_next};
 
@@ -94,9 +94,7 @@ pub(crate) fn describe_event_bus(
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "Name"))
-        .map_err(service_error)?;
+    let bus = bus(e, ctx, input, "Name")?;
     Ok(describe(&bus, "Arn"))
 }
 
@@ -153,9 +151,7 @@ pub(crate) fn put_permission(
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
+    let bus = bus(e, ctx, input, "EventBusName")?;
     if let Some(policy) = opt_str(input, "Policy") {
         e.put_policy(&bus, policy).map_err(service_error)?;
         return Ok(empty());
@@ -186,9 +182,7 @@ pub(crate) fn remove_permission(
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
+    let bus = bus(e, ctx, input, "EventBusName")?;
     e.remove_permission(
         &bus,
         opt_str(input, "StatementId"),

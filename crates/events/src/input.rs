@@ -2,8 +2,11 @@
 //! members, lengths and patterns are checked against the model before an operation runs
 //! (AWS's `ValidationException` texts); what is left here is reading values out.
 
-use ferrybridge_engine::events::EventsError;
+use std::sync::Arc;
+
+use ferrybridge_engine::events::{EventBus, EventsEngine, EventsError, Rule};
 use ferrybridge_protocol::value::{field, scalar_text};
+use ferrybridge_protocol::RequestContext;
 use ferrybridge_protocol::ServiceError;
 use serde_json::Value;
 
@@ -90,4 +93,28 @@ pub(crate) fn epoch_seconds(ms: u64) -> Value {
     serde_json::Number::from_f64(ms as f64 / 1000.0)
         .map(Value::Number)
         .unwrap_or(Value::Null)
+}
+
+/// The bus named by the member `member` (a name or an ARN; absent = `default`).
+pub(crate) fn bus(
+    e: &EventsEngine,
+    ctx: &RequestContext,
+    input: &Value,
+    member: &str,
+) -> Result<Arc<EventBus>, ServiceError> {
+    e.bus(&ctx.account_id, &ctx.region, opt_str(input, member))
+        .map_err(service_error)
+}
+
+/// The rule named by the member `member`, on the bus named by `EventBusName`.
+pub(crate) fn rule(
+    e: &EventsEngine,
+    ctx: &RequestContext,
+    input: &Value,
+    member: &str,
+) -> Result<Arc<Rule>, ServiceError> {
+    let name = req_str(input, member)?;
+    bus(e, ctx, input, "EventBusName")?
+        .rule(name)
+        .map_err(service_error)
 }

@@ -6,7 +6,9 @@ use ferrybridge_pattern::EventPattern;
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::{json, Map, Value};
 
-use crate::input::{opt_bool, opt_str, opt_usize, req_str, service_error, tags, validation};
+use crate::input::{
+    bus, opt_bool, opt_str, opt_usize, req_str, rule, service_error, tags, validation,
+};
 use crate::{empty, with_next};
 
 pub(crate) fn put_rule(
@@ -15,9 +17,7 @@ pub(crate) fn put_rule(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let name = req_str(input, "Name")?;
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
+    let bus = bus(e, ctx, input, "EventBusName")?;
     let state = match opt_str(input, "State") {
         None => None,
         Some(s) => Some(RuleState::parse(s).ok_or_else(|| {
@@ -79,25 +79,12 @@ fn describe(rule: &Rule, describe_rule: bool) -> Value {
     Value::Object(out)
 }
 
-fn rule_of(
-    e: &EventsEngine,
-    ctx: &RequestContext,
-    input: &Value,
-    name_member: &str,
-) -> Result<std::sync::Arc<Rule>, ServiceError> {
-    let name = req_str(input, name_member)?;
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
-    bus.rule(name).map_err(service_error)
-}
-
 pub(crate) fn describe_rule(
     e: &EventsEngine,
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let rule = rule_of(e, ctx, input, "Name")?;
+    let rule = rule(e, ctx, input, "Name")?;
     Ok(describe(&rule, true))
 }
 
@@ -106,9 +93,7 @@ pub(crate) fn list_rules(
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
+    let bus = bus(e, ctx, input, "EventBusName")?;
     let page = e
         .list_rules(
             &bus,
@@ -128,9 +113,7 @@ fn set_state(
     state: RuleState,
 ) -> Result<Value, ServiceError> {
     let name = req_str(input, "Name")?;
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
+    let bus = bus(e, ctx, input, "EventBusName")?;
     e.set_rule_state(&bus, name, state).map_err(service_error)?;
     Ok(empty())
 }
@@ -157,9 +140,7 @@ pub(crate) fn delete_rule(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let name = req_str(input, "Name")?;
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
+    let bus = bus(e, ctx, input, "EventBusName")?;
     e.delete_rule(&bus, name, opt_bool(input, "Force"))
         .map_err(service_error)?;
     Ok(empty())
@@ -171,9 +152,7 @@ pub(crate) fn list_rule_names_by_target(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let target_arn = req_str(input, "TargetArn")?;
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
+    let bus = bus(e, ctx, input, "EventBusName")?;
     let page = e
         .list_rule_names_by_target(
             &bus,

@@ -5,7 +5,7 @@ use ferrybridge_engine::events::{EventsEngine, RetryPolicy, Target, TargetKind};
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::{json, Value};
 
-use crate::input::{opt_bool, opt_str, opt_usize, req_str, service_error, validation};
+use crate::input::{opt_bool, opt_str, opt_usize, req_str, rule, service_error, validation};
 
 /// A DeadLetterConfig ARN must name an SQS queue.
 pub(crate) fn check_dead_letter_arn(arn: &str) -> Result<(), ServiceError> {
@@ -91,11 +91,7 @@ pub(crate) fn put_targets(
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let rule_name = req_str(input, "Rule")?;
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
-    let rule = bus.rule(rule_name).map_err(service_error)?;
+    let rule = rule(e, ctx, input, "Rule")?;
     let list = match input.get("Targets") {
         Some(Value::Array(list)) => list,
         _ => {
@@ -117,11 +113,7 @@ pub(crate) fn remove_targets(
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let rule_name = req_str(input, "Rule")?;
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
-    let rule = bus.rule(rule_name).map_err(service_error)?;
+    let rule = rule(e, ctx, input, "Rule")?;
     let ids = ferrybridge_protocol::value::str_list(input, "Ids");
     let failed = e
         .remove_targets(&rule, &ids, opt_bool(input, "Force"))
@@ -140,11 +132,7 @@ pub(crate) fn list_targets_by_rule(
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
-    let rule_name = req_str(input, "Rule")?;
-    let bus = e
-        .bus(&ctx.account_id, &ctx.region, opt_str(input, "EventBusName"))
-        .map_err(service_error)?;
-    let rule = bus.rule(rule_name).map_err(service_error)?;
+    let rule = rule(e, ctx, input, "Rule")?;
     let all = rule.targets();
     let start = match opt_str(input, "NextToken") {
         Some(t) => t
