@@ -78,12 +78,9 @@ pub(crate) fn opt_time_ms(input: &Value, name: &str) -> Option<u64> {
             .as_f64()
             .filter(|s| *s >= 0.0)
             .map(|s| (s * 1000.0) as u64),
-        Value::String(s) => {
-            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                .ok()
-                .map(|t| (t.unix_timestamp_nanos() / 1_000_000).max(0) as u64)
-                .or_else(|| s.parse::<f64>().ok().map(|s| (s * 1000.0) as u64))
-        }
+        Value::String(s) => ferrybridge_protocol::timestamp::parse(s)
+            .filter(|secs| *secs >= 0.0)
+            .map(|secs| (secs * 1000.0) as u64),
         _ => None,
     }
 }

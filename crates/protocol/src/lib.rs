@@ -72,7 +72,7 @@ mod json;
 mod model;
 mod query;
 pub mod sigv4;
-mod timestamp;
+pub mod timestamp;
 pub mod value;
 mod xml;
 

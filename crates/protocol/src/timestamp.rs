@@ -1,4 +1,5 @@
 //! Timestamps: decoded values carry epoch seconds (JSON number); Query/XML use ISO 8601.
+//! The calendar helpers here serve every place that prints a date by hand.
 
 use serde_json::{Number, Value};
 
@@ -13,7 +14,8 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+/// The civil date (year, month 1-12, day 1-31) of a day counted from 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;
@@ -35,7 +37,7 @@ fn num(s: &str) -> Option<i64> {
 
 /// Parses ISO 8601 (`2024-01-02T03:04:05Z`, optional fraction, `Z` or `±hh:mm`) or epoch
 /// seconds (`1704164645`, `1704164645.5`) into epoch seconds.
-pub(crate) fn parse(s: &str) -> Option<f64> {
+pub fn parse(s: &str) -> Option<f64> {
     let s = s.trim();
     if let Ok(f) = s.parse::<f64>() {
         return f.is_finite().then_some(f);
@@ -88,7 +90,7 @@ pub(crate) fn to_value(secs: f64) -> Value {
 }
 
 /// Formats epoch seconds as AWS does in XML: `2024-01-02T03:04:05.000Z` (millisecond precision).
-pub(crate) fn format_iso8601(secs: f64) -> String {
+pub fn format_iso8601(secs: f64) -> String {
     let millis_total = (secs * 1000.0).round() as i64;
     let secs_total = millis_total.div_euclid(1000);
     let millis = millis_total.rem_euclid(1000);

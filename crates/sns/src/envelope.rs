@@ -23,26 +23,7 @@ pub const CERT_PATH: &str = "/_ferrybridge/sns/SimpleNotificationService-ferrybr
 
 /// `2024-01-02T03:04:05.678Z` for milliseconds since the epoch.
 pub fn timestamp(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        ms % 1000
-    )
+    ferrybridge_protocol::timestamp::format_iso8601(ms as f64 / 1000.0)
 }
 
 /// `http://host/?Action=Unsubscribe&SubscriptionArn=...` (unencoded, as AWS writes it).
