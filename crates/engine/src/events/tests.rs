@@ -700,3 +700,36 @@ fn managed_rules_change_only_with_force() {
     e.delete_rule(&bus, "m", true).expect("deleted with force");
     assert!(bus.rule("m").is_err());
 }
+
+#[test]
+fn an_event_goes_from_bus_to_bus_only_once() {
+    let e = engine();
+    let (event, arn) = forwarding_setup(&e, ACCOUNT, REGION);
+    let invocations = e
+        .forward_to_bus(&arn, &event, ACCOUNT, REGION)
+        .expect("first hop");
+    let forwarded = invocations[0].event.clone();
+    e.create_event_bus(ACCOUNT, REGION, "third", BusSettings::default(), &[])
+        .expect("bus");
+    let third = "arn:aws:events:us-east-1:000000000000:event-bus/third";
+    let again = e
+        .forward_to_bus(third, &forwarded, ACCOUNT, REGION)
+        .expect("not an error");
+    assert!(
+        again.is_empty(),
+        "a second hop within the account goes nowhere"
+    );
+    e.create_event_bus(ACCOUNT, "eu-west-1", "far", BusSettings::default(), &[])
+        .expect("bus");
+    assert_eq!(
+        e.forward_to_bus(
+            "arn:aws:events:eu-west-1:000000000000:event-bus/far",
+            &forwarded,
+            ACCOUNT,
+            REGION
+        )
+        .err()
+        .map(|f| f.code()),
+        Some("THIRD_REGION_HOP_DETECTED")
+    );
+}
