@@ -17,6 +17,7 @@ pub const MAX_CATCH_UP: usize = 1000;
 struct Due {
     expression: String,
     anchor_ms: u64,
+    since_ms: u64,
     next_ms: Option<u64>,
 }
 
@@ -40,14 +41,21 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             let entry = due.entry(rule.arn.clone()).or_insert_with(|| Due {
                 expression: String::new(),
                 anchor_ms: 0,
+                since_ms: 0,
                 next_ms: None,
             });
-            if entry.expression != schedule.expression || entry.anchor_ms != schedule.anchor_ms {
+            if entry.expression != schedule.expression
+                || entry.anchor_ms != schedule.anchor_ms
+                || entry.since_ms != schedule.since_ms
+            {
+                // The first occurrence after the schedule came into force, however late this
+                // task looks at it: occurrences a clock jump passed over still fire.
                 entry.expression = schedule.expression.clone();
                 entry.anchor_ms = schedule.anchor_ms;
+                entry.since_ms = schedule.since_ms;
                 entry.next_ms = schedule
                     .schedule
-                    .next_fire_after(now.max(schedule.anchor_ms), schedule.anchor_ms);
+                    .next_fire_after(schedule.since_ms, schedule.anchor_ms);
             }
             let mut fired = 0;
             while let Some(at) = entry.next_ms.filter(|at| *at <= now) {

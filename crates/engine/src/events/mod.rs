@@ -448,6 +448,7 @@ impl EventsEngine {
                     expression: expression.to_owned(),
                     schedule,
                     anchor_ms: self.now(),
+                    since_ms: self.now(),
                 })
             }
             None => None,
@@ -516,7 +517,15 @@ impl EventsEngine {
         if rule.managed_by.is_some() {
             return Err(managed_rule_error(&rule));
         }
-        rule.config.write().state = state;
+        {
+            let mut config = rule.config.write();
+            if !config.state.is_enabled() && state.is_enabled() {
+                if let Some(schedule) = config.schedule.as_mut() {
+                    schedule.since_ms = self.now();
+                }
+            }
+            config.state = state;
+        }
         reindex(&mut rules, &rule);
         drop(rules);
         self.schedules_changed.notify_one();

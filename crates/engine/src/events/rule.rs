@@ -52,8 +52,11 @@ impl RuleState {
 pub struct RuleSchedule {
     pub expression: String,
     pub schedule: Schedule,
-    /// When the schedule was set (ms since the epoch).
+    /// When the schedule was set (ms since the epoch): rate schedules count from it.
     pub anchor_ms: u64,
+    /// Since when the schedule has been in force: when it was set or the rule last enabled.
+    /// Occurrences before it never fire.
+    pub since_ms: u64,
 }
 
 /// Everything `PutRule` sets; replaced as a whole when the rule is put again.
