@@ -1176,6 +1176,28 @@ async fn rate_and_cron_rules_fire_on_the_manual_clock() {
         .rule_arn
         .unwrap();
     put_targets(&events, None, "quarters", vec![target("q", &cron_q)]).await;
+    let d = events
+        .describe_rule()
+        .name("quarters")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.schedule_expression(), Some("cron(0/15 * * * ? *)"));
+    assert_eq!(d.event_bus_name(), Some("default"));
+    assert!(d.event_pattern().is_none());
+    let listed = events.list_rules().send().await.unwrap();
+    let listed: Vec<(Option<&str>, Option<&str>)> = listed
+        .rules()
+        .iter()
+        .map(|r| (r.name(), r.schedule_expression()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (Some("every-5"), Some("rate(5 minutes)")),
+            (Some("quarters"), Some("cron(0/15 * * * ? *)"))
+        ]
+    );
     let_scheduler_see_changes().await;
     assert_all_empty(&sqs, &[&rate_url, &cron_url]).await;
 
@@ -2078,6 +2100,14 @@ async fn test_event_pattern_answers_and_errors() {
     assert!(!test(json!({"detail": {"total": [{"numeric": ["<", 1000]}]}})).await);
     assert!(!test(json!({"source": [{"anything-but": "shop.orders"}]})).await);
     assert!(test(json!({"detail": {"coupon": [{"exists": false}]}})).await);
+    assert!(
+        test(json!({"$or": [{"source": ["other"]}, {"detail-type": [{"suffix": "Placed"}]}]}))
+            .await
+    );
+    assert!(test(json!({"source": [{"wildcard": "shop.*"}]})).await);
+    assert!(test(json!({"detail-type": [{"equals-ignore-case": "orderplaced"}]})).await);
+    assert!(!test(json!({"detail": {"customer": {"country": [{"prefix": "US-"}]}}})).await);
+    assert!(!test(json!({"detail": {"total": [{"exists": false}]}})).await);
 
     // AWS-recorded messages.
     let bad = events
@@ -2506,4 +2536,51 @@ async fn a_bus_policy_with_allow_and_deny_statements_decides_per_sender_account(
     assert_eq!(attrs(&dead[0])["ERROR_CODE"], "NO_PERMISSIONS");
     assert_all_empty(&dlqs[0].0, &[&dlqs[0].1]).await;
     assert_all_empty(&receiver_sqs, &[&url]).await;
+}
+
+/// `Time` with a fraction of a second comes out in whole seconds; a TraceHeader reaches the
+/// SQS target as the AWSTraceHeader system attribute.
+#[tokio::test]
+async fn event_time_is_whole_seconds_and_the_trace_header_reaches_the_queue() {
+    let emu = Emulator::start().await;
+    let (events, sqs) = (emu.events(), emu.sqs());
+    let (url, q) = local_queue(&sqs, "traced").await;
+    rule(&events, None, "all", json!({"source": ["shop.orders"]})).await;
+    put_targets(&events, None, "all", vec![target("q", &q)]).await;
+    let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    put_one(
+        &events,
+        PutEventsRequestEntry::builder()
+            .source("shop.orders")
+            .detail_type("OrderPlaced")
+            .detail("{}")
+            .time(DateTime::from_secs_and_nanos(1_700_000_000, 750_000_000))
+            .trace_header(trace)
+            .build(),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let message = loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(&url)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await
+            .unwrap();
+        if let Some(m) = out.messages.unwrap_or_default().pop() {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "nothing delivered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let body: Value = serde_json::from_str(message.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["time"], "2023-11-14T22:13:20Z");
+    let system = message.attributes.unwrap_or_default();
+    assert_eq!(
+        system
+            .get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader)
+            .map(String::as_str),
+        Some(trace)
+    );
 }
