@@ -2297,6 +2297,42 @@ async fn model_validation_errors_name_the_member_and_the_constraint() {
         e,
         "ValidationException: 1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
     );
+    // A nested member: the path names the list position (1-based) and the member.
+    events
+        .put_rule()
+        .name("r")
+        .event_pattern(r#"{"source":["x"]}"#)
+        .send()
+        .await
+        .unwrap();
+    let retry = |attempts: i32| {
+        Target::builder()
+            .id("t")
+            .arn("arn:aws:sqs:us-east-1:000000000000:q")
+            .retry_policy(
+                aws_sdk_eventbridge::types::RetryPolicy::builder()
+                    .maximum_retry_attempts(attempts)
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    };
+    assert_eq!(
+        error(events.put_targets().rule("r").targets(retry(186)).send().await),
+        "ValidationException: 1 validation error detected: Value '186' at 'targets.1.member.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185"
+    );
+    events
+        .put_targets()
+        .rule("r")
+        .targets(retry(185))
+        .send()
+        .await
+        .unwrap();
+    // PutEvents needs at least one entry.
+    assert_eq!(
+        error(events.put_events().set_entries(Some(vec![])).send().await),
+        "ValidationException: 1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    );
 }
 
 /// A rate rule counts from its creation: a clock jump right after PutRule/PutTargets fires the
