@@ -1125,8 +1125,11 @@ async fn a_missing_target_sends_the_event_to_the_dead_letter_queue() {
 
 // ---- 7. scheduled rules ---------------------------------------------------------------------
 
-/// The scheduler notices a new or changed schedule in the background; a jump of the manual
-/// clock made before it did would be measured from the new time (see the report).
+/// The scheduler notices a new or changed schedule in a background task, and computes the
+/// next firing from the clock as it finds it then: a jump of the manual clock taken before it
+/// looked would skip the occurrences jumped over. In this harness (one current-thread runtime)
+/// it always looks first (a_clock_jump_right_after_put_rule_fires_the_first_occurrence); the
+/// pause keeps these longer sequences independent of that.
 async fn let_scheduler_see_changes() {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
