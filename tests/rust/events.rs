@@ -1125,11 +1125,10 @@ async fn a_missing_target_sends_the_event_to_the_dead_letter_queue() {
 
 // ---- 7. scheduled rules ---------------------------------------------------------------------
 
-/// The scheduler notices a new or changed schedule in a background task, and computes the
-/// next firing from the clock as it finds it then: a jump of the manual clock taken before it
-/// looked would skip the occurrences jumped over. In this harness (one current-thread runtime)
-/// it always looks first (a_clock_jump_right_after_put_rule_fires_the_first_occurrence); the
-/// pause keeps these longer sequences independent of that.
+/// The scheduler notices a new or changed schedule in a background task; its first firing
+/// counts from when the schedule came into force, so a clock jump before the task looked loses
+/// nothing (a_clock_jump_right_after_put_rule_fires_the_first_occurrence). A short pause still
+/// lets a disable or delete reach it before the clock moves on.
 async fn let_scheduler_see_changes() {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
@@ -2601,4 +2600,118 @@ async fn event_time_is_whole_seconds_and_the_trace_header_reaches_the_queue() {
             .map(String::as_str),
         Some(trace)
     );
+}
+
+/// A rule an AWS service created for the account (`ManagedBy`, made here through the admin
+/// API) cannot be changed, only deleted or stripped of targets with `Force`.
+#[tokio::test]
+async fn managed_rules_can_only_be_removed_with_force() {
+    let emu = Emulator::start().await;
+    let events = emu.events();
+    let pattern = "%7B%22source%22%3A%5B%22aws.s3%22%5D%7D"; // {"source":["aws.s3"]}
+    let created = emu
+        .admin_request_post(&format!(
+            "/_ferrybridge/events/managed-rules?name=s3-watch&managedBy=sns.amazonaws.com&eventPattern={pattern}"
+        ))
+        .await;
+    let arn = created["ruleArn"].as_str().expect("ruleArn");
+    assert_eq!(arn, "arn:aws:events:us-east-1:000000000000:rule/s3-watch");
+    let described = events
+        .describe_rule()
+        .name("s3-watch")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.managed_by(), Some("sns.amazonaws.com"));
+    assert_eq!(described.event_pattern(), Some(r#"{"source":["aws.s3"]}"#));
+
+    let code = |e: String| e.split(':').next().unwrap_or_default().to_owned();
+    let refused = "ManagedRuleException";
+    assert_eq!(
+        code(error(events.disable_rule().name("s3-watch").send().await)),
+        refused
+    );
+    assert_eq!(
+        code(error(
+            events
+                .put_rule()
+                .name("s3-watch")
+                .event_pattern(r#"{"source":["x"]}"#)
+                .send()
+                .await
+        )),
+        refused
+    );
+    assert_eq!(
+        code(error(
+            events
+                .put_targets()
+                .rule("s3-watch")
+                .targets(target("q", "arn:aws:sqs:us-east-1:000000000000:q"))
+                .send()
+                .await
+        )),
+        refused
+    );
+    assert_eq!(
+        code(error(
+            events
+                .tag_resource()
+                .resource_arn(arn)
+                .tags(Tag::builder().key("k").value("v").build().unwrap())
+                .send()
+                .await
+        )),
+        refused
+    );
+    assert_eq!(
+        code(error(events.delete_rule().name("s3-watch").send().await)),
+        refused
+    );
+    events
+        .delete_rule()
+        .name("s3-watch")
+        .force(true)
+        .send()
+        .await
+        .expect("deleted with Force");
+    assert_eq!(
+        error(events.describe_rule().name("s3-watch").send().await),
+        "ResourceNotFoundException: Rule s3-watch does not exist on EventBus default."
+    );
+}
+
+/// A rule disabled over several occurrences does not fire them when enabled again: its
+/// schedule counts from the enabling.
+#[tokio::test]
+async fn a_re_enabled_schedule_does_not_fire_what_it_missed() {
+    let emu = Emulator::start_with_manual_clock().await;
+    let (events, sqs) = (emu.events(), emu.sqs());
+    let (url, arn) = local_queue(&sqs, "ticks").await;
+    events
+        .put_rule()
+        .name("tick")
+        .schedule_expression("rate(1 minute)")
+        .send()
+        .await
+        .unwrap();
+    put_targets(&events, None, "tick", vec![target("q", &arn)]).await;
+    let_scheduler_see_changes().await;
+    emu.advance(Duration::from_secs(60));
+    assert_eq!(bodies(&sqs, &url, 1).await.len(), 1);
+    sqs.purge_queue().queue_url(&url).send().await.unwrap();
+    events.disable_rule().name("tick").send().await.unwrap();
+    let_scheduler_see_changes().await;
+    emu.advance(Duration::from_secs(600));
+    let_scheduler_see_changes().await;
+    events.enable_rule().name("tick").send().await.unwrap();
+    let_scheduler_see_changes().await;
+    assert_all_empty(&sqs, &[&url]).await;
+    // The rate still counts from the rule's creation: next at 12:00 past the start.
+    emu.advance(Duration::from_secs(60));
+    let got = bodies(&sqs, &url, 1).await;
+    assert_eq!(got.len(), 1);
+    let v: Value = serde_json::from_str(&got[0]).unwrap();
+    assert_eq!(v["time"], "2024-01-01T00:12:00Z");
+    assert_all_empty(&sqs, &[&url]).await;
 }
