@@ -900,3 +900,37 @@ def test_cross_region_forwarding_gets_a_new_id_and_keeps_the_origin(endpoint):
     assert event["detail"] == {"orderId": "o-1", "region": "eu-west-1", "total": 1}
     east.remove_targets(Rule=rule, Ids=["eu"])
     east.delete_rule(Name=rule)
+
+
+def test_input_transformer_predefined_variables_and_missing_paths(endpoint, sqs):
+    """Recorded by AWS (test_events_inputs.snapshot.json): a path that matches nothing renders as
+    "" in a JSON template and as nothing in a string template; <aws.events.event> is the envelope
+    without detail and with camelCase detailType; <aws.events.event.json> is the whole envelope."""
+    events = events_client(endpoint)
+    url, arn = make_queue(sqs)
+    rule = unique("vars")
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["shop.vars"]}))["RuleArn"]
+    paths = {"missing": "$.detail.nope", "command": "$.detail.command", "type": "$.detail-type"}
+    events.put_targets(Rule=rule, Targets=[
+        {"Id": "json", "Arn": arn, "InputTransformer": {"InputPathsMap": paths, "InputTemplate": (
+            '{"rule": <aws.events.rule-name>, "arn": <aws.events.rule-arn>, "missing": <missing>, '
+            '"event": <aws.events.event>, "full": <aws.events.event.json>, '
+            '"ingested": <aws.events.event.ingestion-time>}')}},
+        {"Id": "text", "Arn": arn, "InputTransformer": {"InputPathsMap": paths, "InputTemplate": (
+            '"Event of <type> type, info extracted from detail <command>, missing <missing>"')}},
+    ])
+    (entry,) = events.put_events(Entries=[{
+        "Source": "shop.vars", "DetailType": "core.update-account-command",
+        "Detail": json.dumps({"command": "update-account"})}])["Entries"]
+    bodies = [m["Body"] for m in receive(sqs, url, 2)]
+    (text,) = [b for b in bodies if b.startswith('"')]
+    assert text == '"Event of core.update-account-command type, info extracted from detail update-account, missing "'
+    (doc,) = [json.loads(b) for b in bodies if b.startswith("{")]
+    assert doc["rule"] == rule and doc["arn"] == rule_arn and doc["missing"] == ""
+    assert set(doc["event"]) == {"id", "account", "detailType", "time", "source", "region", "resources", "version"}
+    assert doc["event"]["detailType"] == "core.update-account-command" and doc["event"]["id"] == entry["EventId"]
+    assert list(doc["full"]) == ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"]
+    assert doc["full"]["id"] == entry["EventId"] and doc["full"]["detail"] == {"command": "update-account"}
+    assert TIME.match(doc["ingested"])
+    events.remove_targets(Rule=rule, Ids=["json", "text"])
+    events.delete_rule(Name=rule)
