@@ -705,15 +705,41 @@ def test_tags_on_buses_and_rules(events):
     events.delete_event_bus(Name=bus)
 
 
+def fields(response):
+    return {k for k in response if k != "ResponseMetadata"}
+
+
+def known(client, shape, names):
+    """`names` less the members this botocore's model does not have (botocore drops unknown
+    members: 1.31.62 has no CreationTime/LastModifiedTime on event buses)."""
+    members = client.meta.service_model.shape_for(shape).members
+    return {n for n in names if n in members}
+
+
 def test_rule_lifecycle_and_listing(events):
     bus = unique("life")
     events.create_event_bus(Name=bus)
+    # Shapes as AWS recorded them (test_events.snapshot.json): no Policy key without a policy.
+    bus_fields = {"Arn", "CreationTime", "LastModifiedTime", "Name"}
+    assert fields(events.describe_event_bus(Name=bus)) == known(events, "DescribeEventBusResponse", bus_fields)
+    (listed_bus,) = events.list_event_buses(NamePrefix=bus)["EventBuses"]
+    assert set(listed_bus) == known(events, "EventBus", bus_fields)
     for i in range(4):
         events.put_rule(Name=f"rule-{i}", EventBusName=bus, EventPattern=json.dumps(ORDER_PLACED))
     page = events.list_rules(EventBusName=bus, Limit=3)
     assert [r["Name"] for r in page["Rules"]] == ["rule-0", "rule-1", "rule-2"]
     rest = events.list_rules(EventBusName=bus, NextToken=page["NextToken"])
     assert [r["Name"] for r in rest["Rules"]] == ["rule-3"] and "NextToken" not in rest
+    assert all(set(r) == {"Arn", "EventBusName", "EventPattern", "Name", "State"} for r in page["Rules"])
+    assert fields(events.describe_rule(Name="rule-1", EventBusName=bus)) == {
+        "Arn", "CreatedBy", "EventBusName", "EventPattern", "Name", "State"}
+    # Putting a rule again updates it in place and keeps its targets.
+    queue0 = "arn:aws:sqs:us-east-1:000000000000:" + unique("q")
+    events.put_targets(Rule="rule-0", EventBusName=bus, Targets=[{"Id": "q0", "Arn": queue0}])
+    again = events.put_rule(Name="rule-0", EventBusName=bus, EventPattern=json.dumps({"source": ["other"]}))
+    assert again["RuleArn"] == f"arn:aws:events:us-east-1:000000000000:rule/{bus}/rule-0"
+    assert events.list_targets_by_rule(Rule="rule-0", EventBusName=bus)["Targets"] == [{"Id": "q0", "Arn": queue0}]
+    assert len(events.list_rules(EventBusName=bus)["Rules"]) == 4
     events.disable_rule(Name="rule-1", EventBusName=bus)
     described = events.describe_rule(Name="rule-1", EventBusName=bus)
     assert described["State"] == "DISABLED" and described["CreatedBy"] == "000000000000"
@@ -933,4 +959,21 @@ def test_input_transformer_predefined_variables_and_missing_paths(endpoint, sqs)
     assert doc["full"]["id"] == entry["EventId"] and doc["full"]["detail"] == {"command": "update-account"}
     assert TIME.match(doc["ingested"])
     events.remove_targets(Rule=rule, Ids=["json", "text"])
+    events.delete_rule(Name=rule)
+
+
+def test_put_events_time_is_whole_seconds_in_utc(endpoint, sqs):
+    """Recorded by AWS (test_put_events_time): boto3 sends Time as epoch seconds; the event's
+    `time` is that instant as YYYY-MM-DDThh:mm:ssZ."""
+    import datetime
+
+    events = events_client(endpoint)
+    url, arn = make_queue(sqs)
+    rule = unique("time")
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["shop.time"]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": arn}])
+    times = ["2022-01-01", datetime.datetime(2022, 1, 1, tzinfo=datetime.timezone.utc), "2022-01-01 00:00:00Z"]
+    events.put_events(Entries=[{"Source": "shop.time", "DetailType": "t", "Detail": "{}", "Time": t} for t in times])
+    assert [json.loads(m["Body"])["time"] for m in receive(sqs, url, 3)] == ["2022-01-01T00:00:00Z"] * 3
+    events.remove_targets(Rule=rule, Ids=["q"])
     events.delete_rule(Name=rule)
