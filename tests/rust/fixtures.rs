@@ -1,8 +1,8 @@
 //! Replays protocol-fixtures/: requests captured from real clients (scripts/capture-fixtures)
 //! are sent again to a fresh server and its answers compared with the recorded ones, with the
 //! values that differ on every run (request ids, message ids, receipt handles, move task
-//! handles, timestamps) masked. A wire regression in either SQS protocol fails here even
-//! without the clients.
+//! handles, timestamps, event ids) masked. A wire regression in either SQS protocol, in SNS
+//! or in EventBridge fails here even without the clients.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -134,6 +134,11 @@ impl Masks {
                 Regex::new(&format!(r"<Name>({timestamps})</Name><Value>\d+</Value>")).unwrap(),
                 "<Name>$1</Name><Value>*</Value>",
             ),
+            // EventBridge: bus creation and modification times, epoch seconds (JSON numbers).
+            (
+                Regex::new(r#""(CreationTime|LastModifiedTime)":[0-9][0-9.eE+-]*"#).unwrap(),
+                r#""$1":*"#,
+            ),
             // SNS: subscription and endpoint ARNs end in a fresh UUID.
             (Regex::new(UUID).unwrap(), "*"),
         ];
@@ -250,6 +255,32 @@ const SNS_OPERATIONS: [&str; 42] = [
     "VerifySMSSandboxPhoneNumber",
 ];
 
+/// Every EventBridge operation implemented so far (issue #6) must have a captured exchange.
+const EVENTS_OPERATIONS: [&str; 22] = [
+    "CreateEventBus",
+    "DeleteEventBus",
+    "DeleteRule",
+    "DescribeEventBus",
+    "DescribeRule",
+    "DisableRule",
+    "EnableRule",
+    "ListEventBuses",
+    "ListRuleNamesByTarget",
+    "ListRules",
+    "ListTagsForResource",
+    "ListTargetsByRule",
+    "PutEvents",
+    "PutPermission",
+    "PutRule",
+    "PutTargets",
+    "RemovePermission",
+    "RemoveTargets",
+    "TagResource",
+    "TestEventPattern",
+    "UntagResource",
+    "UpdateEventBus",
+];
+
 async fn replay(protocol: &str) {
     replay_service("sqs", protocol, &SQS_OPERATIONS, 54).await;
 }
@@ -332,4 +363,9 @@ async fn query_fixtures_replay() {
 #[tokio::test]
 async fn sns_fixtures_replay() {
     replay_service("sns", "query", &SNS_OPERATIONS, 70).await;
+}
+
+#[tokio::test]
+async fn events_fixtures_replay() {
+    replay_service("events", "json", &EVENTS_OPERATIONS, 78).await;
 }
