@@ -14,7 +14,8 @@
 //!     puts one event at a time, <rate> events/s spread over the rules, for <seconds>, while
 //!     one long-polling consumer per queue receives them; each event carries its put time
 //!     (taken just before PutEvents is sent) and the consumer compares it to its arrival.
-//!     The first second is warm-up. Prints p50/p99/max in ms, events put and received.
+//!     The first second is warm-up. Prints p50/p99/max in ms, events put and received, and
+//!     p50/p99 of the PutEvents round trips (put_p50, put_p99).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -215,6 +216,8 @@ async fn latency(endpoint: &str, rules: usize, rate: u64, seconds: u64) -> serde
     let begin = Instant::now();
     let mut put = 0u64;
     let mut puts = Vec::new();
+    // PutEvents round trips (ms): tells a slow server answer from a slow delivery.
+    let round_trips = Arc::new(Mutex::new(Vec::<f64>::with_capacity(total as usize)));
     while put < total {
         tick.tick().await;
         let due = (begin.elapsed().as_micros() as u64 * rate / 1_000_000).min(total);
@@ -222,6 +225,7 @@ async fn latency(endpoint: &str, rules: usize, rate: u64, seconds: u64) -> serde
             let shard = (put as usize) % rules;
             let events = events.clone();
             let bus = bus.clone();
+            let round_trips = round_trips.clone();
             puts.push(tokio::spawn(async move {
                 let sent = epoch_us();
                 let detail = json!({"shard": shard, "sent_us": sent, "payload": "x".repeat(200)});
@@ -238,6 +242,8 @@ async fn latency(endpoint: &str, rules: usize, rate: u64, seconds: u64) -> serde
                     .await
                     .expect("put events");
                 assert_eq!(out.failed_entry_count, 0, "event accepted");
+                let ms = epoch_us().saturating_sub(sent) as f64 / 1000.0;
+                round_trips.lock().expect("round trips").push(ms);
             }));
             put += 1;
         }
@@ -263,6 +269,8 @@ async fn latency(endpoint: &str, rules: usize, rate: u64, seconds: u64) -> serde
     }
     let mut samples = std::mem::take(&mut *samples.lock().expect("samples"));
     samples.sort_by(|a, b| a.total_cmp(b));
+    let mut round_trips = std::mem::take(&mut *round_trips.lock().expect("round trips"));
+    round_trips.sort_by(|a, b| a.total_cmp(b));
     json!({
         "put": total,
         "put_per_s": total as f64 / put_secs,
@@ -271,6 +279,8 @@ async fn latency(endpoint: &str, rules: usize, rate: u64, seconds: u64) -> serde
         "p50": percentile(&samples, 0.5),
         "p99": percentile(&samples, 0.99),
         "max": samples.last().copied().unwrap_or(f64::NAN),
+        "put_p50": percentile(&round_trips, 0.5),
+        "put_p99": percentile(&round_trips, 0.99),
     })
 }
 
