@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use ferrybridge_engine::events::event::format_time;
-use ferrybridge_engine::events::transform::{RenderContext, TransformError};
+use ferrybridge_engine::events::transform::{RenderContext, TargetInput, TransformError};
 use ferrybridge_engine::events::{EventsEngine, Invocation, RecordedInvocation, TargetKind};
 use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, SqsEngine};
 use ferrybridge_sns::Sns;
@@ -257,14 +257,18 @@ fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
         shared.dispatcher.dispatch(forwarded);
         return Ok(());
     }
-    let ingestion_time = format_time(inv.event.ingestion_ms);
-    let rendered = target.input.render(&RenderContext {
-        event: &inv.event.envelope,
-        event_json: &inv.event.json,
-        rule_arn: &inv.rule.arn,
-        rule_name: &inv.rule.name,
-        ingestion_time: &ingestion_time,
-    });
+    let rendered = match &target.input {
+        // The whole event or a constant: no need to decode the event.
+        TargetInput::Event => Ok(inv.event.json.clone()),
+        TargetInput::Constant(text) => Ok(text.clone()),
+        input => input.render(&RenderContext {
+            event: inv.event.envelope(),
+            event_json: &inv.event.json,
+            rule_arn: &inv.rule.arn,
+            rule_name: &inv.rule.name,
+            ingestion_time: &format_time(inv.event.ingestion_ms),
+        }),
+    };
     let payload = match rendered {
         Ok(payload) => payload,
         // An InputPath that selects nothing in this event: nothing is sent.

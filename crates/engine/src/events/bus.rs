@@ -111,13 +111,14 @@ impl EventBus {
         self.rules.read().by_name.values().cloned().collect()
     }
 
-    /// The enabled rules whose pattern matches `event`.
-    pub fn matching_rules(&self, event: &Value) -> Vec<Arc<Rule>> {
+    /// The enabled rules whose pattern matches `event` (its JSON text).
+    pub fn matching_rules(&self, event: &str) -> Vec<Arc<Rule>> {
         let rules = self.rules.read();
         if rules.matcher.is_empty() {
             return Vec::new();
         }
-        let mut names = rules.matcher.matching(event);
+        // The engine only routes events it wrote itself: their JSON is always valid.
+        let mut names = rules.matcher.matching_json(event).unwrap_or_default();
         names.sort();
         names
             .iter()

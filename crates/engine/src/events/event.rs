@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value};
 
 use super::rule::Rule;
@@ -75,44 +77,85 @@ pub fn check_entry(entry: &EntryInput) -> Result<Map<String, Value>, EntryError>
 }
 
 /// An event as EventBridge delivers it.
+///
+/// The event is kept as its JSON text, which is what most targets receive and what rules are
+/// matched against; the decoded envelope is made only when a target needs to look inside
+/// (`InputPath`, `InputTransformer`) or the event must change (a new id across regions).
 #[derive(Debug)]
 pub struct Event {
     pub id: String,
     /// `{"version", "id", "detail-type", "source", "account", "time", "region", "resources",
-    /// "detail"}` in AWS's order (plus `replay-name` for replayed events).
-    pub envelope: Value,
-    /// The envelope as JSON text (what a target without input settings receives).
+    /// "detail"}` in AWS's order (plus `replay-name` for replayed events), as compact JSON.
     pub json: String,
+    /// The `account` and `region` of the envelope: those of the original sender.
+    pub account: String,
+    pub region: String,
     /// When EventBridge took the event in (ms since the epoch).
     pub ingestion_ms: u64,
     pub trace_header: Option<String>,
     /// How many bus-to-bus hops brought the event here (0 = put on this bus).
     pub hops: u8,
+    envelope: OnceLock<Value>,
 }
 
 impl Event {
-    /// Wraps `envelope` (already in AWS's field order).
-    pub fn new(envelope: Value, ingestion_ms: u64, trace_header: Option<String>, hops: u8) -> Self {
-        let id = envelope
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let json = envelope.to_string();
+    /// An event from its envelope's JSON text (compact, in AWS's field order) and the fields
+    /// of it the engine reads.
+    pub fn from_json(
+        json: String,
+        id: &str,
+        account: &str,
+        region: &str,
+        ingestion_ms: u64,
+        trace_header: Option<String>,
+        hops: u8,
+    ) -> Self {
         Event {
-            id,
-            envelope,
+            id: id.to_owned(),
             json,
+            account: account.to_owned(),
+            region: region.to_owned(),
             ingestion_ms,
             trace_header,
             hops,
+            envelope: OnceLock::new(),
         }
+    }
+
+    /// An event from its decoded envelope (already in AWS's field order).
+    pub fn new(envelope: Value, ingestion_ms: u64, trace_header: Option<String>, hops: u8) -> Self {
+        let field = |name: &str| {
+            envelope
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let event = Event {
+            id: field("id"),
+            json: envelope.to_string(),
+            account: field("account"),
+            region: field("region"),
+            ingestion_ms,
+            trace_header,
+            hops,
+            envelope: OnceLock::new(),
+        };
+        let _ = event.envelope.set(envelope);
+        event
+    }
+
+    /// The decoded envelope (decoded on first use).
+    pub fn envelope(&self) -> &Value {
+        self.envelope
+            .get_or_init(|| serde_json::from_str(&self.json).unwrap_or(Value::Null))
     }
 }
 
-/// Builds the envelope of an event put on a bus in `account`/`region`.
+/// The JSON text of the envelope of an event put on a bus in `account`/`region`: the same text
+/// as [`envelope`]'s value serialized, written directly.
 #[allow(clippy::too_many_arguments)]
-pub fn envelope(
+pub fn envelope_json(
     id: &str,
     detail_type: &str,
     source: &str,
@@ -120,37 +163,64 @@ pub fn envelope(
     time_ms: u64,
     region: &str,
     resources: &[String],
-    detail: Value,
-) -> Value {
-    let mut map = Map::with_capacity(9);
-    map.insert("version".into(), Value::from("0"));
-    map.insert("id".into(), Value::from(id));
-    map.insert("detail-type".into(), Value::from(detail_type));
-    map.insert("source".into(), Value::from(source));
-    map.insert("account".into(), Value::from(account));
-    map.insert("time".into(), Value::from(format_time(time_ms)));
-    map.insert("region".into(), Value::from(region));
-    map.insert(
-        "resources".into(),
-        Value::Array(resources.iter().map(|r| Value::from(r.as_str())).collect()),
-    );
-    map.insert("detail".into(), detail);
-    Value::Object(map)
+    detail: &Value,
+) -> String {
+    fn text(out: &mut Vec<u8>, s: &str) {
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+    let mut out = Vec::with_capacity(160 + detail_type.len() + source.len() + 64 * resources.len());
+    out.extend_from_slice(b"{\"version\":\"0\",\"id\":");
+    text(&mut out, id);
+    out.extend_from_slice(b",\"detail-type\":");
+    text(&mut out, detail_type);
+    out.extend_from_slice(b",\"source\":");
+    text(&mut out, source);
+    out.extend_from_slice(b",\"account\":");
+    text(&mut out, account);
+    out.extend_from_slice(b",\"time\":\"");
+    out.extend_from_slice(format_time(time_ms).as_bytes());
+    out.extend_from_slice(b"\",\"region\":");
+    text(&mut out, region);
+    out.extend_from_slice(b",\"resources\":[");
+    for (i, r) in resources.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        text(&mut out, r);
+    }
+    out.extend_from_slice(b"],\"detail\":");
+    let _ = serde_json::to_writer(&mut out, detail);
+    out.push(b'}');
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-/// `2024-01-01T00:00:00Z`: the `time` of an event (whole seconds, UTC).
+/// `2024-01-01T00:00:00Z`: the `time` of an event (whole seconds, UTC). Written digit by
+/// digit: it is made for every event.
 pub fn format_time(ms: u64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp((ms / 1000) as i64)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let mut out = String::with_capacity(20);
+    let two = |out: &mut String, n: u32| {
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    let year = t.year().clamp(0, 9999) as u32;
+    two(&mut out, year / 100);
+    two(&mut out, year % 100);
+    out.push('-');
+    two(&mut out, u32::from(u8::from(t.month())));
+    out.push('-');
+    two(&mut out, u32::from(t.day()));
+    out.push('T');
+    two(&mut out, u32::from(t.hour()));
+    out.push(':');
+    two(&mut out, u32::from(t.minute()));
+    out.push(':');
+    two(&mut out, u32::from(t.second()));
+    out.push('Z');
+    out
 }
 
 /// One target's share of one event: what the delivery workers carry out.

@@ -709,7 +709,7 @@ impl EventsEngine {
                     continue;
                 }
             };
-            let envelope = event::envelope(
+            let json = event::envelope_json(
                 &id,
                 entry.detail_type.as_deref().unwrap_or_default(),
                 entry.source.as_deref().unwrap_or_default(),
@@ -717,9 +717,17 @@ impl EventsEngine {
                 entry.time_ms.unwrap_or(now),
                 &bus.region,
                 &entry.resources,
-                Value::Object(detail),
+                &Value::Object(detail),
             );
-            let event = Arc::new(Event::new(envelope, now, entry.trace_header.clone(), 0));
+            let event = Arc::new(Event::from_json(
+                json,
+                &id,
+                account,
+                &bus.region,
+                now,
+                entry.trace_header.clone(),
+                0,
+            ));
             self.route(&bus, &event, &mut invocations);
             results.push(Ok(id));
         }
@@ -728,7 +736,7 @@ impl EventsEngine {
 
     /// The invocations `event`, arriving on `bus`, causes.
     pub fn route(&self, bus: &EventBus, event: &Arc<Event>, out: &mut Vec<Invocation>) {
-        for rule in bus.matching_rules(&event.envelope) {
+        for rule in bus.matching_rules(&event.json) {
             for target in rule.targets() {
                 out.push(Invocation {
                     event: event.clone(),
@@ -759,8 +767,8 @@ impl EventsEngine {
         let bus = self
             .bus_by_arn(bus_arn)
             .ok_or_else(|| ForwardFailure::NoBus(bus_arn.to_owned()))?;
-        let original_account = event.envelope.get("account").and_then(Value::as_str);
-        let original_region = event.envelope.get("region").and_then(Value::as_str);
+        let original_account = Some(event.account.as_str());
+        let original_region = Some(event.region.as_str());
         let crosses_account = bus.account_id != from_account;
         let crosses_region = bus.region != from_region;
         if crosses_account && (event.hops >= 1 || original_account != Some(from_account)) {
@@ -781,16 +789,27 @@ impl EventsEngine {
                 bus_arn: bus.arn.clone(),
             });
         }
-        let mut envelope = event.envelope.clone();
-        if bus.region != from_region {
+        let forwarded = if bus.region != from_region {
+            let mut envelope = event.envelope().clone();
             envelope["id"] = Value::from(uuid::Uuid::new_v4().to_string());
-        }
-        let forwarded = Arc::new(Event::new(
-            envelope,
-            event.ingestion_ms,
-            event.trace_header.clone(),
-            event.hops + 1,
-        ));
+            Event::new(
+                envelope,
+                event.ingestion_ms,
+                event.trace_header.clone(),
+                event.hops + 1,
+            )
+        } else {
+            Event::from_json(
+                event.json.clone(),
+                &event.id,
+                &event.account,
+                &event.region,
+                event.ingestion_ms,
+                event.trace_header.clone(),
+                event.hops + 1,
+            )
+        };
+        let forwarded = Arc::new(forwarded);
         let mut out = Vec::new();
         self.route(&bus, &forwarded, &mut out);
         Ok(out)
@@ -822,7 +841,7 @@ impl EventsEngine {
     /// The `Scheduled Event` a scheduled rule sends when it fires at `at_ms`.
     pub fn scheduled_event(&self, bus: &EventBus, rule: &Rule, at_ms: u64) -> Arc<Event> {
         let id = uuid::Uuid::new_v4().to_string();
-        let envelope = event::envelope(
+        let json = event::envelope_json(
             &id,
             "Scheduled Event",
             "aws.events",
@@ -830,9 +849,17 @@ impl EventsEngine {
             at_ms,
             &bus.region,
             std::slice::from_ref(&rule.arn),
-            Value::Object(serde_json::Map::new()),
+            &Value::Object(serde_json::Map::new()),
         );
-        Arc::new(Event::new(envelope, at_ms, None, 0))
+        Arc::new(Event::from_json(
+            json,
+            &id,
+            &bus.account_id,
+            &bus.region,
+            at_ms,
+            None,
+            0,
+        ))
     }
 
     // ---- recordings ----

@@ -12,6 +12,32 @@ const ACCOUNT: &str = "000000000000";
 const OTHER: &str = "111111111111";
 const REGION: &str = "us-east-1";
 
+/// The envelope built as a value, field by field in AWS's order: what
+/// [`event::envelope_json`] must write.
+#[allow(clippy::too_many_arguments)]
+fn envelope_value(
+    id: &str,
+    detail_type: &str,
+    source: &str,
+    account: &str,
+    time_ms: u64,
+    region: &str,
+    resources: &[String],
+    detail: Value,
+) -> Value {
+    let mut map = serde_json::Map::new();
+    map.insert("version".into(), json!("0"));
+    map.insert("id".into(), json!(id));
+    map.insert("detail-type".into(), json!(detail_type));
+    map.insert("source".into(), json!(source));
+    map.insert("account".into(), json!(account));
+    map.insert("time".into(), json!(event::format_time(time_ms)));
+    map.insert("region".into(), json!(region));
+    map.insert("resources".into(), json!(resources));
+    map.insert("detail".into(), detail);
+    Value::Object(map)
+}
+
 fn engine() -> EventsEngine {
     EventsEngine::new(Arc::new(ManualClock::default()))
 }
@@ -485,7 +511,7 @@ fn forwarding_setup(e: &EventsEngine, to_account: &str, to_region: &str) -> (Arc
         )],
     )
     .expect("targets");
-    let envelope = event::envelope("e-1", "T", "shop", ACCOUNT, 0, REGION, &[], json!({}));
+    let envelope = envelope_value("e-1", "T", "shop", ACCOUNT, 0, REGION, &[], json!({}));
     (
         Arc::new(Event::new(envelope, 0, None, 0)),
         target_bus.arn.clone(),
@@ -511,7 +537,7 @@ fn forwarding_keeps_the_id_within_a_region_and_needs_the_receiving_bus_policy() 
     assert_eq!(invocations.len(), 1);
     let forwarded = &invocations[0].event;
     assert_eq!(forwarded.id, "e-1");
-    assert_eq!(forwarded.envelope["account"], ACCOUNT);
+    assert_eq!(forwarded.envelope()["account"], ACCOUNT);
     assert_eq!(invocations[0].account_id, OTHER);
     // The receiving account may not send it on to a third account.
     e.create_event_bus("222222222222", REGION, "third", BusSettings::default(), &[])
@@ -545,7 +571,7 @@ fn forwarding_across_regions_gives_a_new_id_and_keeps_the_sender_region() {
         .expect("forwarded");
     let forwarded = &invocations[0].event;
     assert_ne!(forwarded.id, "e-1");
-    assert_eq!(forwarded.envelope["region"], REGION);
+    assert_eq!(forwarded.envelope()["region"], REGION);
     assert_eq!(invocations[0].region, "eu-west-1");
     e.create_event_bus(ACCOUNT, "ap-south-1", "far", BusSettings::default(), &[])
         .expect("bus");
@@ -732,4 +758,41 @@ fn an_event_goes_from_bus_to_bus_only_once() {
         .map(|f| f.code()),
         Some("THIRD_REGION_HOP_DETECTED")
     );
+}
+
+#[test]
+fn the_envelope_text_is_written_exactly_as_its_value_serializes() {
+    let detail = json!({"quote": "a \"b\" \\ c", "unicode": "é→😀", "n": 1.5, "big": 12345678901234u64,
+                        "nested": {"list": [1, null, true, {"k": "\u{1}"}]}});
+    let resources = vec!["arn:aws:s3:::b\"x".to_owned(), "r2".to_owned()];
+    for (detail_type, source) in [("Order \"Placed\"", "shop/ü"), ("T", "s")] {
+        let value = envelope_value(
+            "id-1",
+            detail_type,
+            source,
+            ACCOUNT,
+            1_704_067_261_999,
+            REGION,
+            &resources,
+            detail.clone(),
+        );
+        let text = event::envelope_json(
+            "id-1",
+            detail_type,
+            source,
+            ACCOUNT,
+            1_704_067_261_999,
+            REGION,
+            &resources,
+            &detail,
+        );
+        assert_eq!(text, value.to_string());
+        let event = Event::from_json(text, "id-1", ACCOUNT, REGION, 0, None, 0);
+        assert_eq!(event.envelope(), &value);
+    }
+    assert_eq!(
+        event::format_time(1_704_067_261_999),
+        "2024-01-01T00:01:01Z"
+    );
+    assert_eq!(event::format_time(951_782_400_000), "2000-02-29T00:00:00Z");
 }
