@@ -148,6 +148,33 @@ async fn put_one(events: &Events, entry: PutEventsRequestEntry) -> String {
         .expect("event id")
 }
 
+/// Puts an `OrderPlaced` event from `shop.orders` with `detail`, timed 2024-01-01T00:00:00Z,
+/// on the default bus of `events`' account (us-east-1): its EventId and the envelope a target
+/// receives for it.
+async fn put_order(events: &Events, account: &str, detail: &Value) -> (String, String) {
+    let id = put_one(
+        events,
+        PutEventsRequestEntry::builder()
+            .source("shop.orders")
+            .detail_type("OrderPlaced")
+            .time(DateTime::from_secs(1_704_067_200))
+            .detail(detail.to_string())
+            .build(),
+    )
+    .await;
+    let expected = envelope(
+        &id,
+        "OrderPlaced",
+        "shop.orders",
+        account,
+        "2024-01-01T00:00:00Z",
+        "us-east-1",
+        &[],
+        detail.clone(),
+    );
+    (id, expected)
+}
+
 /// The compact JSON envelope EventBridge delivers, in AWS's field order.
 #[allow(clippy::too_many_arguments)]
 fn envelope(
@@ -486,26 +513,7 @@ async fn sns_topic_target_publishes_the_compact_event_json() {
     .await;
     put_targets(&events, None, "to-topic", vec![target("topic", &topic)]).await;
     let detail = json!({"command": "update-account", "payload": {"acc_id": "0a787ecb-4015", "sf_id": "baz"}});
-    let id = put_one(
-        &events,
-        PutEventsRequestEntry::builder()
-            .source("shop.orders")
-            .detail_type("OrderPlaced")
-            .time(DateTime::from_secs(1_704_067_200))
-            .detail(detail.to_string())
-            .build(),
-    )
-    .await;
-    let expected = envelope(
-        &id,
-        "OrderPlaced",
-        "shop.orders",
-        DEFAULT_ACCOUNT,
-        "2024-01-01T00:00:00Z",
-        "us-east-1",
-        &[],
-        detail,
-    );
+    let (_, expected) = put_order(&events, DEFAULT_ACCOUNT, &detail).await;
     // Compact: no spaces after ':' or ','.
     assert!(expected.starts_with(r#"{"version":"0","id":""#));
     assert_eq!(one_body(&sqs, &raw_url).await, expected);
@@ -674,26 +682,7 @@ async fn cross_account_forwarding_needs_the_receiving_bus_permission() {
     .await;
 
     let detail = json!({"orderId": "o-9"});
-    let id = put_one(
-        &sender,
-        PutEventsRequestEntry::builder()
-            .source("shop.orders")
-            .detail_type("OrderPlaced")
-            .time(DateTime::from_secs(1_704_067_200))
-            .detail(detail.to_string())
-            .build(),
-    )
-    .await;
-    let expected = envelope(
-        &id,
-        "OrderPlaced",
-        "shop.orders",
-        SENDER,
-        "2024-01-01T00:00:00Z",
-        "us-east-1",
-        &[],
-        detail,
-    );
+    let (_, expected) = put_order(&sender, SENDER, &detail).await;
     // Delivered across accounts: same id, the sender's account.
     assert_eq!(one_body(&receiver_sqs, &r_url).await, expected);
     // Refused by the closed bus: in the sender's DLQ.
@@ -1072,26 +1061,7 @@ async fn a_missing_target_sends_the_event_to_the_dead_letter_queue() {
     .await;
     let detail = json!({"orderId": "o-13"});
     // Delivery failures are invisible to PutEvents (AWS-recorded).
-    let id = put_one(
-        &events,
-        PutEventsRequestEntry::builder()
-            .source("shop.orders")
-            .detail_type("OrderPlaced")
-            .time(DateTime::from_secs(1_704_067_200))
-            .detail(detail.to_string())
-            .build(),
-    )
-    .await;
-    let expected = envelope(
-        &id,
-        "OrderPlaced",
-        "shop.orders",
-        DEFAULT_ACCOUNT,
-        "2024-01-01T00:00:00Z",
-        "us-east-1",
-        &[],
-        detail,
-    );
+    let (_, expected) = put_order(&events, DEFAULT_ACCOUNT, &detail).await;
     let dead = receive(&sqs, &dlq_url, 2).await;
     assert_eq!(dead.len(), 2);
     let mut by_target = HashMap::new();
@@ -1433,16 +1403,7 @@ async fn targets_the_emulator_does_not_run_are_recorded_with_their_input() {
     )
     .await;
     let detail = json!({"orderId": "o-5", "total": 3});
-    let id = put_one(
-        &events,
-        PutEventsRequestEntry::builder()
-            .source("shop.orders")
-            .detail_type("OrderPlaced")
-            .time(DateTime::from_secs(1_704_067_200))
-            .detail(detail.to_string())
-            .build(),
-    )
-    .await;
+    let (id, expected) = put_order(&events, DEFAULT_ACCOUNT, &detail).await;
     let deadline = Instant::now() + Duration::from_secs(5);
     let list = loop {
         let got = emu.admin_get("/_ferrybridge/events/invocations").await;
@@ -1476,20 +1437,7 @@ async fn targets_the_emulator_does_not_run_are_recorded_with_their_input() {
         r#"{"order":"o-5","rule":"services"}"#
     );
     assert_eq!(by_id["sfn"]["input"], r#"{"orderId":"o-5","total":3}"#);
-    assert_eq!(
-        by_id["stream"]["input"],
-        envelope(
-            &id,
-            "OrderPlaced",
-            "shop.orders",
-            DEFAULT_ACCOUNT,
-            "2024-01-01T00:00:00Z",
-            "us-east-1",
-            &[],
-            detail
-        )
-        .as_str()
-    );
+    assert_eq!(by_id["stream"]["input"], expected.as_str());
     // Filtered by target ARN.
     let only = emu
         .admin_get(&format!(
