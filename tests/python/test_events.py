@@ -635,6 +635,9 @@ def test_target_errors(events):
     assert error_of(events.put_targets, Rule=rule, Targets=[{
         "Id": "t1", "Arn": queue, "Input": "{}", "InputPath": "$.detail"}]) == (
         "ValidationException", "Only one of Input, InputPath, or InputTransformer must be provided for target t1.")
+    # Not an ARN: the wording moto, LocalStack and other emulators share (no AWS recording).
+    assert error_of(events.put_targets, Rule=rule, Targets=[{"Id": "t1", "Arn": "not-an-arn"}]) == (
+        "ValidationException", "Parameter not-an-arn is not valid. Reason: Provided Arn is not in correct format.")
     removed = events.remove_targets(Rule=rule, Ids=[f"test-target-{i}" for i in range(5)])
     assert removed["FailedEntryCount"] == 0 and removed["FailedEntries"] == []
     events.delete_rule(Name=rule)

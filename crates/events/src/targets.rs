@@ -21,12 +21,14 @@ pub(crate) fn check_dead_letter_arn(arn: &str) -> Result<(), ServiceError> {
 fn target(t: &Value) -> Result<Target, ServiceError> {
     let id = req_str(t, "Id")?.to_owned();
     let arn = req_str(t, "Arn")?.to_owned();
+    // The wording every other emulator uses (no AWS recording found).
     let kind = TargetKind::of(&arn)
-        .filter(|_| {
-            ferrybridge_engine::arn::parse(&arn)
-                .is_some_and(|a| a.is_complete() || a.service == "sqs")
-        })
-        .ok_or_else(|| validation("Provided Arn is not in correct format."))?;
+        .filter(|_| ferrybridge_engine::arn::parse(&arn).is_some_and(|a| a.is_complete()))
+        .ok_or_else(|| {
+            validation(format!(
+                "Parameter {arn} is not valid. Reason: Provided Arn is not in correct format."
+            ))
+        })?;
     let transformer = t.get("InputTransformer").filter(|v| v.is_object());
     let paths: Vec<(String, String)> = transformer
         .and_then(|tr| tr.get("InputPathsMap"))
