@@ -228,14 +228,11 @@ impl EventsEngine {
                 "Event source {source} does not exist."
             )));
         }
+        // "Custom event bus names can't contain the / character" (CreateEventBus API
+        // reference); the wording is moto's, no AWS recording found.
         if name.contains('/') {
             return Err(EventsError::validation(
                 "Event bus name must not contain '/'.",
-            ));
-        }
-        if name.starts_with("aws.") {
-            return Err(EventsError::validation(
-                "Event bus name must not start with 'aws.'.",
             ));
         }
         let store = self.region(account, region);
