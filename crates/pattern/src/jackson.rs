@@ -65,10 +65,12 @@ pub(crate) struct Token {
 /// The tokens of the first JSON value in the text, and the syntax error that
 /// stopped the scan, if any (for text after a complete first value: the
 /// error Jackson would raise on reading the next value, if any).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Scan {
     pub tokens: Vec<Token>,
     pub error: Option<(String, Loc)>,
+    /// Where the scan stopped.
+    pub end: Loc,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -112,18 +114,16 @@ pub(crate) fn scan(text: &str) -> Scan {
         stack: Vec::new(),
         tokens: Vec::new(),
     };
-    let error = lexer.run().err();
-    let mut trailing = false;
-    if error.is_none() {
-        if let Ok(Some(_)) = lexer.skip_ws() {
-            trailing = true;
-        }
-    }
-    let error = match error {
-        None if trailing => lexer.next_root_value().err(),
-        other => other,
+    let error = match lexer.run() {
+        Err(error) => Some(error),
+        Ok(()) => match lexer.skip_ws() {
+            Err(error) => Some(error),
+            Ok(None) => None,
+            Ok(Some(_)) => lexer.next_root_value().err(),
+        },
     };
     Scan {
+        end: lexer.loc(),
         tokens: lexer.tokens,
         error,
     }

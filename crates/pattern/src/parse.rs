@@ -151,6 +151,9 @@ fn syntax_error(text: &str) -> PatternError {
             (Reason::NotAnObject, Some(first.at))
         }
         (_, Some((message, at))) => (Reason::Json(message), Some(at)),
+        // Nothing but white space: Jackson reports no token at all, which
+        // is not an object.
+        (None, None) => (Reason::NotAnObject, Some(scan.end)),
         // A complete value followed by another one: Jackson (and
         // event-ruler, which stops after the first value) has no complaint;
         // the wording is ours.

@@ -213,3 +213,136 @@ fn recorded_aws_messages() {
         failures.join("\n")
     );
 }
+
+/// Cases AWS has not been recorded answering; the texts and positions follow
+/// jackson-core's parser sources (`ReaderBasedJsonParser`,
+/// `ParserMinimalBase`, `JsonLocation`), as the recorded cases above do.
+const DERIVED: &[(&str, &str, &str)] = &[
+    (
+        "object not closed",
+        r#"{"a": ["b"]"#,
+        "Event pattern is not valid. Reason: Unexpected end-of-input: expected close marker for Object (start marker at [Source: (String)\"{\"a\": [\"b\"]\"; line: 1, column: 1])\n at [Source: (String)\"{\"a\": [\"b\"]\"; line: 1, column: 12]",
+    ),
+    (
+        "array not closed",
+        r#"{"a": ["b""#,
+        "Event pattern is not valid. Reason: Unexpected end-of-input: expected close marker for Array (start marker at [Source: (String)\"{\"a\": [\"b\"\"; line: 1, column: 7])\n at [Source: (String)\"{\"a\": [\"b\"\"; line: 1, column: 11]",
+    ),
+    (
+        "string not closed",
+        r#"{"a": ["b"#,
+        "Event pattern is not valid. Reason: Unexpected end-of-input: was expecting closing quote for a string value\n at [Source: (String)\"{\"a\": [\"b\"; line: 1, column: 10]",
+    ),
+    (
+        "field name not closed",
+        r#"{"a"#,
+        "Event pattern is not valid. Reason: Unexpected end-of-input in field name\n at [Source: (String)\"{\"a\"; line: 1, column: 4]",
+    ),
+    (
+        "missing comma",
+        r#"{"a": ["b"] "c": ["d"]}"#,
+        "Event pattern is not valid. Reason: Unexpected character ('\"' (code 34)): was expecting comma to separate Object entries\n at [Source: (String)\"{\"a\": [\"b\"] \"c\": [\"d\"]}\"; line: 1, column: 13]",
+    ),
+    (
+        "missing colon",
+        r#"{"a" ["b"]}"#,
+        "Event pattern is not valid. Reason: Unexpected character ('[' (code 91)): was expecting a colon to separate field name and value\n at [Source: (String)\"{\"a\" [\"b\"]}\"; line: 1, column: 6]",
+    ),
+    (
+        "trailing comma in an array",
+        r#"{"a": ["b",]}"#,
+        "Event pattern is not valid. Reason: Unexpected character (']' (code 93)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"{\"a\": [\"b\",]}\"; line: 1, column: 12]",
+    ),
+    (
+        "trailing comma in an object",
+        r#"{"a": ["b"], }"#,
+        "Event pattern is not valid. Reason: Unexpected character ('}' (code 125)): was expecting double-quote to start field name\n at [Source: (String)\"{\"a\": [\"b\"], }\"; line: 1, column: 14]",
+    ),
+    (
+        "mismatched close",
+        r#"{"a": ["b"}"#,
+        "Event pattern is not valid. Reason: Unexpected close marker '}': expected ']' (for Array starting at [Source: (String)\"{\"a\": [\"b\"}\"; line: 1, column: 7])\n at [Source: (String)\"{\"a\": [\"b\"}\"; line: 1, column: 11]",
+    ),
+    (
+        "misspelt literal",
+        r#"{"a": [tru]}"#,
+        "Event pattern is not valid. Reason: Unrecognized token 'tru': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"{\"a\": [tru]}\"; line: 1, column: 11]",
+    ),
+    (
+        "leading zero",
+        r#"{"a": [01]}"#,
+        "Event pattern is not valid. Reason: Invalid numeric value: Leading zeroes not allowed\n at [Source: (String)\"{\"a\": [01]}\"; line: 1, column: 9]",
+    ),
+    (
+        "bad escape",
+        r#"{"a": ["x\q"]}"#,
+        "Event pattern is not valid. Reason: Unrecognized character escape 'q' (code 113)\n at [Source: (String)\"{\"a\": [\"x\\q\"]}\"; line: 1, column: 12]",
+    ),
+    (
+        "lines count, columns restart",
+        "{\n  \"a\": [\n    \"b\",\n    x\n  ]\n}",
+        "Event pattern is not valid. Reason: Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"{\n  \"a\": [\n    \"b\",\n    x\n  ]\n}\"; line: 4, column: 6]",
+    ),
+    (
+        "rule error on a later line",
+        "{\n  \"a\": \"b\"\n}",
+        "Event pattern is not valid. Reason: \"a\" must be an object or an array\n at [Source: (String)\"{\n  \"a\": \"b\"\n}\"; line: 2, column: 9]",
+    ),
+    (
+        "columns count UTF-16 units",
+        "{\"\u{e9}\": [\"\u{1f600}\", x]}",
+        "Event pattern is not valid. Reason: Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"{\"\u{e9}\": [\"\u{1f600}\", x]}\"; line: 1, column: 15]",
+    ),
+    (
+        "empty text",
+        "",
+        "Event pattern is not valid. Reason: Filter is not an object\n at [Source: (String)\"\"; line: 1, column: 1]",
+    ),
+];
+
+#[test]
+fn jackson_derived_messages() {
+    let mut failures = Vec::new();
+    for (name, pattern, expected) in DERIVED {
+        match EventPattern::parse(pattern) {
+            Ok(_) => failures.push(format!("{name}: accepted")),
+            Err(e) if e.to_string() != *expected => failures.push(format!(
+                "{name}:\n  got      {e:?}\n  expected {expected:?}"
+            )),
+            Err(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Jackson shows the first 500 characters of the source, then how many it
+/// left out (`ContentReference`, `[truncated N chars]`).
+#[test]
+fn long_sources_are_truncated_at_500_chars() {
+    let pattern = format!(r#"{{"source": ["{}"], "x": 1}}"#, "a".repeat(600));
+    let err = EventPattern::parse(&pattern).expect_err("rejected");
+    let shown = &pattern[..500];
+    let left_out = pattern.len() - 500;
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Event pattern is not valid. Reason: \"x\" must be an object or an array\n at \
+             [Source: (String)\"{shown}\"[truncated {left_out} chars]; line: 1, column: {}]",
+            // Just after the number, whose end Jackson finds at the final `}`.
+            pattern.len()
+        )
+    );
+}
+
+/// Errors raised once parsing is over carry no location (recorded above for
+/// `Rule is too complex` and the CIDR errors); SNS keeps its own wording.
+#[test]
+fn sns_policies_keep_their_wording() {
+    use ferrybridge_pattern::{FilterPolicy, FilterPolicyScope};
+    let err = FilterPolicy::parse(r#"{"a": "b"}"#, FilterPolicyScope::MessageAttributes)
+        .expect_err("rejected");
+    assert_eq!(
+        err.to_string(),
+        "Invalid parameter: FilterPolicy: \"a\" must be an object or an array"
+    );
+}
