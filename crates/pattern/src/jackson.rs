@@ -54,12 +54,15 @@ pub(crate) enum Kind {
 #[derive(Debug, Clone)]
 pub(crate) struct Token {
     pub kind: Kind,
-    /// The decoded field name, for [`Kind::Field`].
-    pub name: String,
+    /// The decoded field name ([`Kind::Field`]), the decoded text
+    /// ([`Kind::Str`]) or the literal text ([`Kind::Scalar`]).
+    pub text: String,
     pub at: Loc,
     /// For strings, where the parser stands once the text has been read
     /// (after the closing quote); otherwise `at`.
     pub text_end: Loc,
+    /// False for a string whose end the scan did not reach.
+    pub complete: bool,
 }
 
 /// The tokens of the first JSON value in the text, and the syntax error that
@@ -286,12 +289,13 @@ impl Lexer<'_> {
         Ok(None)
     }
 
-    fn push(&mut self, kind: Kind, name: String, at: Loc) -> usize {
+    fn push(&mut self, kind: Kind, text: String, at: Loc) -> usize {
         self.tokens.push(Token {
             kind,
-            name,
+            text,
             at,
             text_end: at,
+            complete: kind != Kind::Str,
         });
         self.tokens.len() - 1
     }
@@ -386,6 +390,7 @@ impl Lexer<'_> {
                 None
             };
             let start = self.loc_at(self.ptr);
+            let first = self.ptr;
             let value = self.value_start(c, context.is_none())?;
             let at = self.loc();
             if let Some(name) = field {
@@ -397,13 +402,19 @@ impl Lexer<'_> {
                 (Value::Container, _) => Kind::StartObject,
                 (Value::Scalar, _) => Kind::Scalar,
             };
-            let index = self.push(kind, String::new(), at);
+            let literal = match value {
+                Value::Scalar => self.chars[first..self.ptr].iter().collect(),
+                _ => String::new(),
+            };
+            let index = self.push(kind, literal, at);
             match value {
                 Value::Str => {
-                    self.string(false)?;
+                    let text = self.string(false)?;
                     let end = self.loc();
                     if let Some(token) = self.tokens.get_mut(index) {
+                        token.text = text;
                         token.text_end = end;
+                        token.complete = true;
                     }
                 }
                 Value::Container => self.stack.push(Context {
@@ -671,71 +682,134 @@ pub(crate) enum Stage {
     After(usize),
 }
 
-/// Index of the token after the value that starts at `index`.
-fn skip(tokens: &[Token], index: usize) -> usize {
-    let Some(token) = tokens.get(index) else {
-        return tokens.len();
-    };
+/// Index of the token after the value that starts at `index`; `None` if
+/// the scan stopped inside it.
+fn skip(tokens: &[Token], index: usize) -> Option<usize> {
+    let token = tokens.get(index)?;
     let close = match token.kind {
         Kind::StartObject => Kind::EndObject,
         Kind::StartArray => Kind::EndArray,
-        _ => return index + 1,
+        _ => return Some(index + 1),
     };
     let mut next = index + 1;
-    while let Some(token) = tokens.get(next) {
+    loop {
+        let token = tokens.get(next)?;
         if token.kind == close {
-            return next + 1;
+            return Some(next + 1);
         }
         if token.kind == Kind::Field {
             next += 1;
         }
-        next = skip(tokens, next);
+        next = skip(tokens, next)?;
     }
-    tokens.len()
 }
 
-/// The first and last token of the value at `path` (outermost step first).
-fn find(tokens: &[Token], path: &[Seg]) -> Option<(usize, usize)> {
+/// The first token of the value at `path` (outermost step first), and its
+/// last one if the scan got that far.
+fn find(tokens: &[Token], path: &[Seg]) -> Option<(usize, Option<usize>)> {
     let mut start = 0;
     for seg in path {
         let token = tokens.get(start)?;
-        let mut next = start + 1;
+        let mut next = Some(start + 1);
         let mut found = None;
         match (seg, token.kind) {
             (Seg::Key(key), Kind::StartObject) => {
-                while tokens.get(next)?.kind == Kind::Field {
-                    if tokens[next].name == *key {
-                        found = Some(next + 1);
+                while let Some(field) =
+                    next.filter(|&n| tokens.get(n).is_some_and(|t| t.kind == Kind::Field))
+                {
+                    if tokens[field].text == *key {
+                        found = Some(field + 1);
                     }
-                    next = skip(tokens, next + 1);
+                    next = skip(tokens, field + 1);
                 }
             }
             (Seg::Index(wanted), Kind::StartArray) => {
                 let mut i = 0;
-                while tokens.get(next)?.kind != Kind::EndArray {
+                while let Some(element) =
+                    next.filter(|&n| tokens.get(n).is_some_and(|t| t.kind != Kind::EndArray))
+                {
                     if i == *wanted {
-                        found = Some(next);
+                        found = Some(element);
                         break;
                     }
                     i += 1;
-                    next = skip(tokens, next);
+                    next = skip(tokens, element);
                 }
             }
             _ => return None,
         }
         start = found?;
     }
-    Some((start, skip(tokens, start).checked_sub(1)?))
+    Some((
+        start,
+        skip(tokens, start).and_then(|end| end.checked_sub(1)),
+    ))
 }
 
-/// Where the parser stands at `stage` of the value at `path`.
+/// Where the parser stands at `stage` of the value at `path`; `None` if the
+/// scan did not get there.
 pub(crate) fn locate(tokens: &[Token], path: &[Seg], stage: Stage) -> Option<Loc> {
     let (first, last) = find(tokens, path)?;
     let token = match stage {
         Stage::Start => tokens.get(first)?,
-        Stage::Text => return Some(tokens.get(first)?.text_end),
-        Stage::End => tokens.get(last)?,
-        Stage::After(n) => tokens.get(last + n)?,
+        Stage::Text => {
+            let token = tokens.get(first)?;
+            return token.complete.then_some(token.text_end);
+        }
+        Stage::End => tokens.get(last?)?,
+        Stage::After(n) => tokens.get(last? + n)?,
     };
     Some(token.at)
+}
+
+/// Whether the scan read the whole first value (only text after it failed).
+pub(crate) fn first_value_complete(tokens: &[Token]) -> bool {
+    skip(tokens, 0).is_some()
+}
+
+/// The part of the value the scan read, closing what it left open (an
+/// unfinished string reads as empty). event-ruler compiles as it reads, so
+/// a rule error in this part comes before a syntax error after it.
+pub(crate) fn partial_value(tokens: &[Token]) -> Option<serde_json::Value> {
+    build(tokens, 0).map(|(value, _)| value)
+}
+
+fn build(tokens: &[Token], index: usize) -> Option<(serde_json::Value, usize)> {
+    use serde_json::Value as Json;
+    let token = tokens.get(index)?;
+    match token.kind {
+        Kind::StartObject => {
+            let mut map = serde_json::Map::new();
+            let mut next = index + 1;
+            while let Some(field) = tokens.get(next).filter(|t| t.kind == Kind::Field) {
+                let Some((value, after)) = build(tokens, next + 1) else {
+                    break;
+                };
+                map.insert(field.text.clone(), value);
+                next = after;
+            }
+            if tokens.get(next).is_some_and(|t| t.kind == Kind::EndObject) {
+                next += 1;
+            }
+            Some((Json::Object(map), next))
+        }
+        Kind::StartArray => {
+            let mut items = Vec::new();
+            let mut next = index + 1;
+            while tokens.get(next).is_some_and(|t| t.kind != Kind::EndArray) {
+                let Some((value, after)) = build(tokens, next) else {
+                    break;
+                };
+                items.push(value);
+                next = after;
+            }
+            if tokens.get(next).is_some_and(|t| t.kind == Kind::EndArray) {
+                next += 1;
+            }
+            Some((Json::Array(items), next))
+        }
+        Kind::Str => Some((Json::String(token.text.clone()), index + 1)),
+        Kind::Scalar => Some((serde_json::from_str(&token.text).ok()?, index + 1)),
+        Kind::Field | Kind::EndObject | Kind::EndArray => None,
+    }
 }

@@ -122,42 +122,71 @@ impl Fail {
     }
 
     /// The EventBridge error, with Jackson's location in `text`.
-    fn into_pattern_error(mut self, text: &str) -> PatternError {
-        let mut location = String::new();
-        if let Some(stage) = self.stage {
-            self.path.reverse();
-            let scan = jackson::scan(text);
-            if let Some(at) = jackson::locate(&scan.tokens, &self.path, stage) {
-                location = jackson::location_suffix(text, at);
-                if self.twice {
-                    location = location.repeat(2);
-                }
-            }
-        }
+    fn into_pattern_error(self, text: &str) -> PatternError {
+        let scan = jackson::scan(text);
+        let location = self.location(text, &scan.tokens).unwrap_or_default();
         PatternError::Invalid {
             reason: self.reason,
             location,
         }
     }
+
+    /// Jackson's location suffix, or `None` if the tokens do not reach the
+    /// place the error is raised.
+    fn location(&self, text: &str, tokens: &[jackson::Token]) -> Option<String> {
+        let stage = self.stage?;
+        let path: Vec<Seg> = self.path.iter().rev().cloned().collect();
+        let at = jackson::locate(tokens, &path, stage)?;
+        let suffix = jackson::location_suffix(text, at);
+        Some(if self.twice { suffix.repeat(2) } else { suffix })
+    }
 }
 
-/// The error for text that is not JSON, as event-ruler reports it: a root
-/// that is not an object is reported as soon as its first token is read;
-/// otherwise Jackson's syntax error.
+/// The error for text that is not JSON, as event-ruler reports it. It
+/// compiles while Jackson reads, so what comes first wins: a root that is not
+/// an object (reported at its first token), a rule error in the part read
+/// before the syntax error, or Jackson's syntax error.
 fn syntax_error(text: &str) -> PatternError {
     let scan = jackson::scan(text);
-    let (reason, at) = match (scan.tokens.first(), scan.error) {
-        (Some(first), _) if first.kind != jackson::Kind::StartObject => {
-            (Reason::NotAnObject, Some(first.at))
+    if let Some(first) = scan
+        .tokens
+        .first()
+        .filter(|t| t.kind != jackson::Kind::StartObject)
+    {
+        return PatternError::Invalid {
+            reason: Reason::NotAnObject,
+            location: jackson::location_suffix(text, first.at),
+        };
+    }
+    let read = jackson::partial_value(&scan.tokens);
+    if let Some(Err(fail)) = read.map(|value| compile(&value, Dialect::EventBridge)) {
+        match fail.location(text, &scan.tokens) {
+            Some(location) => {
+                return PatternError::Invalid {
+                    reason: fail.reason,
+                    location,
+                }
+            }
+            // The first value is complete (only more text follows it), so
+            // event-ruler raises this error too, without a location.
+            None if jackson::first_value_complete(&scan.tokens) => {
+                return PatternError::Invalid {
+                    reason: fail.reason,
+                    location: String::new(),
+                }
+            }
+            None => {}
         }
-        (_, Some((message, at))) => (Reason::Json(message), Some(at)),
+    }
+    let (reason, at) = match scan.error {
+        Some((message, at)) => (Reason::Json(message), Some(at)),
         // Nothing but white space: Jackson reports no token at all, which
         // is not an object.
-        (None, None) => (Reason::NotAnObject, Some(scan.end)),
-        // A complete value followed by another one: Jackson (and
-        // event-ruler, which stops after the first value) has no complaint;
-        // the wording is ours.
-        _ => (
+        None if scan.tokens.is_empty() => (Reason::NotAnObject, Some(scan.end)),
+        // A complete, valid pattern followed by another JSON value: Jackson
+        // (and event-ruler, which stops after the first value) has no
+        // complaint; the wording is ours.
+        None => (
             Reason::Json("Unexpected content after the end of the pattern".to_owned()),
             None,
         ),

@@ -294,6 +294,21 @@ const DERIVED: &[(&str, &str, &str)] = &[
         "Event pattern is not valid. Reason: Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"{\"\u{e9}\": [\"\u{1f600}\", x]}\"; line: 1, column: 15]",
     ),
     (
+        "rule error before a syntax error: event-ruler compiles while it reads",
+        r#"{"source": "aws.ec2",}"#,
+        "Event pattern is not valid. Reason: \"source\" must be an object or an array\n at [Source: (String)\"{\"source\": \"aws.ec2\",}\"; line: 1, column: 13]",
+    ),
+    (
+        "rule error at a string Jackson has not finished reading",
+        r#"{"a": "b"#,
+        "Event pattern is not valid. Reason: \"a\" must be an object or an array\n at [Source: (String)\"{\"a\": \"b\"; line: 1, column: 8]",
+    ),
+    (
+        "error after the pattern, never read",
+        r#"{"a": [{"cidr": "bad"}]} x"#,
+        "Event pattern is not valid. Reason: Malformed CIDR, one '/' required",
+    ),
+    (
         "empty text",
         "",
         "Event pattern is not valid. Reason: Filter is not an object\n at [Source: (String)\"\"; line: 1, column: 1]",
