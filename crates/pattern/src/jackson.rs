@@ -141,14 +141,12 @@ pub(crate) fn location_suffix(text: &str, at: Loc) -> String {
 fn describe(text: &str, at: Loc) -> String {
     let mut out = String::with_capacity(text.len().min(600) + 40);
     out.push_str("[Source: (String)\"");
-    let mut units = 0;
     let mut total = 0;
     for c in text.chars() {
         total += c.len_utf16();
-        if units + c.len_utf16() > MAX_SNIPPET {
+        if total > MAX_SNIPPET {
             continue;
         }
-        units += c.len_utf16();
         if is_iso_control(c) && c != '\r' && c != '\n' {
             out.push_str(&format!("\\u{:04X}", c as u32));
         } else {

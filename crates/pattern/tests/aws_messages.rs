@@ -309,6 +309,11 @@ const DERIVED: &[(&str, &str, &str)] = &[
         "Event pattern is not valid. Reason: Malformed CIDR, one '/' required",
     ),
     (
+        "control characters in the source are shown escaped",
+        "{\t\"a\": \"b\"}",
+        "Event pattern is not valid. Reason: \"a\" must be an object or an array\n at [Source: (String)\"{\\u0009\"a\": \"b\"}\"; line: 1, column: 9]",
+    ),
+    (
         "empty text",
         "",
         "Event pattern is not valid. Reason: Filter is not an object\n at [Source: (String)\"\"; line: 1, column: 1]",
