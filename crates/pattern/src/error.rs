@@ -10,8 +10,8 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum Reason {
-    /// The text is not JSON. AWS shows the Jackson parser's message here; we
-    /// show serde_json's.
+    /// The text is not JSON: Jackson's message for EventBridge, serde_json's
+    /// for SNS.
     #[error("{0}")]
     Json(String),
     #[error("Filter is not an object")]
@@ -122,9 +122,12 @@ pub enum Reason {
 /// `CreateArchive`).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PatternError {
-    /// `InvalidEventPatternException`.
-    #[error("Event pattern is not valid. Reason: {0}")]
-    Invalid(Reason),
+    /// `InvalidEventPatternException`. `location` is what Jackson appends
+    /// to event-ruler's message: `\n at [Source: (String)"..."; line: 1,
+    /// column: N]` (twice for errors event-ruler catches and raises again,
+    /// empty for errors raised once parsing is over).
+    #[error("Event pattern is not valid. Reason: {reason}{location}")]
+    Invalid { reason: Reason, location: String },
     /// The pattern is longer than the service quota; AWS rejects this at the
     /// API layer as a `ValidationException`.
     #[error(
@@ -138,7 +141,7 @@ impl PatternError {
     /// The AWS error code to send with this error.
     pub fn error_code(&self) -> &'static str {
         match self {
-            PatternError::Invalid(_) => "InvalidEventPatternException",
+            PatternError::Invalid { .. } => "InvalidEventPatternException",
             PatternError::TooLong { .. } => "ValidationException",
         }
     }
@@ -146,7 +149,7 @@ impl PatternError {
     /// The reason, for `Invalid` errors.
     pub fn reason(&self) -> Option<&Reason> {
         match self {
-            PatternError::Invalid(reason) => Some(reason),
+            PatternError::Invalid { reason, .. } => Some(reason),
             PatternError::TooLong { .. } => None,
         }
     }

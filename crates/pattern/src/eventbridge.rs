@@ -3,7 +3,7 @@
 use crate::ast::SubPattern;
 use crate::error::{EventError, PatternError};
 use crate::matcher::{Matcher, Pattern};
-use crate::parse::{parse_text, Dialect};
+use crate::parse::parse_event_pattern;
 
 /// A validated, compiled EventBridge event pattern.
 ///
@@ -41,7 +41,7 @@ impl EventPattern {
                 limit: max_length,
             });
         }
-        let alternatives = parse_text(text, Dialect::EventBridge).map_err(PatternError::Invalid)?;
+        let alternatives = parse_event_pattern(text)?;
         let mut compiled = Matcher::new();
         compiled.add((), &alternatives);
         Ok(EventPattern {

@@ -28,6 +28,7 @@ mod eventbridge;
 mod hash;
 mod index;
 mod ip;
+mod jackson;
 mod matcher;
 pub mod number;
 mod parse;
