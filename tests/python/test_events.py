@@ -582,9 +582,8 @@ def test_rule_errors(events):
 
 
 # Patterns that parse as JSON but break a rule: the reason part of AWS's message, as recorded
-# (LocalStack's AWS-validated test_events_patterns.snapshot.json, "MessageRaw"). AWS goes on
-# with Jackson's location ("\n at [Source: (String)...; line: 1, column: N]"), which ferrybridge
-# does not reproduce (a known difference, crates/pattern/README.md).
+# (LocalStack's AWS-validated test_events_patterns.snapshot.json, "MessageRaw"); the location
+# Jackson adds after it is checked exactly in crates/pattern/tests/aws_messages.rs and below.
 PATTERN_REASONS = {
     '{"int": 42}': 'Event pattern is not valid. Reason: "int" must be an object or an array',
     '{"string": "my-value"}': 'Event pattern is not valid. Reason: "string" must be an object or an array',
@@ -594,6 +593,20 @@ PATTERN_REASONS = {
     '{"a": [{"NUMERIC": ["=", 5]}]}': "Event pattern is not valid. Reason: Unrecognized match type NUMERIC",
     '{"a": [{"prefix": 123}]}': "Event pattern is not valid. Reason: prefix match pattern must be a string",
 }
+
+
+def test_invalid_pattern_full_aws_text(events):
+    # Recorded from AWS (same source): Jackson's wording for text that is not JSON, and its
+    # location of the problem.
+    assert error_of(events.put_rule, Name="bad-pattern", EventPattern="this is valid json but not a dict") == (
+        "InvalidEventPatternException",
+        "Event pattern is not valid. Reason: Unrecognized token 'this': was expecting (JSON String, "
+        "Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"this is "
+        "valid json but not a dict\"; line: 1, column: 5]")
+    assert error_of(events.test_event_pattern, EventPattern='{"int": 42}', Event=json.dumps(EVENT)) == (
+        "InvalidEventPatternException",
+        'Event pattern is not valid. Reason: "int" must be an object or an array\n at [Source: '
+        '(String)"{"int": 42}"; line: 1, column: 11]')
 
 
 def test_invalid_pattern_reasons(events):

@@ -2068,7 +2068,7 @@ async fn test_event_pattern_answers_and_errors() {
         .await;
     assert_eq!(
         error(bad),
-        "InvalidEventPatternException: Event pattern is not valid. Reason: \"int\" must be an object or an array"
+        "InvalidEventPatternException: Event pattern is not valid. Reason: \"int\" must be an object or an array\n at [Source: (String)\"{\"int\": 42}\"; line: 1, column: 11]"
     );
     let bad = events
         .test_event_pattern()
