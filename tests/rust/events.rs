@@ -2340,6 +2340,7 @@ async fn events_received_from_another_account_are_not_sent_on_to_a_third_account
         .await
         .unwrap();
     let (middle_url, middle_q) = queue(&receiver_sqs, RECEIVER, "us-east-1", "middle-q").await;
+    let (dlq_url, dlq_arn) = queue(&receiver_sqs, RECEIVER, "us-east-1", "middle-dlq").await;
     rule(
         &receiver,
         Some("middle"),
@@ -2347,11 +2348,17 @@ async fn events_received_from_another_account_are_not_sent_on_to_a_third_account
         json!({"source": ["shop.orders"]}),
     )
     .await;
+    let onward = Target::builder()
+        .id("onward")
+        .arn(&third_bus)
+        .dead_letter_config(DeadLetterConfig::builder().arn(&dlq_arn).build())
+        .build()
+        .unwrap();
     put_targets(
         &receiver,
         Some("middle"),
         "all",
-        vec![target("q", &middle_q), target("onward", &third_bus)],
+        vec![target("q", &middle_q), onward],
     )
     .await;
 
@@ -2362,6 +2369,15 @@ async fn events_received_from_another_account_are_not_sent_on_to_a_third_account
     assert_eq!(got["id"], id.as_str());
     assert_eq!(got["account"], SENDER);
     assert_all_empty(&third_sqs, &[&third_url]).await;
+    // The refused hop lands in the onward target's DLQ with AWS's error code.
+    let dead = receive(&receiver_sqs, &dlq_url, 1).await;
+    assert_eq!(dead.len(), 1);
+    let a = attrs(&dead[0]);
+    assert_eq!(a["ERROR_CODE"], "THIRD_ACCOUNT_HOP_DETECTED");
+    assert_eq!(a["TARGET_ARN"], third_bus);
+    assert_eq!(a["RETRY_ATTEMPTS"], "0");
+    let body: Value = serde_json::from_str(dead[0].body().unwrap_or_default()).unwrap();
+    assert_eq!(body["id"], id.as_str());
 
     // The receiver's own events do reach the third account (one hop).
     let own = put_one(
@@ -2372,6 +2388,61 @@ async fn events_received_from_another_account_are_not_sent_on_to_a_third_account
     let got: Value = serde_json::from_str(&one_body(&third_sqs, &third_url).await).unwrap();
     assert_eq!(got["id"], own.as_str());
     assert_eq!(got["account"], RECEIVER);
+    assert_all_empty(&receiver_sqs, &[&dlq_url]).await;
+}
+
+/// An event forwarded into another region is not sent on into a third one: the refused hop is
+/// dead-lettered with THIRD_REGION_HOP_DETECTED (EventBridge's DLQ error codes).
+#[tokio::test]
+async fn events_received_from_another_region_are_not_sent_on_to_a_third_region() {
+    let emu = Emulator::start().await;
+    let us = emu.events_as(SENDER, "us-east-1");
+    let eu = emu.events_as(SENDER, "eu-west-1");
+    let ap = emu.events_as(SENDER, "ap-south-1");
+    let eu_sqs = emu.sqs_as(SENDER, "eu-west-1");
+    let ap_sqs = emu.sqs_as(SENDER, "ap-south-1");
+
+    let far = create_bus(&ap, "far").await;
+    let (far_url, far_q) = queue(&ap_sqs, SENDER, "ap-south-1", "far-q").await;
+    rule(&ap, Some("far"), "all", json!({"source": ["shop.orders"]})).await;
+    put_targets(&ap, Some("far"), "all", vec![target("q", &far_q)]).await;
+
+    let regional = create_bus(&eu, "regional").await;
+    let (dlq_url, dlq_arn) = queue(&eu_sqs, SENDER, "eu-west-1", "regional-dlq").await;
+    rule(
+        &eu,
+        Some("regional"),
+        "all",
+        json!({"source": ["shop.orders"]}),
+    )
+    .await;
+    let onward = Target::builder()
+        .id("onward")
+        .arn(&far)
+        .dead_letter_config(DeadLetterConfig::builder().arn(&dlq_arn).build())
+        .build()
+        .unwrap();
+    put_targets(&eu, Some("regional"), "all", vec![onward]).await;
+
+    rule(&us, None, "out", json!({"source": ["shop.orders"]})).await;
+    put_targets(&us, None, "out", vec![target("eu", &regional)]).await;
+    put_one(&us, entry(None, "shop.orders", "OrderPlaced", "{}")).await;
+
+    let dead = receive(&eu_sqs, &dlq_url, 1).await;
+    assert_eq!(dead.len(), 1);
+    let a = attrs(&dead[0]);
+    assert_eq!(a["ERROR_CODE"], "THIRD_REGION_HOP_DETECTED");
+    assert_eq!(a["TARGET_ARN"], far);
+    assert_all_empty(&ap_sqs, &[&far_url]).await;
+
+    // Put in eu-west-1 itself, the event makes its one hop to ap-south-1.
+    put_one(
+        &eu,
+        entry(Some("regional"), "shop.orders", "OrderPlaced", "{}"),
+    )
+    .await;
+    let got: Value = serde_json::from_str(&one_body(&ap_sqs, &far_url).await).unwrap();
+    assert_eq!(got["region"], "eu-west-1");
 }
 
 /// "EventBridge can't route events received from a sender event bus to a third event bus."
