@@ -135,24 +135,16 @@ pub(crate) fn list_targets_by_rule(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let rule = rule(e, ctx, input, "Rule")?;
-    let all = rule.targets();
-    let start = match opt_str(input, "NextToken") {
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
-            .filter(|s| *s <= all.len())
-            .ok_or_else(|| validation("The NextToken provided is not valid."))?,
-        None => 0,
-    };
-    let limit = opt_usize(input, "Limit").unwrap_or(100).clamp(1, 100);
-    let end = (start + limit).min(all.len());
-    let targets: Vec<Value> = all[start..end]
-        .iter()
-        .map(|t| t.description.clone())
-        .collect();
-    let mut out = json!({"Targets": targets});
-    if end < all.len() {
-        out["NextToken"] = Value::String(end.to_string());
-    }
-    Ok(out)
+    let page = e
+        .list_targets_by_rule(
+            &rule,
+            opt_str(input, "NextToken"),
+            opt_usize(input, "Limit"),
+        )
+        .map_err(service_error)?;
+    let targets: Vec<Value> = page.items.iter().map(|t| t.description.clone()).collect();
+    Ok(crate::with_next(
+        json!({"Targets": targets}),
+        page.next_token,
+    ))
 }

@@ -613,6 +613,16 @@ impl EventsEngine {
         Ok(())
     }
 
+    /// `ListTargetsByRule`, in the order the targets were first put.
+    pub fn list_targets_by_rule(
+        &self,
+        rule: &Rule,
+        token: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Page<Arc<Target>>, EventsError> {
+        page(rule.targets(), token, limit)
+    }
+
     /// `RemoveTargets`: the ids that were not targets of the rule come back as failures.
     pub fn remove_targets(
         &self,
