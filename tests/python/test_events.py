@@ -802,6 +802,89 @@ def test_put_and_remove_permission(endpoint, custom):
         events.delete_event_bus(Name=bus)
 
 
+def test_permission_with_a_condition_and_permission_errors(endpoint):
+    account = str(uuid.uuid4().int)[:12].rjust(12, "6")
+    events = events_client(endpoint, account)
+    bus = unique("org")
+    events.create_event_bus(Name=bus)
+    arn = f"arn:aws:events:us-east-1:{account}:event-bus/{bus}"
+    # The Condition form (an organization), as the PutPermission API reference describes it.
+    events.put_permission(EventBusName=bus, Action="events:PutEvents", Principal="*", StatementId="org",
+                          Condition={"Type": "StringEquals", "Key": "aws:PrincipalOrgID", "Value": "o-1234567"})
+    (only,) = json.loads(events.describe_event_bus(Name=bus)["Policy"])["Statement"]
+    assert only == {**statement("org", "*", arn), "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1234567"}}}
+    # Our wording where no AWS recording exists (moto's for the action).
+    assert error_of(events.put_permission, EventBusName=bus, Action="events:ListRules", Principal="*",
+                    StatementId="x") == ("ValidationException", "Provided value in parameter 'action' is not supported.")
+    # A principal is an account id or "*": the model's pattern says so, with AWS's texts.
+    assert error_of(events.put_permission, EventBusName=bus, Action="events:PutEvents", Principal="someone",
+                    StatementId="x") == (
+        "ValidationException", "1 validation error detected: Value 'someone' at 'principal' failed to "
+        "satisfy constraint: Member must satisfy regular expression pattern: (\\d{12}|\\*)")
+    assert error_of(events.put_permission, EventBusName=bus) == (
+        "ValidationException", "One or more parameters are missing: Action, Principal, StatementId or Policy.")
+    assert error_of(events.remove_permission, EventBusName=bus) == (
+        "ValidationException", "Parameter StatementId is required.")
+    assert error_of(events.put_permission, EventBusName=bus, Policy="not json") == (
+        "ValidationException", "The policy is not valid JSON.")
+
+
+def test_bus_names_partner_sources_and_page_tokens(events):
+    assert error_of(events.create_event_bus, Name="orders/eu") == (
+        "ValidationException", "Event bus name must not contain '/'.")
+    # A partner event bus needs its partner event source, which no partner has created here.
+    source = "aws.partner/example.com/123/orders"
+    assert error_of(events.create_event_bus, Name=source, EventSourceName=source) == (
+        "ResourceNotFoundException", f"Event source {source} does not exist.")
+    for call, kwargs in [(events.list_rules, {}), (events.list_event_buses, {}),
+                         (events.list_rule_names_by_target, {"TargetArn": "arn:aws:sqs:us-east-1:000000000000:q"})]:
+        assert error_of(call, NextToken="not-a-token", **kwargs) == (
+            "ValidationException", "The NextToken provided is not valid.")
+
+
+def test_a_template_filled_in_as_invalid_json_is_dead_lettered(endpoint, events, sqs):
+    """EventBridge does not escape values placed inside a quoted JSON string ("Transforming
+    target input" in the user guide): a value with a quote makes the output invalid JSON and the
+    invocation fails; the event goes to the target DLQ with ERROR_CODE INVALID_JSON."""
+    url, arn = make_queue(sqs)
+    dlq_url, dlq_arn = make_queue(sqs)
+    rule = unique("quoted")
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps(ORDER_PLACED))["RuleArn"]
+    events.put_targets(Rule=rule, Targets=[{
+        "Id": "t", "Arn": arn, "DeadLetterConfig": {"Arn": dlq_arn},
+        "InputTransformer": {"InputPathsMap": {"o": "$.detail.orderId"}, "InputTemplate": '{"text": "order <o>"}'},
+    }])
+    events.put_events(Entries=[order('o-"1"', "eu-west-1", 5), order("o-2", "eu-west-1", 5)])
+    (ok,) = receive(sqs, url, 1)
+    assert json.loads(ok["Body"]) == {"text": "order o-2"}
+    (dead,) = receive(sqs, dlq_url, 1)
+    assert json.loads(dead["Body"])["detail"]["orderId"] == 'o-"1"'
+    attributes = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
+    assert attributes["ERROR_CODE"] == "INVALID_JSON"
+    assert attributes["RULE_ARN"] == rule_arn and attributes["RETRY_ATTEMPTS"] == "0"
+
+
+def test_recorded_invocations_filter_by_rule(endpoint, events):
+    function = f"arn:aws:lambda:us-east-1:000000000000:function:{unique('f')}"
+    arns = []
+    for name in (unique("a"), unique("b")):
+        arns.append(events.put_rule(Name=name, EventPattern=json.dumps(ORDER_PLACED))["RuleArn"])
+        events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": function}])
+    events.put_events(Entries=[order("o-8", "eu-west-1", 8)])
+    base = f"{endpoint}/_ferrybridge/events/invocations?targetArn={urllib.parse.quote(function)}"
+    deadline = time.monotonic() + 5
+    while True:
+        with urllib.request.urlopen(base) as resp:
+            both = json.load(resp)["invocations"]
+        if len(both) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert sorted(i["ruleArn"] for i in both) == sorted(arns)
+    with urllib.request.urlopen(f"{base}&ruleArn={urllib.parse.quote(arns[0])}") as resp:
+        (one,) = json.load(resp)["invocations"]
+    assert one["ruleArn"] == arns[0]
+
+
 # ---------------------------------------------------------------------------------------------
 # 5. The bytes on the wire (AWS JSON 1.1)
 # ---------------------------------------------------------------------------------------------

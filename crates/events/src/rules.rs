@@ -18,14 +18,8 @@ pub(crate) fn put_rule(
 ) -> Result<Value, ServiceError> {
     let name = req_str(input, "Name")?;
     let bus = bus(e, ctx, input, "EventBusName")?;
-    let state = match opt_str(input, "State") {
-        None => None,
-        Some(s) => Some(RuleState::parse(s).ok_or_else(|| {
-            validation(format!(
-                "1 validation error detected: Value '{s}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]"
-            ))
-        })?),
-    };
+    // The model's enum has already refused any other State.
+    let state = opt_str(input, "State").and_then(RuleState::parse);
     let rule = e
         .put_rule(
             &ctx.account_id,

@@ -94,14 +94,8 @@ pub(crate) fn put_targets(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let rule = rule(e, ctx, input, "Rule")?;
-    let list = match input.get("Targets") {
-        Some(Value::Array(list)) => list,
-        _ => {
-            return Err(validation(
-                "1 validation error detected: Value null at 'targets' failed to satisfy constraint: Member must not be null",
-            ))
-        }
-    };
+    // The model has already required Targets (1 to 100 of them).
+    let list = ferrybridge_protocol::value::entries(input, "Targets");
     let mut targets = Vec::with_capacity(list.len());
     for t in list {
         targets.push(target(t)?);

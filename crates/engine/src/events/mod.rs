@@ -329,16 +329,7 @@ impl EventsEngine {
                 "Provided value in parameter 'action' is not supported.",
             ));
         }
-        if principal != "*"
-            && !(principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(EventsError::validation(
-                "Value for parameter Principal must be a 12-digit account ID or '*'.",
-            ));
-        }
-        if principal == "*" && condition.is_none() {
-            // AWS accepts this (any account may put events); nothing to refuse.
-        }
+        // The model's pattern has already held `principal` to an account id or "*".
         let principal_value = if principal == "*" {
             Value::from("*")
         } else {
