@@ -19,17 +19,6 @@ pub(crate) fn validation(message: impl Into<String>) -> ServiceError {
     ServiceError::new("ValidationException", message.into())
 }
 
-/// `name` in lowerCamelCase, as AWS's request validation names members.
-pub(crate) fn camel(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut chars = name.chars();
-    if let Some(first) = chars.next() {
-        out.extend(first.to_lowercase());
-        out.extend(chars);
-    }
-    out
-}
-
 pub(crate) fn opt_str<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
     field(input, name).and_then(Value::as_str)
 }
@@ -38,7 +27,7 @@ pub(crate) fn req_str<'a>(input: &'a Value, name: &str) -> Result<&'a str, Servi
     opt_str(input, name).ok_or_else(|| {
         validation(format!(
             "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            camel(name)
+            ferrybridge_protocol::value::validation_name(name)
         ))
     })
 }

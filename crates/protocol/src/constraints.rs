@@ -121,13 +121,7 @@ impl Path<'_> {
             out.push('.');
         }
         match self.seg {
-            Seg::Member(name) => {
-                let mut chars = name.chars();
-                if let Some(first) = chars.next() {
-                    out.extend(first.to_lowercase());
-                    out.push_str(chars.as_str());
-                }
-            }
+            Seg::Member(name) => out.push_str(&crate::value::validation_name(name)),
             Seg::Index(i) => {
                 let _ = write!(out, "{i}.member");
             }

@@ -8,6 +8,18 @@
 
 use serde_json::Value;
 
+/// A member name as AWS's request validation writes it in paths: the first letter lowered
+/// (`EventBusName` -> `eventBusName`).
+pub fn validation_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut chars = name.chars();
+    if let Some(first) = chars.next() {
+        out.extend(first.to_lowercase());
+        out.push_str(chars.as_str());
+    }
+    out
+}
+
 /// The member `name` of `input`, or `None` when it is absent or `null`.
 pub fn field<'a>(input: &'a Value, name: &str) -> Option<&'a Value> {
     input.get(name).filter(|v| !v.is_null())

@@ -13,12 +13,7 @@ pub(crate) fn service_error(e: SnsError) -> ServiceError {
 
 /// AWS's request-layer error for a missing required member (`Value null at 'topicArn'`).
 pub(crate) fn missing(name: &str) -> ServiceError {
-    let mut camel = String::with_capacity(name.len());
-    let mut chars = name.chars();
-    if let Some(first) = chars.next() {
-        camel.extend(first.to_lowercase());
-        camel.extend(chars);
-    }
+    let camel = ferrybridge_protocol::value::validation_name(name);
     ServiceError::new(
         "ValidationError",
         format!(
