@@ -19,8 +19,8 @@ use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, SqsEngine};
 use tokio::sync::mpsc;
 
 use crate::envelope::{self, SignatureFields};
-use crate::http_delivery::{HttpClient, Throttle};
 use crate::signing::{MessageType, SignedFields, Signer};
+use ferrybridge_http::{HttpClient, Throttle};
 
 /// The `SenderId` SQS reports for messages SNS delivered.
 pub const SNS_SENDER_ID: &str = "AIDAIT2UOQQY3AUEKVGXU";
