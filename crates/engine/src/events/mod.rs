@@ -11,7 +11,9 @@
 //! The engine decides *what* goes where; the events service's background workers deliver,
 //! retry, and dead-letter.
 
+pub mod api_destination;
 pub mod bus;
+pub mod connection;
 pub mod error;
 pub mod event;
 pub mod rule;
@@ -28,7 +30,9 @@ use ferrybridge_pattern::EventPattern;
 use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 
+pub use api_destination::{ApiDestination, ApiDestinationConfig, ApiDestinationState};
 pub use bus::{bus_arn, BusSettings, EventBus};
+pub use connection::{Connection, ConnectionState};
 pub use error::EventsError;
 pub use event::{EntryError, EntryInput, Event, Invocation};
 pub use rule::{rule_arn, Rule, RuleConfig, RuleSchedule, RuleState};
@@ -102,6 +106,8 @@ pub struct RecordedInvocation {
 #[derive(Debug, Default)]
 struct Region {
     buses: RwLock<BTreeMap<String, Arc<EventBus>>>,
+    /// Connections and API destinations (issue #7, connections worker).
+    connectivity: connection::Connectivity,
 }
 
 /// Every account's and region's EventBridge resources.
