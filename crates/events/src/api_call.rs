@@ -41,6 +41,13 @@ pub const USER_AGENT: &str = "Amazon/EventBridge/ApiDestinations";
 /// timeout of 5 seconds."
 pub const INVOCATION_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What a path parameter value keeps unencoded: RFC 3986's unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// How much of an endpoint's answer an `ERROR_MESSAGE` quotes.
 const MAX_QUOTED_PAYLOAD: usize = 1024;
 
@@ -106,7 +113,7 @@ pub fn build_request(
     event: &Value,
     payload: &str,
 ) -> ApiRequest {
-    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    use percent_encoding::utf8_percent_encode;
     let params = target.get("HttpParameters").filter(|v| v.is_object());
     let path_values: Vec<String> = params
         .and_then(|p| p.get("PathParameterValues"))
@@ -123,7 +130,7 @@ pub fn build_request(
     for c in destination.invocation_endpoint.chars() {
         match (c, c == '*') {
             (_, true) => match values.next() {
-                Some(v) => url.extend(utf8_percent_encode(v, NON_ALPHANUMERIC)),
+                Some(v) => url.extend(utf8_percent_encode(v, PATH_SEGMENT)),
                 None => url.push('*'),
             },
             (c, false) => url.push(c),
