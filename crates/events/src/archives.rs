@@ -81,13 +81,11 @@ pub(crate) fn update_archive(
     // AWS answers an update of an archive that does not exist with an internal error
     // (recorded: InternalException "Service encountered unexpected problem. Please try
     // again."), not ResourceNotFoundException.
-    let archive = e
-        .archive(&ctx.account_id, &ctx.region, name)
-        .map_err(|_| {
-            service_error(EventsError::Internal(
-                "Service encountered unexpected problem. Please try again.".into(),
-            ))
-        })?;
+    let archive = e.archive(&ctx.account_id, &ctx.region, name).map_err(|_| {
+        service_error(EventsError::Internal(
+            "Service encountered unexpected problem. Please try again.".into(),
+        ))
+    })?;
     let view = e
         .update_archive(
             &archive,

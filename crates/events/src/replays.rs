@@ -75,7 +75,10 @@ pub(crate) fn describe_replay(
 /// The fields `DescribeReplay` and `ListReplays` both show.
 fn common_fields(replay: &Replay, out: &mut Map<String, Value>) {
     let progress = replay.progress();
-    out.insert("EventSourceArn".into(), json!(replay.request.event_source_arn));
+    out.insert(
+        "EventSourceArn".into(),
+        json!(replay.request.event_source_arn),
+    );
     out.insert("State".into(), json!(progress.state.as_str()));
     if let Some(reason) = &progress.state_reason {
         out.insert("StateReason".into(), json!(reason));
@@ -91,7 +94,10 @@ fn common_fields(replay: &Replay, out: &mut Map<String, Value>) {
     if let Some(t) = progress.event_last_replayed_ms {
         out.insert("EventLastReplayedTime".into(), epoch_seconds(t));
     }
-    out.insert("ReplayStartTime".into(), epoch_seconds(replay.replay_start_ms));
+    out.insert(
+        "ReplayStartTime".into(),
+        epoch_seconds(replay.replay_start_ms),
+    );
     if let Some(t) = progress.replay_end_ms {
         out.insert("ReplayEndTime".into(), epoch_seconds(t));
     }

@@ -377,7 +377,9 @@ impl EventsEngine {
             .archives
             .write()
             .remove(name)
-            .ok_or_else(|| EventsError::ResourceNotFound(format!("Archive {name} does not exist.")))?;
+            .ok_or_else(|| {
+                EventsError::ResourceNotFound(format!("Archive {name} does not exist."))
+            })?;
         if let Some(bus) = self.bus_by_arn(&archive.event_source_arn) {
             let mut rules = bus.rules.write();
             let rule_name = archive_rule_name(name);

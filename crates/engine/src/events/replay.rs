@@ -150,15 +150,17 @@ impl EventsEngine {
                 "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.",
             ));
         }
-        let archive = self.archive_by_arn(&request.event_source_arn).ok_or_else(|| {
-            let name = request
-                .event_source_arn
-                .rsplit_once('/')
-                .map_or(request.event_source_arn.as_str(), |(_, n)| n);
-            EventsError::validation(format!(
-                "Parameter EventSourceArn is not valid. Reason: Archive {name} does not exist."
-            ))
-        })?;
+        let archive = self
+            .archive_by_arn(&request.event_source_arn)
+            .ok_or_else(|| {
+                let name = request
+                    .event_source_arn
+                    .rsplit_once('/')
+                    .map_or(request.event_source_arn.as_str(), |(_, n)| n);
+                EventsError::validation(format!(
+                    "Parameter EventSourceArn is not valid. Reason: Archive {name} does not exist."
+                ))
+            })?;
         if request.destination_arn != archive.event_source_arn {
             return Err(match self.bus_by_arn(&request.destination_arn) {
                 Some(_) => EventsError::validation(
@@ -201,7 +203,12 @@ impl EventsEngine {
     }
 
     /// The replay named `name`.
-    pub fn replay(&self, account: &str, region: &str, name: &str) -> Result<Arc<Replay>, EventsError> {
+    pub fn replay(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Arc<Replay>, EventsError> {
         self.region(account, region)
             .replays
             .read()
