@@ -694,6 +694,16 @@ async fn archive_and_replay_errors_are_aws_s() {
         error(events.cancel_replay().replay_name("nope").send().await),
         "ResourceNotFoundException: Replay nope does not exist."
     );
+    // At most ten replays may be starting or running at once (recorded).
+    for n in 1..10 {
+        start(&format!("r{n}"), &archive_arn, &bus_arn, T0 - 10, T0)
+            .await
+            .expect("start replay");
+    }
+    assert_eq!(
+        error(start("r10", &archive_arn, &bus_arn, T0 - 10, T0).await),
+        "LimitExceededException: The requested resource exceeds the maximum number allowed."
+    );
     // A replay whose archive is deleted before it runs fails.
     events
         .delete_archive()

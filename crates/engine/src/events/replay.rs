@@ -22,6 +22,10 @@ use super::event::{Event, Invocation};
 use super::target::TargetKind;
 use super::{EventsEngine, Page};
 
+/// Most replays of one account and region that may be STARTING or RUNNING at once (an AWS
+/// quota; a further StartReplay is refused with LimitExceededException).
+pub const MAX_ACTIVE_REPLAYS: usize = 10;
+
 /// How long after `StartReplay` a replay starts running (engine clock).
 pub const REPLAY_START_DELAY_MS: u64 = 1_000;
 
@@ -181,6 +185,20 @@ impl EventsEngine {
                 "Replay {} already exists.",
                 request.name
             )));
+        }
+        let active = replays
+            .values()
+            .filter(|r| {
+                matches!(
+                    r.progress().state,
+                    ReplayState::Starting | ReplayState::Running
+                )
+            })
+            .count();
+        if active >= MAX_ACTIVE_REPLAYS {
+            return Err(EventsError::LimitExceeded(
+                "The requested resource exceeds the maximum number allowed.".into(),
+            ));
         }
         let replay = Arc::new(Replay {
             arn: replay_arn(region, account, &request.name),
