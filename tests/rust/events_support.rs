@@ -246,4 +246,3 @@ pub fn is_event_time(s: &str) -> bool {
         .unwrap()
         .is_match(s)
 }
-
