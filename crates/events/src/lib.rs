@@ -11,12 +11,15 @@
 
 pub mod api_call;
 mod api_destinations;
+mod archives;
 mod buses;
 mod connections;
 pub mod delivery;
 mod input;
 pub mod oauth;
 mod put_events;
+mod replayer;
+mod replays;
 mod rules;
 mod scheduler;
 mod targets;
@@ -118,6 +121,15 @@ impl Events {
             "UpdateApiDestination" => api_destinations::update_api_destination(e, ctx, i),
             "DeleteApiDestination" => api_destinations::delete_api_destination(e, ctx, i),
             "ListApiDestinations" => api_destinations::list_api_destinations(e, ctx, i),
+            "CreateArchive" => archives::create_archive(e, ctx, i),
+            "DescribeArchive" => archives::describe_archive(e, ctx, i),
+            "UpdateArchive" => archives::update_archive(e, ctx, i),
+            "DeleteArchive" => archives::delete_archive(e, ctx, i),
+            "ListArchives" => archives::list_archives(e, ctx, i),
+            "StartReplay" => replays::start_replay(e, ctx, i),
+            "DescribeReplay" => replays::describe_replay(e, ctx, i),
+            "ListReplays" => replays::list_replays(e, ctx, i),
+            "CancelReplay" => replays::cancel_replay(e, ctx, i),
             other => Err(ServiceError::new(
                 "UnknownOperationException",
                 format!("The operation {other} is not supported by ferrybridge yet."),
