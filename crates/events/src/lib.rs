@@ -8,6 +8,9 @@
 //! `PutEvents` never waits for deliveries: the engine matches events to rules, and the
 //! [`Dispatcher`] hands the resulting invocations to [`DeliveryWorkers`], background tasks the
 //! server spawns (they also run the scheduler of scheduled rules).
+//!
+//! Targets on API destinations make real HTTP calls ([`api_call`]), each in a task of its own,
+//! authorized by their connection (Basic, API key, or an OAuth token from [`oauth`]).
 
 pub mod api_call;
 mod api_destinations;

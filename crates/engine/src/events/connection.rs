@@ -174,7 +174,11 @@ impl AuthInput {
                     _ => (None, None),
                 };
                 let username = self.basic_username.as_ref().or(cur_user);
-                let password = self.basic_password.as_ref().or(cur_pass);
+                // A deauthorized connection has no secret left to keep.
+                let password = self
+                    .basic_password
+                    .as_ref()
+                    .or(cur_pass.filter(|p| !p.is_empty()));
                 match (username, password) {
                     (Some(u), Some(p)) => Ok(Auth::Basic {
                         username: u.clone(),
@@ -189,7 +193,10 @@ impl AuthInput {
                     _ => (None, None),
                 };
                 let name = self.api_key_name.as_ref().or(cur_name);
-                let value = self.api_key_value.as_ref().or(cur_value);
+                let value = self
+                    .api_key_value
+                    .as_ref()
+                    .or(cur_value.filter(|v| !v.is_empty()));
                 match (name, value) {
                     (Some(n), Some(v)) => Ok(Auth::ApiKey {
                         name: n.clone(),
@@ -207,7 +214,10 @@ impl AuthInput {
                     given.clone().or_else(|| old.cloned())
                 };
                 let client_id = pick(&self.oauth_client_id, cur.map(|c| &c.client_id));
-                let client_secret = pick(&self.oauth_client_secret, cur.map(|c| &c.client_secret));
+                let client_secret = pick(
+                    &self.oauth_client_secret,
+                    cur.map(|c| &c.client_secret).filter(|s| !s.is_empty()),
+                );
                 let endpoint = pick(
                     &self.oauth_authorization_endpoint,
                     cur.map(|c| &c.authorization_endpoint),
@@ -779,6 +789,26 @@ mod tests {
             .list_connections("1", "r", None, Some("DEAUTHORIZED"), None, None)
             .expect("list");
         assert_eq!(listed.items.len(), 1);
+        // The secret is gone: authorizing again needs a new one.
+        let no_secret = ConnectionUpdate {
+            auth: Some(AuthInput {
+                basic_username: Some("again".into()),
+                ..AuthInput::default()
+            }),
+            ..ConnectionUpdate::default()
+        };
+        assert!(e.update_connection("1", "r", "b", no_secret).is_err());
+        let with_secret = ConnectionUpdate {
+            auth: Some(AuthInput {
+                basic_password: Some("fresh".into()),
+                ..AuthInput::default()
+            }),
+            ..ConnectionUpdate::default()
+        };
+        let (_, status) = e
+            .update_connection("1", "r", "b", with_secret)
+            .expect("update");
+        assert_eq!(status.state, ConnectionState::Authorized);
     }
 
     #[test]
