@@ -390,7 +390,7 @@ async fn attempt(
 }
 
 fn token_or_fail(
-    token: Result<AccessToken, String>,
+    token: Result<AccessToken, crate::oauth::TokenError>,
     connection: &Connection,
 ) -> Result<AccessToken, Failure> {
     token.map_err(|reason| {
