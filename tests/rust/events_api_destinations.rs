@@ -604,7 +604,11 @@ async fn an_api_key_call_carries_the_connection_and_target_parameters_and_aws_he
 async fn a_basic_auth_call_sends_the_transformed_input_with_the_method_of_the_destination() {
     let emu = Emulator::start().await;
     let events = emu.events();
-    let api = Api::start(|_| (204, Vec::new(), String::new())).await;
+    let api = Api::start(|seen| match seen.path() {
+        "/locked" => (401, Vec::new(), "who are you".to_owned()),
+        _ => (204, Vec::new(), String::new()),
+    })
+    .await;
     let conn = create_connection(
         &events,
         "billing",
@@ -652,6 +656,72 @@ async fn a_basic_auth_call_sends_the_transformed_input_with_the_method_of_the_de
     );
     let body: Value = serde_json::from_str(&got[0].body).expect("JSON body");
     assert_eq!(body, json!({"invoiceFor": "o-9"}));
+
+    // A 401 to Basic credentials de-authorizes the connection ("De-authorizing connections");
+    // its destinations then call nobody until it is updated.
+    let locked = create_destination(
+        &events,
+        "billing-locked",
+        &conn,
+        &format!("{}/locked", api.base),
+        ApiDestinationHttpMethod::Post,
+        None,
+    )
+    .await;
+    rule(
+        &events,
+        "locked",
+        "shop.locked",
+        vec![Target::builder().id("l").arn(&locked).build().unwrap()],
+    )
+    .await;
+    put(
+        &events,
+        vec![entry("shop.locked", &json!({"orderId": "o-10"}))],
+    )
+    .await;
+    assert_eq!(api.wait_for("/locked", 1).await.len(), 1);
+    let reason = wait_for_state(&events, "billing", ConnectionState::Deauthorized).await;
+    assert!(
+        reason["StateReason"]
+            .as_str()
+            .is_some_and(|r| r.contains("401")),
+        "{reason}"
+    );
+    put(
+        &events,
+        vec![entry("shop.orders", &json!({"orderId": "o-11"}))],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(api.to("/invoices").len(), 1);
+    // New credentials authorize it again.
+    events
+        .update_connection()
+        .name("billing")
+        .auth_parameters(
+            UpdateConnectionAuthRequestParameters::builder()
+                .basic_auth_parameters(
+                    UpdateConnectionBasicAuthRequestParameters::builder()
+                        .password("new sesame")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("update");
+    put(
+        &events,
+        vec![entry("shop.orders", &json!({"orderId": "o-12"}))],
+    )
+    .await;
+    let got = api.wait_for("/invoices", 2).await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        got[1].header("authorization"),
+        Some(format!("Basic {}", base64("shop:new sesame")).as_str())
+    );
 }
 
 // ---- 3. OAuth: token fetched once, cached, refreshed after a 401 -----------------------------

@@ -17,7 +17,8 @@
 //! * 2xx is success; 429 and 5xx, time-outs and connection failures are retried per the
 //!   target's RetryPolicy (a `Retry-After` header lengthens the wait; a negative one stops the
 //!   retries); other statuses fail at once. An OAuth endpoint answering 401 or 407 gets one new
-//!   token per invocation. What fails for good goes to the target's dead-letter queue.
+//!   token per invocation; a 401 or 407 to Basic or API key credentials de-authorizes the
+//!   connection. What fails for good goes to the target's dead-letter queue.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -384,6 +385,18 @@ async fn attempt(
                 token = Some(token_or_fail(fresh, &connection)?);
                 continue;
             }
+        } else if matches!(response.status, 401 | 407) {
+            // "For connections using Basic or API Key authentication, EventBridge receives a
+            // 401 (UnAuthorize) or 407 (Proxy_Authentication_required) error code": the
+            // connection is de-authorized ("De-authorizing connections").
+            connection.authorization_failed(
+                connection.generation(),
+                format!(
+                    "The endpoint {} answered HTTP status {} to the connection's credentials.",
+                    request.url, response.status
+                ),
+                clock.now_millis(),
+            );
         }
         return classify(&response);
     }

@@ -21,9 +21,10 @@ use ferrybridge_http::{HttpClient, HttpError};
 /// How long the authorization endpoint may take (the API destination limit, 5 seconds).
 pub const TOKEN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A token this close to its expiry is refreshed before use ("proactively during an HTTPS
-/// invocation, if the token is about to expire").
-pub const REFRESH_MARGIN_MS: u64 = 10_000;
+/// A token this close to its expiry is refreshed before use: "proactively during an HTTPS
+/// invocation, if the token expires within 60 seconds" (only while events are being delivered,
+/// never in the background).
+pub const REFRESH_MARGIN_MS: u64 = 60_000;
 
 /// Why no token could be had; its text is the connection's `StateReason` (AWS's wording is not
 /// recorded).
