@@ -456,7 +456,6 @@ mod tests {
                 description: None,
                 authorization_type: AuthorizationType::ApiKey,
                 auth: AuthInput {
-                    api_key: true,
                     api_key_name: Some("X-Key".into()),
                     api_key_value: Some("k".into()),
                     invocation_parameters: Some(HttpParameters {

@@ -53,13 +53,10 @@ fn auth_input(v: &Value) -> AuthInput {
     let oauth = v.get("OAuthParameters").filter(|b| b.is_object());
     let client = oauth.and_then(|o| o.get("ClientParameters"));
     AuthInput {
-        basic: basic.is_some(),
         basic_username: basic.and_then(|b| str_of(b, "Username")),
         basic_password: basic.and_then(|b| str_of(b, "Password")),
-        api_key: api_key.is_some(),
         api_key_name: api_key.and_then(|b| str_of(b, "ApiKeyName")),
         api_key_value: api_key.and_then(|b| str_of(b, "ApiKeyValue")),
-        oauth: oauth.is_some(),
         oauth_client_id: client.and_then(|c| str_of(c, "ClientID")),
         oauth_client_secret: client.and_then(|c| str_of(c, "ClientSecret")),
         oauth_authorization_endpoint: oauth.and_then(|o| str_of(o, "AuthorizationEndpoint")),

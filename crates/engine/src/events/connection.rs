@@ -138,16 +138,11 @@ pub struct AuthInput {
     pub basic_password: Option<String>,
     pub api_key_name: Option<String>,
     pub api_key_value: Option<String>,
-    /// Whether `OAuthParameters` was given at all.
-    pub oauth: bool,
     pub oauth_client_id: Option<String>,
     pub oauth_client_secret: Option<String>,
     pub oauth_authorization_endpoint: Option<String>,
     pub oauth_http_method: Option<String>,
     pub oauth_http_parameters: Option<HttpParameters>,
-    /// Whether `BasicAuthParameters` / `ApiKeyAuthParameters` were given.
-    pub basic: bool,
-    pub api_key: bool,
     pub invocation_parameters: Option<HttpParameters>,
 }
 
@@ -660,7 +655,6 @@ mod tests {
             description: None,
             authorization_type: AuthorizationType::Basic,
             auth: AuthInput {
-                basic: true,
                 basic_username: Some("user".into()),
                 basic_password: Some("pass".into()),
                 ..AuthInput::default()
@@ -675,7 +669,6 @@ mod tests {
             description: None,
             authorization_type: AuthorizationType::OAuthClientCredentials,
             auth: AuthInput {
-                oauth: true,
                 oauth_client_id: Some("id".into()),
                 oauth_client_secret: Some("secret".into()),
                 oauth_authorization_endpoint: Some("https://auth.example/token".into()),
@@ -748,7 +741,6 @@ mod tests {
         e.create_connection("1", "r", basic("b")).expect("create");
         let update = ConnectionUpdate {
             auth: Some(AuthInput {
-                basic: true,
                 basic_username: Some("new".into()),
                 ..AuthInput::default()
             }),
