@@ -1,6 +1,6 @@
 //! Archives: CreateArchive, DescribeArchive, UpdateArchive, DeleteArchive, ListArchives.
 
-use ferrybridge_engine::events::archive::{ArchiveSettings, ArchiveView};
+use ferrybridge_engine::events::archive::{ArchiveSettings, ArchiveView, ListFilter};
 use ferrybridge_engine::events::{EventsEngine, EventsError};
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::{json, Map, Value};
@@ -124,9 +124,11 @@ pub(crate) fn list_archives(
         .list_archives(
             &ctx.account_id,
             &ctx.region,
-            opt_str(input, "NamePrefix"),
-            opt_str(input, "EventSourceArn"),
-            opt_str(input, "State"),
+            ListFilter {
+                name_prefix: opt_str(input, "NamePrefix"),
+                source_arn: opt_str(input, "EventSourceArn"),
+                state: opt_str(input, "State"),
+            },
             opt_str(input, "NextToken"),
             opt_usize(input, "Limit"),
         )

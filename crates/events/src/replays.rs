@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use ferrybridge_engine::events::archive::ListFilter;
 use ferrybridge_engine::events::replay::{Replay, ReplayRequest};
 use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_protocol::value::field;
@@ -113,9 +114,11 @@ pub(crate) fn list_replays(
         .list_replays(
             &ctx.account_id,
             &ctx.region,
-            opt_str(input, "NamePrefix"),
-            opt_str(input, "State"),
-            opt_str(input, "EventSourceArn"),
+            ListFilter {
+                name_prefix: opt_str(input, "NamePrefix"),
+                source_arn: opt_str(input, "EventSourceArn"),
+                state: opt_str(input, "State"),
+            },
             opt_str(input, "NextToken"),
             opt_usize(input, "Limit"),
         )

@@ -37,6 +37,15 @@ pub fn archive_arn(region: &str, account: &str, name: &str) -> String {
     format!("arn:aws:events:{region}:{account}:archive/{name}")
 }
 
+/// The filters of `ListArchives` and `ListReplays`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter<'a> {
+    pub name_prefix: Option<&'a str>,
+    /// `EventSourceArn`: the bus of archives, the archive of replays.
+    pub source_arn: Option<&'a str>,
+    pub state: Option<&'a str>,
+}
+
 /// What `CreateArchive`/`UpdateArchive` set.
 #[derive(Debug, Clone, Default)]
 pub struct ArchiveSettings {
@@ -396,12 +405,15 @@ impl EventsEngine {
         &self,
         account: &str,
         region: &str,
-        name_prefix: Option<&str>,
-        event_source_arn: Option<&str>,
-        state: Option<&str>,
+        filter: ListFilter<'_>,
         token: Option<&str>,
         limit: Option<usize>,
     ) -> Result<Page<ArchiveView>, EventsError> {
+        let ListFilter {
+            name_prefix,
+            source_arn: event_source_arn,
+            state,
+        } = filter;
         if let Some(source) = event_source_arn {
             self.bus_by_arn(source).ok_or_else(|| {
                 EventsError::bus_not_found(source.rsplit_once('/').map_or(source, |(_, n)| n))

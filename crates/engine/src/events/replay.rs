@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use super::archive::ListFilter;
 use super::error::EventsError;
 use super::event::{Event, Invocation};
 use super::target::TargetKind;
@@ -240,12 +241,15 @@ impl EventsEngine {
         &self,
         account: &str,
         region: &str,
-        name_prefix: Option<&str>,
-        state: Option<&str>,
-        event_source_arn: Option<&str>,
+        filter: ListFilter<'_>,
         token: Option<&str>,
         limit: Option<usize>,
     ) -> Result<Page<Arc<Replay>>, EventsError> {
+        let ListFilter {
+            name_prefix,
+            source_arn: event_source_arn,
+            state,
+        } = filter;
         let all: Vec<Arc<Replay>> = self
             .region(account, region)
             .replays
