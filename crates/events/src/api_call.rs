@@ -106,7 +106,8 @@ fn resolve(value: &str, event: &Value) -> String {
     }
 }
 
-/// The request for one invocation (without the authorization, added per attempt).
+/// The request for one invocation, Basic or API key credentials included (an OAuth bearer
+/// token is added per attempt).
 pub fn build_request(
     destination: &ApiDestinationConfig,
     connection: &Connection,
@@ -127,14 +128,11 @@ pub fn build_request(
         })
         .unwrap_or_default();
     let mut url = String::with_capacity(destination.invocation_endpoint.len());
-    let mut values = path_values.iter();
+    let mut values = path_values.iter().peekable();
     for c in destination.invocation_endpoint.chars() {
-        match (c, c == '*') {
-            (_, true) => match values.next() {
-                Some(v) => url.extend(utf8_percent_encode(v, PATH_SEGMENT)),
-                None => url.push('*'),
-            },
-            (c, false) => url.push(c),
+        match (c, values.next_if(|_| c == '*')) {
+            (_, Some(v)) => url.extend(utf8_percent_encode(v, PATH_SEGMENT)),
+            (c, None) => url.push(c),
         }
     }
 
