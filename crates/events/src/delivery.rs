@@ -113,6 +113,7 @@ impl DeliveryWorkers {
             tasks.push(Box::pin(work(self.shared.clone(), rx)));
         }
         tasks.push(Box::pin(crate::scheduler::run(self.shared.clone())));
+        tasks.push(Box::pin(crate::replayer::run(self.shared.clone())));
         tasks
     }
 }
@@ -316,7 +317,8 @@ fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
             });
             Ok(())
         }
-        TargetKind::EventBus => Ok(()),
+        // Bus targets were handled above; the engine archives events itself.
+        TargetKind::EventBus | TargetKind::Archive(_) => Ok(()),
     }
 }
 

@@ -9,10 +9,13 @@
 //! [`Dispatcher`] hands the resulting invocations to [`DeliveryWorkers`], background tasks the
 //! server spawns (they also run the scheduler of scheduled rules).
 
+mod archives;
 mod buses;
 pub mod delivery;
 mod input;
 mod put_events;
+mod replayer;
+mod replays;
 mod rules;
 mod scheduler;
 mod targets;
@@ -90,6 +93,15 @@ impl Events {
             "RemoveTargets" => targets::remove_targets(e, ctx, i),
             "ListTargetsByRule" => targets::list_targets_by_rule(e, ctx, i),
             "PutEvents" => put_events::put_events(e, &self.dispatcher, ctx, i),
+            "CreateArchive" => archives::create_archive(e, ctx, i),
+            "DescribeArchive" => archives::describe_archive(e, ctx, i),
+            "UpdateArchive" => archives::update_archive(e, ctx, i),
+            "DeleteArchive" => archives::delete_archive(e, ctx, i),
+            "ListArchives" => archives::list_archives(e, ctx, i),
+            "StartReplay" => replays::start_replay(e, ctx, i),
+            "DescribeReplay" => replays::describe_replay(e, ctx, i),
+            "ListReplays" => replays::list_replays(e, ctx, i),
+            "CancelReplay" => replays::cancel_replay(e, ctx, i),
             other => Err(ServiceError::new(
                 "UnknownOperationException",
                 format!("The operation {other} is not supported by ferrybridge yet."),

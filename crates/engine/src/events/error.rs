@@ -29,6 +29,10 @@ pub enum EventsError {
     /// `AccessDeniedException` (400).
     #[error("{0}")]
     AccessDenied(String),
+    /// `InternalException` (500): what AWS answers in a few cases of bad input (recorded:
+    /// `UpdateArchive` of an archive that does not exist).
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl EventsError {
@@ -43,6 +47,7 @@ impl EventsError {
             EventsError::ManagedRule(_) => "ManagedRuleException",
             EventsError::IllegalStatus(_) => "IllegalStatusException",
             EventsError::AccessDenied(_) => "AccessDeniedException",
+            EventsError::Internal(_) => "InternalException",
         }
     }
 
@@ -56,7 +61,8 @@ impl EventsError {
             | EventsError::LimitExceeded(m)
             | EventsError::ManagedRule(m)
             | EventsError::IllegalStatus(m)
-            | EventsError::AccessDenied(m) => m,
+            | EventsError::AccessDenied(m)
+            | EventsError::Internal(m) => m,
         }
     }
 

@@ -11,9 +11,11 @@
 //! The engine decides *what* goes where; the events service's background workers deliver,
 //! retry, and dead-letter.
 
+pub mod archive;
 pub mod bus;
 pub mod error;
 pub mod event;
+pub mod replay;
 pub mod rule;
 pub mod schedule;
 pub mod target;
@@ -102,6 +104,8 @@ pub struct RecordedInvocation {
 #[derive(Debug, Default)]
 struct Region {
     buses: RwLock<BTreeMap<String, Arc<EventBus>>>,
+    archives: RwLock<BTreeMap<String, Arc<archive::Archive>>>,
+    replays: RwLock<BTreeMap<String, Arc<replay::Replay>>>,
 }
 
 /// Every account's and region's EventBridge resources.
@@ -111,6 +115,9 @@ pub struct EventsEngine {
     recorded: Mutex<std::collections::VecDeque<RecordedInvocation>>,
     /// Woken whenever a scheduled rule is added, changed or removed.
     schedules_changed: tokio::sync::Notify,
+    /// Replays started and not yet taken by the replayer, which this wakes.
+    pending_replays: Mutex<Vec<Arc<replay::Replay>>>,
+    replays_changed: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for EventsEngine {
@@ -138,6 +145,8 @@ impl EventsEngine {
             regions: RwLock::new(HashMap::new()),
             recorded: Mutex::new(std::collections::VecDeque::new()),
             schedules_changed: tokio::sync::Notify::new(),
+            pending_replays: Mutex::new(Vec::new()),
+            replays_changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -736,6 +745,10 @@ impl EventsEngine {
     pub fn route(&self, bus: &EventBus, event: &Arc<Event>, out: &mut Vec<Invocation>) {
         for rule in bus.matching_rules(&event.json) {
             for target in rule.targets() {
+                if let TargetKind::Archive(archive_arn) = &target.kind {
+                    self.archive_event(archive_arn, event);
+                    continue;
+                }
                 out.push(Invocation {
                     event: event.clone(),
                     rule: rule.clone(),

@@ -32,6 +32,9 @@ pub enum TargetKind {
     EventBus,
     /// An EventBridge API destination (`arn:aws:events:...:api-destination/...`).
     ApiDestination,
+    /// An archive (the target of the rule EventBridge manages for it; holds the archive's
+    /// ARN): matched events are archived as they are routed, never dispatched.
+    Archive(String),
     /// Any other AWS service (Lambda, Step Functions, Kinesis, Firehose, ECS, Batch, CloudWatch
     /// Logs, ...): the invocation is recorded for tests to inspect. Holds the ARN's service.
     Recorded(String),
