@@ -35,6 +35,8 @@ pub struct Failure {
     pub message: String,
     /// Whether trying again may help (throttling, time-outs, connection failures).
     pub retriable: bool,
+    /// The least wait before the next attempt the target asked for (an HTTP `Retry-After`).
+    pub retry_after_ms: Option<u64>,
 }
 
 impl Failure {
@@ -43,6 +45,7 @@ impl Failure {
             code,
             message: message.into(),
             retriable: false,
+            retry_after_ms: None,
         }
     }
 
@@ -51,7 +54,14 @@ impl Failure {
             code,
             message: message.into(),
             retriable: true,
+            retry_after_ms: None,
         }
+    }
+
+    /// The same failure, asking for at least `ms` before the next attempt.
+    pub fn with_retry_after_ms(mut self, ms: u64) -> Self {
+        self.retry_after_ms = Some(ms);
+        self
     }
 }
 
@@ -63,6 +73,8 @@ pub(crate) struct Shared {
     /// The emulator's URL (links in SNS envelopes).
     pub base: Arc<str>,
     pub dispatcher: Dispatcher,
+    /// API destination calls: the HTTP client, throttles, OAuth tokens.
+    pub api: crate::api_call::ApiCalls,
 }
 
 /// Hands invocations to the background workers. Cheap to clone.
@@ -123,6 +135,7 @@ pub(crate) fn channel(
     sqs: Arc<SqsEngine>,
     sns: Sns,
     base: Arc<str>,
+    api: crate::api_call::ApiCalls,
 ) -> (Dispatcher, DeliveryWorkers) {
     let mut senders = Vec::with_capacity(SHARDS);
     let mut receivers = Vec::with_capacity(SHARDS);
@@ -141,12 +154,18 @@ pub(crate) fn channel(
         sns,
         base,
         dispatcher: dispatcher.clone(),
+        api,
     });
     (dispatcher, DeliveryWorkers { shared, receivers })
 }
 
 async fn work(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Invocation>) {
     while let Some(inv) = rx.recv().await {
+        if inv.target.kind == TargetKind::ApiDestination {
+            // An HTTP call may take seconds and wait for its rate limit: never in the worker.
+            tokio::spawn(crate::api_call::run(shared.clone(), inv));
+            continue;
+        }
         match deliver(&shared, &inv) {
             Ok(()) => {}
             Err(f) if f.retriable => {
@@ -167,7 +186,7 @@ async fn retry(shared: Arc<Shared>, inv: Invocation, failure: Failure) {
         inv.target.retry_policy,
         inv.event.ingestion_ms,
         failure,
-        || deliver(&shared, &inv),
+        || std::future::ready(deliver(&shared, &inv)),
     )
     .await;
     if let Some(gave_up) = outcome {
@@ -197,13 +216,16 @@ pub struct GaveUp {
 /// between attempts, until it succeeds (`None`), fails in a way that is not retried, or the
 /// policy runs out: `MaximumRetryAttempts` retries made, or the next retry would come later
 /// than `MaximumEventAgeInSeconds` after the event was taken in (`ingestion_ms`).
-pub async fn retry_until_done(
+pub async fn retry_until_done<F>(
     clock: &dyn ferrybridge_engine::clock::Clock,
     policy: ferrybridge_engine::events::RetryPolicy,
     ingestion_ms: u64,
     mut failure: Failure,
-    mut attempt: impl FnMut() -> Result<(), Failure>,
-) -> Option<GaveUp> {
+    mut attempt: impl FnMut() -> F,
+) -> Option<GaveUp>
+where
+    F: std::future::Future<Output = Result<(), Failure>>,
+{
     let deadline = ingestion_ms + u64::from(policy.maximum_event_age_seconds) * 1000;
     let mut retries = 0u32;
     loop {
@@ -214,7 +236,8 @@ pub async fn retry_until_done(
                 exhausted: Some("MaximumRetryAttempts"),
             });
         }
-        let at = clock.now_millis() + backoff_ms(retries);
+        let wait = backoff_ms(retries).max(failure.retry_after_ms.unwrap_or(0));
+        let at = clock.now_millis() + wait;
         if at > deadline {
             return Some(GaveUp {
                 failure,
@@ -224,7 +247,7 @@ pub async fn retry_until_done(
         }
         clock.sleep_until(at).await;
         retries += 1;
-        match attempt() {
+        match attempt().await {
             Ok(()) => return None,
             Err(f) if f.retriable => failure = f,
             Err(f) => {
@@ -258,23 +281,8 @@ fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
         shared.dispatcher.dispatch(forwarded);
         return Ok(());
     }
-    let rendered = match &target.input {
-        // The whole event or a constant: no need to decode the event.
-        TargetInput::Event => Ok(inv.event.json.clone()),
-        TargetInput::Constant(text) => Ok(text.clone()),
-        input => input.render(&RenderContext {
-            event: inv.event.envelope(),
-            event_json: &inv.event.json,
-            rule_arn: &inv.rule.arn,
-            rule_name: &inv.rule.name,
-            ingestion_time: &format_time(inv.event.ingestion_ms),
-        }),
-    };
-    let payload = match rendered {
-        Ok(payload) => payload,
-        // An InputPath that selects nothing in this event: nothing is sent.
-        Err(TransformError::NothingSelected { .. }) => return Ok(()),
-        Err(e) => return Err(Failure::permanent("INVALID_JSON", e.to_string())),
+    let Some(payload) = render(inv)? else {
+        return Ok(());
     };
     match &target.kind {
         TargetKind::Sqs => send_to_queue(shared, inv, payload),
@@ -298,10 +306,8 @@ fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
                 ),
                 _ => Failure::permanent("INVALID_PARAMETER", e.message().to_owned()),
             }),
-        TargetKind::ApiDestination => Err(Failure::permanent(
-            "NO_RESOURCE",
-            format!("API destination {} does not exist.", target.arn),
-        )),
+        // Carried out by `api_call::run` in a task of its own (see `work`), never here.
+        TargetKind::ApiDestination => Ok(()),
         TargetKind::Recorded(service) => {
             shared.engine.record(RecordedInvocation {
                 account_id: inv.account_id.clone(),
@@ -319,6 +325,28 @@ fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
         }
         // Bus targets were handled above; the engine archives events itself.
         TargetKind::EventBus | TargetKind::Archive(_) => Ok(()),
+    }
+}
+
+/// What the target receives for the invocation's event: `None` when an `InputPath` selects
+/// nothing in it (nothing is sent).
+pub(crate) fn render(inv: &Invocation) -> Result<Option<String>, Failure> {
+    let rendered = match &inv.target.input {
+        // The whole event or a constant: no need to decode the event.
+        TargetInput::Event => Ok(inv.event.json.clone()),
+        TargetInput::Constant(text) => Ok(text.clone()),
+        input => input.render(&RenderContext {
+            event: inv.event.envelope(),
+            event_json: &inv.event.json,
+            rule_arn: &inv.rule.arn,
+            rule_name: &inv.rule.name,
+            ingestion_time: &format_time(inv.event.ingestion_ms),
+        }),
+    };
+    match rendered {
+        Ok(payload) => Ok(Some(payload)),
+        Err(TransformError::NothingSelected { .. }) => Ok(None),
+        Err(e) => Err(Failure::permanent("INVALID_JSON", e.to_string())),
     }
 }
 
@@ -358,7 +386,7 @@ fn send_to_queue(shared: &Shared, inv: &Invocation, body: String) -> Result<(), 
 
 /// Sends a failed invocation's event to the target's dead-letter queue, if it has one that
 /// exists (otherwise the event is dropped, as on AWS).
-fn dead_letter(
+pub(crate) fn dead_letter(
     shared: &Shared,
     inv: &Invocation,
     failure: &Failure,
@@ -425,11 +453,11 @@ mod tests {
         let task = tokio::spawn(async move {
             retry_until_done(&*task_clock, policy, start, throttled(), move || {
                 *counter.lock().expect("lock") += 1;
-                if results.is_empty() {
+                std::future::ready(if results.is_empty() {
                     Err(throttled())
                 } else {
                     results.remove(0)
-                }
+                })
             })
             .await
         });

@@ -9,10 +9,14 @@
 //! [`Dispatcher`] hands the resulting invocations to [`DeliveryWorkers`], background tasks the
 //! server spawns (they also run the scheduler of scheduled rules).
 
+pub mod api_call;
+mod api_destinations;
 mod archives;
 mod buses;
+mod connections;
 pub mod delivery;
 mod input;
+pub mod oauth;
 mod put_events;
 mod replayer;
 mod replays;
@@ -35,6 +39,8 @@ pub use delivery::{DeliveryWorkers, Dispatcher};
 pub struct Events {
     engine: Arc<EventsEngine>,
     dispatcher: Dispatcher,
+    /// OAuth tokens of connections (shared with the API destination calls).
+    authorizer: Arc<oauth::Authorizer>,
 }
 
 impl Events {
@@ -46,8 +52,19 @@ impl Events {
         sns: Sns,
         base: Arc<str>,
     ) -> (Events, DeliveryWorkers) {
-        let (dispatcher, workers) = delivery::channel(engine.clone(), sqs, sns, base);
-        (Events { engine, dispatcher }, workers)
+        // One outbound HTTP client: OAuth token requests and API destination calls.
+        let client = ferrybridge_http::HttpClient::new();
+        let authorizer = Arc::new(oauth::Authorizer::new(engine.clone(), client.clone()));
+        let api = api_call::ApiCalls::new(client, authorizer.clone());
+        let (dispatcher, workers) = delivery::channel(engine.clone(), sqs, sns, base, api);
+        (
+            Events {
+                engine,
+                dispatcher,
+                authorizer,
+            },
+            workers,
+        )
     }
 
     pub fn engine(&self) -> &Arc<EventsEngine> {
@@ -102,6 +119,17 @@ impl Events {
             "DescribeReplay" => replays::describe_replay(e, ctx, i),
             "ListReplays" => replays::list_replays(e, ctx, i),
             "CancelReplay" => replays::cancel_replay(e, ctx, i),
+            "CreateConnection" => connections::create_connection(e, &self.authorizer, ctx, i),
+            "DescribeConnection" => connections::describe_connection(e, ctx, i),
+            "UpdateConnection" => connections::update_connection(e, &self.authorizer, ctx, i),
+            "DeleteConnection" => connections::delete_connection(e, ctx, i),
+            "ListConnections" => connections::list_connections(e, ctx, i),
+            "DeauthorizeConnection" => connections::deauthorize_connection(e, ctx, i),
+            "CreateApiDestination" => api_destinations::create_api_destination(e, ctx, i),
+            "DescribeApiDestination" => api_destinations::describe_api_destination(e, ctx, i),
+            "UpdateApiDestination" => api_destinations::update_api_destination(e, ctx, i),
+            "DeleteApiDestination" => api_destinations::delete_api_destination(e, ctx, i),
+            "ListApiDestinations" => api_destinations::list_api_destinations(e, ctx, i),
             other => Err(ServiceError::new(
                 "UnknownOperationException",
                 format!("The operation {other} is not supported by ferrybridge yet."),

@@ -11,8 +11,10 @@
 //! The engine decides *what* goes where; the events service's background workers deliver,
 //! retry, and dead-letter.
 
+pub mod api_destination;
 pub mod archive;
 pub mod bus;
+pub mod connection;
 pub mod error;
 pub mod event;
 pub mod replay;
@@ -30,7 +32,9 @@ use ferrybridge_pattern::EventPattern;
 use parking_lot::{Mutex, RwLock};
 use serde_json::Value;
 
+pub use api_destination::{ApiDestination, ApiDestinationConfig, ApiDestinationState};
 pub use bus::{bus_arn, BusSettings, EventBus};
+pub use connection::{Connection, ConnectionState};
 pub use error::EventsError;
 pub use event::{EntryError, EntryInput, Event, Invocation};
 pub use rule::{rule_arn, Rule, RuleConfig, RuleSchedule, RuleState};
@@ -106,6 +110,8 @@ struct Region {
     buses: RwLock<BTreeMap<String, Arc<EventBus>>>,
     archives: RwLock<BTreeMap<String, Arc<archive::Archive>>>,
     replays: RwLock<BTreeMap<String, Arc<replay::Replay>>>,
+    /// Connections and API destinations (issue #7, connections worker).
+    connectivity: connection::Connectivity,
 }
 
 /// Every account's and region's EventBridge resources.
