@@ -273,9 +273,20 @@ const SNS_OPERATIONS: [&str; 42] = [
 
 /// Every EventBridge operation implemented so far (issues #6 and #7) must have a captured
 /// exchange.
-const EVENTS_OPERATIONS: [&str; 31] = [
+const EVENTS_OPERATIONS: [&str; 42] = [
     "CancelReplay",
+    "CreateApiDestination",
     "CreateArchive",
+    "CreateConnection",
+    "DeauthorizeConnection",
+    "DeleteApiDestination",
+    "DeleteConnection",
+    "DescribeApiDestination",
+    "DescribeConnection",
+    "ListApiDestinations",
+    "ListConnections",
+    "UpdateApiDestination",
+    "UpdateConnection",
     "DeleteArchive",
     "DescribeArchive",
     "DescribeReplay",
@@ -393,5 +404,5 @@ async fn sns_fixtures_replay() {
 
 #[tokio::test]
 async fn events_fixtures_replay() {
-    replay_service("events", "json", &EVENTS_OPERATIONS, 105).await;
+    replay_service("events", "json", &EVENTS_OPERATIONS, 140).await;
 }
