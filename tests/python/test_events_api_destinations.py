@@ -472,10 +472,12 @@ def test_api_key_invocation_headers_query_path_and_body_on_the_wire(events, api)
             "QueryStringParameters": [{"Key": "source", "Value": "eventbridge", "IsValueSecret": False}],
         }})
     _, dest = destination(events, conn["ConnectionArn"], f"{api.url}/orders/*/items", method="POST")
+    # HttpParameters docs: merged with the connection's, "with any values from the Connection
+    # taking precedence".
     bus, _ = rule_to(events, dest["ApiDestinationArn"], HttpParameters={
         "PathParameterValues": ["o-1"],
-        "HeaderParameters": {"x-order-source": "shop"},
-        "QueryStringParameters": {"priority": "high"},
+        "HeaderParameters": {"x-order-source": "shop", "x-tenant": "from-target"},
+        "QueryStringParameters": {"priority": "high", "source": "from-target"},
     })
     put = events.put_events(Entries=[order("o-1", bus)])
     (call,) = api.calls("/orders", 1)
