@@ -252,6 +252,12 @@ def test_api_key_and_basic_connections_are_authorized_and_never_show_secrets(eve
     assert "pw-s3cr3t" not in json.dumps(described, default=str)
     assert "Description" not in described
 
+    # Recorded (test_create_connection): an empty InvocationHttpParameters is echoed as given.
+    empty, _ = connection(events, "API_KEY", {"ApiKeyAuthParameters": {"ApiKeyName": "ApiKey", "ApiKeyValue": "secret"},
+                                              "InvocationHttpParameters": {}})
+    assert events.describe_connection(Name=empty)["AuthParameters"] == {
+        "ApiKeyAuthParameters": {"ApiKeyName": "ApiKey"}, "InvocationHttpParameters": {}}
+
     updated = events.update_connection(Name=basic, AuthorizationType="BASIC", AuthParameters={
         "BasicAuthParameters": {"Username": "new-user", "Password": "new-pw"}})
     # Recorded: UpdateConnection adds LastAuthorizedTime.
@@ -278,6 +284,8 @@ def test_oauth_connection_fetches_a_token_then_is_authorized(events, api):
     assert described["AuthParameters"]["OAuthParameters"]["ClientParameters"] == {"ClientID": "shop-client"}
     assert described["AuthParameters"]["OAuthParameters"]["AuthorizationEndpoint"] == f"{api.url}/oauth/token"
     assert described["AuthParameters"]["OAuthParameters"]["HttpMethod"] == "POST"
+    assert described["AuthParameters"]["OAuthParameters"]["OAuthHttpParameters"]["QueryStringParameters"] == [
+        {"Key": "audience", "Value": "orders-api", "IsValueSecret": False}]
     assert "client-s3cr3t" not in json.dumps(described, default=str)
 
     (token,) = api.calls("/oauth/token", 1)
