@@ -16,6 +16,12 @@
 //!     (taken just before PutEvents is sent) and the consumer compares it to its arrival.
 //!     The first second is warm-up. Prints p50/p99/max in ms, events put and received, and
 //!     p50/p99 of the PutEvents round trips (put_p50, put_p99).
+//! events-load <endpoint> archive <bus>
+//!     creates an archive of every event of the bus; prints {"archive_arn"}.
+//! events-load <endpoint> replay <bus> <timeout_s>
+//!     replays the whole archive of <bus> into its rules and waits until the replay has
+//!     COMPLETED; prints {"events", "replay_s"} (the archive's EventCount and the time from
+//!     StartReplay until DescribeReplay first showed COMPLETED).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -284,6 +290,64 @@ async fn latency(endpoint: &str, rules: usize, rate: u64, seconds: u64) -> serde
     })
 }
 
+async fn archive(endpoint: &str, bus: &str) -> serde_json::Value {
+    let events = events_client(endpoint, "test", REGION);
+    let out = events
+        .create_archive()
+        .archive_name(format!("{bus}-archive"))
+        .event_source_arn(format!("arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}"))
+        .send()
+        .await
+        .expect("create archive");
+    json!({ "archive_arn": out.archive_arn })
+}
+
+async fn replay(endpoint: &str, bus: &str, timeout_s: u64) -> serde_json::Value {
+    use aws_sdk_eventbridge::primitives::DateTime;
+    use aws_sdk_eventbridge::types::{ReplayDestination, ReplayState};
+    let events = events_client(endpoint, "test", REGION);
+    let archive = events
+        .describe_archive()
+        .archive_name(format!("{bus}-archive"))
+        .send()
+        .await
+        .expect("describe archive");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let started = Instant::now();
+    events
+        .start_replay()
+        .replay_name(format!("{bus}-replay"))
+        .event_source_arn(archive.archive_arn.unwrap_or_default())
+        .event_start_time(DateTime::from_secs(now - 86_400))
+        .event_end_time(DateTime::from_secs(now + 3_600))
+        .destination(
+            ReplayDestination::builder()
+                .arn(format!("arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}"))
+                .build()
+                .expect("destination"),
+        )
+        .send()
+        .await
+        .expect("start replay");
+    loop {
+        let state = events
+            .describe_replay()
+            .replay_name(format!("{bus}-replay"))
+            .send()
+            .await
+            .expect("describe replay")
+            .state;
+        if state == Some(ReplayState::Completed) || started.elapsed().as_secs() > timeout_s {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    json!({ "events": archive.event_count, "replay_s": started.elapsed().as_secs_f64() })
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -299,6 +363,8 @@ async fn main() {
         }
         "wait" => wait(endpoint, &arg(3), num(4) as usize, num(5), num(6)).await,
         "latency" => latency(endpoint, num(3) as usize, num(4), num(5)).await,
+        "archive" => archive(endpoint, &arg(3)).await,
+        "replay" => replay(endpoint, &arg(3), num(4)).await,
         _ => panic!("{usage}"),
     };
     println!("{out}");
