@@ -375,7 +375,11 @@ async fn wait_for_state(events: &Events, name: &str, state: ConnectionState) -> 
 /// Receives until `n` messages arrived (or 5 s passed), deleting them; no long polling, so it
 /// also works on a manual clock.
 async fn receive(sqs: &Sqs, url: &str, n: usize) -> Vec<Message> {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    receive_within(sqs, url, n, Duration::from_secs(5)).await
+}
+
+async fn receive_within(sqs: &Sqs, url: &str, n: usize, wait: Duration) -> Vec<Message> {
+    let deadline = Instant::now() + wait;
     let mut got = Vec::new();
     while got.len() < n && Instant::now() < deadline {
         let out = sqs
@@ -794,6 +798,48 @@ async fn oauth_tokens_are_fetched_once_cached_and_refreshed_after_a_401() {
         .await
         .expect("describe");
     assert_eq!(d.api_destination_state, Some(ApiDestinationState::Inactive));
+    // A deauthorized connection calls nobody.
+    put(&events, vec![entry("shop.customers", &json!({"n": 5}))]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(api.to("/contacts").len(), 6);
+
+    // UpdateConnection with new credentials authorizes again: a new token.
+    let updated = events
+        .update_connection()
+        .name("crm")
+        .auth_parameters(
+            UpdateConnectionAuthRequestParameters::builder()
+                .o_auth_parameters(
+                    aws_sdk_eventbridge::types::UpdateConnectionOAuthRequestParameters::builder()
+                        .client_parameters(
+                            aws_sdk_eventbridge::types::UpdateConnectionOAuthClientRequestParameters::builder()
+                                .client_id("shop-client")
+                                .client_secret("rotated-secret")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(updated.connection_state, Some(ConnectionState::Authorizing));
+    wait_for_state(&events, "crm", ConnectionState::Authorized).await;
+    let token_calls = api.to("/oauth/token");
+    assert_eq!(token_calls.len(), 3);
+    assert_eq!(
+        token_calls[2].header("authorization"),
+        Some(format!("Basic {}", base64("shop-client:rotated-secret")).as_str())
+    );
+    assert_eq!(
+        token_calls[2].body, token_calls[0].body,
+        "OAuthHttpParameters are kept"
+    );
+    put(&events, vec![entry("shop.customers", &json!({"n": 6}))]).await;
+    let calls = api.wait_for("/contacts", 7).await;
+    assert_eq!(calls.len(), 7);
+    assert_eq!(calls[6].header("authorization"), Some("Bearer token-3"));
 
     // An authorization endpoint that refuses: the connection ends DEAUTHORIZED, with a reason.
     let created = events
@@ -1379,4 +1425,74 @@ async fn connections_and_api_destinations_create_describe_list_update_delete_and
         .await
         .unwrap();
     assert_eq!(d.api_destination_state, Some(ApiDestinationState::Inactive));
+}
+
+// ---- 7. Time-outs ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_endpoint_silent_for_five_seconds_times_out_and_is_dead_lettered_as_aws_does() {
+    let emu = Emulator::start_with_manual_clock().await;
+    let (events, sqs) = (emu.events(), emu.sqs());
+    // Accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let endpoint = format!("http://{}/silent", listener.local_addr().expect("addr"));
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let (dlq_url, dlq_arn) = dlq(&sqs, "silent-dlq").await;
+    let conn = create_connection(
+        &events,
+        "silent",
+        ConnectionAuthorizationType::ApiKey,
+        api_key_auth("x-key", "v"),
+    )
+    .await;
+    let dest = create_destination(
+        &events,
+        "silent",
+        &conn,
+        &endpoint,
+        ApiDestinationHttpMethod::Post,
+        None,
+    )
+    .await;
+    rule(
+        &events,
+        "silent",
+        "shop.orders",
+        vec![Target::builder()
+            .id("silent")
+            .arn(&dest)
+            .retry_policy(RetryPolicy::builder().maximum_retry_attempts(0).build())
+            .dead_letter_config(DeadLetterConfig::builder().arn(&dlq_arn).build())
+            .build()
+            .unwrap()],
+    )
+    .await;
+    let started = Instant::now();
+    put(
+        &events,
+        vec![entry("shop.orders", &json!({"orderId": "o-1"}))],
+    )
+    .await;
+    let dead = receive_within(&sqs, &dlq_url, 1, Duration::from_secs(10)).await;
+    let waited = started.elapsed();
+    assert_eq!(dead.len(), 1);
+    assert!(
+        waited >= Duration::from_millis(4_900) && waited < Duration::from_secs(8),
+        "AWS's 5-second limit: {waited:?}"
+    );
+    let a = attrs(&dead[0]);
+    // The code and text of AWS's dead-letter messages for a timed-out API destination call.
+    assert_eq!(a["ERROR_CODE"], "UNKNOWN");
+    assert_eq!(
+        a["ERROR_MESSAGE"],
+        "Unable to invoke ApiDestination endpoint: Timeout calling endpoint for API Destination: socket closed."
+    );
+    assert_eq!(a["RETRY_ATTEMPTS"], "0");
+    assert_eq!(a["EXHAUSTED_RETRY_CONDITION"], "MaximumRetryAttempts");
+    holder.abort();
 }

@@ -390,7 +390,7 @@ async fn attempt(
 }
 
 fn token_or_fail(
-    token: Result<AccessToken, String>,
+    token: Result<AccessToken, crate::oauth::TokenError>,
     connection: &Connection,
 ) -> Result<AccessToken, Failure> {
     token.map_err(|reason| {
@@ -414,4 +414,143 @@ fn not_authorized(connection: &Connection, state: ConnectionState) -> Failure {
             state.as_str()
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrybridge_engine::clock::ManualClock;
+    use ferrybridge_engine::events::connection::{
+        AuthInput, AuthorizationType, HttpParameters, NewConnection, Parameter,
+    };
+    use ferrybridge_engine::events::EventsEngine;
+    use serde_json::json;
+
+    fn param(key: &str, value: &str) -> Parameter {
+        Parameter {
+            key: key.into(),
+            value: value.into(),
+            is_value_secret: false,
+        }
+    }
+
+    fn connection(e: &EventsEngine) -> Arc<Connection> {
+        e.create_connection(
+            "1",
+            "r",
+            NewConnection {
+                name: "c".into(),
+                description: None,
+                authorization_type: AuthorizationType::ApiKey,
+                auth: AuthInput {
+                    api_key: true,
+                    api_key_name: Some("X-Key".into()),
+                    api_key_value: Some("k".into()),
+                    invocation_parameters: Some(HttpParameters {
+                        header: Some(vec![param("X-Conn", "c")]),
+                        query: Some(vec![param("q", "conn")]),
+                        body: Some(vec![param("extra", "1")]),
+                    }),
+                    ..AuthInput::default()
+                },
+                kms_key_identifier: None,
+            },
+        )
+        .expect("connection")
+    }
+
+    fn destination(endpoint: &str, method: &str) -> ApiDestinationConfig {
+        ApiDestinationConfig {
+            description: None,
+            connection_arn: String::new(),
+            invocation_endpoint: endpoint.into(),
+            http_method: method.into(),
+            invocation_rate_limit_per_second: 300,
+        }
+    }
+
+    #[test]
+    fn the_request_fills_wildcards_and_lets_the_connection_win() {
+        let e = EventsEngine::new(Arc::new(ManualClock::default()));
+        let c = connection(&e);
+        let target = json!({"HttpParameters": {
+            "PathParameterValues": ["a b", "$.detail.id"],
+            "HeaderParameters": {"X-Conn": "target", "X-T": "$.source"},
+            "QueryStringParameters": {"q": "target", "p": "1"}
+        }});
+        let event = json!({"source": "shop", "detail": {"id": 7}});
+        let r = build_request(
+            &destination("https://api.example/x/*/y/*?fixed=1", "POST"),
+            &c,
+            &target,
+            &event,
+            r#"{"a":1}"#,
+        );
+        assert_eq!(r.url, "https://api.example/x/a%20b/y/7?fixed=1&p=1&q=conn");
+        let h = |n: &str| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(h("x-conn"), Some("c"));
+        assert_eq!(h("x-t"), Some("shop"));
+        assert_eq!(h("x-key"), Some("k"));
+        assert_eq!(h("user-agent"), Some(USER_AGENT));
+        assert_eq!(r.body, r#"{"a":1,"extra":"1"}"#);
+        // A body that is not a JSON object is sent as it is; GET sends none.
+        let r = build_request(
+            &destination("https://h/", "PUT"),
+            &c,
+            &json!({}),
+            &event,
+            "text",
+        );
+        assert_eq!(r.body, "text");
+        let r = build_request(
+            &destination("https://h/", "GET"),
+            &c,
+            &json!({}),
+            &event,
+            "{}",
+        );
+        assert_eq!(r.body, "");
+    }
+
+    fn response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: Bytes::from_static(b"nope"),
+        }
+    }
+
+    #[test]
+    fn statuses_are_classified_as_aws_documents() {
+        assert_eq!(classify(&response(200, &[])), Ok(()));
+        assert_eq!(classify(&response(204, &[])), Ok(()));
+        let bad = classify(&response(400, &[])).expect_err("fails");
+        assert!(!bad.retriable);
+        assert_eq!(bad.code, "SDK_CLIENT_ERROR");
+        assert_eq!(
+            bad.message,
+            "ApiDestination returned HTTP status 400 with payload: nope"
+        );
+        assert!(!classify(&response(302, &[])).expect_err("fails").retriable);
+        assert!(classify(&response(503, &[])).expect_err("fails").retriable);
+        let slow = classify(&response(429, &[("retry-after", "7")])).expect_err("fails");
+        assert!(slow.retriable);
+        assert_eq!(slow.retry_after_ms, Some(7_000));
+        assert!(
+            !classify(&response(503, &[("retry-after", "-1")]))
+                .expect_err("fails")
+                .retriable,
+            "a negative Retry-After stops the retries"
+        );
+        assert_eq!(transport_failure(&HttpError::Timeout).code, "UNKNOWN");
+        assert!(transport_failure(&HttpError::Connect("refused".into())).retriable);
+    }
 }

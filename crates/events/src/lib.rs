@@ -8,6 +8,9 @@
 //! `PutEvents` never waits for deliveries: the engine matches events to rules, and the
 //! [`Dispatcher`] hands the resulting invocations to [`DeliveryWorkers`], background tasks the
 //! server spawns (they also run the scheduler of scheduled rules).
+//!
+//! Targets on API destinations make real HTTP calls ([`api_call`]), each in a task of its own,
+//! authorized by their connection (Basic, API key, or an OAuth token from [`oauth`]).
 
 pub mod api_call;
 mod api_destinations;
@@ -110,15 +113,6 @@ impl Events {
             "RemoveTargets" => targets::remove_targets(e, ctx, i),
             "ListTargetsByRule" => targets::list_targets_by_rule(e, ctx, i),
             "PutEvents" => put_events::put_events(e, &self.dispatcher, ctx, i),
-            "CreateArchive" => archives::create_archive(e, ctx, i),
-            "DescribeArchive" => archives::describe_archive(e, ctx, i),
-            "UpdateArchive" => archives::update_archive(e, ctx, i),
-            "DeleteArchive" => archives::delete_archive(e, ctx, i),
-            "ListArchives" => archives::list_archives(e, ctx, i),
-            "StartReplay" => replays::start_replay(e, ctx, i),
-            "DescribeReplay" => replays::describe_replay(e, ctx, i),
-            "ListReplays" => replays::list_replays(e, ctx, i),
-            "CancelReplay" => replays::cancel_replay(e, ctx, i),
             "CreateConnection" => connections::create_connection(e, &self.authorizer, ctx, i),
             "DescribeConnection" => connections::describe_connection(e, ctx, i),
             "UpdateConnection" => connections::update_connection(e, &self.authorizer, ctx, i),
@@ -130,6 +124,15 @@ impl Events {
             "UpdateApiDestination" => api_destinations::update_api_destination(e, ctx, i),
             "DeleteApiDestination" => api_destinations::delete_api_destination(e, ctx, i),
             "ListApiDestinations" => api_destinations::list_api_destinations(e, ctx, i),
+            "CreateArchive" => archives::create_archive(e, ctx, i),
+            "DescribeArchive" => archives::describe_archive(e, ctx, i),
+            "UpdateArchive" => archives::update_archive(e, ctx, i),
+            "DeleteArchive" => archives::delete_archive(e, ctx, i),
+            "ListArchives" => archives::list_archives(e, ctx, i),
+            "StartReplay" => replays::start_replay(e, ctx, i),
+            "DescribeReplay" => replays::describe_replay(e, ctx, i),
+            "ListReplays" => replays::list_replays(e, ctx, i),
+            "CancelReplay" => replays::cancel_replay(e, ctx, i),
             other => Err(ServiceError::new(
                 "UnknownOperationException",
                 format!("The operation {other} is not supported by ferrybridge yet."),

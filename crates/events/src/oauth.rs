@@ -16,7 +16,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferrybridge_engine::events::connection::{AccessToken, Auth, Connection, OAuthSettings};
 use ferrybridge_engine::events::EventsEngine;
-use ferrybridge_http::HttpClient;
+use ferrybridge_http::{HttpClient, HttpError};
 
 /// How long the authorization endpoint may take (the API destination limit, 5 seconds).
 pub const TOKEN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -24,6 +24,22 @@ pub const TOKEN_TIMEOUT: Duration = Duration::from_secs(5);
 /// A token this close to its expiry is refreshed before use ("proactively during an HTTPS
 /// invocation, if the token is about to expire").
 pub const REFRESH_MARGIN_MS: u64 = 10_000;
+
+/// Why no token could be had; its text is the connection's `StateReason` (AWS's wording is not
+/// recorded).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("Failed to authorize the connection: the authorization endpoint could not be reached ({0}).")]
+    Unreachable(HttpError),
+    #[error(
+        "Failed to authorize the connection: the authorization endpoint answered HTTP status {0}."
+    )]
+    Refused(u16),
+    #[error("Failed to authorize the connection: the authorization endpoint's answer holds no access_token.")]
+    NoToken,
+    #[error("Failed to authorize the connection: it does not use OAuth.")]
+    NotOAuth,
+}
 
 /// Fetches and caches connections' tokens. One per service; cheap to share.
 #[derive(Debug)]
@@ -61,7 +77,7 @@ impl Authorizer {
 
     /// A valid token for `connection`: the cached one, or a new one fetched now. `Err` holds
     /// why none could be had (the connection is then deauthorized).
-    pub async fn token(&self, connection: &Connection) -> Result<AccessToken, String> {
+    pub async fn token(&self, connection: &Connection) -> Result<AccessToken, TokenError> {
         let now = self.engine.clock().now_millis();
         if let Some(token) = connection.valid_token(now + REFRESH_MARGIN_MS) {
             return Ok(token);
@@ -81,7 +97,7 @@ impl Authorizer {
         &self,
         connection: &Connection,
         stale: &AccessToken,
-    ) -> Result<AccessToken, String> {
+    ) -> Result<AccessToken, TokenError> {
         let lock = self.lock_for(&connection.arn);
         let _guard = lock.lock().await;
         let now = self.engine.clock().now_millis();
@@ -104,10 +120,10 @@ impl Authorizer {
             .clone()
     }
 
-    async fn fetch_and_store(&self, connection: &Connection) -> Result<AccessToken, String> {
+    async fn fetch_and_store(&self, connection: &Connection) -> Result<AccessToken, TokenError> {
         let generation = connection.generation();
         let Auth::OAuth(settings) = connection.config().auth else {
-            return Err("The connection does not use OAuth.".to_owned());
+            return Err(TokenError::NotOAuth);
         };
         let clock = self.engine.clock();
         let result = fetch_token(&self.client, &settings, clock.now_millis()).await;
@@ -117,9 +133,9 @@ impl Authorizer {
                 connection.authorized(generation, token.clone(), now);
                 Ok(token)
             }
-            Err(reason) => {
-                connection.authorization_failed(generation, reason.clone(), now);
-                Err(reason)
+            Err(error) => {
+                connection.authorization_failed(generation, error.to_string(), now);
+                Err(error)
             }
         }
     }
@@ -166,27 +182,21 @@ pub fn token_request(settings: &OAuthSettings) -> (String, String, Vec<(String, 
     (settings.http_method.clone(), url, headers, body)
 }
 
-/// Requests a token as `settings` say; `Err` is the connection's `StateReason`.
+/// Requests a token as `settings` say.
 pub async fn fetch_token(
     client: &HttpClient,
     settings: &OAuthSettings,
     now_ms: u64,
-) -> Result<AccessToken, String> {
+) -> Result<AccessToken, TokenError> {
     let (method, url, headers, body) = token_request(settings);
     let response = client
         .send(&method, &url, &headers, Bytes::from(body), TOKEN_TIMEOUT)
         .await
-        .map_err(|e| format!("Failed to authorize the connection: the authorization endpoint could not be reached ({e})."))?;
+        .map_err(TokenError::Unreachable)?;
     if !(200..300).contains(&response.status) {
-        return Err(format!(
-            "Failed to authorize the connection: the authorization endpoint answered HTTP status {}.",
-            response.status
-        ));
+        return Err(TokenError::Refused(response.status));
     }
-    parse_token(&response.body, now_ms).ok_or_else(|| {
-        "Failed to authorize the connection: the authorization endpoint's answer holds no access_token."
-            .to_owned()
-    })
+    parse_token(&response.body, now_ms).ok_or(TokenError::NoToken)
 }
 
 /// `{"access_token": "...", "expires_in": 3600, ...}` as a token valid from `now_ms`.
@@ -267,9 +277,16 @@ mod tests {
         let addr = listener.local_addr().expect("addr");
         drop(listener);
         s.authorization_endpoint = format!("http://{addr}/token");
-        let reason = fetch_token(&HttpClient::new(), &s, 0)
+        let error = fetch_token(&HttpClient::new(), &s, 0)
             .await
             .expect_err("no token");
-        assert!(reason.contains("could not be reached"), "{reason}");
+        assert!(matches!(
+            error,
+            TokenError::Unreachable(HttpError::Connect(_))
+        ));
+        assert!(
+            error.to_string().contains("could not be reached"),
+            "{error}"
+        );
     }
 }

@@ -174,7 +174,11 @@ impl AuthInput {
                     _ => (None, None),
                 };
                 let username = self.basic_username.as_ref().or(cur_user);
-                let password = self.basic_password.as_ref().or(cur_pass);
+                // A deauthorized connection has no secret left to keep.
+                let password = self
+                    .basic_password
+                    .as_ref()
+                    .or(cur_pass.filter(|p| !p.is_empty()));
                 match (username, password) {
                     (Some(u), Some(p)) => Ok(Auth::Basic {
                         username: u.clone(),
@@ -189,7 +193,10 @@ impl AuthInput {
                     _ => (None, None),
                 };
                 let name = self.api_key_name.as_ref().or(cur_name);
-                let value = self.api_key_value.as_ref().or(cur_value);
+                let value = self
+                    .api_key_value
+                    .as_ref()
+                    .or(cur_value.filter(|v| !v.is_empty()));
                 match (name, value) {
                     (Some(n), Some(v)) => Ok(Auth::ApiKey {
                         name: n.clone(),
@@ -207,7 +214,10 @@ impl AuthInput {
                     given.clone().or_else(|| old.cloned())
                 };
                 let client_id = pick(&self.oauth_client_id, cur.map(|c| &c.client_id));
-                let client_secret = pick(&self.oauth_client_secret, cur.map(|c| &c.client_secret));
+                let client_secret = pick(
+                    &self.oauth_client_secret,
+                    cur.map(|c| &c.client_secret).filter(|s| !s.is_empty()),
+                );
                 let endpoint = pick(
                     &self.oauth_authorization_endpoint,
                     cur.map(|c| &c.authorization_endpoint),
@@ -631,5 +641,221 @@ impl EventsEngine {
             .cloned()
             .collect();
         super::page(all, token, limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::events::api_destination::{ApiDestinationConfig, ApiDestinationState};
+
+    fn engine() -> EventsEngine {
+        EventsEngine::new(Arc::new(ManualClock::default()))
+    }
+
+    fn basic(name: &str) -> NewConnection {
+        NewConnection {
+            name: name.into(),
+            description: None,
+            authorization_type: AuthorizationType::Basic,
+            auth: AuthInput {
+                basic: true,
+                basic_username: Some("user".into()),
+                basic_password: Some("pass".into()),
+                ..AuthInput::default()
+            },
+            kms_key_identifier: None,
+        }
+    }
+
+    fn oauth(name: &str) -> NewConnection {
+        NewConnection {
+            name: name.into(),
+            description: None,
+            authorization_type: AuthorizationType::OAuthClientCredentials,
+            auth: AuthInput {
+                oauth: true,
+                oauth_client_id: Some("id".into()),
+                oauth_client_secret: Some("secret".into()),
+                oauth_authorization_endpoint: Some("https://auth.example/token".into()),
+                oauth_http_method: Some("POST".into()),
+                ..AuthInput::default()
+            },
+            kms_key_identifier: None,
+        }
+    }
+
+    #[test]
+    fn basic_and_api_key_connections_are_authorized_at_once_oauth_ones_authorizing() {
+        let e = engine();
+        let c = e.create_connection("1", "r", basic("b")).expect("create");
+        assert_eq!(c.state(), ConnectionState::Authorized);
+        assert!(c.arn.starts_with("arn:aws:events:r:1:connection/b/"));
+        assert!(c
+            .secret_arn
+            .starts_with("arn:aws:secretsmanager:r:1:secret:events!connection/b/"));
+        let o = e.create_connection("1", "r", oauth("o")).expect("create");
+        assert_eq!(o.state(), ConnectionState::Authorizing);
+        assert!(matches!(
+            e.create_connection("1", "r", basic("b")),
+            Err(EventsError::ResourceAlreadyExists(_))
+        ));
+        // Another account or region has its own names.
+        assert!(e.create_connection("2", "r", basic("b")).is_ok());
+    }
+
+    #[test]
+    fn parameters_of_the_authorization_type_are_required() {
+        let e = engine();
+        let mut input = basic("x");
+        input.authorization_type = AuthorizationType::ApiKey;
+        assert!(matches!(
+            e.create_connection("1", "r", input),
+            Err(EventsError::Validation(_))
+        ));
+    }
+
+    #[test]
+    fn a_token_for_replaced_settings_is_not_kept() {
+        let e = engine();
+        let c = e.create_connection("1", "r", oauth("o")).expect("create");
+        let generation = c.generation();
+        let (_, status) = e
+            .update_connection("1", "r", "o", ConnectionUpdate::default())
+            .expect("update");
+        assert_eq!(status.state, ConnectionState::Authorizing);
+        let token = AccessToken {
+            value: "t".into(),
+            expires_at_ms: Some(5_000),
+        };
+        assert!(!c.authorized(generation, token.clone(), 0), "stale fetch");
+        assert!(c.authorized(c.generation(), token.clone(), 0));
+        assert_eq!(c.state(), ConnectionState::Authorized);
+        assert_eq!(c.valid_token(4_999), Some(token.clone()));
+        assert_eq!(c.valid_token(5_000), None, "expired");
+        c.forget_token(&token);
+        assert_eq!(c.valid_token(0), None);
+        assert!(c.authorization_failed(c.generation(), "refused".into(), 1));
+        let status = c.status();
+        assert_eq!(status.state, ConnectionState::Deauthorized);
+        assert_eq!(status.state_reason.as_deref(), Some("refused"));
+    }
+
+    #[test]
+    fn updates_merge_partial_parameters_and_deauthorizing_drops_the_secrets() {
+        let e = engine();
+        e.create_connection("1", "r", basic("b")).expect("create");
+        let update = ConnectionUpdate {
+            auth: Some(AuthInput {
+                basic: true,
+                basic_username: Some("new".into()),
+                ..AuthInput::default()
+            }),
+            description: Some("d".into()),
+            ..ConnectionUpdate::default()
+        };
+        let (c, status) = e.update_connection("1", "r", "b", update).expect("update");
+        assert_eq!(status.state, ConnectionState::Authorized);
+        let config = c.config();
+        assert_eq!(
+            config.auth,
+            Auth::Basic {
+                username: "new".into(),
+                password: "pass".into()
+            }
+        );
+        assert_eq!(config.description.as_deref(), Some("d"));
+        // Switching type needs the new type's parameters.
+        let switch = ConnectionUpdate {
+            authorization_type: Some(AuthorizationType::ApiKey),
+            ..ConnectionUpdate::default()
+        };
+        assert!(e.update_connection("1", "r", "b", switch).is_err());
+
+        let (c, answer) = e
+            .deauthorize_connection("1", "r", "b")
+            .expect("deauthorize");
+        assert_eq!(answer.state, ConnectionState::Deauthorizing);
+        assert_eq!(c.state(), ConnectionState::Deauthorized);
+        assert_eq!(
+            c.config().auth,
+            Auth::Basic {
+                username: "new".into(),
+                password: String::new()
+            }
+        );
+        let listed = e
+            .list_connections("1", "r", None, Some("DEAUTHORIZED"), None, None)
+            .expect("list");
+        assert_eq!(listed.items.len(), 1);
+        // The secret is gone: authorizing again needs a new one.
+        let no_secret = ConnectionUpdate {
+            auth: Some(AuthInput {
+                basic_username: Some("again".into()),
+                ..AuthInput::default()
+            }),
+            ..ConnectionUpdate::default()
+        };
+        assert!(e.update_connection("1", "r", "b", no_secret).is_err());
+        let with_secret = ConnectionUpdate {
+            auth: Some(AuthInput {
+                basic_password: Some("fresh".into()),
+                ..AuthInput::default()
+            }),
+            ..ConnectionUpdate::default()
+        };
+        let (_, status) = e
+            .update_connection("1", "r", "b", with_secret)
+            .expect("update");
+        assert_eq!(status.state, ConnectionState::Authorized);
+    }
+
+    #[test]
+    fn lookups_by_arn_need_the_exact_arn_and_destinations_follow_their_connection() {
+        let e = engine();
+        let c = e.create_connection("1", "r", oauth("o")).expect("create");
+        assert!(e.connection_by_arn(&c.arn).is_some());
+        let other = connection_arn("1", "r", "o", "00000000-0000-0000-0000-000000000000");
+        assert!(e.connection_by_arn(&other).is_none());
+        let config = ApiDestinationConfig {
+            description: None,
+            connection_arn: c.arn.clone(),
+            invocation_endpoint: "https://api.example/*".into(),
+            http_method: "POST".into(),
+            invocation_rate_limit_per_second: 300,
+        };
+        let d = e
+            .create_api_destination("1", "r", "d", config.clone())
+            .expect("create");
+        assert_eq!(
+            e.api_destination_by_arn(&d.arn).map(|x| x.name.clone()),
+            Some("d".into())
+        );
+        assert_eq!(e.api_destination_state(&d), ApiDestinationState::Inactive);
+        c.authorized(
+            c.generation(),
+            AccessToken {
+                value: "t".into(),
+                expires_at_ms: None,
+            },
+            0,
+        );
+        assert_eq!(e.api_destination_state(&d), ApiDestinationState::Active);
+        let mut missing = config;
+        missing.connection_arn = other;
+        assert!(matches!(
+            e.create_api_destination("1", "r", "d2", missing),
+            Err(EventsError::ResourceNotFound(_))
+        ));
+        let (_, status) = e.delete_connection("1", "r", "o").expect("delete");
+        assert_eq!(status.state, ConnectionState::Deleting);
+        assert_eq!(e.api_destination_state(&d), ApiDestinationState::Inactive);
+        e.delete_api_destination("1", "r", "d").expect("delete");
+        assert!(e.api_destination_by_arn(&d.arn).is_none());
+        assert!(matches!(
+            e.delete_api_destination("1", "r", "d"),
+            Err(EventsError::ResourceNotFound(_))
+        ));
     }
 }

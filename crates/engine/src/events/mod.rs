@@ -108,10 +108,10 @@ pub struct RecordedInvocation {
 #[derive(Debug, Default)]
 struct Region {
     buses: RwLock<BTreeMap<String, Arc<EventBus>>>,
-    archives: RwLock<BTreeMap<String, Arc<archive::Archive>>>,
-    replays: RwLock<BTreeMap<String, Arc<replay::Replay>>>,
     /// Connections and API destinations (issue #7, connections worker).
     connectivity: connection::Connectivity,
+    archives: RwLock<BTreeMap<String, Arc<archive::Archive>>>,
+    replays: RwLock<BTreeMap<String, Arc<replay::Replay>>>,
 }
 
 /// Every account's and region's EventBridge resources.
