@@ -79,7 +79,7 @@ def wait_for(probe, timeout=10, step=0.02):
 class Api:
     """A local HTTP server. `statuses` is a list of status codes answered in turn to requests
     outside /oauth (200 once it is empty, or `down` while set); /oauth/token hands out tokens
-    tok-1, tok-2, ... and the API answers 401 to a bearer token in `revoked`."""
+    tok-1, tok-2, ... and the API answers `revoked[token]` (401 or 407) to a revoked bearer token."""
 
     def __init__(self):
         self.requests = []
@@ -87,7 +87,7 @@ class Api:
         self.statuses = []
         self.down = None
         self.tokens = 0
-        self.revoked = set()
+        self.revoked = {}
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -118,7 +118,7 @@ class Api:
                     else:
                         auth = record["headers"].get("authorization", "")
                         if auth.startswith("Bearer ") and auth[7:] in api.revoked:
-                            status = 401
+                            status = api.revoked[auth[7:]]
                         elif api.down is not None:
                             status = api.down
                         elif api.statuses:
@@ -517,7 +517,7 @@ def test_basic_invocation_with_an_input_transformer(events, api):
     assert_default_headers(call["headers"])
 
 
-def test_oauth_token_is_cached_and_refreshed_on_401(events, api):
+def test_oauth_token_is_cached_and_refreshed_on_401_and_407(events, api):
     name, conn = connection(events, "OAUTH_CLIENT_CREDENTIALS", {"OAuthParameters": {
         "AuthorizationEndpoint": f"{api.url}/oauth/token", "HttpMethod": "POST",
         "ClientParameters": {"ClientID": "id", "ClientSecret": "secret"}}})
@@ -532,13 +532,19 @@ def test_oauth_token_is_cached_and_refreshed_on_401(events, api):
     assert [c["headers"]["authorization"] for c in calls] == ["Bearer tok-1", "Bearer tok-1"]
     assert api.tokens == 1, "the token is cached"
 
-    # The API stops accepting tok-1: EventBridge refreshes the token on the 401 (docs).
-    api.revoked.add("tok-1")
+    # The API stops accepting tok-1: EventBridge refreshes the token on a 401 or 407 (docs).
+    api.revoked["tok-1"] = 401
     events.put_events(Entries=[order("o-3", bus)])
     calls = api.calls("/orders", 4)
     assert [c["headers"]["authorization"] for c in calls[2:4]] == ["Bearer tok-1", "Bearer tok-2"]
     assert json.loads(calls[3]["body"])["detail"]["orderId"] == "o-3"
     assert api.tokens == 2
+    # ...and on a 407 the same way.
+    api.revoked["tok-2"] = 407
+    events.put_events(Entries=[order("o-4", bus)])
+    calls = api.calls("/orders", 6)
+    assert [c["headers"]["authorization"] for c in calls[4:6]] == ["Bearer tok-2", "Bearer tok-3"]
+    assert api.tokens == 3
 
 
 def test_rate_limit_is_honoured(events, api):
