@@ -134,10 +134,20 @@ impl Masks {
                 Regex::new(&format!(r"<Name>({timestamps})</Name><Value>\d+</Value>")).unwrap(),
                 "<Name>$1</Name><Value>*</Value>",
             ),
-            // EventBridge: bus creation and modification times, epoch seconds (JSON numbers).
+            // EventBridge: creation, modification, authorization and replay times, epoch
+            // seconds (JSON numbers). EventStartTime/EventEndTime come from the request.
             (
-                Regex::new(r#""(CreationTime|LastModifiedTime)":[0-9][0-9.eE+-]*"#).unwrap(),
+                Regex::new(
+                    r#""(CreationTime|LastModifiedTime|LastAuthorizedTime|ReplayStartTime|ReplayEndTime|EventLastReplayedTime)":[0-9][0-9.eE+-]*"#,
+                )
+                .unwrap(),
                 r#""$1":*"#,
+            ),
+            // EventBridge connection secrets: Secrets Manager's random six-character suffix.
+            (
+                Regex::new(&format!(r"(secret:events!connection/[^/]*/{UUID})-[A-Za-z0-9]{{6}}"))
+                    .unwrap(),
+                "$1-*",
             ),
             // SNS: subscription and endpoint ARNs end in a fresh UUID.
             (Regex::new(UUID).unwrap(), "*"),
@@ -147,6 +157,12 @@ impl Masks {
             Regex::new(r"<ReceiptHandle>([^<]*)</ReceiptHandle>").unwrap(),
             Regex::new(r#""TaskHandle":"([^"]*)""#).unwrap(),
             Regex::new(r"<TaskHandle>([^<]*)</TaskHandle>").unwrap(),
+            // EventBridge connection and API destination ARNs end in a fresh UUID that later
+            // requests (CreateApiDestination, PutTargets) carry.
+            Regex::new(&format!(
+                r#""(?:ConnectionArn|ApiDestinationArn)":"arn:aws:events:[^"]*/({UUID})""#
+            ))
+            .unwrap(),
             // SNS ARNs with UUIDs, carried into later requests like receipt handles.
             Regex::new(&format!(
                 "<(?:SubscriptionArn|EndpointArn)>[^<]*:(?:[^<]*/)?({UUID})<"
@@ -255,8 +271,29 @@ const SNS_OPERATIONS: [&str; 42] = [
     "VerifySMSSandboxPhoneNumber",
 ];
 
-/// Every EventBridge operation implemented so far (issue #6) must have a captured exchange.
-const EVENTS_OPERATIONS: [&str; 22] = [
+/// Every EventBridge operation implemented so far (issues #6 and #7) must have a captured
+/// exchange.
+const EVENTS_OPERATIONS: [&str; 42] = [
+    "CancelReplay",
+    "CreateApiDestination",
+    "CreateArchive",
+    "CreateConnection",
+    "DeauthorizeConnection",
+    "DeleteApiDestination",
+    "DeleteConnection",
+    "DescribeApiDestination",
+    "DescribeConnection",
+    "ListApiDestinations",
+    "ListConnections",
+    "UpdateApiDestination",
+    "UpdateConnection",
+    "DeleteArchive",
+    "DescribeArchive",
+    "DescribeReplay",
+    "ListArchives",
+    "ListReplays",
+    "StartReplay",
+    "UpdateArchive",
     "CreateEventBus",
     "DeleteEventBus",
     "DeleteRule",
@@ -367,5 +404,5 @@ async fn sns_fixtures_replay() {
 
 #[tokio::test]
 async fn events_fixtures_replay() {
-    replay_service("events", "json", &EVENTS_OPERATIONS, 78).await;
+    replay_service("events", "json", &EVENTS_OPERATIONS, 140).await;
 }
