@@ -213,10 +213,12 @@ pub(crate) fn describe_connection(
     let config = connection.config();
     let status = connection.status();
     let mut out = Map::new();
-    out.insert(
-        "AuthParameters".into(),
-        describe_auth(&config.auth, config.invocation_parameters.as_ref()),
-    );
+    if !status.parameters_removed {
+        out.insert(
+            "AuthParameters".into(),
+            describe_auth(&config.auth, config.invocation_parameters.as_ref()),
+        );
+    }
     out.insert(
         "AuthorizationType".into(),
         Value::from(config.auth.authorization_type().as_str()),
@@ -239,10 +241,12 @@ pub(crate) fn describe_connection(
         epoch_seconds(status.last_modified_ms),
     );
     out.insert("Name".into(), Value::from(connection.name.as_str()));
-    out.insert(
-        "SecretArn".into(),
-        Value::from(connection.secret_arn.as_str()),
-    );
+    if !status.parameters_removed {
+        out.insert(
+            "SecretArn".into(),
+            Value::from(connection.secret_arn.as_str()),
+        );
+    }
     if let Some(r) = &status.state_reason {
         out.insert("StateReason".into(), Value::from(r.as_str()));
     }

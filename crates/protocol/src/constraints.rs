@@ -557,11 +557,22 @@ fn value_failure(c: &Constraints, n: &Number) -> Option<String> {
     None
 }
 
+/// Enum value sets AWS was recorded listing in an order other than the model's (its service
+/// keeps them in its own order): when a model enum holds exactly these values, AWS's order is
+/// printed. `ApiDestinationHttpMethod`: LocalStack's AWS-validated snapshot
+/// test_create_api_destination_invalid_parameters.
+const AWS_ENUM_ORDERS: &[&[&str]] =
+    &[&["HEAD", "POST", "PATCH", "DELETE", "PUT", "GET", "OPTIONS"]];
+
 fn enum_constraint(values: &[String]) -> String {
-    format!(
-        "Member must satisfy enum value set: [{}]",
-        values.join(", ")
-    )
+    let recorded = AWS_ENUM_ORDERS.iter().find(|order| {
+        order.len() == values.len() && order.iter().all(|v| values.iter().any(|m| m == v))
+    });
+    let listed = match recorded {
+        Some(order) => order.join(", "),
+        None => values.join(", "),
+    };
+    format!("Member must satisfy enum value set: [{listed}]")
 }
 
 /// Java's `Double.toString` for the common cases (`1.0`, `0.5`); exponents are left as Rust

@@ -400,3 +400,23 @@ fn blank_path_parameter_is_refused() {
             .to_string())
     );
 }
+
+#[test]
+fn create_api_destination_invalid_arn_and_method_as_aws_recorded() {
+    // LocalStack's AWS-validated snapshot test_create_api_destination_invalid_parameters: the
+    // endpoint 'invalid-endpoint' matches the model pattern; the method enum is listed in
+    // AWS's order, not the model's.
+    assert_eq!(
+        events(
+            "CreateApiDestination",
+            json!({"Name": "d", "ConnectionArn": "invalid-connection-arn",
+                   "InvocationEndpoint": "invalid-endpoint", "HttpMethod": "INVALID_METHOD"})
+        ),
+        Err("2 validation errors detected: Value 'invalid-connection-arn' at 'connectionArn' \
+             failed to satisfy constraint: Member must satisfy regular expression pattern: \
+             ^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection\\/[\\.\\-_A-Za-z0-9]+\\/[\\-A-Za-z0-9]+$; \
+             Value 'INVALID_METHOD' at 'httpMethod' failed to satisfy constraint: Member must \
+             satisfy enum value set: [HEAD, POST, PATCH, DELETE, PUT, GET, OPTIONS]"
+            .to_owned())
+    );
+}

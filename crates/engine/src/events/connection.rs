@@ -268,6 +268,10 @@ pub struct ConnectionStatus {
     /// Counts (re)authorizations, so that a token fetched for settings since replaced is not
     /// stored.
     pub generation: u64,
+    /// `DeauthorizeConnection` "removes all authorization parameters" (AWS guide,
+    /// "De-authorizing connections"): Describe shows none, nor the secret, until an update
+    /// gives new ones.
+    pub parameters_removed: bool,
 }
 
 /// `CreateConnection`'s input.
@@ -358,6 +362,7 @@ impl Connection {
                 last_authorized_ms: now_ms,
                 token: None,
                 generation: 0,
+                parameters_removed: false,
             }),
         })
     }
@@ -418,6 +423,7 @@ impl Connection {
         // Every update re-authorizes: credentials may have changed.
         status.generation += 1;
         status.token = None;
+        status.parameters_removed = false;
         status.state = initial_state(&config.auth);
         status.state_reason = None;
         status.last_modified_ms = now_ms;
@@ -439,6 +445,7 @@ impl Connection {
         let mut status = self.status.write();
         status.generation += 1;
         status.token = None;
+        status.parameters_removed = true;
         status.state_reason = None;
         status.last_modified_ms = now_ms;
         let mut answer = status.clone();
