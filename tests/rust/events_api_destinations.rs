@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_eventbridge::error::ProvideErrorMetadata;
 use aws_sdk_eventbridge::types::{
     ApiDestinationHttpMethod, ApiDestinationState, ConnectionAuthorizationType,
     ConnectionBodyParameter, ConnectionHeaderParameter, ConnectionHttpParameters,
@@ -28,12 +27,15 @@ use aws_sdk_eventbridge::types::{
     UpdateConnectionBasicAuthRequestParameters,
 };
 use aws_sdk_eventbridge::Client as Events;
-use aws_sdk_sqs::types::Message;
 use aws_sdk_sqs::Client as Sqs;
 use ferrybridge_tests::Emulator;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+#[path = "events_support.rs"]
+mod support;
+use support::{attrs, error, receive, receive_within};
 
 // ---- the third-party API: a real HTTP/1.1 server ------------------------------------------
 
@@ -184,18 +186,6 @@ fn ok() -> Reply {
 }
 
 // ---- helpers ------------------------------------------------------------------------------
-
-/// `code: message` of a failed SDK call.
-fn error<T, E: ProvideErrorMetadata + std::fmt::Debug>(result: Result<T, E>) -> String {
-    match result {
-        Ok(_) => panic!("expected an error"),
-        Err(err) => format!(
-            "{}: {}",
-            err.code().unwrap_or_default(),
-            err.message().unwrap_or_default()
-        ),
-    }
-}
 
 fn header_param(key: &str, value: &str, secret: bool) -> ConnectionHeaderParameter {
     ConnectionHeaderParameter::builder()
@@ -370,51 +360,6 @@ async fn wait_for_state(events: &Events, name: &str, state: ConnectionState) -> 
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-}
-
-/// Receives until `n` messages arrived (or 5 s passed), deleting them; no long polling, so it
-/// also works on a manual clock.
-async fn receive(sqs: &Sqs, url: &str, n: usize) -> Vec<Message> {
-    receive_within(sqs, url, n, Duration::from_secs(5)).await
-}
-
-async fn receive_within(sqs: &Sqs, url: &str, n: usize, wait: Duration) -> Vec<Message> {
-    let deadline = Instant::now() + wait;
-    let mut got = Vec::new();
-    while got.len() < n && Instant::now() < deadline {
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(0)
-            .message_attribute_names("All")
-            .send()
-            .await
-            .expect("receive");
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        for m in messages {
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-            got.push(m);
-        }
-    }
-    got
-}
-
-fn attrs(m: &Message) -> HashMap<String, String> {
-    m.message_attributes
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, v.string_value.unwrap_or_default()))
-        .collect()
 }
 
 async fn dlq(sqs: &Sqs, name: &str) -> (String, String) {

@@ -40,7 +40,12 @@ pub async fn local_queue(sqs: &Sqs, name: &str) -> (String, String) {
 /// Receives until `n` messages arrived (or 5 s passed), deleting them. Polls without long
 /// polling, so that it also works on a manual clock (which long polls would wait on).
 pub async fn receive(sqs: &Sqs, url: &str, n: usize) -> Vec<Message> {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    receive_within(sqs, url, n, Duration::from_secs(5)).await
+}
+
+/// Receives until `n` messages arrived (or `wait` passed), deleting them.
+pub async fn receive_within(sqs: &Sqs, url: &str, n: usize, wait: Duration) -> Vec<Message> {
+    let deadline = Instant::now() + wait;
     let mut got = Vec::new();
     while got.len() < n && Instant::now() < deadline {
         let out = sqs

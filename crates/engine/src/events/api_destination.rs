@@ -174,15 +174,9 @@ impl EventsEngine {
 
     /// The API destination with ARN `arn`, if it exists.
     pub fn api_destination_by_arn(&self, arn: &str) -> Option<Arc<ApiDestination>> {
-        let parts = crate::arn::parse(arn)?;
-        if parts.service != "events" {
-            return None;
-        }
-        let (name, _) = parts
-            .resource
-            .strip_prefix("api-destination/")?
-            .split_once('/')?;
-        self.region(parts.account, parts.region)
+        let (account, region, rest) = super::events_resource(arn, "api-destination/")?;
+        let (name, _) = rest.split_once('/')?;
+        self.region(account, region)
             .connectivity
             .api_destinations
             .read()

@@ -312,12 +312,8 @@ impl EventsEngine {
 
     /// The archive with ARN `arn`, if it exists.
     pub fn archive_by_arn(&self, arn: &str) -> Option<Arc<Archive>> {
-        let parts = crate::arn::parse(arn)?;
-        let name = parts.resource.strip_prefix("archive/")?;
-        if parts.service != "events" {
-            return None;
-        }
-        self.region(parts.account, parts.region)
+        let (account, region, name) = super::events_resource(arn, "archive/")?;
+        self.region(account, region)
             .archives
             .read()
             .get(name)

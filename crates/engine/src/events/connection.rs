@@ -558,15 +558,9 @@ impl EventsEngine {
 
     /// The connection with ARN `arn`, if it exists.
     pub fn connection_by_arn(&self, arn: &str) -> Option<Arc<Connection>> {
-        let parts = crate::arn::parse(arn)?;
-        if parts.service != "events" {
-            return None;
-        }
-        let (name, _) = parts
-            .resource
-            .strip_prefix("connection/")?
-            .split_once('/')?;
-        self.region(parts.account, parts.region)
+        let (account, region, rest) = super::events_resource(arn, "connection/")?;
+        let (name, _) = rest.split_once('/')?;
+        self.region(account, region)
             .connectivity
             .connections
             .read()

@@ -212,16 +212,8 @@ impl EventsEngine {
 
     /// The bus with ARN `arn`, if it exists.
     pub fn bus_by_arn(&self, arn: &str) -> Option<Arc<EventBus>> {
-        let parts = crate::arn::parse(arn)?;
-        let name = parts.resource.strip_prefix("event-bus/")?;
-        if parts.service != "events" {
-            return None;
-        }
-        self.region(parts.account, parts.region)
-            .buses
-            .read()
-            .get(name)
-            .cloned()
+        let (account, region, name) = events_resource(arn, "event-bus/")?;
+        self.region(account, region).buses.read().get(name).cloned()
     }
 
     /// `CreateEventBus`.
@@ -927,6 +919,20 @@ fn managed_rule_error(rule: &Rule) -> EventsError {
         rule.name,
         rule.managed_by.as_deref().unwrap_or("an AWS service")
     ))
+}
+
+/// `(account, region, rest)` of an EventBridge ARN whose resource starts with `prefix`
+/// (`event-bus/`, `archive/`, `connection/`, ...); `rest` is what follows the prefix.
+pub(crate) fn events_resource<'a>(
+    arn: &'a str,
+    prefix: &str,
+) -> Option<(&'a str, &'a str, &'a str)> {
+    let parts = crate::arn::parse(arn)?;
+    if parts.service != "events" {
+        return None;
+    }
+    let rest = parts.resource.strip_prefix(prefix)?;
+    Some((parts.account, parts.region, rest))
 }
 
 /// Splits a bus name or ARN into (account, region, name); a plain name is in the caller's
