@@ -304,8 +304,19 @@ async fn create_destination(
         .expect("arn")
 }
 
-/// A rule on the default bus matching `source`, with `targets`.
+/// The role API destination targets name (AWS requires one; the emulator assumes nothing).
+const TARGET_ROLE: &str = "arn:aws:iam::000000000000:role/api-destinations";
+
+/// A rule on the default bus matching `source`, with `targets` (each given [`TARGET_ROLE`]
+/// unless it names a role).
 async fn rule(events: &Events, name: &str, source: &str, targets: Vec<Target>) -> String {
+    let targets: Vec<Target> = targets
+        .into_iter()
+        .map(|mut t| {
+            t.role_arn.get_or_insert_with(|| TARGET_ROLE.to_owned());
+            t
+        })
+        .collect();
     let arn = events
         .put_rule()
         .name(name)
@@ -1440,6 +1451,27 @@ async fn connections_and_api_destinations_create_describe_list_update_delete_and
         .await
         .unwrap();
     assert_eq!(d.api_destination_state, Some(ApiDestinationState::Inactive));
+
+    // A target on an API destination needs a role: AWS refuses the whole PutTargets call
+    // ("RoleArn is required for target <arn>.", as users of AWS quote it).
+    let dest_2 = d.api_destination_arn.expect("arn");
+    events
+        .put_rule()
+        .name("to-dest-2")
+        .event_pattern(json!({"source": ["x"]}).to_string())
+        .send()
+        .await
+        .expect("put rule");
+    let refused = events
+        .put_targets()
+        .rule("to-dest-2")
+        .targets(Target::builder().id("t").arn(&dest_2).build().unwrap())
+        .send()
+        .await;
+    assert_eq!(
+        error(refused),
+        format!("ValidationException: RoleArn is required for target {dest_2}.")
+    );
 }
 
 // ---- 7. Time-outs ------------------------------------------------------------------------

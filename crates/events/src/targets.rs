@@ -17,6 +17,22 @@ pub(crate) fn check_dead_letter_arn(arn: &str) -> Result<(), ServiceError> {
     }
 }
 
+/// Whether EventBridge can only reach targets of this kind through an IAM role the target names
+/// (`RoleArn`): those without resource-based policies. AWS refuses the whole PutTargets call
+/// otherwise with `RoleArn is required for target <arn>.` (as users quote it for API
+/// destinations, Step Functions, CodeBuild and CodePipeline; the EventBridge User Guide lists
+/// Kinesis streams, Firehose, ECS and Batch with them).
+fn needs_role(kind: &TargetKind) -> bool {
+    match kind {
+        TargetKind::ApiDestination => true,
+        TargetKind::Recorded(service) => matches!(
+            service.as_str(),
+            "states" | "kinesis" | "firehose" | "codebuild" | "codepipeline" | "ecs" | "batch"
+        ),
+        _ => false,
+    }
+}
+
 /// One target of `PutTargets`, checked.
 fn target(t: &Value) -> Result<Target, ServiceError> {
     let id = req_str(t, "Id")?.to_owned();
@@ -29,6 +45,9 @@ fn target(t: &Value) -> Result<Target, ServiceError> {
                 "Parameter {arn} is not valid. Reason: Provided Arn is not in correct format."
             ))
         })?;
+    if needs_role(&kind) && opt_str(t, "RoleArn").is_none_or(str::is_empty) {
+        return Err(validation(format!("RoleArn is required for target {arn}.")));
+    }
     let transformer = t.get("InputTransformer").filter(|v| v.is_object());
     let paths: Vec<(String, String)> = transformer
         .and_then(|tr| tr.get("InputPathsMap"))
