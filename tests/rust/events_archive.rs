@@ -74,6 +74,33 @@ fn format_epoch(secs: i64) -> String {
     )
 }
 
+/// A rule `name` on the `orders` bus for every `shop.orders` event, targeting queue `queue_arn`;
+/// the rule's ARN.
+async fn orders_rule(events: &Events, name: &str, queue_arn: &str) -> String {
+    let arn = rule(
+        events,
+        Some("orders"),
+        name,
+        json!({ "source": ["shop.orders"] }),
+    )
+    .await;
+    put_targets(events, Some("orders"), name, vec![target("q", queue_arn)]).await;
+    arn
+}
+
+/// An archive of every event of the bus `bus_arn`; its ARN.
+async fn archive_all(events: &Events, name: &str, bus_arn: &str) -> String {
+    events
+        .create_archive()
+        .archive_name(name)
+        .event_source_arn(bus_arn)
+        .send()
+        .await
+        .expect("create archive")
+        .archive_arn
+        .expect("archive arn")
+}
+
 /// Polls DescribeReplay until the replay reaches `state` (5 s at most).
 async fn wait_for_replay(events: &Events, name: &str, state: ReplayState) -> Value {
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -255,43 +282,9 @@ async fn a_time_window_is_replayed_into_one_rule_with_replay_name() {
     let bus_arn = create_bus(&events, "orders").await;
     let (billing_url, billing_arn) = local_queue(&sqs, "billing").await;
     let (audit_url, audit_arn) = local_queue(&sqs, "audit").await;
-    let billing_rule = rule(
-        &events,
-        Some("orders"),
-        "billing",
-        json!({ "source": ["shop.orders"] }),
-    )
-    .await;
-    put_targets(
-        &events,
-        Some("orders"),
-        "billing",
-        vec![target("q", &billing_arn)],
-    )
-    .await;
-    rule(
-        &events,
-        Some("orders"),
-        "audit",
-        json!({ "source": ["shop.orders"] }),
-    )
-    .await;
-    put_targets(
-        &events,
-        Some("orders"),
-        "audit",
-        vec![target("q", &audit_arn)],
-    )
-    .await;
-    let archive_arn = events
-        .create_archive()
-        .archive_name("orders-archive")
-        .event_source_arn(&bus_arn)
-        .send()
-        .await
-        .expect("create archive")
-        .archive_arn
-        .expect("archive arn");
+    let billing_rule = orders_rule(&events, "billing", &billing_arn).await;
+    orders_rule(&events, "audit", &audit_arn).await;
+    let archive_arn = archive_all(&events, "orders-archive", &bus_arn).await;
 
     // Orders at 00:00:00, 00:01:00, 00:01:30, 00:02:00 and 00:05:00.
     let times = [T0, T0 + 60, T0 + 90, T0 + 120, T0 + 300];
@@ -446,29 +439,8 @@ async fn a_replay_can_be_cancelled_before_it_finishes() {
     let sqs = emulator.sqs();
     let bus_arn = create_bus(&events, "orders").await;
     let (url, queue_arn) = local_queue(&sqs, "orders").await;
-    rule(
-        &events,
-        Some("orders"),
-        "all",
-        json!({ "source": ["shop.orders"] }),
-    )
-    .await;
-    put_targets(
-        &events,
-        Some("orders"),
-        "all",
-        vec![target("q", &queue_arn)],
-    )
-    .await;
-    let archive_arn = events
-        .create_archive()
-        .archive_name("a")
-        .event_source_arn(&bus_arn)
-        .send()
-        .await
-        .unwrap()
-        .archive_arn
-        .unwrap();
+    orders_rule(&events, "all", &queue_arn).await;
+    let archive_arn = archive_all(&events, "a", &bus_arn).await;
     put_one(&events, order("orders", T0, 1)).await;
     one_body(&sqs, &url).await;
 
