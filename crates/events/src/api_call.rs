@@ -278,30 +278,7 @@ pub(crate) async fn run(shared: Arc<Shared>, inv: Invocation) {
     let refreshed = AtomicBool::new(false);
     let (s, i, p, r) = (&*shared, &inv, payload.as_str(), &refreshed);
     let first = attempt(s, i, p, r).await;
-    match first {
-        Ok(()) => {}
-        Err(f) if f.retriable => {
-            let clock = shared.engine.clock().clone();
-            let outcome = delivery::retry_until_done(
-                &*clock,
-                inv.target.retry_policy,
-                inv.event.ingestion_ms,
-                f,
-                move || attempt(s, i, p, r),
-            )
-            .await;
-            if let Some(gave_up) = outcome {
-                delivery::dead_letter(
-                    &shared,
-                    &inv,
-                    &gave_up.failure,
-                    gave_up.retries,
-                    gave_up.exhausted,
-                );
-            }
-        }
-        Err(f) => delivery::dead_letter(&shared, &inv, &f, 0, None),
-    }
+    delivery::settle(s, i, first, move || attempt(s, i, p, r)).await;
 }
 
 /// One attempt: waits for the destination's rate limit, then sends.

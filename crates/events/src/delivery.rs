@@ -177,22 +177,41 @@ async fn work(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Invocation>) 
     }
 }
 
-/// Retries a failed invocation until it is delivered, fails for good, or its RetryPolicy runs
-/// out; then dead-letters it.
+/// Retries a failed invocation of the kinds carried out in the workers.
 async fn retry(shared: Arc<Shared>, inv: Invocation, failure: Failure) {
+    let attempt = || std::future::ready(deliver(&shared, &inv));
+    settle(&shared, &inv, Err(failure), attempt).await;
+}
+
+/// Ends an invocation whose first attempt gave `first`: done if it succeeded, dead-lettered at
+/// once if it failed in a way that is not retried, otherwise `attempt`ed again per the
+/// target's RetryPolicy ([`retry_until_done`]) and dead-lettered if that runs out.
+pub(crate) async fn settle<F>(
+    shared: &Shared,
+    inv: &Invocation,
+    first: Result<(), Failure>,
+    attempt: impl FnMut() -> F,
+) where
+    F: std::future::Future<Output = Result<(), Failure>>,
+{
+    let failure = match first {
+        Ok(()) => return,
+        Err(f) if f.retriable => f,
+        Err(f) => return dead_letter(shared, inv, &f, 0, None),
+    };
     let clock = shared.engine.clock().clone();
     let outcome = retry_until_done(
         &*clock,
         inv.target.retry_policy,
         inv.event.ingestion_ms,
         failure,
-        || std::future::ready(deliver(&shared, &inv)),
+        attempt,
     )
     .await;
     if let Some(gave_up) = outcome {
         dead_letter(
-            &shared,
-            &inv,
+            shared,
+            inv,
             &gave_up.failure,
             gave_up.retries,
             gave_up.exhausted,
