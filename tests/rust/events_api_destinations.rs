@@ -828,6 +828,33 @@ async fn oauth_tokens_are_fetched_once_cached_and_refreshed_after_a_401() {
     put(&events, vec![entry("shop.customers", &json!({"n": 5}))]).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(api.to("/contacts").len(), 6);
+    // "When you de-authorize a connection, it removes all authorization parameters": none are
+    // described, and an update that gives none leaves the connection DEAUTHORIZED.
+    let described = events
+        .describe_connection()
+        .name("crm")
+        .send()
+        .await
+        .expect("describe");
+    assert!(described.auth_parameters.is_none(), "{described:?}");
+    assert!(described.secret_arn.is_none(), "{described:?}");
+    let renamed = events
+        .update_connection()
+        .name("crm")
+        .description("the CRM")
+        .send()
+        .await
+        .expect("update the description");
+    assert_eq!(
+        renamed.connection_state,
+        Some(ConnectionState::Deauthorized)
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        api.to("/oauth/token").len(),
+        2,
+        "no token without credentials"
+    );
 
     // UpdateConnection with new credentials authorizes again: a new token.
     let updated = events

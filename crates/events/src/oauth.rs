@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferrybridge_engine::events::connection::{AccessToken, Auth, Connection, OAuthSettings};
+use ferrybridge_engine::events::connection::{
+    AccessToken, Auth, Connection, ConnectionState, OAuthSettings,
+};
 use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_http::{HttpClient, HttpError};
 
@@ -62,9 +64,12 @@ impl Authorizer {
     }
 
     /// Starts authorizing an OAuth connection in the background (after `CreateConnection` or
-    /// `UpdateConnection`). Does nothing for other connections, or outside a tokio runtime.
+    /// `UpdateConnection`). Does nothing for other connections, for one not waiting to be
+    /// authorized (a de-authorized one given no new credentials), or outside a tokio runtime.
     pub fn authorize_in_background(self: &Arc<Self>, connection: Arc<Connection>) {
-        if !matches!(connection.config().auth, Auth::OAuth(_)) {
+        if !matches!(connection.config().auth, Auth::OAuth(_))
+            || connection.state() != ConnectionState::Authorizing
+        {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {

@@ -420,6 +420,12 @@ impl Connection {
             config.invocation_parameters = Some(p);
         }
         config.auth = auth;
+        status.last_modified_ms = now_ms;
+        if status.parameters_removed && !changes_auth {
+            // A de-authorized connection has no credentials left: only new authorization
+            // parameters authorize it again ("De-authorizing connections").
+            return Ok(status.clone());
+        }
         // Every update re-authorizes: credentials may have changed.
         status.generation += 1;
         status.token = None;
