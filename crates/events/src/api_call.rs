@@ -94,6 +94,28 @@ pub fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: &str) 
     headers.push((name.to_owned(), value.to_owned()));
 }
 
+/// `url` with `pairs` appended as its (form-encoded) query string.
+pub fn append_query<'a>(url: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    let mut any = false;
+    for (k, v) in pairs {
+        query.append_pair(k, v);
+        any = true;
+    }
+    if any {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&query.finish());
+    }
+}
+
+/// The `Authorization` value of HTTP Basic credentials.
+pub fn basic_authorization(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let credentials =
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {credentials}")
+}
+
 /// A parameter value: literal, or (`$.…`) the text at that path of the event.
 fn resolve(value: &str, event: &Value) -> String {
     if !value.starts_with("$.") {
@@ -155,14 +177,10 @@ pub fn build_request(
         query.retain(|(k, _)| *k != p.key);
         query.push((p.key.clone(), p.value.clone()));
     }
-    if !query.is_empty() {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &query {
-            q.append_pair(k, v);
-        }
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&q.finish());
-    }
+    append_query(
+        &mut url,
+        query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
 
     let mut headers: Vec<(String, String)> = vec![
         ("User-Agent".into(), USER_AGENT.into()),
@@ -181,16 +199,11 @@ pub fn build_request(
         set_header(&mut headers, &p.key, &p.value);
     }
     match &config.auth {
-        Auth::Basic { username, password } => {
-            use base64::Engine as _;
-            let credentials =
-                base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-            set_header(
-                &mut headers,
-                "Authorization",
-                &format!("Basic {credentials}"),
-            );
-        }
+        Auth::Basic { username, password } => set_header(
+            &mut headers,
+            "Authorization",
+            &basic_authorization(username, password),
+        ),
         Auth::ApiKey { name, value } => set_header(&mut headers, name, value),
         Auth::OAuth(_) => {} // the bearer token, per attempt
     }

@@ -20,6 +20,8 @@ use ferrybridge_engine::events::connection::{
 use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_http::{HttpClient, HttpError};
 
+use crate::api_call::{append_query, basic_authorization, set_header, USER_AGENT};
+
 /// How long the authorization endpoint may take (the API destination limit, 5 seconds).
 pub const TOKEN_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -150,25 +152,21 @@ impl Authorizer {
 /// The token request of `settings`: method, URL (with the query string parameters), headers
 /// and body.
 pub fn token_request(settings: &OAuthSettings) -> (String, String, Vec<(String, String)>, String) {
-    use base64::Engine as _;
     let params = settings.http_parameters.clone().unwrap_or_default();
     let mut url = settings.authorization_endpoint.clone();
-    if !params.query_string().is_empty() {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for p in params.query_string() {
-            query.append_pair(&p.key, &p.value);
-        }
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&query.finish());
-    }
-    let credentials = base64::engine::general_purpose::STANDARD
-        .encode(format!("{}:{}", settings.client_id, settings.client_secret));
+    append_query(
+        &mut url,
+        params
+            .query_string()
+            .iter()
+            .map(|p| (p.key.as_str(), p.value.as_str())),
+    );
     let mut headers = vec![
+        ("User-Agent".to_owned(), USER_AGENT.to_owned()),
         (
-            "User-Agent".to_owned(),
-            crate::api_call::USER_AGENT.to_owned(),
+            "Authorization".to_owned(),
+            basic_authorization(&settings.client_id, &settings.client_secret),
         ),
-        ("Authorization".to_owned(), format!("Basic {credentials}")),
     ];
     let mut body = String::new();
     if !params.body_parameters().is_empty() {
@@ -183,7 +181,7 @@ pub fn token_request(settings: &OAuthSettings) -> (String, String, Vec<(String, 
         ));
     }
     for p in params.headers() {
-        crate::api_call::set_header(&mut headers, &p.key, &p.value);
+        set_header(&mut headers, &p.key, &p.value);
     }
     (settings.http_method.clone(), url, headers, body)
 }
