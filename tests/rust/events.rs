@@ -2497,3 +2497,51 @@ async fn a_re_enabled_schedule_does_not_fire_what_it_missed() {
     assert_eq!(v["time"], "2024-01-01T00:12:00Z");
     assert_all_empty(&sqs, &[&url]).await;
 }
+
+/// Targets EventBridge reaches only through an IAM role are refused without a `RoleArn`, as AWS
+/// refuses them ("RoleArn is required for target <arn>.", quoted by AWS users for Step
+/// Functions, CodeBuild, CodePipeline and API destinations); resource-policy targets are not.
+#[tokio::test]
+async fn targets_reached_only_through_a_role_need_a_role_arn() {
+    let emu = Emulator::start().await;
+    let events = emu.events();
+    rule(&events, None, "r", json!({"source": ["x"]})).await;
+    let role_only = [
+        "arn:aws:states:us-east-1:000000000000:stateMachine:flow",
+        "arn:aws:kinesis:us-east-1:000000000000:stream/s",
+        "arn:aws:firehose:us-east-1:000000000000:deliverystream/d",
+        "arn:aws:codebuild:us-east-1:000000000000:project/p",
+        "arn:aws:codepipeline:us-east-1:000000000000:pipeline",
+        "arn:aws:ecs:us-east-1:000000000000:cluster/c",
+        "arn:aws:batch:us-east-1:000000000000:job-queue/q",
+    ];
+    for arn in role_only {
+        let refused = events
+            .put_targets()
+            .rule("r")
+            .targets(target("t", arn))
+            .send()
+            .await;
+        assert_eq!(
+            error(refused),
+            format!("ValidationException: RoleArn is required for target {arn}.")
+        );
+        let with_role = Target::builder()
+            .id("t")
+            .arn(arn)
+            .role_arn("arn:aws:iam::000000000000:role/events")
+            .build()
+            .unwrap();
+        put_targets(&events, None, "r", vec![with_role]).await;
+    }
+    put_targets(
+        &events,
+        None,
+        "r",
+        vec![
+            target("fn", "arn:aws:lambda:us-east-1:000000000000:function:f"),
+            target("q", "arn:aws:sqs:us-east-1:000000000000:q"),
+        ],
+    )
+    .await;
+}

@@ -689,4 +689,21 @@ async fn archive_and_replay_errors_are_aws_s() {
         failed["reason"],
         json!("The archive of this replay was deleted.")
     );
+    // So does one whose bus is deleted first.
+    let other_archive = archive_all(&events, "b", &other_bus).await;
+    start("r-bus", &other_archive, &other_bus, T0 - 10, T0)
+        .await
+        .expect("start replay");
+    events
+        .delete_event_bus()
+        .name("other")
+        .send()
+        .await
+        .expect("delete bus");
+    emulator.advance(Duration::from_secs(1));
+    let failed = wait_for_replay(&events, "r-bus", ReplayState::Failed).await;
+    assert_eq!(
+        failed["reason"],
+        json!("The destination event bus of this replay was deleted.")
+    );
 }
