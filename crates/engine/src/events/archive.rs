@@ -175,23 +175,16 @@ impl Archive {
 pub fn event_time_ms(json: &str) -> Option<u64> {
     let start = json.find(",\"time\":\"")? + 9;
     let t = json.get(start..start + 20)?;
-    let num = |range: std::ops::Range<usize>| t.get(range)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + s;
-    u64::try_from(secs).ok().map(|s| s * 1000)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let num = |range: std::ops::Range<usize>| t.get(range)?.parse::<u8>().ok();
+    let year = t.get(0..4)?.parse::<i32>().ok()?;
+    let month = time::Month::try_from(num(5..7)?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, num(8..10)?).ok()?;
+    let at = date
+        .with_hms(num(11..13)?, num(14..16)?, num(17..19)?)
+        .ok()?;
+    u64::try_from(at.assume_utc().unix_timestamp())
+        .ok()
+        .map(|s| s * 1000)
 }
 
 /// The pattern of an archive's managed rule: the archive's pattern (every event if none) and
