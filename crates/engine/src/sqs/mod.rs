@@ -191,9 +191,13 @@ impl SqsEngine {
     ) -> Result<(), SqsError> {
         let attrs: Vec<(&str, &str)> = attrs.into_iter().collect();
         let raw = redrive_policy_in(attrs.iter().copied());
-        queue.set_attributes_checked(attrs.iter().copied(), |next| {
-            self.check_redrive_target(queue.arn(), next, raw)
-        })
+        // Validate against a snapshot and check the target queue with no lock held: the
+        // target may be this very queue (AWS accepts a queue as its own dead-letter queue) or
+        // a queue whose own policy names this one, and a check under this queue's write lock
+        // froze the server on both.
+        let next = queue.attributes().with_applied(attrs.iter().copied())?;
+        self.check_redrive_target(queue.arn(), &next, raw)?;
+        queue.set_attributes(attrs.iter().copied())
     }
 
     /// A `RedrivePolicy` being set (`raw`, as the client sent it, which AWS echoes in its

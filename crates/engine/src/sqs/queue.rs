@@ -278,26 +278,21 @@ impl Queue {
 
     /// Validates and applies `SetQueueAttributes` (all or nothing). Prefer
     /// [`super::SqsEngine::set_queue_attributes`], which also checks references to other
-    /// queues (the `RedrivePolicy` target).
+    /// queues (the `RedrivePolicy` target) before calling this.
+    ///
+    /// The attributes are applied to the queue's current ones under its write lock, and
+    /// nothing else runs under that lock: no closure, no other queue (see the lock rules in
+    /// the engine's README).
     pub fn set_attributes<'a>(
         &self,
         attrs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<(), SqsError> {
-        self.set_attributes_checked(attrs, |_| Ok(()))
-    }
-
-    /// Like [`Queue::set_attributes`], with an extra check of the resulting attributes.
-    pub fn set_attributes_checked<'a>(
-        &self,
-        attrs: impl IntoIterator<Item = (&'a str, &'a str)>,
-        check: impl FnOnce(&QueueAttributes) -> Result<(), SqsError>,
-    ) -> Result<(), SqsError> {
-        let mut meta = self.meta.write();
-        let next = meta.attributes.with_applied(attrs)?;
-        check(&next)?;
-        meta.attributes = next;
-        meta.last_modified = self.clock.now_seconds();
-        drop(meta);
+        {
+            let mut meta = self.meta.write();
+            let next = meta.attributes.with_applied(attrs)?;
+            meta.attributes = next;
+            meta.last_modified = self.clock.now_seconds();
+        }
         // A shorter wait or delay may matter to long pollers.
         self.notify.notify_waiters();
         Ok(())
@@ -719,7 +714,14 @@ impl Queue {
 
     /// The dead-letter queue at `arn`, if it exists, is of this queue's type and its
     /// `RedriveAllowPolicy` lets this queue use it. Otherwise messages stay where they are.
+    ///
+    /// A queue that is its own dead-letter queue (AWS accepts the policy) keeps such messages
+    /// receivable: moving a message into the queue it is in would change nothing but hide it
+    /// at every later receive, so the move is skipped and the message is delivered as usual.
     fn dead_letter_queue(&self, arn: &str) -> Option<Arc<Queue>> {
+        if arn == self.arn {
+            return None;
+        }
         let key = QueueKey::from_arn(arn)?;
         let dlq = self.catalog.upgrade()?.get(&key)?;
         let attrs = dlq.attributes();
@@ -768,11 +770,12 @@ impl Queue {
     /// timeout again, if every message is still in flight under that receive.
     fn retry_attempt(&self, id: &str, visibility_ms: u64) -> Option<Vec<ReceivedMessage>> {
         let now = self.clock.now_millis();
+        let retention = self.retention_ms();
         let mut attempts = self.attempts.lock();
         attempts.retain(|_, a| a.expires_ms > now);
         let attempt = attempts.get_mut(id)?;
         let mut store = self.messages.lock();
-        store.settle(now, self.retention_ms());
+        store.settle(now, retention);
         let unchanged = attempt.received.iter().all(|(r, deadline)| {
             store.in_flight_deadline(r.message.seq, r.message.generation) == Some(*deadline)
         });

@@ -398,3 +398,39 @@ async fn cancelled_move_task_stops_and_a_missing_destination_fails_it() {
     );
     assert_eq!(engine.list_message_move_tasks(dlq.arn(), 10).len(), 2);
 }
+
+#[tokio::test]
+async fn a_queue_can_be_its_own_dead_letter_queue_and_keeps_its_messages_receivable() {
+    let (_clock, engine) = setup();
+    let (q, _) = engine.create_queue(key("self"), &[], &[]).unwrap();
+    // Checked with no lock of the queue held: this call once deadlocked on the queue's own
+    // attribute lock.
+    engine
+        .set_queue_attributes(&q, [("RedrivePolicy", redrive("self", 2).as_str())])
+        .unwrap();
+    assert!(q.attributes().redrive_policy.is_some());
+    q.send(msg("poison")).unwrap();
+    for _ in 0..5 {
+        assert_eq!(receive_and_drop(&q).await, 1);
+    }
+    assert_eq!(counts(&q), (1, 0, 0));
+}
+
+#[tokio::test]
+async fn two_queues_can_be_each_others_dead_letter_queue() {
+    let (_clock, engine) = setup();
+    let (a, _) = engine.create_queue(key("a"), &[], &[]).unwrap();
+    let (b, _) = engine.create_queue(key("b"), &[], &[]).unwrap();
+    engine
+        .set_queue_attributes(&a, [("RedrivePolicy", redrive("b", 1).as_str())])
+        .unwrap();
+    engine
+        .set_queue_attributes(&b, [("RedrivePolicy", redrive("a", 1).as_str())])
+        .unwrap();
+    a.send(msg("m")).unwrap();
+    assert_eq!(receive_and_drop(&a).await, 1);
+    // Over A's limit: the next receive on A moves it to B, where it is kept (not lost).
+    assert_eq!(receive_and_drop(&a).await, 0);
+    assert_eq!(counts(&a), (0, 0, 0));
+    assert_eq!(counts(&b), (1, 0, 0));
+}
