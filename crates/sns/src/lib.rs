@@ -90,9 +90,9 @@ impl Sns {
             message_deduplication_id,
         };
         let d = &self.deliverer;
-        let published = self
-            .engine
-            .publish(&topic, input, |deliveries| d.dispatch(deliveries, base))?;
+        let published = self.engine.publish(&topic, input, |deliveries| {
+            d.dispatch(deliveries, base.clone())
+        })?;
         Ok(published.message_id)
     }
 

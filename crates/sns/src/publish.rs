@@ -259,7 +259,9 @@ pub(crate) fn publish(
     let topic = e.topic(&ctx.region, &arn).map_err(service_error)?;
     let base = base_url(ctx);
     let published = e
-        .publish(&topic, msg, |deliveries| d.dispatch(deliveries, base))
+        .publish(&topic, msg, |deliveries| {
+            d.dispatch(deliveries, base.clone())
+        })
         .map_err(service_error)?;
     let mut out = json!({"MessageId": published.message_id});
     if let Some(seq) = published.sequence_number {
@@ -347,7 +349,7 @@ pub(crate) fn publish_batch(
     let mut failed = Vec::new();
     for (id, msg) in parsed {
         let b = base.clone();
-        match e.publish(&topic, msg, |deliveries| d.dispatch(deliveries, b)) {
+        match e.publish(&topic, msg, |deliveries| d.dispatch(deliveries, b.clone())) {
             Ok(p) => {
                 let mut entry = json!({"Id": id, "MessageId": p.message_id});
                 if let Some(seq) = p.sequence_number {

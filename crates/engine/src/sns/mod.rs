@@ -546,13 +546,14 @@ impl SnsEngine {
 
     // ---- publishing ----
 
-    /// `Publish` to a topic. `hand_on` receives the deliveries; for FIFO topics it runs under
-    /// the topic's ordering lock so that deliveries leave in sequence order.
+    /// `Publish` to a topic. `hand_on` receives the deliveries, always with no engine lock
+    /// held. A FIFO topic sequences each message and queues its deliveries under its ordering
+    /// lock, then hands queued batches on in sequence order after releasing it.
     pub fn publish(
         &self,
         topic: &Arc<Topic>,
         input: PublishInput,
-        hand_on: impl FnOnce(Vec<Delivery>),
+        mut hand_on: impl FnMut(Vec<Delivery>),
     ) -> Result<Published, SnsError> {
         let (message, per_protocol) = publish::check_message(&input, true)?;
         let dedup_id = if topic.is_fifo() {
@@ -590,7 +591,11 @@ impl SnsEngine {
         let mut attributes = input.attributes;
         attributes.sort_by(|a, b| a.0.cmp(&b.0));
         let signature_version = topic.attributes().signature_version().to_owned();
-        topic.with_order_lock(|| {
+        // FIFO: sequencing and queueing the deliveries happen under one hold of the ordering
+        // lock, so batches are queued in sequence order. Only this topic's own fields are
+        // touched while it is held.
+        let mut outbox = topic.is_fifo().then(|| topic.order.lock());
+        let published = {
             let sequence_number = match &dedup_id {
                 Some(id) => match topic.fifo_admit(id, &message_id, self.clock.now_millis()) {
                     FifoOutcome::Fresh(seq) => Some(seq),
@@ -641,9 +646,19 @@ impl SnsEngine {
                 sequence_number,
                 deliveries: deliveries.clone(),
             };
-            hand_on(deliveries);
-            Ok(published)
-        })
+            match outbox.as_mut() {
+                Some(outbox) => outbox.batches.push_back(deliveries),
+                None => {
+                    drop(outbox);
+                    hand_on(deliveries);
+                    return Ok(published);
+                }
+            }
+            published
+        };
+        drop(outbox);
+        topic.drain_outbox(hand_on);
+        Ok(published)
     }
 
     /// A message for a single target (phone number or platform endpoint): validated, with a

@@ -8,6 +8,7 @@ use parking_lot::{Mutex, RwLock};
 use serde_json::{json, Value};
 
 use super::error::SnsError;
+use super::publish::Delivery;
 use super::subscription::Subscription;
 
 /// The FIFO deduplication interval: 5 minutes.
@@ -253,8 +254,10 @@ pub struct Topic {
     pub(crate) subscriptions: RwLock<Vec<Arc<Subscription>>>,
     pub(crate) deleted_subscriptions: AtomicU64,
     fifo_state: Mutex<FifoState>,
-    /// Held from sequencing a FIFO message until its deliveries are handed on.
-    order: Mutex<()>,
+    /// A FIFO topic's sequencing lock and the deliveries waiting to be handed on in sequence
+    /// order. Held only to sequence one message and queue its deliveries; they are handed on
+    /// after it is released (see [`Topic::drain_outbox`]).
+    pub(crate) order: Mutex<Outbox>,
 }
 
 impl std::fmt::Debug for Topic {
@@ -290,7 +293,7 @@ impl Topic {
                 sequence: 10_000_000_000_000_000_000,
                 ..FifoState::default()
             }),
-            order: Mutex::new(()),
+            order: Mutex::new(Outbox::default()),
         }
     }
 
@@ -475,16 +478,41 @@ impl Topic {
         FifoOutcome::Fresh(seq)
     }
 
-    /// Runs `f` while holding the FIFO ordering lock, so that deliveries of a FIFO topic are
-    /// handed on in sequence order.
-    pub(crate) fn with_order_lock<T>(&self, f: impl FnOnce() -> T) -> T {
-        if self.fifo {
-            let _guard = self.order.lock();
-            f()
-        } else {
-            f()
+    /// Hands on the queued deliveries of this FIFO topic, oldest first, with no lock held
+    /// while `hand_on` runs. Only one caller drains at a time (the others leave their batch
+    /// to it), so batches leave in sequence order even when publishers race.
+    pub(crate) fn drain_outbox(&self, mut hand_on: impl FnMut(Vec<Delivery>)) {
+        {
+            let mut outbox = self.order.lock();
+            if outbox.draining {
+                return;
+            }
+            outbox.draining = true;
+        }
+        // Clears `draining` however the loop ends (a panicking `hand_on` included), so that
+        // the topic never stops delivering.
+        struct Draining<'a>(&'a Mutex<Outbox>);
+        impl Drop for Draining<'_> {
+            fn drop(&mut self) {
+                self.0.lock().draining = false;
+            }
+        }
+        let _draining = Draining(&self.order);
+        loop {
+            let Some(batch) = self.order.lock().batches.pop_front() else {
+                return;
+            };
+            hand_on(batch);
         }
     }
+}
+
+/// A FIFO topic's deliveries in sequence order, waiting to be handed on. It only holds what
+/// publishers queued while another publisher was handing on earlier batches.
+#[derive(Default)]
+pub(crate) struct Outbox {
+    pub(crate) batches: VecDeque<Vec<Delivery>>,
+    draining: bool,
 }
 
 /// Tag keys 1-128 characters, values up to 256, no duplicate keys in one request.
