@@ -228,11 +228,12 @@ impl EventsEngine {
         })?;
         let rule_pattern = archive_rule_pattern(settings.event_pattern.as_deref())?;
         let store = self.region(account, region);
-        let mut archives = store.archives.write();
-        if archives.contains_key(name) {
-            return Err(EventsError::ResourceAlreadyExists(format!(
-                "Archive {name} already exists."
-            )));
+        let exists =
+            || EventsError::ResourceAlreadyExists(format!("Archive {name} already exists."));
+        // The archive map is not held while the managed rule is put on the bus (another
+        // resource); the name is checked again when the archive is inserted.
+        if store.archives.read().contains_key(name) {
+            return Err(exists());
         }
         let arn = archive_arn(region, account, name);
         let rule_name = archive_rule_name(name);
@@ -284,6 +285,10 @@ impl EventsEngine {
             settings: RwLock::new(settings),
             events: Mutex::new(ArchiveEvents::default()),
         });
+        let mut archives = store.archives.write();
+        if archives.contains_key(name) {
+            return Err(exists());
+        }
         archives.insert(name.to_owned(), archive.clone());
         Ok(archive)
     }
