@@ -27,6 +27,7 @@ impl Emulator {
     }
 
     async fn start_on(clock: Arc<dyn Clock>, manual: Option<Arc<ManualClock>>) -> Emulator {
+        watch_for_deadlocks();
         let server = start_with_clock(Config::ephemeral(), clock)
             .await
             .expect("the emulator starts on an ephemeral port");
@@ -92,6 +93,39 @@ impl Emulator {
     pub async fn admin_delete(&self, path_and_query: &str) -> serde_json::Value {
         admin_request(&self.endpoint_url(), "DELETE", path_and_query).await
     }
+}
+
+/// Starts (once per test process) a thread that asks parking_lot's deadlock detector every
+/// 100 ms whether engine locks wait on each other in a cycle. A cycle would otherwise show up
+/// as a test that hangs until CI's time-out; instead the process aborts at once with the
+/// stacks of the threads involved.
+pub fn watch_for_deadlocks() {
+    static WATCHDOG: std::sync::Once = std::sync::Once::new();
+    WATCHDOG.call_once(|| {
+        std::thread::Builder::new()
+            .name("deadlock-watchdog".into())
+            .spawn(|| loop {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                let cycles = parking_lot::deadlock::check_deadlock();
+                if cycles.is_empty() {
+                    continue;
+                }
+                // Straight to the process's stderr: `eprintln!` from a thread a test started
+                // goes to that test's captured output, which an abort never prints.
+                use std::io::Write as _;
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "DEADLOCK: {} cycle(s) of locks detected", cycles.len());
+                for (i, threads) in cycles.iter().enumerate() {
+                    let _ = writeln!(err, "cycle {i}:");
+                    for t in threads {
+                        let _ = writeln!(err, "thread {:?}:\n{:?}", t.thread_id(), t.backtrace());
+                    }
+                }
+                let _ = err.flush();
+                std::process::abort();
+            })
+            .expect("spawn the deadlock watchdog");
+    });
 }
 
 /// A real aws-sdk-sns client for `endpoint`, signing as `access_key` (secret `test`) in `region`.

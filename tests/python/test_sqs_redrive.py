@@ -827,3 +827,82 @@ def test_move_task_cannot_redrive_a_message_sent_directly_to_the_dlq(sqs):
     failed = wait_for_task(sqs, dlq_arn, lambda t: t["Status"] != "RUNNING", timeout=5)
     assert (failed["Status"], failed.get("FailureReason")) == (
         "FAILED", "CouldNotDetermineMessageSource")
+
+
+# --- a queue that is its own dead-letter queue (it once froze the whole server) ------------
+
+
+def test_cli_sets_a_queue_as_its_own_dead_letter_queue(endpoint, sqs):
+    """The command of the freeze report, verbatim through the AWS CLI: AWS accepts it, and the
+    server keeps answering every service afterwards."""
+    name = unique("self")
+    created = aws(endpoint, "sqs", "create-queue", "--queue-name", name)
+    assert created.returncode == 0, created.stderr
+    url = json.loads(created.stdout)["QueueUrl"]
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+    policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "3"})
+    out = aws(
+        endpoint,
+        "sqs",
+        "set-queue-attributes",
+        "--queue-url",
+        url,
+        "--attributes",
+        json.dumps({"RedrivePolicy": policy}),
+    )
+    assert out.returncode == 0, out.stderr
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
+    assert json.loads(got["Attributes"]["RedrivePolicy"]) == {
+        "deadLetterTargetArn": arn,
+        "maxReceiveCount": 3,
+    }
+    # Every service still answers, and the health endpoint too.
+    assert make_client(endpoint, "sns").list_topics()["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert make_client(endpoint, "events").list_event_buses()["EventBuses"]
+    import urllib.request
+
+    with urllib.request.urlopen(endpoint + "/_ferrybridge/health", timeout=2) as resp:
+        assert json.load(resp)["status"] == "running"
+
+
+def test_a_message_over_max_receive_count_on_a_self_dead_letter_queue_is_not_lost(sqs):
+    """What AWS does with such a message is not documented; moving it into the queue it is in
+    would change nothing, so it stays receivable and its receive count keeps growing."""
+    url = sqs.create_queue(QueueName=unique("self"))["QueueUrl"]
+    arn = arn_of(sqs, url)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": redrive_policy(arn, 1)})
+    sent = sqs.send_message(QueueUrl=url, MessageBody="poison")["MessageId"]
+    for count in range(1, 5):
+        got = receive(sqs, url, VisibilityTimeout=0, AttributeNames=["ApproximateReceiveCount"])
+        assert [m["MessageId"] for m in got] == [sent]
+        assert got[0]["Attributes"]["ApproximateReceiveCount"] == str(count)
+    assert counts(sqs, url) == (1, 0, 0)
+
+
+def test_two_queues_that_are_each_others_dead_letter_queue_under_concurrent_updates(sqs, endpoint):
+    """The second freeze: A's DLQ is B and B's DLQ is A, both set from concurrent clients."""
+    a = sqs.create_queue(QueueName=unique("ping"))["QueueUrl"]
+    b = sqs.create_queue(QueueName=unique("pong"))["QueueUrl"]
+    arns = {a: arn_of(sqs, a), b: arn_of(sqs, b)}
+    errors = []
+
+    def hammer(source, target):
+        client = make_client(endpoint)
+        try:
+            for _ in range(40):
+                client.set_queue_attributes(
+                    QueueUrl=source, Attributes={"RedrivePolicy": redrive_policy(arns[target], 2)}
+                )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=pair) for pair in [(a, b), (b, a)] * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "SetQueueAttributes stalled"
+    assert errors == []
+    for source, target in [(a, b), (b, a)]:
+        got = sqs.get_queue_attributes(QueueUrl=source, AttributeNames=["RedrivePolicy"])
+        assert json.loads(got["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"] == arns[target]
