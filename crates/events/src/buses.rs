@@ -1,7 +1,7 @@
 //! Event bus operations: CreateEventBus, DescribeEventBus, UpdateEventBus, DeleteEventBus,
 //! ListEventBuses, PutPermission, RemovePermission, and tagging of buses and rules.
 
-use ferrybridge_engine::events::{BusSettings, EventBus, EventsEngine};
+use ferrybridge_engine::events::{BusSettings, EventBus, EventsEngine, TagChange};
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::{json, Map, Value};
 
@@ -199,7 +199,8 @@ pub(crate) fn tag_resource(
 ) -> Result<Value, ServiceError> {
     let arn = req_str(input, "ResourceARN")?;
     let new = tags(input)?;
-    e.with_tags(arn, |t| t.extend(new)).map_err(service_error)?;
+    e.change_tags(arn, TagChange::Add(new))
+        .map_err(service_error)?;
     Ok(empty())
 }
 
@@ -210,12 +211,8 @@ pub(crate) fn untag_resource(
 ) -> Result<Value, ServiceError> {
     let arn = req_str(input, "ResourceARN")?;
     let keys = ferrybridge_protocol::value::str_list(input, "TagKeys");
-    e.with_tags(arn, |t| {
-        for k in &keys {
-            t.remove(k);
-        }
-    })
-    .map_err(service_error)?;
+    e.change_tags(arn, TagChange::Remove(keys))
+        .map_err(service_error)?;
     Ok(empty())
 }
 
@@ -225,7 +222,7 @@ pub(crate) fn list_tags_for_resource(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let arn = req_str(input, "ResourceARN")?;
-    let tags = e.with_tags(arn, |t| t.clone()).map_err(service_error)?;
+    let tags = e.change_tags(arn, TagChange::Keep).map_err(service_error)?;
     let list: Vec<Value> = tags
         .into_iter()
         .map(|(k, v)| json!({"Key": k, "Value": v}))

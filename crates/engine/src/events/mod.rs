@@ -654,12 +654,14 @@ impl EventsEngine {
 
     // ---- tags ----
 
-    /// The tags of the bus or rule with ARN `arn`, through `f`.
-    pub fn with_tags<T>(
+    /// `TagResource` / `UntagResource` / `ListTagsForResource` on the bus or rule with ARN
+    /// `arn`: applies `change` and answers the tags after it. (A change, not a closure, so
+    /// that nothing but the tag map is touched while the resource's lock is held.)
+    pub fn change_tags(
         &self,
         arn: &str,
-        f: impl FnOnce(&mut BTreeMap<String, String>) -> T,
-    ) -> Result<T, EventsError> {
+        change: TagChange,
+    ) -> Result<BTreeMap<String, String>, EventsError> {
         let not_found = || EventsError::ResourceNotFound(format!("Resource {arn} not found."));
         let parts = crate::arn::parse(arn).ok_or_else(not_found)?;
         if parts.service != "events" {
@@ -668,7 +670,8 @@ impl EventsEngine {
         if let Some(name) = parts.resource.strip_prefix("event-bus/") {
             let bus = self.bus(parts.account, parts.region, Some(name))?;
             let mut state = bus.state.write();
-            return Ok(f(&mut state.tags));
+            change.apply(&mut state.tags);
+            return Ok(state.tags.clone());
         }
         if let Some(rest) = parts.resource.strip_prefix("rule/") {
             let (bus_name, rule_name) = rest.rsplit_once('/').unwrap_or(("default", rest));
@@ -678,7 +681,8 @@ impl EventsEngine {
                 return Err(managed_rule_error(&rule));
             }
             let mut tags = rule.tags.write();
-            return Ok(f(&mut tags));
+            change.apply(&mut tags);
+            return Ok(tags.clone());
         }
         Err(not_found())
     }
@@ -901,6 +905,28 @@ impl EventsEngine {
 }
 
 /// Puts `rule` into (or takes it out of) its bus's matcher, as its state and pattern say.
+/// What `TagResource` / `UntagResource` do to a resource's tags (`Keep` reads them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagChange {
+    Keep,
+    Add(Vec<(String, String)>),
+    Remove(Vec<String>),
+}
+
+impl TagChange {
+    fn apply(self, tags: &mut BTreeMap<String, String>) {
+        match self {
+            TagChange::Keep => {}
+            TagChange::Add(new) => tags.extend(new),
+            TagChange::Remove(keys) => {
+                for key in keys {
+                    tags.remove(&key);
+                }
+            }
+        }
+    }
+}
+
 fn reindex(rules: &mut bus::RuleSet, rule: &Rule) {
     let key: Arc<str> = Arc::from(rule.name.as_str());
     let config = rule.config.read();

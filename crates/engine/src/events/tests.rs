@@ -603,10 +603,10 @@ fn tags_live_on_buses_and_rules_by_arn() {
     let rule = e
         .put_rule(ACCOUNT, &bus, rule_input("r", r#"{"source": ["a"]}"#))
         .expect("rule");
-    e.with_tags(&rule.arn, |t| t.insert("k".into(), "v".into()))
+    e.change_tags(&rule.arn, TagChange::Add(vec![("k".into(), "v".into())]))
         .expect("tagged");
     assert_eq!(
-        e.with_tags(&bus.arn, |t| t.clone())
+        e.change_tags(&bus.arn, TagChange::Keep)
             .expect("tags")
             .get("team")
             .map(String::as_str),
@@ -614,9 +614,9 @@ fn tags_live_on_buses_and_rules_by_arn() {
     );
     assert_eq!(rule.tags().get("k").map(String::as_str), Some("v"));
     assert_eq!(
-        e.with_tags(
+        e.change_tags(
             "arn:aws:events:us-east-1:000000000000:rule/orders/none",
-            |_| ()
+            TagChange::Keep
         )
         .err(),
         Some(EventsError::ResourceNotFound(
@@ -624,9 +624,9 @@ fn tags_live_on_buses_and_rules_by_arn() {
         ))
     );
     assert_eq!(
-        e.with_tags(
+        e.change_tags(
             "arn:aws:events:us-east-1:000000000000:event-bus/none",
-            |_| ()
+            TagChange::Keep
         )
         .err(),
         Some(EventsError::ResourceNotFound(
@@ -717,7 +717,9 @@ fn managed_rules_change_only_with_force() {
         &rule,
         vec![target("q", "arn:aws:sqs:us-east-1:000000000000:q")]
     )));
-    assert!(refused(e.with_tags(&rule.arn, |_| ())));
+    assert!(refused(
+        e.change_tags(&rule.arn, TagChange::Keep).map(|_| ())
+    ));
     assert!(refused(
         e.remove_targets(&rule, &["q".into()], false).map(|_| ())
     ));
