@@ -6,9 +6,11 @@
 //! * [`sqs`]: Amazon SQS queues and messages.
 //! * [`sns`]: Amazon SNS topics, subscriptions and deliveries.
 //! * [`arn`]: splitting an ARN into its parts.
+//! * [`shutdown`]: the signal that ends long polls when the server stops.
 
 pub mod arn;
 pub mod clock;
 pub mod events;
+pub mod shutdown;
 pub mod sns;
 pub mod sqs;

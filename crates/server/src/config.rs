@@ -40,6 +40,16 @@ pub struct Config {
     /// AWS rejects them with MissingAuthenticationToken; so do we unless this is set.
     #[arg(long, env = "FERRYBRIDGE_ALLOW_UNSIGNED", default_value_t = false)]
     pub allow_unsigned: bool,
+
+    /// Seconds a client has to send a request's head (the request line and headers) once it
+    /// starts one or keeps an idle connection open; slower clients are disconnected so that
+    /// half-sent requests cannot hold connections forever.
+    #[arg(long, env = "FERRYBRIDGE_HEADER_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+
+    /// Most connections served at once; further clients wait to be accepted.
+    #[arg(long, env = "FERRYBRIDGE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
 }
 
 impl Config {
@@ -52,6 +62,8 @@ impl Config {
             default_account_id: "000000000000".into(),
             log_level: "warn".into(),
             allow_unsigned: false,
+            header_timeout: 30,
+            max_connections: 4096,
         }
     }
 }

@@ -35,6 +35,8 @@ pub(crate) struct App {
     sqs: Sqs,
     sns: Sns,
     events: Events,
+    /// The SQS engine, to end parked long polls when the server stops.
+    sqs_engine: Arc<SqsEngine>,
     started: Instant,
 }
 
@@ -68,12 +70,22 @@ impl App {
         }
         App {
             codec: Codec::new(),
-            sqs: Sqs::new(sqs_engine),
+            sqs: Sqs::new(sqs_engine.clone()),
+            sqs_engine,
             sns,
             events,
             started: Instant::now(),
             config,
         }
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The server is stopping: parked long polls answer now (empty), as when their wait ends.
+    pub(crate) fn begin_shutdown(&self) {
+        self.sqs_engine.end_long_polls();
     }
 
     /// Answer one HTTP request. Never fails: every problem becomes an AWS-shaped error, and a

@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use ferrybridge_engine::clock::{Clock, SystemClock};
@@ -10,11 +11,11 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 use crate::dispatch::App;
 use crate::Config;
@@ -59,10 +60,28 @@ pub async fn start_with_clock(
     Ok(RunningServer { addr, stop, done })
 }
 
+/// How long requests in flight (deliveries into queues, answers being written) get to finish
+/// once the server stops; parked long polls answer at once. Keeps a whole shutdown well within
+/// the 10 seconds `docker stop` gives.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+
 async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
     let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(app.config().header_timeout));
+    let slots = Arc::new(Semaphore::new(app.config().max_connections as usize));
     loop {
+        // At most `max_connections` at once: wait for a slot before accepting another.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = stopped.changed() => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
@@ -76,22 +95,36 @@ async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: watch::R
             _ = stopped.changed() => break,
         };
         let _ = stream.set_nodelay(true);
+        let header_timeout = Duration::from_secs(app.config().header_timeout);
         let app = app.clone();
         let service = service_fn(move |req: Request<Incoming>| {
             let app = app.clone();
             async move { Ok::<Response<Full<Bytes>>, Infallible>(app.serve(req, peer).await) }
         });
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(err) = conn.await {
+            // hyper's header timeout runs once a request head has begun; a client that
+            // connects and sends nothing gets the same time to start one.
+            let mut first = [0u8; 1];
+            if tokio::time::timeout(header_timeout, stream.peek(&mut first))
+                .await
+                .is_err()
+            {
+                tracing::debug!(%peer, "connection sent nothing in time; closed");
+                drop(slot);
+                return;
+            }
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            if let Err(err) = watcher.watch(conn).await {
                 tracing::debug!(%err, %peer, "connection ended with an error");
             }
+            drop(slot);
         });
     }
     drop(listener);
-    // Requests in flight (long polls included) get a bounded time to finish.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(25), graceful.shutdown()).await;
+    app.begin_shutdown();
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
 }

@@ -36,9 +36,14 @@ fn main() -> std::process::ExitCode {
         };
         tracing::info!(endpoint = %server.endpoint_url(), "ferrybridge ready");
         wait_for_signal().await;
-        tracing::info!("shutting down");
-        server.shutdown().await;
-        std::process::ExitCode::SUCCESS
+        tracing::info!("shutting down (a second signal exits at once)");
+        tokio::select! {
+            _ = server.shutdown() => std::process::ExitCode::SUCCESS,
+            _ = wait_for_signal() => {
+                tracing::warn!("second signal: exiting without waiting for requests in flight");
+                std::process::ExitCode::from(130)
+            }
+        }
     })
 }
 

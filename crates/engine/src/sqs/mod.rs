@@ -35,6 +35,7 @@ pub use queue::{
 pub use storage::{CreateOutcome, MemoryStorage, SqsStorage};
 
 use crate::clock::Clock;
+use crate::shutdown::Shutdown;
 
 /// After `DeleteQueue`, a queue of the same name cannot be created for 60 seconds.
 pub const RECENTLY_DELETED_MS: u64 = 60_000;
@@ -62,6 +63,7 @@ pub struct SqsEngine {
     secret: Arc<[u8; 32]>,
     incarnations: AtomicU64,
     move_tasks: move_task::MoveTasks,
+    shutdown: Arc<Shutdown>,
 }
 
 impl std::fmt::Debug for SqsEngine {
@@ -92,7 +94,14 @@ impl SqsEngine {
             secret: Arc::new(secret),
             incarnations: AtomicU64::new(rand::random::<u32>() as u64),
             move_tasks: move_task::MoveTasks::default(),
+            shutdown: Arc::new(Shutdown::default()),
         }
+    }
+
+    /// The server is stopping: every parked long poll answers now (empty), and polls that
+    /// start later do not wait.
+    pub fn end_long_polls(&self) {
+        self.shutdown.begin();
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -146,6 +155,7 @@ impl SqsEngine {
             self.clock.clone(),
             self.secret.clone(),
             Arc::downgrade(&self.storage),
+            self.shutdown.clone(),
         ));
         match self
             .storage

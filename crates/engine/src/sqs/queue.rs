@@ -17,6 +17,7 @@ use super::receipt::ReceiptHandle;
 use super::storage::SqsStorage;
 use super::store::{Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
 use crate::clock::Clock;
+use crate::shutdown::Shutdown;
 
 /// Longest a message may stay in flight after a receive: 12 hours.
 pub const MAX_VISIBILITY_TIMEOUT_SECONDS: u32 = 43_200;
@@ -188,6 +189,8 @@ pub struct Queue {
     catalog: Weak<dyn SqsStorage>,
     /// FIFO receives by `ReceiveRequestAttemptId`.
     attempts: Mutex<std::collections::HashMap<String, ReceiveAttempt>>,
+    /// Set when the server stops: long polls end at once.
+    shutdown: Arc<Shutdown>,
 }
 
 impl std::fmt::Debug for Queue {
@@ -208,6 +211,7 @@ impl Queue {
         clock: Arc<dyn Clock>,
         secret: Arc<[u8; 32]>,
         catalog: Weak<dyn SqsStorage>,
+        shutdown: Arc<Shutdown>,
     ) -> Self {
         let now = clock.now_seconds();
         Self {
@@ -230,6 +234,7 @@ impl Queue {
             secret,
             catalog,
             attempts: Mutex::new(std::collections::HashMap::new()),
+            shutdown,
         }
     }
 
@@ -686,13 +691,14 @@ impl Queue {
                 }
                 return received;
             }
-            if now >= deadline || self.is_deleted() {
+            if now >= deadline || self.is_deleted() || self.shutdown.has_begun() {
                 return Vec::new();
             }
             let wake_at = next_visible.map_or(deadline, |t| t.min(deadline));
             tokio::select! {
                 _ = &mut notified => {}
                 _ = self.clock.sleep_until(wake_at) => {}
+                _ = self.shutdown.begun() => {}
             }
         }
     }
