@@ -96,3 +96,13 @@ def test_pytest_plugin_on_failure(venv, tmp_path):
     section = run.stdout.split("ferrybridge log (during this test", 1)[1]
     assert "GetQueueUrl" in section, run.stdout
     assert pids_alive(tmp_path / "pids") == [], "the emulator is stopped although the test failed"
+
+
+def test_pytest_plugin_reset_mode(venv, tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("test_reset_mode.py", "pytest.ini"):
+        (project / name).write_text((PROJECTS / "pytest-plugin-reset" / name).read_text())
+    run = subprocess.run(["pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=user_env(venv), capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "2 passed" in run.stdout
