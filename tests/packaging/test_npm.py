@@ -63,6 +63,19 @@ def test_install_and_use(tmp_path):
     assert lock["packages"]["node_modules/@ferrybridge/linux-x64"]["version"] == version()
     assert lock["packages"]["node_modules/ferrybridge"]["optionalDependencies"] == {"@ferrybridge/linux-x64": version()}
     assert (project / "node_modules" / ".bin" / "ferrybridge").exists()
+    # The TypeScript declarations type-check a use of the whole API (typescript and Node's
+    # types from the npm registry, into the same temporary project).
+    types = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "typescript@5", "@types/node@20"],
+        cwd=project, capture_output=True, text=True,
+    )
+    assert types.returncode == 0, types.stdout + types.stderr
+    tsc = subprocess.run(
+        ["npx", "--no-install", "tsc", "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext",
+         "--target", "es2022", "--types", "node", "types-check.ts"],
+        cwd=project, capture_output=True, text=True,
+    )
+    assert tsc.returncode == 0, tsc.stdout + tsc.stderr
     run = subprocess.run(["node", "--test"], cwd=project, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"# pass 7\b", run.stdout), run.stdout
