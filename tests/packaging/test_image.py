@@ -108,3 +108,51 @@ def test_runs_as_the_image_says(rootfs):
     # And its HEALTHCHECK fails once it is gone.
     down = subprocess.run([CHROOT, *user, str(root), *config["Healthcheck"]["Test"][1:]], env=env, capture_output=True)
     assert down.returncode == 1
+
+
+def test_resolves_host_names_as_in_a_container(rootfs):
+    """glibc linked statically still reads /etc/hosts (which container runtimes mount into the
+    container): an SNS subscription to http://localhost:<port>/ from the image's root gets its
+    SubscriptionConfirmation."""
+    import http.server
+    import threading
+    import time
+
+    import boto3
+
+    root, image, _ = rootfs
+    config = image["config"]
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    hosts = root / "etc" / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n")
+    env = dict(item.split("=", 1) for item in config["Env"])
+    port = free_port()
+    env["FERRYBRIDGE_PORT"] = str(port)
+    server = subprocess.Popen([CHROOT, "--userspec", config["User"], str(root), *config["Entrypoint"]], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_port(port, server)
+        sns = boto3.client("sns", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")
+        topic = sns.create_topic(Name="hooks")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"http://localhost:{hook.server_port}/hook")
+        deadline = time.monotonic() + 10
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert received and received[0]["Type"] == "SubscriptionConfirmation", received
+    finally:
+        stop(server)
+        hook.shutdown()
+        hosts.unlink()
