@@ -7,9 +7,13 @@
 
 pub mod config;
 mod dispatch;
+mod emulator;
 mod events_admin;
+pub mod health_check;
 mod http_server;
 mod sns_admin;
 
 pub use config::Config;
+pub use emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
+pub use ferrybridge_engine::clock::{Clock, ManualClock, SystemClock};
 pub use http_server::{start, start_with_clock, RunningServer};

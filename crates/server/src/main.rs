@@ -1,13 +1,76 @@
-//! `ferrybridge`: start the emulator.
+//! `ferrybridge`: start the emulator (`ferrybridge [FLAGS]`), or ask a running one whether it
+//! is healthy (`ferrybridge health`).
 
 use std::io::IsTerminal;
+use std::net::IpAddr;
+use std::time::Duration;
 
-use clap::Parser;
-use ferrybridge_server::{start, Config};
+use clap::{Parser, Subcommand};
+use ferrybridge_server::{health_check, start, Config};
 use tracing_subscriber::EnvFilter;
 
+/// A local emulator of Amazon SQS, SNS and EventBridge.
+///
+/// Without a command it starts the emulator. Every flag can also be set through the environment
+/// variable shown next to it, so the emulator is configured the same way in a shell, a CI job
+/// or a container.
+#[derive(Debug, Parser)]
+#[command(name = "ferrybridge", version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ask a running ferrybridge whether it is healthy (GET /_ferrybridge/health on the host
+    /// and port the server flags name; 0.0.0.0 and :: are reached through loopback). Exit
+    /// status 0 when it is, 1 when not: a container HEALTHCHECK or a CI step.
+    Health(HealthArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct HealthArgs {
+    /// Address of the emulator (default: the server's --host).
+    #[arg(long, env = "FERRYBRIDGE_HOST")]
+    host: Option<IpAddr>,
+
+    /// Port of the emulator (default: the server's --port).
+    #[arg(long, env = "FERRYBRIDGE_PORT")]
+    port: Option<u16>,
+
+    /// Keep asking (every 100 ms) for up to this many seconds until it is healthy: waits for a
+    /// server started in the background.
+    #[arg(long, env = "FERRYBRIDGE_HEALTH_WAIT", default_value_t = 0.0, value_parser = seconds)]
+    wait: f64,
+
+    /// Seconds allowed for connecting and for the answer, per attempt.
+    #[arg(long, env = "FERRYBRIDGE_HEALTH_TIMEOUT", default_value_t = 2.0, value_parser = seconds)]
+    timeout: f64,
+
+    /// Print nothing; only the exit status tells.
+    #[arg(long, short, env = "FERRYBRIDGE_HEALTH_QUIET")]
+    quiet: bool,
+}
+
+fn seconds(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s),
+        _ => Err(format!(
+            "a number of seconds from 0 to 86400, not {value:?}"
+        )),
+    }
+}
+
 fn main() -> std::process::ExitCode {
-    let config = Config::parse();
+    let cli = Cli::parse();
+    let config = cli.config;
+    if let Some(Command::Health(args)) = cli.command {
+        return health(&args, &config);
+    }
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -45,6 +108,29 @@ fn main() -> std::process::ExitCode {
             }
         }
     })
+}
+
+/// `ferrybridge health`: exit 0 when the emulator answers its health endpoint as running.
+fn health(args: &HealthArgs, config: &Config) -> std::process::ExitCode {
+    let addr = health_check::reachable(
+        args.host.unwrap_or(config.host),
+        args.port.unwrap_or(config.port),
+    );
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.05));
+    match health_check::check_until(addr, timeout, Duration::from_secs_f64(args.wait)) {
+        Ok(body) => {
+            if !args.quiet {
+                println!("{body}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            if !args.quiet {
+                eprintln!("ferrybridge health: {err}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
