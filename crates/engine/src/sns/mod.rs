@@ -18,7 +18,7 @@ pub mod publish;
 pub mod subscription;
 pub mod topic;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -56,6 +56,10 @@ pub struct Recorded {
     pub attributes: MessageAttributes,
     pub timestamp_ms: u64,
 }
+
+/// Most recordings kept (SMS, email, Lambda, Firehose, mobile push deliveries): a ring buffer,
+/// so that a long-running emulator's memory stays bounded (10,000 messages of up to 256 KB).
+pub const MAX_RECORDINGS: usize = 10_000;
 
 /// One account's resources in one region.
 #[derive(Default)]
@@ -128,7 +132,7 @@ pub struct Subscribed {
 pub struct SnsEngine {
     clock: Arc<dyn Clock>,
     regions: RwLock<HashMap<(String, String), Arc<Region>>>,
-    recordings: Mutex<Vec<Recorded>>,
+    recordings: Mutex<VecDeque<Recorded>>,
 }
 
 impl std::fmt::Debug for SnsEngine {
@@ -159,7 +163,7 @@ impl SnsEngine {
         SnsEngine {
             clock,
             regions: RwLock::new(HashMap::new()),
-            recordings: Mutex::new(Vec::new()),
+            recordings: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -694,9 +698,14 @@ impl SnsEngine {
 
     // ---- recordings ----
 
-    /// Keeps what would have been sent to an endpoint the emulator cannot reach.
+    /// Keeps what would have been sent to an endpoint the emulator cannot reach: the last
+    /// [`MAX_RECORDINGS`], oldest dropped first.
     pub fn record(&self, r: Recorded) {
-        self.recordings.lock().push(r);
+        let mut all = self.recordings.lock();
+        if all.len() >= MAX_RECORDINGS {
+            all.pop_front();
+        }
+        all.push_back(r);
     }
 
     /// Recordings, optionally only one protocol's (`sms`, `email`...).

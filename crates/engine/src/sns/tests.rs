@@ -147,3 +147,26 @@ fn topic_names_and_fifo_rules() {
         .list_topics("000000000000", "us-east-1", Some("bogus"))
         .is_err());
 }
+
+#[test]
+fn recordings_are_a_ring_buffer() {
+    let (e, _) = engine();
+    for i in 0..MAX_RECORDINGS + 5 {
+        e.record(Recorded {
+            account_id: "000000000000".into(),
+            region: "us-east-1".into(),
+            protocol: "sms".into(),
+            endpoint: format!("+1555{i:07}"),
+            topic_arn: None,
+            subscription_arn: None,
+            message_id: i.to_string(),
+            subject: None,
+            message: "m".into(),
+            attributes: Default::default(),
+            timestamp_ms: 0,
+        });
+    }
+    let all = e.recordings(None);
+    assert_eq!(all.len(), MAX_RECORDINGS);
+    assert_eq!(all[0].endpoint, "+15550000005");
+}
