@@ -5,6 +5,7 @@
 //!   a [`clock::ManualClock`].
 //! * [`sqs`]: Amazon SQS queues and messages.
 //! * [`sns`]: Amazon SNS topics, subscriptions and deliveries.
+//! * [`sts`]: who a request's credentials are, and the temporary credentials STS issues.
 //! * [`arn`]: splitting an ARN into its parts.
 
 pub mod arn;
@@ -12,3 +13,4 @@ pub mod clock;
 pub mod events;
 pub mod sns;
 pub mod sqs;
+pub mod sts;
