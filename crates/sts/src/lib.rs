@@ -17,7 +17,9 @@ mod web_identity;
 
 use std::sync::Arc;
 
-use ferrybridge_engine::sts::{CredentialKind, Identity, IssuedCredentials, StsEngine};
+use ferrybridge_engine::sts::{
+    CredentialKind, Identity, IssuedCredentials, StsEngine, MAX_MIN_TOKEN_BYTES,
+};
 use ferrybridge_protocol::{RequestContext, ServiceError, ServiceName};
 use serde_json::{json, Map, Value};
 
@@ -93,7 +95,7 @@ impl Sts {
         }
         let policy = policy_member(i)?;
         let identity = role.identity(session);
-        let mut out = self.issue_role(identity, duration);
+        let mut out = self.issue_role(identity, duration, i);
         insert_opt(&mut out, "PackedPolicySize", packed_policy_size(i, policy));
         if let Some(source) = i.get("SourceIdentity").filter(|v| v.is_string()) {
             out.insert("SourceIdentity".into(), source.clone());
@@ -111,7 +113,7 @@ impl Sts {
         let policy = policy_member(i)?;
         let duration = duration(i, DEFAULT_ROLE_DURATION);
         let claims = web_identity::claims(str_member(i, "WebIdentityToken"));
-        let mut out = self.issue_role(role.identity(session), duration);
+        let mut out = self.issue_role(role.identity(session), duration, i);
         insert_opt(&mut out, "PackedPolicySize", packed_policy_size(i, policy));
         insert_opt(&mut out, "SubjectFromWebIdentityToken", claims.subject);
         insert_opt(&mut out, "Audience", claims.audience);
@@ -142,7 +144,7 @@ impl Sts {
             .clone()
             .or_else(|| assertion.subject.clone())
             .unwrap_or_else(|| "saml-session".to_owned());
-        let mut out = self.issue_role(role.identity(&session), duration);
+        let mut out = self.issue_role(role.identity(&session), duration, i);
         insert_opt(&mut out, "PackedPolicySize", packed_policy_size(i, policy));
         let provider_name = str_member(i, "PrincipalArn")
             .rsplit('/')
@@ -174,8 +176,7 @@ impl Sts {
             kind: CredentialKind::SessionToken,
             ..caller.clone()
         };
-        let creds = self.engine.issue(identity, duration);
-        Ok(json!({ "Credentials": credentials(&creds) }))
+        Ok(Value::Object(self.issue(identity, duration, i)))
     }
 
     fn get_federation_token(&self, caller: &Identity, i: &Value) -> Result<Value, ServiceError> {
@@ -191,12 +192,13 @@ impl Sts {
         let duration = duration(i, DEFAULT_TOKEN_DURATION).min(ONE_HOUR);
         let identity = Identity::federated_user(&caller.account_id, name);
         let user = json!({ "FederatedUserId": identity.user_id, "Arn": identity.arn });
-        let creds = self.engine.issue(identity, duration);
-        Ok(json!({
-            "Credentials": credentials(&creds),
-            "FederatedUser": user,
-            "PackedPolicySize": packed_policy_size(i, policy).unwrap_or(0),
-        }))
+        let mut out = self.issue(identity, duration, i);
+        out.insert("FederatedUser".into(), user);
+        out.insert(
+            "PackedPolicySize".into(),
+            packed_policy_size(i, policy).unwrap_or(0).into(),
+        );
+        Ok(Value::Object(out))
     }
 
     fn get_access_key_info(&self, i: &Value) -> Value {
@@ -205,12 +207,31 @@ impl Sts {
         json!({ "Account": identity.account_id })
     }
 
-    /// Credentials and AssumedRoleUser for a role session.
-    fn issue_role(&self, identity: Identity, duration: u64) -> Map<String, Value> {
-        let user = json!({ "AssumedRoleId": identity.user_id, "Arn": identity.arn });
-        let creds = self.engine.issue(identity, duration);
+    /// Credentials, with the size of their session token (padded to the request's
+    /// `MinimumSessionTokenSize`): `SessionTokenSize` in bytes and `SessionTokenUtilization`,
+    /// its percentage of the largest token (taken as 4096 bytes, the largest minimum STS
+    /// accepts; AWS does not publish its own limit).
+    fn issue(&self, identity: Identity, duration: u64, i: &Value) -> Map<String, Value> {
+        let min_size = i
+            .get("MinimumSessionTokenSize")
+            .and_then(Value::as_u64)
+            .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        let creds = self.engine.issue(identity, duration, min_size);
+        let size = creds.session_token.len();
         let mut out = Map::new();
         out.insert("Credentials".into(), credentials(&creds));
+        out.insert("SessionTokenSize".into(), size.into());
+        out.insert(
+            "SessionTokenUtilization".into(),
+            (size * 100).div_ceil(MAX_MIN_TOKEN_BYTES).min(100).into(),
+        );
+        out
+    }
+
+    /// Credentials and AssumedRoleUser for a role session.
+    fn issue_role(&self, identity: Identity, duration: u64, i: &Value) -> Map<String, Value> {
+        let user = json!({ "AssumedRoleId": identity.user_id, "Arn": identity.arn });
+        let mut out = self.issue(identity, duration, i);
         out.insert("AssumedRoleUser".into(), user);
         out
     }

@@ -75,6 +75,21 @@ fn assume_role_issues_credentials_of_the_role_account() {
         "arn:aws:sts::222222222222:assumed-role/deployer/ci-run"
     );
     assert!(out.get("PackedPolicySize").is_none());
+    let size = out["Credentials"]["SessionToken"].as_str().unwrap().len();
+    assert_eq!(out["SessionTokenSize"], json!(size));
+    assert_eq!(
+        out["SessionTokenUtilization"],
+        json!((size * 100).div_ceil(4096))
+    );
+    let padded = f
+        .call(
+            &root(),
+            "AssumeRole",
+            json!({"RoleArn": "arn:aws:iam::222222222222:role/r", "RoleSessionName": "s2", "MinimumSessionTokenSize": 4096}),
+        )
+        .unwrap();
+    assert_eq!(padded["SessionTokenSize"], json!(4096));
+    assert_eq!(padded["SessionTokenUtilization"], json!(100));
     let who = f.who(key);
     assert_eq!(who.account_id, "222222222222");
     assert_eq!(who.user_id, out["AssumedRoleUser"]["AssumedRoleId"]);

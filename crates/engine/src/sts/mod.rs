@@ -188,8 +188,14 @@ impl StsEngine {
         }
     }
 
-    /// Issues credentials acting as `identity` for `duration_secs` seconds.
-    pub fn issue(&self, identity: Identity, duration_secs: u64) -> IssuedCredentials {
+    /// Issues credentials acting as `identity` for `duration_secs` seconds, with a session
+    /// token of at least `min_token_bytes` bytes (STS `MinimumSessionTokenSize`).
+    pub fn issue(
+        &self,
+        identity: Identity,
+        duration_secs: u64,
+        min_token_bytes: usize,
+    ) -> IssuedCredentials {
         let expiration_ms = self
             .clock
             .now_millis()
@@ -197,7 +203,7 @@ impl StsEngine {
         let creds = IssuedCredentials {
             access_key_id: format!("ASIA{}", random_string(16, KEY_CHARS)),
             secret_access_key: random_string(40, SECRET_CHARS),
-            session_token: session_token(),
+            session_token: session_token(min_token_bytes),
             expiration_ms,
         };
         let now = self.clock.now_millis();
@@ -247,8 +253,12 @@ fn random_string(len: usize, alphabet: &[u8]) -> String {
         .collect()
 }
 
-/// An opaque session token shaped like AWS's (base64, a few hundred characters).
-fn session_token() -> String {
+/// Longest `MinimumSessionTokenSize` STS accepts.
+pub const MAX_MIN_TOKEN_BYTES: usize = 4096;
+
+/// An opaque session token shaped like AWS's (base64, a few hundred characters), padded to
+/// `min_bytes` (at most [`MAX_MIN_TOKEN_BYTES`]).
+fn session_token(min_bytes: usize) -> String {
     let mut bytes = [0u8; 240];
     rand::thread_rng().fill(&mut bytes[..]);
     let mut token = String::from("IQoJb3JpZ2luX2VjE");
@@ -256,5 +266,9 @@ fn session_token() -> String {
         &base64::engine::general_purpose::STANDARD,
         bytes,
     ));
+    let missing = min_bytes
+        .min(MAX_MIN_TOKEN_BYTES)
+        .saturating_sub(token.len());
+    token.push_str(&random_string(missing, SECRET_CHARS));
     token
 }

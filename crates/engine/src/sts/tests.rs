@@ -41,7 +41,7 @@ fn issued_keys_act_as_their_identity_until_they_expire() {
         "deployer",
         "ci",
     );
-    let creds = sts.issue(role.clone(), 900);
+    let creds = sts.issue(role.clone(), 900, 0);
     assert!(creds.access_key_id.starts_with("ASIA"));
     assert_eq!(creds.access_key_id.len(), 20);
     assert_eq!(creds.secret_access_key.len(), 40);
@@ -79,9 +79,9 @@ fn role_ids_are_stable_per_role() {
 #[test]
 fn the_store_is_bounded_expired_first_then_soonest_expiring() {
     let (clock, sts) = engine(2);
-    let a = sts.issue(Identity::federated_user("111111111111", "a"), 900);
-    let b = sts.issue(Identity::federated_user("111111111111", "b"), 3600);
-    let c = sts.issue(Identity::federated_user("111111111111", "c"), 3600);
+    let a = sts.issue(Identity::federated_user("111111111111", "a"), 900, 0);
+    let b = sts.issue(Identity::federated_user("111111111111", "b"), 3600, 0);
+    let c = sts.issue(Identity::federated_user("111111111111", "c"), 3600, 0);
     assert_eq!(sts.len(), 2);
     assert_eq!(
         sts.identity(&a.access_key_id, "0").account_id,
@@ -93,11 +93,24 @@ fn the_store_is_bounded_expired_first_then_soonest_expiring() {
         "111111111111"
     );
     clock.advance(Duration::from_secs(3600));
-    let d = sts.issue(Identity::federated_user("111111111111", "d"), 60);
+    let d = sts.issue(Identity::federated_user("111111111111", "d"), 60, 0);
     assert_eq!(sts.len(), 1, "b and c expired and were dropped");
     assert_eq!(sts.identity(&c.access_key_id, "0").account_id, "0");
     assert_eq!(
         sts.identity(&d.access_key_id, "0").arn,
         "arn:aws:sts::111111111111:federated-user/d"
+    );
+}
+
+#[test]
+fn session_tokens_honour_a_minimum_size() {
+    let (_, sts) = engine(10);
+    let plain = sts.issue(Identity::root("1"), 900, 0).session_token.len();
+    assert!(plain > 300);
+    let padded = sts.issue(Identity::root("1"), 900, 2000).session_token;
+    assert_eq!(padded.len(), 2000);
+    assert_eq!(
+        sts.issue(Identity::root("1"), 900, 100).session_token.len(),
+        plain
     );
 }
