@@ -110,7 +110,9 @@ pub struct DecodedRequest {
 }
 
 impl DecodedRequest {
-    /// The account the request acts as: from a 12-digit access key, else `default`.
+    /// The account a long-term key names: a 12-digit access key, else `default`. The server
+    /// applies the full rule (keys issued by STS act as their role's account) with
+    /// `ferrybridge_engine::sts::StsEngine::identity`.
     pub fn account_id<'a>(&'a self, default: &'a str) -> &'a str {
         match &self.auth {
             Some(c) => c.account_id(default),
