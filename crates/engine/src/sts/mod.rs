@@ -230,6 +230,16 @@ impl StsEngine {
         creds
     }
 
+    /// Forgets issued credentials: all of them, or those acting in `account` (a reset of the
+    /// emulator's state). Forgotten keys act as rule 2/3 keys again.
+    pub fn reset(&self, account: Option<&str>) {
+        let mut sessions = self.sessions.lock();
+        match account {
+            None => sessions.clear(),
+            Some(account) => sessions.retain(|_, s| s.identity.account_id != account),
+        }
+    }
+
     /// How many issued credentials are remembered (expired ones included until dropped).
     pub fn len(&self) -> usize {
         self.sessions.lock().len()

@@ -114,3 +114,18 @@ fn session_tokens_honour_a_minimum_size() {
         plain
     );
 }
+
+#[test]
+fn reset_forgets_issued_keys_of_an_account_or_all() {
+    let (_, sts) = engine(10);
+    let a = sts.issue(Identity::federated_user("111111111111", "a"), 900, 0);
+    let b = sts.issue(Identity::federated_user("222222222222", "b"), 900, 0);
+    sts.reset(Some("111111111111"));
+    assert_eq!(sts.identity(&a.access_key_id, "0").account_id, "0");
+    assert_eq!(
+        sts.identity(&b.access_key_id, "0").account_id,
+        "222222222222"
+    );
+    sts.reset(None);
+    assert!(sts.is_empty());
+}
