@@ -5,6 +5,7 @@
 //!   a [`clock::ManualClock`].
 //! * [`sqs`]: Amazon SQS queues and messages.
 //! * [`sns`]: Amazon SNS topics, subscriptions and deliveries.
+//! * [`sts`]: who a request's credentials are, and the temporary credentials STS issues.
 //! * [`arn`]: splitting an ARN into its parts.
 //! * [`shutdown`]: the signal that ends long polls when the server stops.
 
@@ -14,3 +15,4 @@ pub mod events;
 pub mod shutdown;
 pub mod sns;
 pub mod sqs;
+pub mod sts;

@@ -21,6 +21,7 @@ const SQS_QUERY_ERRORS: &str =
     include_str!("../../../protocol-fixtures/models/sqs-query-errors.json");
 const SNS_MODEL: &str = include_str!("../../../protocol-fixtures/models/sns-2010-03-31.json");
 const EVENTS_MODEL: &str = include_str!("../../../protocol-fixtures/models/events-2015-10-07.json");
+const STS_MODEL: &str = include_str!("../../../protocol-fixtures/models/sts-2011-06-15.json");
 
 /// `x-amzn-RequestId`.
 pub static X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
@@ -45,6 +46,7 @@ pub enum ServiceName {
     Sqs,
     Sns,
     Events,
+    Sts,
 }
 
 impl std::fmt::Display for ServiceName {
@@ -54,12 +56,13 @@ impl std::fmt::Display for ServiceName {
 }
 
 impl ServiceName {
-    /// The SigV4 signing name (`sqs`, `sns`, `events`).
+    /// The SigV4 signing name (`sqs`, `sns`, `events`, `sts`).
     pub fn signing_name(self) -> &'static str {
         match self {
             ServiceName::Sqs => "sqs",
             ServiceName::Sns => "sns",
             ServiceName::Events => "events",
+            ServiceName::Sts => "sts",
         }
     }
 
@@ -69,6 +72,7 @@ impl ServiceName {
             "sqs" => Some(ServiceName::Sqs),
             "sns" => Some(ServiceName::Sns),
             "events" => Some(ServiceName::Events),
+            "sts" => Some(ServiceName::Sts),
             _ => None,
         }
     }
@@ -106,7 +110,9 @@ pub struct DecodedRequest {
 }
 
 impl DecodedRequest {
-    /// The account the request acts as: from a 12-digit access key, else `default`.
+    /// The account a long-term key names: a 12-digit access key, else `default`. The server
+    /// applies the full rule (keys issued by STS act as their role's account) with
+    /// `ferrybridge_engine::sts::StsEngine::identity`.
     pub fn account_id<'a>(&'a self, default: &'a str) -> &'a str {
         match &self.auth {
             Some(c) => c.account_id(default),
@@ -169,7 +175,8 @@ impl EncodedResponse {
     }
 }
 
-/// The wire codec for SQS (JSON 1.0 and Query), SNS (Query) and EventBridge (JSON 1.1).
+/// The wire codec for SQS (JSON 1.0 and Query), SNS (Query), EventBridge (JSON 1.1) and STS
+/// (Query).
 ///
 /// Built once from the vendored models (a few milliseconds); share it behind an `Arc` or use
 /// [`Codec::shared`]. It is `Send + Sync` and never mutates.
@@ -179,6 +186,7 @@ pub struct Codec {
     sqs_query: Model,
     sns: Model,
     events: Model,
+    sts: Model,
 }
 
 impl Default for Codec {
@@ -256,6 +264,7 @@ impl Codec {
             sqs_query: load(SQS_QUERY_MODEL, Some(SQS_QUERY_ERRORS)),
             sns: load(SNS_MODEL, None),
             events: load(EVENTS_MODEL, None),
+            sts: load(STS_MODEL, None),
         }
     }
 
@@ -271,6 +280,7 @@ impl Codec {
             (ServiceName::Sqs, _) => &self.sqs_json,
             (ServiceName::Sns, _) => &self.sns,
             (ServiceName::Events, _) => &self.events,
+            (ServiceName::Sts, _) => &self.sts,
         }
     }
 
@@ -280,6 +290,7 @@ impl Codec {
             ServiceName::Sqs => WireProtocol::AwsJson1_0,
             ServiceName::Sns => WireProtocol::AwsQuery,
             ServiceName::Events => WireProtocol::AwsJson1_1,
+            ServiceName::Sts => WireProtocol::AwsQuery,
         }
     }
 
@@ -289,6 +300,15 @@ impl Codec {
             .operations
             .keys()
             .map(String::as_str)
+    }
+
+    /// Whether the model lets `operation` be called without credentials (`authtype: none`):
+    /// STS `AssumeRoleWithWebIdentity` and `AssumeRoleWithSAML`, which SDKs send unsigned.
+    pub fn allows_unsigned(&self, service: ServiceName, operation: &str) -> bool {
+        self.model(service, Self::default_protocol(service))
+            .operations
+            .get(operation)
+            .is_some_and(|op| op.no_auth)
     }
 
     /// Decodes a request: which service and operation, and its input keyed by member names.
@@ -334,7 +354,7 @@ impl Codec {
                     .as_deref()
                     == Some(prefix)
             })
-            .or(auth_service.filter(|s| *s != ServiceName::Sns));
+            .or(auth_service.filter(|s| !matches!(s, ServiceName::Sns | ServiceName::Sts)));
         let protocol = match service {
             Some(s) => Self::default_protocol(s),
             None if content_type.starts_with("application/x-amz-json-1.1") => {
@@ -419,6 +439,7 @@ impl Codec {
         let query_models = [
             (ServiceName::Sqs, &self.sqs_query),
             (ServiceName::Sns, &self.sns),
+            (ServiceName::Sts, &self.sts),
         ];
         let service = auth_service
             .filter(|s| *s != ServiceName::Events)

@@ -178,6 +178,11 @@ impl Errors {
 struct Validator {
     model: &'static Model,
     patterns: Vec<Option<Pattern>>,
+    /// STS lists a string's pattern failure before its length failure (`Value '' at 'roleArn'
+    /// failed to satisfy constraint: Member must satisfy regular expression pattern: ...; Value
+    /// '' at 'roleArn' failed to satisfy constraint: Member must have length greater than or
+    /// equal to 20`, as AWS answered AssumeRoleWithSAML in aws-runas issue #80).
+    pattern_first: bool,
 }
 
 impl Validator {
@@ -185,10 +190,12 @@ impl Validator {
         static SQS: OnceLock<Validator> = OnceLock::new();
         static SNS: OnceLock<Validator> = OnceLock::new();
         static EVENTS: OnceLock<Validator> = OnceLock::new();
+        static STS: OnceLock<Validator> = OnceLock::new();
         let cell = match service {
             ServiceName::Sqs => &SQS,
             ServiceName::Sns => &SNS,
             ServiceName::Events => &EVENTS,
+            ServiceName::Sts => &STS,
         };
         cell.get_or_init(|| Validator::new(service))
     }
@@ -205,7 +212,11 @@ impl Validator {
                     .and_then(compile_java_regex)
             })
             .collect();
-        Validator { model, patterns }
+        Validator {
+            model,
+            patterns,
+            pattern_first: service == ServiceName::Sts,
+        }
     }
 
     /// Checks the members of structure `shape` in `value` (an object; anything else is left to
@@ -309,20 +320,27 @@ impl Validator {
                 }
             }
             (ShapeKind::String, Value::String(s)) => {
-                if c.min.is_some() || c.max.is_some() {
-                    if let Some(failed) = length_failure(c, s.chars().count()) {
-                        errors.push(Some(self.shown(shape, value)), path, &failed);
+                let length = || {
+                    if c.min.is_some() || c.max.is_some() {
+                        length_failure(c, s.chars().count())
+                    } else {
+                        None
                     }
-                }
-                if let Some(re) = &self.patterns[shape] {
-                    if !re.is_match(s) {
-                        let pattern = c.pattern.as_deref().unwrap_or_default();
-                        errors.push(
-                            Some(self.shown(shape, value)),
-                            path,
-                            &format!("Member must satisfy regular expression pattern: {pattern}"),
-                        );
-                    }
+                };
+                let pattern = || match &self.patterns[shape] {
+                    Some(re) if !re.is_match(s) => Some(format!(
+                        "Member must satisfy regular expression pattern: {}",
+                        c.pattern.as_deref().unwrap_or_default()
+                    )),
+                    _ => None,
+                };
+                let failures = if self.pattern_first {
+                    [pattern(), length()]
+                } else {
+                    [length(), pattern()]
+                };
+                for failed in failures.into_iter().flatten() {
+                    errors.push(Some(self.shown(shape, value)), path, &failed);
                 }
                 if !c.enum_values.is_empty() && !c.enum_values.iter().any(|e| e == s) {
                     errors.push(

@@ -12,4 +12,8 @@ pub struct RequestContext {
     pub host: String,
     /// Id of this request, echoed in `x-amzn-RequestId` and `ResponseMetadata/RequestId`.
     pub request_id: String,
+    /// The caller's identity, as STS GetCallerIdentity names it: `arn:aws:iam::<acct>:root`
+    /// for long-term keys, `arn:aws:sts::<acct>:assumed-role/<role>/<session>` for keys from
+    /// AssumeRole, `arn:aws:sts::<acct>:federated-user/<name>` for GetFederationToken's.
+    pub caller_arn: String,
 }

@@ -104,6 +104,9 @@ pub(crate) struct Operation {
     pub input: Option<ShapeId>,
     pub output: Option<ShapeId>,
     pub result_wrapper: Option<String>,
+    /// The operation is called without credentials (`"authtype": "none"`, Smithy
+    /// `smithy.api#noAuth`): STS AssumeRoleWithWebIdentity / AssumeRoleWithSAML.
+    pub no_auth: bool,
 }
 
 /// How an error shape (or a common error) looks on the wire.
@@ -321,6 +324,11 @@ impl Model {
                     .get("output")
                     .and_then(|o| str_field(o, "resultWrapper"))
                     .map(str::to_string);
+                let no_auth = str_field(raw, "authtype") == Some("none")
+                    || raw
+                        .get("auth")
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| a.iter().any(|v| v == "smithy.api#noAuth"));
                 operations.insert(
                     name.clone(),
                     Operation {
@@ -328,6 +336,7 @@ impl Model {
                         input,
                         output,
                         result_wrapper,
+                        no_auth,
                     },
                 );
             }

@@ -924,3 +924,63 @@ fn codec_is_send_and_sync() {
     assert_send_sync::<crate::DecodedRequest>();
     assert_send_sync::<crate::EncodedResponse>();
 }
+
+/// STS speaks Query at the same endpoint: an unsigned request is placed by its `Version`, a
+/// signed one by its credential scope (global `us-east-1` or any regional scope alike).
+#[test]
+fn sts_requests_are_recognised_and_rendered() {
+    let d = form("Action=GetCallerIdentity&Version=2011-06-15").unwrap();
+    assert_eq!(d.service, ServiceName::Sts);
+    assert_eq!(d.operation, "GetCallerIdentity");
+    let d = form("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fr&RoleSessionName=s&WebIdentityToken=tok&DurationSeconds=900").unwrap();
+    assert_eq!(d.service, ServiceName::Sts);
+    assert_eq!(d.input["DurationSeconds"], json!(900));
+    assert!(codec().allows_unsigned(ServiceName::Sts, "AssumeRoleWithWebIdentity"));
+    assert!(codec().allows_unsigned(ServiceName::Sts, "AssumeRoleWithSAML"));
+    assert!(!codec().allows_unsigned(ServiceName::Sts, "AssumeRole"));
+    assert!(!codec().allows_unsigned(ServiceName::Sqs, "SendMessage"));
+
+    for region in ["us-east-1", "eu-west-3"] {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/{region}/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"))
+                .unwrap(),
+        );
+        headers.insert("x-amz-date", HeaderValue::from_static("20240101T000000Z"));
+        let d = codec()
+            .decode(&HttpRequest {
+                method: "POST",
+                path: "/",
+                query: None,
+                headers: &headers,
+                body: b"Action=GetCallerIdentity&Version=2011-06-15",
+            })
+            .unwrap();
+        assert_eq!((d.service, d.region("x")), (ServiceName::Sts, region));
+    }
+
+    let out = json!({"UserId": "000000000000", "Account": "000000000000", "Arn": "arn:aws:iam::000000000000:root"});
+    let resp = codec().encode_output(
+        ServiceName::Sts,
+        WireProtocol::AwsQuery,
+        "GetCallerIdentity",
+        &out,
+        "rid",
+    );
+    assert_eq!(
+        resp.body_str(),
+        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><UserId>000000000000</UserId><Account>000000000000</Account><Arn>arn:aws:iam::000000000000:root</Arn></GetCallerIdentityResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+    );
+    let err = ServiceError::new("ValidationError", "x is invalid");
+    let resp = codec().encode_error(ServiceName::Sts, WireProtocol::AwsQuery, &err, "rid");
+    assert_eq!(resp.status, 400);
+    assert_eq!(
+        resp.body_str(),
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>x is invalid</Message></Error><RequestId>rid</RequestId></ErrorResponse>"
+    );
+    let err = ServiceError::new("IDPRejectedClaimException", "no");
+    let resp = codec().encode_error(ServiceName::Sts, WireProtocol::AwsQuery, &err, "rid");
+    assert_eq!(resp.status, 403);
+    assert!(resp.body_str().contains("<Code>IDPRejectedClaim</Code>"));
+}

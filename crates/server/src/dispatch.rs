@@ -9,6 +9,7 @@ use ferrybridge_engine::clock::Clock;
 use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::SqsEngine;
+use ferrybridge_engine::sts::{Identity, StsEngine};
 use ferrybridge_events::Events;
 use ferrybridge_protocol::sigv4;
 use ferrybridge_protocol::{
@@ -16,6 +17,7 @@ use ferrybridge_protocol::{
 };
 use ferrybridge_sns::Sns;
 use ferrybridge_sqs::Sqs;
+use ferrybridge_sts::Sts;
 use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -37,6 +39,7 @@ pub(crate) struct App {
     events: Events,
     /// The SQS engine, to end parked long polls when the server stops.
     sqs_engine: Arc<SqsEngine>,
+    sts: Sts,
     started: Instant,
 }
 
@@ -45,6 +48,10 @@ impl App {
     /// `addr`: where the listener is bound (links in messages sent in the background point there).
     pub(crate) fn new(config: Config, clock: Arc<dyn Clock>, addr: SocketAddr) -> Self {
         let sqs_engine = Arc::new(SqsEngine::new(clock.clone()));
+        let sts = Sts::new(
+            Arc::new(StsEngine::new(clock.clone())),
+            &config.default_account_id,
+        );
         let (sns, workers) = Sns::new(
             Arc::new(SnsEngine::new(clock.clone())),
             sqs_engine.clone(),
@@ -74,6 +81,7 @@ impl App {
             sqs_engine,
             sns,
             events,
+            sts,
             started: Instant::now(),
             config,
         }
@@ -157,8 +165,8 @@ impl App {
         request_id: &str,
     ) -> EncodedResponse {
         let (service, protocol) = (decoded.service, decoded.protocol);
-        let ctx = match self.context(&decoded, host, request_id) {
-            Ok(ctx) => ctx,
+        let (ctx, caller) = match self.context(&decoded, host, request_id) {
+            Ok(found) => found,
             Err(err) => return self.codec.encode_error(service, protocol, &err, request_id),
         };
         let authenticated = decoded.auth.is_some();
@@ -169,6 +177,7 @@ impl App {
                 ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
                 ServiceName::Sns => self.sns.handle(&ctx, &operation, input, authenticated),
                 ServiceName::Events => self.events.handle(&ctx, &operation, input),
+                ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
             }
         })
         .catch_unwind()
@@ -187,40 +196,50 @@ impl App {
         }
     }
 
-    /// The caller's account and region come from the SigV4 credential (access key and
-    /// credential scope); unsigned requests are refused as AWS does unless configured.
+    /// The caller's identity and account come from the SigV4 access key (the account rule of
+    /// `StsEngine::identity`: keys STS issued, 12-digit keys, else the default account), the
+    /// region from the credential scope; unsigned requests are refused as AWS does unless
+    /// configured, or the operation is one SDKs send unsigned (STS AssumeRoleWithWebIdentity
+    /// and AssumeRoleWithSAML).
     fn context(
         &self,
         decoded: &DecodedRequest,
         host: String,
         request_id: &str,
-    ) -> Result<RequestContext, ServiceError> {
-        let (account_id, region) = match &decoded.auth {
+    ) -> Result<(RequestContext, Identity), ServiceError> {
+        let default_account = &self.config.default_account_id;
+        let (caller, region) = match &decoded.auth {
             Some(creds) => (
-                sigv4::account_for_access_key(
-                    &creds.access_key_id,
-                    &self.config.default_account_id,
-                )
-                .to_owned(),
+                self.sts
+                    .engine()
+                    .identity(&creds.access_key_id, default_account),
                 creds.region.clone(),
             ),
-            None if self.config.allow_unsigned => (
-                self.config.default_account_id.clone(),
-                self.config.default_region.clone(),
-            ),
+            None if self.config.allow_unsigned
+                || self
+                    .codec
+                    .allows_unsigned(decoded.service, &decoded.operation) =>
+            {
+                (
+                    Identity::root(default_account),
+                    self.config.default_region.clone(),
+                )
+            }
             // The SubscribeURL and UnsubscribeURL of SNS messages work without credentials,
             // as AWS's do: they act in the account and region of the ARN they carry.
             None => match crate::sns_admin::unsigned_sns_link(decoded) {
-                Some(location) => location,
+                Some((account, region)) => (Identity::root(&account), region),
                 None => return Err(sigv4::missing_token_error()),
             },
         };
-        Ok(RequestContext {
-            account_id,
+        let ctx = RequestContext {
+            account_id: caller.account_id.clone(),
             region,
             host,
             request_id: request_id.to_owned(),
-        })
+            caller_arn: caller.arn.clone(),
+        };
+        Ok((ctx, caller))
     }
 
     fn admin(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
@@ -241,7 +260,7 @@ impl App {
                 let body = json!({
                     "status": "running",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "services": { "sqs": "running", "sns": "running", "events": "running" },
+                    "services": { "sqs": "running", "sns": "running", "events": "running", "sts": "running" },
                     "uptime_seconds": self.started.elapsed().as_secs_f64(),
                 });
                 json_response(StatusCode::OK, &body)
