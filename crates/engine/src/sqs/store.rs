@@ -32,6 +32,9 @@ pub enum DeleteOutcome {
     Deleted,
     /// The handle is genuine but not current (message gone, or received again since).
     Stale,
+    /// FIFO queues: the message is still there but this receipt's visibility timeout ended
+    /// (it is visible again, or in flight under a newer receipt). AWS refuses the delete.
+    Expired,
 }
 
 /// Result of a visibility change by receipt handle.
@@ -257,7 +260,7 @@ impl MessageStore for MemoryMessageStore {
     ) -> VisibilityOutcome {
         match self
             .in_flight
-            .change_visibility(seq, generation, now, timeout_ms, max_total_ms)
+            .change_visibility(seq, generation, now, timeout_ms, max_total_ms, true)
         {
             InFlightChange::Extended => VisibilityOutcome::Changed,
             InFlightChange::Returned(m) => {
