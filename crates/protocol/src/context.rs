@@ -12,4 +12,7 @@ pub struct RequestContext {
     pub host: String,
     /// Id of this request, echoed in `x-amzn-RequestId` and `ResponseMetadata/RequestId`.
     pub request_id: String,
+    /// The request's `X-Amzn-Trace-Id` header (an X-Ray trace header), if any: SQS keeps it
+    /// as the `AWSTraceHeader` of the messages sent, SNS passes it on to SQS subscriptions.
+    pub trace_header: Option<String>,
 }

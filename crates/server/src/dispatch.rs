@@ -114,10 +114,16 @@ impl App {
             .map(str::to_owned)
             .unwrap_or_else(|| format!("{}:{}", self.config.host, self.config.port));
 
+        let trace_header = parts
+            .headers
+            .get("x-amzn-trace-id")
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned);
         let (encoded, operation) = match self.codec.decode(&http_request) {
             Ok(decoded) => {
                 let operation = decoded.operation.clone();
-                let encoded = self.call(decoded, host, &request_id).await;
+                let encoded = self.call(decoded, host, trace_header, &request_id).await;
                 (encoded, operation)
             }
             Err(err) => (
@@ -142,10 +148,11 @@ impl App {
         &self,
         decoded: DecodedRequest,
         host: String,
+        trace_header: Option<String>,
         request_id: &str,
     ) -> EncodedResponse {
         let (service, protocol) = (decoded.service, decoded.protocol);
-        let ctx = match self.context(&decoded, host, request_id) {
+        let ctx = match self.context(&decoded, host, trace_header, request_id) {
             Ok(ctx) => ctx,
             Err(err) => return self.codec.encode_error(service, protocol, &err, request_id),
         };
@@ -181,6 +188,7 @@ impl App {
         &self,
         decoded: &DecodedRequest,
         host: String,
+        trace_header: Option<String>,
         request_id: &str,
     ) -> Result<RequestContext, ServiceError> {
         let (account_id, region) = match &decoded.auth {
@@ -208,6 +216,7 @@ impl App {
             region,
             host,
             request_id: request_id.to_owned(),
+            trace_header,
         })
     }
 

@@ -79,6 +79,7 @@ mod tests {
             region: "us-east-1".into(),
             host: "localhost:4566".into(),
             request_id: "r".into(),
+            trace_header: None,
         }
     }
 

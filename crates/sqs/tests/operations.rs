@@ -26,6 +26,7 @@ fn fixture() -> Fixture {
             region: "us-east-1".into(),
             host: "localhost:4566".into(),
             request_id: "req-1".into(),
+            trace_header: None,
         },
     }
 }
