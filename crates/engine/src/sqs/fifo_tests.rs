@@ -239,6 +239,9 @@ async fn an_older_receipt_terminates_the_current_visibility_on_standard_queues()
     let second = q.receive(with_visibility(1, 3)).await;
     assert_eq!(second.len(), 1);
     assert_eq!(counts(&q), (0, 1, 0));
+    // Extending with the old receipt is refused; terminating is accepted.
+    assert!(q.change_visibility(&first[0].receipt_handle, 10).is_err());
+    assert_eq!(counts(&q), (0, 1, 0));
     q.change_visibility(&first[0].receipt_handle, 0).unwrap();
     assert_eq!(counts(&q), (1, 0, 0));
     assert_eq!(q.receive(short(1)).await.len(), 1);

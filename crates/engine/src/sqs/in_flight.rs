@@ -113,7 +113,8 @@ impl InFlight {
     /// `max_total_ms` after the receive (AWS's 12-hour limit).
     ///
     /// With `any_receipt`, an older receipt of the message changes its current flight too
-    /// (standard queues: AWS accepts a receipt handle of an earlier receive of the message).
+    /// (standard queues: AWS accepts a receipt handle of an earlier receive of the message to
+    /// terminate the visibility timeout).
     pub(crate) fn change_visibility(
         &mut self,
         seq: u64,

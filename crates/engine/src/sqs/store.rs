@@ -260,8 +260,17 @@ impl MessageStore for MemoryMessageStore {
     ) -> VisibilityOutcome {
         match self
             .in_flight
-            .change_visibility(seq, generation, now, timeout_ms, max_total_ms, true)
-        {
+            // A receipt of an earlier receive may terminate the message's current visibility
+            // (timeout 0), as recorded on AWS (LocalStack's
+            // `test_terminate_visibility_timeout_after_receive`); it cannot extend it.
+            .change_visibility(
+                seq,
+                generation,
+                now,
+                timeout_ms,
+                max_total_ms,
+                timeout_ms == 0,
+            ) {
             InFlightChange::Extended => VisibilityOutcome::Changed,
             InFlightChange::Returned(m) => {
                 self.ready.push_front(m);
