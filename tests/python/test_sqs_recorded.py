@@ -5,15 +5,17 @@ sizes, high-throughput FIFO settings. Each test names its source.
 Runs with both boto3 flavours (JSON and Query protocol, see conftest.PROTOCOL).
 """
 
+import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import PROTOCOL, make_client
+from conftest import make_client
 
 TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 
@@ -282,3 +284,193 @@ def test_sequence_numbers_are_20_digits_without_the_account_id(endpoint):
         assert "123456789012" not in n
     assert [int(n) for n in numbers] == sorted(int(n) for n in numbers)
     assert len(set(numbers)) == 3
+
+
+# ---- 6. Query protocol details ---------------------------------------------------------------
+
+
+def raw(endpoint, method, path, body=None, headers=None, sign=True, host=None):
+    """A hand-made SQS request (signed with SigV4 like an SDK's); (status, headers, text)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    headers = dict(headers or {})
+    if body is not None:
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+    if host:
+        headers["Host"] = host
+    data = body.encode() if body is not None else None
+    request = AWSRequest(method=method, url=endpoint + path, data=data, headers=headers)
+    if sign:
+        SigV4Auth(Credentials("test", "test"), "sqs", "us-east-1").add_auth(request)
+    prepared = request.prepare()
+    req = urllib.request.Request(
+        prepared.url, data=prepared.body, headers=dict(prepared.headers.items()), method=method
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.headers, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read().decode()
+
+
+def test_get_on_a_queue_url_without_action_is_unknown_operation(endpoint, queue):
+    # source: LocalStack TestSqsQueryApi::test_get_queue_without_action_returns_unknown_operation
+    # (AWS-validated): 404 and an <UnknownOperationException body, even unsigned.
+    path = queue[len(endpoint):]
+    status, _, text = raw(endpoint, "GET", path, sign=False)
+    assert status == 404
+    assert text == "<UnknownOperationException/>"
+
+
+def test_actions_that_do_not_act_on_a_queue_are_refused_on_its_url(endpoint, queue):
+    # source: LocalStack's AWS-validated query API handler: CreateQueue and ListQueues sent to a
+    # queue URL are InvalidAction "The action X is not valid for this endpoint."
+    path = queue[len(endpoint):]
+    for action in ["ListQueues", "CreateQueue"]:
+        status, _, text = raw(endpoint, "GET", f"{path}?Action={action}&QueueName=x")
+        assert status == 400
+        assert "<Code>InvalidAction</Code>" in text
+        assert f"<Message>The action {action} is not valid for this endpoint.</Message>" in text
+    # A queue action over GET on the queue URL works.
+    status, _, text = raw(endpoint, "GET", f"{path}?Action=GetQueueAttributes&AttributeName.1=QueueArn")
+    assert status == 200
+    assert "<Attribute><Name>QueueArn</Name><Value>arn:aws:sqs:us-east-1:000000000000:" in text
+
+
+def test_unknown_action_is_not_valid_for_this_endpoint(endpoint):
+    # source: LocalStack's AWS-validated query API handler (InvalidAction wording).
+    status, _, text = raw(endpoint, "POST", "/", body="Action=FooBar&Version=2012-11-05")
+    assert status == 400
+    assert "<Code>InvalidAction</Code>" in text
+    assert "<Message>The action FooBar is not valid for this endpoint.</Message>" in text
+
+
+def test_empty_receive_result_is_one_empty_element(endpoint, queue):
+    # source: issue 15 item 6: AWS writes an empty ReceiveMessage result as <ReceiveMessageResult/>.
+    body = "Action=ReceiveMessage&Version=2012-11-05&QueueUrl=" + urllib.parse.quote(queue, safe="")
+    status, _, text = raw(endpoint, "POST", "/", body=body)
+    assert status == 200
+    assert "<ReceiveMessageResult/>" in text
+
+
+def test_query_request_accepting_json_gets_json(endpoint, sqs, queue):
+    # source: issue 15 item 6; JSON form as AWS answers Query APIs in JSON (response and result
+    # wrappers, absent members as null: AWS.jl#127 recorded ListQueues that way).
+    sqs.send_message(QueueUrl=queue, MessageBody="hello")
+    quoted = urllib.parse.quote(queue, safe="")
+    status, headers, text = raw(
+        endpoint,
+        "POST",
+        "/",
+        body=f"Action=ReceiveMessage&Version=2012-11-05&QueueUrl={quoted}",
+        headers={"Accept": "application/json"},
+    )
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    doc = json.loads(text)
+    result = doc["ReceiveMessageResponse"]["ReceiveMessageResult"]
+    assert [m["Body"] for m in result["Messages"]] == ["hello"]
+    assert doc["ReceiveMessageResponse"]["ResponseMetadata"]["RequestId"]
+    status, _, text = raw(
+        endpoint,
+        "POST",
+        "/",
+        body="Action=GetQueueUrl&Version=2012-11-05&QueueName=does-not-exist",
+        headers={"Accept": "application/json"},
+    )
+    assert status == 400
+    error = json.loads(text)["ErrorResponse"]["Error"]
+    assert error["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+    assert error["Type"] == "Sender"
+
+
+# ---- 7. Queue URLs that tell regions apart ---------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["host", "path"])
+def styled(request):
+    """A second server handing out queue URLs in the `host` or `path` style."""
+    import os
+    import socket
+    import subprocess
+
+    from conftest import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    binary = os.environ.get("FERRYBRIDGE_BIN", str(ROOT / "target" / "release" / "ferrybridge"))
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--log-level", "warn", "--queue-url-style", request.param],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            urllib.request.urlopen(url + "/_ferrybridge/health", timeout=1).close()
+            break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.02)
+    yield request.param, url, port
+    proc.terminate()
+    assert proc.wait(timeout=30) == 0
+
+
+def test_queue_urls_tell_regions_apart(styled):
+    # source: AWS SQS developer guide, "Amazon SQS queue and message identifiers": a queue URL is
+    # https://sqs.<region>.amazonaws.com/<account>/<name>; issue 15 item 7 for the local forms.
+    style, url, port = styled
+    east = make_client(url, region="us-east-1")
+    west = make_client(url, region="eu-west-1")
+    name = "same-" + uuid.uuid4().hex[:8]
+    east_url = east.create_queue(QueueName=name)["QueueUrl"]
+    west_url = west.create_queue(QueueName=name)["QueueUrl"]
+    if style == "host":
+        assert east_url == f"http://sqs.us-east-1.localhost:{port}/000000000000/{name}"
+        assert west_url == f"http://sqs.eu-west-1.localhost:{port}/000000000000/{name}"
+    else:
+        assert east_url == f"{url}/queue/us-east-1/000000000000/{name}"
+        assert west_url == f"{url}/queue/eu-west-1/000000000000/{name}"
+    assert west.get_queue_url(QueueName=name)["QueueUrl"] == west_url
+    assert west_url in west.list_queues(QueueNamePrefix=name)["QueueUrls"]
+    # The URL decides the region, whichever region the client signs for.
+    east.send_message(QueueUrl=west_url, MessageBody="to the west")
+    assert bodies(west.receive_message(QueueUrl=west_url)) == ["to the west"]
+    assert bodies(east.receive_message(QueueUrl=east_url)) == []
+    # Every form is accepted on input: the plain one (caller's region) and the other style.
+    plain = f"{url}/000000000000/{name}"
+    west.send_message(QueueUrl=plain, MessageBody="plain")
+    other = (
+        f"{url}/queue/eu-west-1/000000000000/{name}"
+        if style == "host"
+        else f"http://sqs.eu-west-1.localhost:{port}/000000000000/{name}"
+    )
+    assert bodies(east.receive_message(QueueUrl=other)) == ["plain"]
+    arn = west.get_queue_attributes(QueueUrl=west_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert arn == f"arn:aws:sqs:eu-west-1:000000000000:{name}"
+
+
+def test_query_calls_to_a_host_style_queue_url(styled):
+    # source: AWS SQS developer guide, "Making Query API requests": a Query request may be sent to
+    # the queue URL itself (Host sqs.<region>.localhost here: *.localhost is loopback).
+    style, url, port = styled
+    west = make_client(url, region="eu-west-1")
+    name = "hosted-" + uuid.uuid4().hex[:8]
+    queue_url = west.create_queue(QueueName=name)["QueueUrl"]
+    west.send_message(QueueUrl=queue_url, MessageBody="via host")
+    if style == "host":
+        status, _, text = raw(
+            url,
+            "GET",
+            f"/000000000000/{name}?Action=ReceiveMessage",
+            host=f"sqs.eu-west-1.localhost:{port}",
+        )
+    else:
+        status, _, text = raw(url, "GET", f"/queue/eu-west-1/000000000000/{name}?Action=ReceiveMessage")
+    assert status == 200, text
+    assert "<Body>via host</Body>" in text

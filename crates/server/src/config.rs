@@ -1,6 +1,7 @@
 //! Command-line flags and environment variables of the `ferrybridge` binary.
 
 use clap::Parser;
+use ferrybridge_sqs::url::QueueUrlStyle;
 use std::net::IpAddr;
 
 /// A local emulator of Amazon SQS, SNS and EventBridge.
@@ -40,6 +41,18 @@ pub struct Config {
     /// AWS rejects them with MissingAuthenticationToken; so do we unless this is set.
     #[arg(long, env = "FERRYBRIDGE_ALLOW_UNSIGNED", default_value_t = false)]
     pub allow_unsigned: bool,
+
+    /// How SQS queue URLs look: `plain` (`http://<host>/<account>/<name>`, the host the client
+    /// used), `host` (AWS's form on loopback: `http://sqs.<region>.localhost:<port>/<account>/<name>`)
+    /// or `path` (`http://<host>/queue/<region>/<account>/<name>`). `host` and `path` tell
+    /// queues of the same name in two regions apart. Every form is accepted on input.
+    #[arg(
+        long,
+        env = "FERRYBRIDGE_QUEUE_URL_STYLE",
+        default_value = "plain",
+        value_parser = queue_url_style
+    )]
+    pub queue_url_style: QueueUrlStyle,
 }
 
 impl Config {
@@ -52,6 +65,7 @@ impl Config {
             default_account_id: "000000000000".into(),
             log_level: "warn".into(),
             allow_unsigned: false,
+            queue_url_style: QueueUrlStyle::Plain,
         }
     }
 }
@@ -63,4 +77,8 @@ fn account_id(value: &str) -> Result<String, String> {
     } else {
         Err(format!("an account id is 12 digits, not {value:?}"))
     }
+}
+
+fn queue_url_style(value: &str) -> Result<QueueUrlStyle, String> {
+    value.parse()
 }

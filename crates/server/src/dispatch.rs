@@ -68,7 +68,7 @@ impl App {
         }
         App {
             codec: Codec::new(),
-            sqs: Sqs::new(sqs_engine),
+            sqs: Sqs::new(sqs_engine).with_queue_url_style(config.queue_url_style),
             sns,
             events,
             started: Instant::now(),
