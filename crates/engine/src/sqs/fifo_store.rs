@@ -102,12 +102,17 @@ impl FifoMessageStore {
         let since = (at, self.tick);
         let group = group_of(&m);
         let g = self.groups.entry(group.clone()).or_default();
-        let pos = g
-            .ready
-            .iter()
-            .rposition(|r| r.message.seq < m.seq)
-            .map_or(0, |p| p + 1);
-        g.ready.insert(pos, Ready { since, message: m });
+        // New messages go at the back; a message back from flight usually goes at the front.
+        if g.ready.back().is_none_or(|r| r.message.seq < m.seq) {
+            g.ready.push_back(Ready { since, message: m });
+        } else {
+            let pos = g
+                .ready
+                .iter()
+                .position(|r| r.message.seq > m.seq)
+                .unwrap_or(g.ready.len());
+            g.ready.insert(pos, Ready { since, message: m });
+        }
         self.ready_count += 1;
         self.relist(&group);
     }
