@@ -84,6 +84,10 @@ pub enum WireProtocol {
     AwsJson1_0,
     AwsJson1_1,
     AwsQuery,
+    /// A Query request that asked for JSON (`Accept: application/json`): decoded as Query,
+    /// answered with the JSON form of the Query response
+    /// (`{"<Op>Response": {"<Op>Result": {...}, "ResponseMetadata": {...}}}`).
+    AwsQueryJson,
 }
 
 impl WireProtocol {
@@ -92,7 +96,13 @@ impl WireProtocol {
             WireProtocol::AwsJson1_0 => "application/x-amz-json-1.0",
             WireProtocol::AwsJson1_1 => "application/x-amz-json-1.1",
             WireProtocol::AwsQuery => "text/xml",
+            WireProtocol::AwsQueryJson => "application/json",
         }
+    }
+
+    /// Query on the request side (form parameters, the Query model).
+    fn is_query(self) -> bool {
+        matches!(self, WireProtocol::AwsQuery | WireProtocol::AwsQueryJson)
     }
 }
 
@@ -226,8 +236,18 @@ fn address_queue_by_path(model: &Model, shape: ShapeId, req: &HttpRequest, input
     );
 }
 
+/// A queue URL's path: `/<account>/<name>`, or the path style that carries the region,
+/// `/queue/<region>/<account>/<name>`.
 fn is_sqs_queue_path(path: &str) -> bool {
-    let mut parts = path.trim_start_matches('/').splitn(2, '/');
+    let path = path.trim_start_matches('/');
+    let path = match path.strip_prefix("queue/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((region, rest)) if !region.is_empty() => rest,
+            _ => return false,
+        },
+        None => path,
+    };
+    let mut parts = path.splitn(2, '/');
     match (parts.next(), parts.next()) {
         (Some(account), Some(name)) => {
             account.len() == 12
@@ -237,6 +257,36 @@ fn is_sqs_queue_path(path: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether the client asked for a JSON answer to a Query request.
+fn accepts_json(req: &HttpRequest) -> bool {
+    req.headers
+        .get_all(http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        })
+}
+
+/// The code of an operation nobody recognises.
+const UNKNOWN_OPERATION: &str = "UnknownOperationException";
+
+/// The `<Op>Result` of a Query response in its JSON form: every member of the output shape,
+/// `null` when absent (as AWS writes it), keyed by the model's member names.
+fn query_json_result(model: &Model, shape: ShapeId, output: &Value) -> Value {
+    let mut result = serde_json::Map::new();
+    if let ShapeKind::Structure(members) = &model.shapes[shape].kind {
+        for m in members {
+            let v = output.get(m.name.as_str()).cloned().unwrap_or(Value::Null);
+            result.insert(m.name.clone(), v);
+        }
+    }
+    Value::Object(result)
 }
 
 /// How an error looks for one service.
@@ -276,7 +326,9 @@ impl Codec {
 
     pub(crate) fn model(&self, service: ServiceName, protocol: WireProtocol) -> &Model {
         match (service, protocol) {
-            (ServiceName::Sqs, WireProtocol::AwsQuery) => &self.sqs_query,
+            (ServiceName::Sqs, WireProtocol::AwsQuery | WireProtocol::AwsQueryJson) => {
+                &self.sqs_query
+            }
             (ServiceName::Sqs, _) => &self.sqs_json,
             (ServiceName::Sns, _) => &self.sns,
             (ServiceName::Events, _) => &self.events,
@@ -460,9 +512,15 @@ impl Codec {
                 }
             })
             .or_else(|| is_sqs_queue_path(req.path).then_some(ServiceName::Sqs));
+        // SQS only: the JSON form of the SNS Query responses is not established.
+        let protocol = if accepts_json(req) && service != Some(ServiceName::Sns) {
+            WireProtocol::AwsQueryJson
+        } else {
+            WireProtocol::AwsQuery
+        };
         let fail = |error: ServiceError| DecodeError {
             service,
-            protocol: Some(WireProtocol::AwsQuery),
+            protocol: Some(protocol),
             error,
         };
         let auth = match auth {
@@ -470,21 +528,44 @@ impl Codec {
             Err(AuthError::Missing) => None,
             Err(AuthError::Invalid(e)) => return Err(fail(e)),
         };
+        let queue_path = is_sqs_queue_path(req.path);
         let Some(action) = action else {
+            // A GET (or a call to a queue URL) without an action: AWS answers 404 with a bare
+            // `<UnknownOperationException/>` (validated against AWS in LocalStack's
+            // `TestSqsQueryApi::test_get_queue_without_action_returns_unknown_operation`).
+            if req.method.eq_ignore_ascii_case("GET") || queue_path {
+                return Err(fail(ServiceError::new(
+                    UNKNOWN_OPERATION,
+                    "The requested operation is not recognized by the service.",
+                )));
+            }
             return Err(fail(ServiceError::new(
                 "MissingAction",
                 "The request must contain the parameter Action.",
             )));
         };
         let invalid_action = || {
+            let wording = if service == Some(ServiceName::Sns) {
+                "web service"
+            } else {
+                "endpoint"
+            };
             fail(ServiceError::new(
                 "InvalidAction",
-                format!("The action {action} is not valid for this web service."),
+                format!("The action {action} is not valid for this {wording}."),
             ))
         };
         let Some(service) = service else {
             return Err(invalid_action());
         };
+        // A queue URL is the endpoint of that queue's actions only: AWS refuses the actions
+        // that do not act on one queue there (LocalStack's AWS-validated query API handler).
+        if service == ServiceName::Sqs
+            && queue_path
+            && matches!(action, "CreateQueue" | "ListQueues")
+        {
+            return Err(invalid_action());
+        }
         let model = self.model(service, WireProtocol::AwsQuery);
         let Some(operation) = model.operations.get(action) else {
             return Err(invalid_action());
@@ -500,7 +581,7 @@ impl Codec {
         }
         Ok(DecodedRequest {
             service,
-            protocol: WireProtocol::AwsQuery,
+            protocol,
             operation: operation.name.clone(),
             input,
             auth,
@@ -519,6 +600,28 @@ impl Codec {
     ) -> EncodedResponse {
         let body = match protocol {
             WireProtocol::AwsJson1_0 | WireProtocol::AwsJson1_1 => json::encode_output(output),
+            WireProtocol::AwsQueryJson => {
+                let model = self.model(service, protocol);
+                let result = model.operations.get(operation).and_then(|op| {
+                    let shape = op.output?;
+                    let wrapper = match &op.result_wrapper {
+                        Some(w) => w.clone(),
+                        None => format!("{operation}Result"),
+                    };
+                    Some((wrapper, query_json_result(model, shape, output)))
+                });
+                let mut response = serde_json::Map::new();
+                if let Some((wrapper, result)) = result {
+                    response.insert(wrapper, result);
+                }
+                response.insert(
+                    "ResponseMetadata".into(),
+                    serde_json::json!({ "RequestId": request_id }),
+                );
+                let mut doc = serde_json::Map::new();
+                doc.insert(format!("{operation}Response"), Value::Object(response));
+                serde_json::to_vec(&Value::Object(doc)).unwrap_or_default()
+            }
             WireProtocol::AwsQuery => {
                 let model = self.model(service, protocol);
                 let mut out = Vec::with_capacity(512);
@@ -539,10 +642,18 @@ impl Codec {
                         out.push(b'<');
                         out.extend_from_slice(wrapper.as_bytes());
                         out.push(b'>');
+                        let start = out.len();
                         xml::write_structure_members(&mut out, model, shape, output);
-                        out.extend_from_slice(b"</");
-                        out.extend_from_slice(wrapper.as_bytes());
-                        out.push(b'>');
+                        if out.len() == start && service == ServiceName::Sqs {
+                            // An empty result is one empty element on SQS, as AWS writes it
+                            // (`<ReceiveMessageResult/>`).
+                            out.pop();
+                            out.extend_from_slice(b"/>");
+                        } else {
+                            out.extend_from_slice(b"</");
+                            out.extend_from_slice(wrapper.as_bytes());
+                            out.push(b'>');
+                        }
                     }
                 }
                 out.extend_from_slice(b"<ResponseMetadata><RequestId>");
@@ -624,8 +735,8 @@ impl Codec {
             .unwrap_or(WireProtocol::AwsQuery);
         // A Query request nobody could place is answered as SQS, the service most Query
         // clients talk to.
-        let service = match (err.service, protocol) {
-            (None, WireProtocol::AwsQuery) => Some(ServiceName::Sqs),
+        let service = match (err.service, protocol.is_query()) {
+            (None, true) => Some(ServiceName::Sqs),
             (s, _) => s,
         };
         self.encode_error_inner(service, protocol, &err.error, request_id)
@@ -647,7 +758,33 @@ impl Codec {
             ),
             (X_AMZN_REQUEST_ID.clone(), request_id_value(request_id)),
         ];
+        if protocol.is_query() && err.code == UNKNOWN_OPERATION {
+            return EncodedResponse {
+                status: 404,
+                headers: vec![
+                    (
+                        http::header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/xml"),
+                    ),
+                    (X_AMZN_REQUEST_ID.clone(), request_id_value(request_id)),
+                ],
+                body: Bytes::from_static(b"<UnknownOperationException/>"),
+            };
+        }
         let body = match protocol {
+            WireProtocol::AwsQueryJson => {
+                let error = serde_json::json!({
+                    "ErrorResponse": {
+                        "Error": {
+                            "Type": fault,
+                            "Code": r.query_code,
+                            "Message": r.query_message.unwrap_or(&err.message),
+                        },
+                        "RequestId": request_id,
+                    }
+                });
+                serde_json::to_vec(&error).unwrap_or_default()
+            }
             WireProtocol::AwsJson1_0 | WireProtocol::AwsJson1_1 => {
                 let query_compatible = service
                     .map(|s| self.model(s, protocol).query_compatible)

@@ -16,4 +16,7 @@ pub struct RequestContext {
     /// for long-term keys, `arn:aws:sts::<acct>:assumed-role/<role>/<session>` for keys from
     /// AssumeRole, `arn:aws:sts::<acct>:federated-user/<name>` for GetFederationToken's.
     pub caller_arn: String,
+    /// The request's `X-Amzn-Trace-Id` header (an X-Ray trace header), if any: SQS keeps it
+    /// as the `AWSTraceHeader` of the messages sent, SNS passes it on to SQS subscriptions.
+    pub trace_header: Option<String>,
 }

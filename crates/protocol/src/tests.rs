@@ -338,7 +338,7 @@ fn query_decode_errors() {
     assert_eq!(e.error.code, "InvalidAction");
     assert_eq!(
         e.error.message,
-        "The action Frobnicate is not valid for this web service."
+        "The action Frobnicate is not valid for this endpoint."
     );
     let e = form("Version=2012-11-05").unwrap_err();
     assert_eq!(e.error.code, "MissingAction");
@@ -460,7 +460,7 @@ fn query_receive_message_output() {
     // No messages: an empty result element.
     assert_eq!(
         query_out(ServiceName::Sqs, "ReceiveMessage", &json!({})),
-        "<?xml version=\"1.0\"?><ReceiveMessageResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><ReceiveMessageResult></ReceiveMessageResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></ReceiveMessageResponse>"
+        "<?xml version=\"1.0\"?><ReceiveMessageResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><ReceiveMessageResult/><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></ReceiveMessageResponse>"
     );
 }
 
@@ -983,4 +983,148 @@ fn sts_requests_are_recognised_and_rendered() {
     let resp = codec().encode_error(ServiceName::Sts, WireProtocol::AwsQuery, &err, "rid");
     assert_eq!(resp.status, 403);
     assert!(resp.body_str().contains("<Code>IDPRejectedClaim</Code>"));
+}
+
+fn request(
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    accept: Option<&str>,
+    body: &str,
+) -> Result<crate::DecodedRequest, crate::DecodeError> {
+    let mut headers = HeaderMap::new();
+    headers.insert("host", HeaderValue::from_static("localhost:4566"));
+    if let Some(a) = accept {
+        headers.insert("accept", HeaderValue::from_str(a).expect("accept"));
+    }
+    codec().decode(&HttpRequest {
+        method,
+        path,
+        query,
+        headers: &headers,
+        body: body.as_bytes(),
+    })
+}
+
+/// source: LocalStack `TestSqsQueryApi` (AWS-validated) and its query API handler: a queue URL
+/// without an action is a bare 404 `<UnknownOperationException/>`; CreateQueue/ListQueues are
+/// not actions of a queue URL; an unknown action is "not valid for this endpoint".
+#[test]
+fn query_calls_to_queue_urls() {
+    for (method, path) in [
+        ("GET", "/000000000000/q"),
+        ("GET", "/"),
+        ("POST", "/queue/eu-west-1/000000000000/q"),
+    ] {
+        let e = request(method, path, None, None, "").unwrap_err();
+        let r = codec().encode_decode_error(&e, "rid");
+        assert_eq!(r.status, 404, "{method} {path}");
+        assert_eq!(r.body_str(), "<UnknownOperationException/>");
+    }
+    // POST to the endpoint without an action keeps MissingAction.
+    assert_eq!(
+        request("POST", "/", None, None, "Version=2012-11-05")
+            .unwrap_err()
+            .error
+            .code,
+        "MissingAction"
+    );
+    for action in ["CreateQueue", "ListQueues"] {
+        let e = request(
+            "GET",
+            "/000000000000/q",
+            Some(&format!("Action={action}&QueueName=x")),
+            None,
+            "",
+        )
+        .unwrap_err();
+        assert_eq!(e.error.code, "InvalidAction");
+        assert_eq!(
+            e.error.message,
+            format!("The action {action} is not valid for this endpoint.")
+        );
+        let r = codec().encode_decode_error(&e, "rid");
+        assert_eq!(r.status, 400);
+        assert!(r.body_str().contains("<Code>InvalidAction</Code>"));
+    }
+    // The path style carrying the region addresses the queue.
+    let d = request(
+        "GET",
+        "/queue/eu-west-1/000000000000/q",
+        Some("Action=GetQueueAttributes&AttributeName.1=All"),
+        None,
+        "",
+    )
+    .expect("decoded");
+    assert_eq!(
+        d.input["QueueUrl"],
+        "http://localhost:4566/queue/eu-west-1/000000000000/q"
+    );
+}
+
+/// A Query request with `Accept: application/json` is answered in JSON: the response and
+/// result wrappers, every output member (`null` when absent), the request id.
+#[test]
+fn query_with_accept_json() {
+    let d = request(
+        "POST",
+        "/",
+        None,
+        Some("application/json"),
+        "Action=GetQueueUrl&Version=2012-11-05&QueueName=q",
+    )
+    .expect("decoded");
+    assert_eq!(d.protocol, WireProtocol::AwsQueryJson);
+    assert_eq!(d.input, json!({"QueueName": "q"}));
+    let r = codec().encode_output(
+        ServiceName::Sqs,
+        d.protocol,
+        "GetQueueUrl",
+        &json!({"QueueUrl": "http://localhost:4566/000000000000/q"}),
+        "rid",
+    );
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let body: Value = serde_json::from_str(r.body_str()).expect("json");
+    assert_eq!(
+        body,
+        json!({"GetQueueUrlResponse": {
+            "GetQueueUrlResult": {"QueueUrl": "http://localhost:4566/000000000000/q"},
+            "ResponseMetadata": {"RequestId": "rid"}
+        }})
+    );
+    let r = codec().encode_output(
+        ServiceName::Sqs,
+        d.protocol,
+        "ListQueues",
+        &json!({}),
+        "rid",
+    );
+    let body: Value = serde_json::from_str(r.body_str()).expect("json");
+    assert_eq!(
+        body["ListQueuesResponse"]["ListQueuesResult"],
+        json!({"QueueUrls": null, "NextToken": null})
+    );
+    let r = codec().encode_error(
+        ServiceName::Sqs,
+        d.protocol,
+        &ServiceError::new("QueueDoesNotExist", "The specified queue does not exist."),
+        "rid",
+    );
+    assert_eq!(r.status, 400);
+    let body: Value = serde_json::from_str(r.body_str()).expect("json");
+    assert_eq!(
+        body["ErrorResponse"]["Error"]["Code"],
+        "AWS.SimpleQueueService.NonExistentQueue"
+    );
+    assert_eq!(body["ErrorResponse"]["RequestId"], "rid");
+    // Without the header, XML as before.
+    let d = request(
+        "POST",
+        "/",
+        None,
+        Some("text/xml, */*"),
+        "Action=GetQueueUrl&Version=2012-11-05&QueueName=q",
+    )
+    .expect("decoded");
+    assert_eq!(d.protocol, WireProtocol::AwsQuery);
 }

@@ -1,6 +1,7 @@
 //! Command-line flags and environment variables of the `ferrybridge` binary.
 
 use clap::Parser;
+use ferrybridge_sqs::url::QueueUrlStyle;
 use std::net::IpAddr;
 
 /// A local emulator of Amazon SQS, SNS and EventBridge.
@@ -50,6 +51,17 @@ pub struct Config {
     /// Most connections served at once; further clients wait to be accepted.
     #[arg(long, env = "FERRYBRIDGE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+    /// How SQS queue URLs look: `plain` (`http://<host>/<account>/<name>`, the host the client
+    /// used), `host` (AWS's form on loopback: `http://sqs.<region>.localhost:<port>/<account>/<name>`)
+    /// or `path` (`http://<host>/queue/<region>/<account>/<name>`). `host` and `path` tell
+    /// queues of the same name in two regions apart. Every form is accepted on input.
+    #[arg(
+        long,
+        env = "FERRYBRIDGE_QUEUE_URL_STYLE",
+        default_value = "plain",
+        value_parser = queue_url_style
+    )]
+    pub queue_url_style: QueueUrlStyle,
 }
 
 impl Config {
@@ -64,6 +76,7 @@ impl Config {
             allow_unsigned: false,
             header_timeout: 30,
             max_connections: 4096,
+            queue_url_style: QueueUrlStyle::Plain,
         }
     }
 }
@@ -75,4 +88,8 @@ fn account_id(value: &str) -> Result<String, String> {
     } else {
         Err(format!("an account id is 12 digits, not {value:?}"))
     }
+}
+
+fn queue_url_style(value: &str) -> Result<QueueUrlStyle, String> {
+    value.parse()
 }

@@ -77,7 +77,7 @@ impl App {
         }
         App {
             codec: Codec::new(),
-            sqs: Sqs::new(sqs_engine.clone()),
+            sqs: Sqs::new(sqs_engine.clone()).with_queue_url_style(config.queue_url_style),
             sqs_engine,
             sns,
             events,
@@ -134,10 +134,16 @@ impl App {
             .map(str::to_owned)
             .unwrap_or_else(|| format!("{}:{}", self.config.host, self.config.port));
 
+        let trace_header = parts
+            .headers
+            .get("x-amzn-trace-id")
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned);
         let (encoded, operation) = match self.codec.decode(&http_request) {
             Ok(decoded) => {
                 let operation = decoded.operation.clone();
-                let encoded = self.call(decoded, host, &request_id).await;
+                let encoded = self.call(decoded, host, trace_header, &request_id).await;
                 (encoded, operation)
             }
             Err(err) => (
@@ -162,10 +168,11 @@ impl App {
         &self,
         decoded: DecodedRequest,
         host: String,
+        trace_header: Option<String>,
         request_id: &str,
     ) -> EncodedResponse {
         let (service, protocol) = (decoded.service, decoded.protocol);
-        let (ctx, caller) = match self.context(&decoded, host, request_id) {
+        let (ctx, caller) = match self.context(&decoded, host, trace_header, request_id) {
             Ok(found) => found,
             Err(err) => return self.codec.encode_error(service, protocol, &err, request_id),
         };
@@ -205,6 +212,7 @@ impl App {
         &self,
         decoded: &DecodedRequest,
         host: String,
+        trace_header: Option<String>,
         request_id: &str,
     ) -> Result<(RequestContext, Identity), ServiceError> {
         let default_account = &self.config.default_account_id;
@@ -238,6 +246,7 @@ impl App {
             host,
             request_id: request_id.to_owned(),
             caller_arn: caller.arn.clone(),
+            trace_header,
         };
         Ok((ctx, caller))
     }

@@ -485,6 +485,7 @@ fn deliver_sqs(
         } else {
             None
         },
+        aws_trace_header: n.trace_header.clone(),
         ..NewMessage::default()
     };
     if let Err(err) = queue.send(msg) {

@@ -88,6 +88,7 @@ impl Sns {
             attributes: Vec::new(),
             message_group_id,
             message_deduplication_id,
+            trace_header: None,
         };
         let d = &self.deliverer;
         let published = self.engine.publish(&topic, input, |deliveries| {

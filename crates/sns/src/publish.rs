@@ -143,7 +143,11 @@ fn is_number(s: &str) -> bool {
     !t.is_empty() && t.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
-fn publish_input(input: &Value, position: Option<usize>) -> Result<PublishInput, ServiceError> {
+fn publish_input(
+    ctx: &RequestContext,
+    input: &Value,
+    position: Option<usize>,
+) -> Result<PublishInput, ServiceError> {
     Ok(PublishInput {
         message: req_str(input, "Message")?,
         subject: opt_str(input, "Subject")?,
@@ -155,6 +159,7 @@ fn publish_input(input: &Value, position: Option<usize>) -> Result<PublishInput,
         attributes: parse_attributes(input, position)?,
         message_group_id: opt_str(input, "MessageGroupId")?,
         message_deduplication_id: opt_str(input, "MessageDeduplicationId")?,
+        trace_header: ctx.trace_header.clone(),
     })
 }
 
@@ -205,7 +210,7 @@ pub(crate) fn publish(
             "TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified",
         ));
     }
-    let msg = publish_input(input, None)?;
+    let msg = publish_input(ctx, input, None)?;
     if let Some(phone) = phone {
         if !mobile::is_e164(&phone) {
             return Err(invalid(&format!(
@@ -330,7 +335,7 @@ pub(crate) fn publish_batch(
                 "Two or more batch entries in the request have the same Id.".into(),
             )));
         }
-        let msg = publish_input(entry, Some(i + 1))?;
+        let msg = publish_input(ctx, entry, Some(i + 1))?;
         if topic.is_fifo() && msg.message_group_id.is_none() {
             return Err(invalid(
                 "The MessageGroupId parameter is required for FIFO topics",

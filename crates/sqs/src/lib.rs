@@ -21,11 +21,21 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub struct Sqs {
     engine: Arc<SqsEngine>,
+    url_style: url::QueueUrlStyle,
 }
 
 impl Sqs {
     pub fn new(engine: Arc<SqsEngine>) -> Self {
-        Self { engine }
+        Self {
+            engine,
+            url_style: url::QueueUrlStyle::default(),
+        }
+    }
+
+    /// Hands out queue URLs in `style` (every style is accepted on input whatever this is).
+    pub fn with_queue_url_style(mut self, style: url::QueueUrlStyle) -> Self {
+        self.url_style = style;
+        self
     }
 
     pub fn engine(&self) -> &Arc<SqsEngine> {
@@ -41,11 +51,12 @@ impl Sqs {
     ) -> Result<Value, ServiceError> {
         let e = &self.engine;
         let i = &input;
+        let u = self.url_style;
         match operation {
-            "CreateQueue" => queues::create_queue(e, ctx, i),
+            "CreateQueue" => queues::create_queue(e, ctx, i, u),
             "DeleteQueue" => queues::delete_queue(e, ctx, i),
-            "GetQueueUrl" => queues::get_queue_url(e, ctx, i),
-            "ListQueues" => queues::list_queues(e, ctx, i),
+            "GetQueueUrl" => queues::get_queue_url(e, ctx, i, u),
+            "ListQueues" => queues::list_queues(e, ctx, i, u),
             "GetQueueAttributes" => queues::get_queue_attributes(e, ctx, i),
             "SetQueueAttributes" => queues::set_queue_attributes(e, ctx, i),
             "PurgeQueue" => queues::purge_queue(e, ctx, i),
@@ -54,7 +65,7 @@ impl Sqs {
             "ListQueueTags" => queues::list_queue_tags(e, ctx, i),
             "AddPermission" => queues::add_permission(e, ctx, i),
             "RemovePermission" => queues::remove_permission(e, ctx, i),
-            "ListDeadLetterSourceQueues" => queues::list_dead_letter_source_queues(e, ctx, i),
+            "ListDeadLetterSourceQueues" => queues::list_dead_letter_source_queues(e, ctx, i, u),
             "SendMessage" => messages::send_message(e, ctx, i),
             "SendMessageBatch" => messages::send_message_batch(e, ctx, i),
             "ReceiveMessage" => messages::receive_message(e, ctx, i).await,

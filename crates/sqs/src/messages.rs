@@ -240,7 +240,10 @@ fn send_one(
     let message_group_id = fifo_id(input, "MessageGroupId")?;
     let message_deduplication_id = fifo_id(input, "MessageDeduplicationId")?;
     let attributes = parse_message_attributes(input)?;
-    let aws_trace_header = parse_trace_header(input)?;
+    // The `AWSTraceHeader` message system attribute overrides the request's
+    // `X-Amzn-Trace-Id` header, which applies to every message of the request (AWS X-Ray
+    // developer guide, "Amazon SQS and AWS X-Ray").
+    let aws_trace_header = parse_trace_header(input)?.or_else(|| ctx.trace_header.clone());
     queue
         .send(NewMessage {
             body,

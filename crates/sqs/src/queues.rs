@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::input::{
     int_in_range, invalid, missing, opt_str, req_str, service_error, str_list, str_map,
 };
-use crate::url::queue_url;
+use crate::url::{queue_url, QueueUrlStyle};
 use crate::{empty, resolve_queue};
 
 const MAX_TAGS: usize = 50;
@@ -50,6 +50,7 @@ pub(crate) fn create_queue(
     engine: &SqsEngine,
     ctx: &RequestContext,
     input: &Value,
+    style: QueueUrlStyle,
 ) -> Result<Value, ServiceError> {
     // A missing or empty name is not MissingParameter on AWS (validated against AWS by
     // LocalStack's request-validation tests).
@@ -65,7 +66,7 @@ pub(crate) fn create_queue(
     let (queue, _) = engine
         .create_queue(key, &attributes, &tags)
         .map_err(service_error)?;
-    Ok(json!({ "QueueUrl": queue_url(ctx, queue.key()) }))
+    Ok(json!({ "QueueUrl": queue_url(style, ctx, queue.key()) }))
 }
 
 pub(crate) fn delete_queue(
@@ -82,6 +83,7 @@ pub(crate) fn get_queue_url(
     engine: &SqsEngine,
     ctx: &RequestContext,
     input: &Value,
+    style: QueueUrlStyle,
 ) -> Result<Value, ServiceError> {
     let name = req_str(input, "QueueName")?;
     let owner = opt_str(input, "QueueOwnerAWSAccountId")?
@@ -90,11 +92,12 @@ pub(crate) fn get_queue_url(
     let queue = engine
         .queue(&QueueKey::new(owner, &ctx.region, name))
         .map_err(service_error)?;
-    Ok(json!({ "QueueUrl": queue_url(ctx, queue.key()) }))
+    Ok(json!({ "QueueUrl": queue_url(style, ctx, queue.key()) }))
 }
 
 /// One page of queue URLs: `MaxResults` 1-1000 with `NextToken`, or the first 1000 without.
 fn paginate(
+    style: QueueUrlStyle,
     ctx: &RequestContext,
     queues: Vec<std::sync::Arc<Queue>>,
     input: &Value,
@@ -129,7 +132,7 @@ fn paginate(
     if !page.is_empty() || always_list {
         let urls: Vec<Value> = page
             .iter()
-            .map(|q| Value::String(queue_url(ctx, q.key())))
+            .map(|q| Value::String(queue_url(style, ctx, q.key())))
             .collect();
         out.insert(urls_member.to_string(), Value::Array(urls));
     }
@@ -148,20 +151,22 @@ pub(crate) fn list_queues(
     engine: &SqsEngine,
     ctx: &RequestContext,
     input: &Value,
+    style: QueueUrlStyle,
 ) -> Result<Value, ServiceError> {
     let prefix = opt_str(input, "QueueNamePrefix")?.unwrap_or_default();
     let queues = engine.list_queues(&ctx.account_id, &ctx.region, &prefix);
-    paginate(ctx, queues, input, "QueueUrls", false)
+    paginate(style, ctx, queues, input, "QueueUrls", false)
 }
 
 pub(crate) fn list_dead_letter_source_queues(
     engine: &SqsEngine,
     ctx: &RequestContext,
     input: &Value,
+    style: QueueUrlStyle,
 ) -> Result<Value, ServiceError> {
     let queue = resolve_queue(engine, ctx, input)?;
     let sources = engine.dead_letter_source_queues(&queue);
-    paginate(ctx, sources, input, "queueUrls", true)
+    paginate(style, ctx, sources, input, "queueUrls", true)
 }
 
 pub(crate) fn get_queue_attributes(

@@ -1,18 +1,65 @@
-//! Queue URLs: `http://{host}/{account}/{name}`. Requests may address a queue with any host
-//! (localhost, 127.0.0.1, `sqs.us-east-1.amazonaws.com`...): only the path decides which queue,
-//! plus the region when the host names one (`sqs.<region>.…`, `<region>.queue.…`).
+//! Queue URLs, in the style chosen with `--queue-url-style` (see [`QueueUrlStyle`]).
+//! Requests may address a queue with any host (localhost, 127.0.0.1,
+//! `sqs.us-east-1.amazonaws.com`...) and any of the styles: the path decides which queue, plus
+//! the region when the host names one (`sqs.<region>.…`, `<region>.queue.…`) or the path does
+//! (`/queue/<region>/<account>/<name>`).
+
+use std::str::FromStr;
 
 use ferrybridge_engine::sqs::QueueKey;
 use ferrybridge_protocol::RequestContext;
 
-/// The URL we hand out for a queue, pointing back at the host the client used.
-pub fn queue_url(ctx: &RequestContext, key: &QueueKey) -> String {
+/// How the queue URLs we hand out look.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueUrlStyle {
+    /// `http://{host}/{account}/{name}`, with the host the client used: the region is not in
+    /// the URL (queues of the same name in two regions share it; the caller's region applies).
+    #[default]
+    Plain,
+    /// AWS's form on loopback: `http://sqs.{region}.localhost:{port}/{account}/{name}`
+    /// (`*.localhost` resolves to the loopback address).
+    Host,
+    /// `http://{host}/queue/{region}/{account}/{name}`.
+    Path,
+}
+
+impl FromStr for QueueUrlStyle {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "plain" => Ok(QueueUrlStyle::Plain),
+            "host" => Ok(QueueUrlStyle::Host),
+            "path" => Ok(QueueUrlStyle::Path),
+            other => Err(format!(
+                "queue URL style is plain, host or path, not {other:?}"
+            )),
+        }
+    }
+}
+
+/// The port of a `host[:port]` (`[v6]:port` too), if it has one.
+fn port_of(host: &str) -> Option<&str> {
+    let (_, port) = host.rsplit_once(':')?;
+    (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())).then_some(port)
+}
+
+/// The URL we hand out for a queue, pointing back at the host (or port) the client used.
+pub fn queue_url(style: QueueUrlStyle, ctx: &RequestContext, key: &QueueKey) -> String {
     let host = if ctx.host.is_empty() {
         "localhost:4566"
     } else {
         ctx.host.as_str()
     };
-    format!("http://{host}/{}/{}", key.account_id, key.name)
+    let (account, name, region) = (&key.account_id, &key.name, &key.region);
+    match style {
+        QueueUrlStyle::Plain => format!("http://{host}/{account}/{name}"),
+        QueueUrlStyle::Path => format!("http://{host}/queue/{region}/{account}/{name}"),
+        QueueUrlStyle::Host => match port_of(host) {
+            Some(port) => format!("http://sqs.{region}.localhost:{port}/{account}/{name}"),
+            None => format!("http://sqs.{region}.localhost/{account}/{name}"),
+        },
+    }
 }
 
 fn looks_like_region(s: &str) -> bool {
@@ -80,7 +127,53 @@ mod tests {
             host: "localhost:4566".into(),
             request_id: "r".into(),
             caller_arn: "arn:aws:iam::000000000000:root".into(),
+            trace_header: None,
         }
+    }
+
+    #[test]
+    fn hands_out_urls_in_each_style() {
+        let mut c = ctx();
+        let key = QueueKey::new("000000000000", "eu-west-1", "q");
+        assert_eq!(
+            queue_url(QueueUrlStyle::Plain, &c, &key),
+            "http://localhost:4566/000000000000/q"
+        );
+        assert_eq!(
+            queue_url(QueueUrlStyle::Host, &c, &key),
+            "http://sqs.eu-west-1.localhost:4566/000000000000/q"
+        );
+        assert_eq!(
+            queue_url(QueueUrlStyle::Path, &c, &key),
+            "http://localhost:4566/queue/eu-west-1/000000000000/q"
+        );
+        c.host = "[::1]:9000".into();
+        assert_eq!(
+            queue_url(QueueUrlStyle::Host, &c, &key),
+            "http://sqs.eu-west-1.localhost:9000/000000000000/q"
+        );
+        c.host = "sqs.us-east-1.localhost".into();
+        assert_eq!(
+            queue_url(QueueUrlStyle::Host, &c, &key),
+            "http://sqs.eu-west-1.localhost/000000000000/q"
+        );
+        // Every style parses back to the queue.
+        for style in [
+            QueueUrlStyle::Plain,
+            QueueUrlStyle::Host,
+            QueueUrlStyle::Path,
+        ] {
+            let url = queue_url(style, &ctx(), &key);
+            let parsed = parse_queue_url(&ctx(), &url).expect("parses");
+            let region = if style == QueueUrlStyle::Plain {
+                "us-east-1"
+            } else {
+                "eu-west-1"
+            };
+            assert_eq!(parsed, QueueKey::new("000000000000", region, "q"), "{url}");
+        }
+        assert_eq!("HOST".parse::<QueueUrlStyle>(), Ok(QueueUrlStyle::Host));
+        assert!("aws".parse::<QueueUrlStyle>().is_err());
     }
 
     #[test]

@@ -27,6 +27,7 @@ fn fixture() -> Fixture {
             host: "localhost:4566".into(),
             request_id: "req-1".into(),
             caller_arn: "arn:aws:iam::000000000000:root".into(),
+            trace_header: None,
         },
     }
 }

@@ -26,6 +26,7 @@ fn fixture() -> Fixture {
             host: "localhost:4566".into(),
             request_id: "r".into(),
             caller_arn: "arn:aws:iam::111111111111:root".into(),
+            trace_header: None,
         },
     }
 }

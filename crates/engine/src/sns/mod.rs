@@ -628,6 +628,7 @@ impl SnsEngine {
                 message_deduplication_id: dedup_id.clone(),
                 sequence_number: sequence_number.clone(),
                 signature_version,
+                trace_header: input.trace_header,
             });
             let deliveries: Vec<Delivery> = topic
                 .subscriptions
@@ -693,6 +694,7 @@ impl SnsEngine {
             message_deduplication_id: None,
             sequence_number: None,
             signature_version: "1".into(),
+            trace_header: input.trace_header,
         })
     }
 

@@ -24,6 +24,9 @@ pub struct PublishInput {
     pub attributes: MessageAttributes,
     pub message_group_id: Option<String>,
     pub message_deduplication_id: Option<String>,
+    /// The publisher's X-Ray trace header (`X-Amzn-Trace-Id`), passed on to SQS queues as
+    /// their messages' `AWSTraceHeader`.
+    pub trace_header: Option<String>,
 }
 
 impl PublishInput {
@@ -57,6 +60,8 @@ pub struct Notification {
     pub sequence_number: Option<String>,
     /// The topic's `SignatureVersion` when published.
     pub signature_version: String,
+    /// The publisher's X-Ray trace header.
+    pub trace_header: Option<String>,
 }
 
 impl Notification {

@@ -1,37 +1,61 @@
 //! In-memory message store of a FIFO queue.
 //!
-//! Messages are kept per message group, in send order. A group with a message in flight is
-//! locked: nothing else of that group is delivered until that message is deleted or becomes
-//! visible again (then it is first in line again). Groups that can deliver wait in a queue of
-//! their own, so a receive touches only the groups it delivers from.
+//! Messages are kept per message group, in send order. A receive that takes messages of a
+//! group locks it: nothing else of that group is delivered until the group unlocks, which
+//! happens when its last in-flight message is deleted, or as soon as one of its messages is
+//! visible again (its visibility timeout expired or was changed to 0); then only its visible
+//! messages are delivered, the others stay in flight (recorded on AWS: LocalStack's
+//! `test_fifo_message_group_visibility_after_terminate_visibility_timeout`).
+//!
+//! Groups that can deliver wait in `available`, ordered by when their first message became
+//! visible: at its send (or the end of its delay), or when it came back from flight. So one
+//! receive returns as many messages of a group as fit before the next group, and groups whose
+//! messages just came back go behind groups that were waiting (recorded on AWS: LocalStack's
+//! `test_fifo_receive_message_with_zero_visibility_timeout` and
+//! `test_fifo_message_group_visibility_after_delete`). A receive touches only the groups it
+//! delivers from.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::in_flight::{InFlight, InFlightChange, InFlightRemoval};
 use super::message::Message;
 use super::store::{Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
 
+/// When a message became visible: (clock millis, tick). The tick orders events of the same
+/// millisecond and makes every key unique.
+type Since = (u64, u64);
+
+struct Ready {
+    since: Since,
+    message: Message,
+}
+
 #[derive(Default)]
 struct Group {
-    ready: VecDeque<Message>,
+    /// Visible messages, in send order.
+    ready: VecDeque<Ready>,
     in_flight: usize,
-    /// Whether the group is in `available` (deduplicates entries there).
-    listed: bool,
+    /// A receive took messages of the group and none has come back since.
+    locked: bool,
+    /// The group's key in `available`, while it is listed there.
+    listed: Option<Since>,
 }
 
 /// In-memory FIFO [`MessageStore`].
 #[derive(Default)]
 pub struct FifoMessageStore {
     groups: HashMap<Arc<str>, Group>,
-    /// Groups with ready messages and nothing in flight, oldest first.
-    available: VecDeque<Arc<str>>,
+    /// Groups that can deliver (visible messages, not locked), keyed by when their first
+    /// visible message became visible.
+    available: BTreeMap<Since, Arc<str>>,
     in_flight: InFlight,
     delayed: BinaryHeap<Reverse<(u64, u64)>>,
     delayed_messages: HashMap<u64, Message>,
     ready_count: u64,
     seq: u64,
+    tick: u64,
     last_sweep: u64,
 }
 
@@ -47,66 +71,123 @@ impl FifoMessageStore {
         Self::default()
     }
 
-    fn list_if_available(&mut self, group: &Arc<str>) {
-        if let Some(g) = self.groups.get_mut(group) {
-            if !g.listed && g.in_flight == 0 && !g.ready.is_empty() {
-                g.listed = true;
-                self.available.push_back(group.clone());
+    /// Puts the group in `available` under its first visible message if it can deliver,
+    /// takes it out otherwise, and forgets a group with no message left.
+    fn relist(&mut self, group: &Arc<str>) {
+        let Some(g) = self.groups.get_mut(group) else {
+            return;
+        };
+        let want = if g.locked {
+            None
+        } else {
+            g.ready.front().map(|r| r.since)
+        };
+        if g.listed != want {
+            if let Some(old) = g.listed.take() {
+                self.available.remove(&old);
             }
+            if let Some(key) = want {
+                self.available.insert(key, group.clone());
+                g.listed = Some(key);
+            }
+        }
+        if g.ready.is_empty() && g.in_flight == 0 {
+            self.groups.remove(group);
         }
     }
 
-    /// Takes the oldest group that can deliver (ready messages, nothing in flight) off the
-    /// list of available groups.
-    fn next_available_group(&mut self) -> Option<Arc<str>> {
-        while let Some(group) = self.available.pop_front() {
-            if let Some(g) = self.groups.get_mut(&group) {
-                g.listed = false;
-                if g.in_flight == 0 {
-                    return Some(group);
-                }
-            }
-        }
-        None
-    }
-
-    fn push_ready_back(&mut self, m: Message) {
-        let group = group_of(&m);
-        self.groups
-            .entry(group.clone())
-            .or_default()
-            .ready
-            .push_back(m);
-        self.ready_count += 1;
-        self.list_if_available(&group);
-    }
-
-    /// Returns an in-flight message to the front of its group, keeping send order.
-    fn return_to_group(&mut self, m: Message) {
+    /// Makes a message visible in its group (in send order), visible since `at`.
+    fn push_ready(&mut self, m: Message, at: u64) {
+        self.tick += 1;
+        let since = (at, self.tick);
         let group = group_of(&m);
         let g = self.groups.entry(group.clone()).or_default();
-        g.in_flight = g.in_flight.saturating_sub(1);
-        let pos = g
-            .ready
-            .iter()
-            .position(|r| r.seq > m.seq)
-            .unwrap_or(g.ready.len());
-        g.ready.insert(pos, m);
+        // New messages go at the back; a message back from flight usually goes at the front.
+        if g.ready.back().is_none_or(|r| r.message.seq < m.seq) {
+            g.ready.push_back(Ready { since, message: m });
+        } else {
+            let pos = g
+                .ready
+                .iter()
+                .position(|r| r.message.seq > m.seq)
+                .unwrap_or(g.ready.len());
+            g.ready.insert(pos, Ready { since, message: m });
+        }
         self.ready_count += 1;
-        self.list_if_available(&group);
+        self.relist(&group);
     }
 
+    /// A message back from flight at `at`: visible again, and its group unlocks.
+    fn return_to_group(&mut self, m: Message, at: u64) {
+        if let Some(g) = self.groups.get_mut(&group_of(&m)) {
+            g.in_flight = g.in_flight.saturating_sub(1);
+            g.locked = false;
+        }
+        self.push_ready(m, at);
+    }
+
+    /// A message left flight for good (deleted, expired): its group unlocks when nothing of
+    /// it is in flight any more.
     fn finish_in_flight(&mut self, m: &Message) {
         let group = group_of(m);
         if let Some(g) = self.groups.get_mut(&group) {
             g.in_flight = g.in_flight.saturating_sub(1);
-            if g.in_flight == 0 && g.ready.is_empty() {
-                self.groups.remove(&group);
-                return;
+            if g.in_flight == 0 {
+                g.locked = false;
             }
         }
-        self.list_if_available(&group);
+        self.relist(&group);
     }
+
+    /// Takes up to `max` visible messages, group after group in `available` order, passing
+    /// each to `take`. A group a message went in flight from is locked.
+    fn take_groups(&mut self, max: usize, mut take: impl FnMut(&mut Self, Message) -> Taken) {
+        let mut taken = 0;
+        while taken < max {
+            let Some((_, group)) = self.available.pop_first() else {
+                break;
+            };
+            let Some(g) = self.groups.get_mut(&group) else {
+                continue;
+            };
+            g.listed = None;
+            let mut delivered = false;
+            while taken < max {
+                let Some(r) = self
+                    .groups
+                    .get_mut(&group)
+                    .and_then(|g| g.ready.pop_front())
+                else {
+                    break;
+                };
+                self.ready_count = self.ready_count.saturating_sub(1);
+                match take(self, r.message) {
+                    Taken::Skipped => {}
+                    Taken::Removed => taken += 1,
+                    Taken::InFlight => {
+                        delivered = true;
+                        taken += 1;
+                    }
+                }
+            }
+            if let Some(g) = self.groups.get_mut(&group) {
+                if delivered {
+                    g.locked = true;
+                }
+            }
+            self.relist(&group);
+        }
+    }
+}
+
+/// What became of a message [`FifoMessageStore::take_groups`] took.
+enum Taken {
+    /// Not counted (it went to the dead-letter queue).
+    Skipped,
+    /// Removed from the queue (a move task took it).
+    Removed,
+    /// Received: in flight.
+    InFlight,
 }
 
 impl MessageStore for FifoMessageStore {
@@ -117,11 +198,11 @@ impl MessageStore for FifoMessageStore {
             }
             self.delayed.pop();
             if let Some(m) = self.delayed_messages.remove(&seq) {
-                self.push_ready_back(m);
+                self.push_ready(m, at);
             }
         }
-        while let Some(m) = self.in_flight.pop_expired(now) {
-            self.return_to_group(m);
+        while let Some((m, deadline)) = self.in_flight.pop_expired_with_deadline(now) {
+            self.return_to_group(m, deadline);
         }
         // Retention is swept at most once per second of clock time.
         if self.last_sweep != 0 && now < self.last_sweep.saturating_add(1000) {
@@ -130,19 +211,23 @@ impl MessageStore for FifoMessageStore {
         self.last_sweep = now;
         let expired = |m: &Message| m.sent_ms.saturating_add(retention_ms) <= now;
         let mut removed = 0u64;
-        for g in self.groups.values_mut() {
-            while g.ready.front().is_some_and(expired) {
-                g.ready.pop_front();
-                removed += 1;
+        let mut touched = Vec::new();
+        for (name, g) in self.groups.iter_mut() {
+            let before = g.ready.len();
+            g.ready.retain(|r| !expired(&r.message));
+            if g.ready.len() != before {
+                removed += (before - g.ready.len()) as u64;
+                touched.push(name.clone());
             }
         }
         self.ready_count -= removed.min(self.ready_count);
+        for group in touched {
+            self.relist(&group);
+        }
         for m in self.in_flight.take_where(expired) {
             self.finish_in_flight(&m);
         }
         self.delayed_messages.retain(|_, m| !expired(m));
-        self.groups
-            .retain(|_, g| !g.ready.is_empty() || g.in_flight > 0);
     }
 
     fn insert(&mut self, message: Message, visible_at: u64, now: u64) {
@@ -150,7 +235,7 @@ impl MessageStore for FifoMessageStore {
             self.delayed.push(Reverse((visible_at, message.seq)));
             self.delayed_messages.insert(message.seq, message);
         } else {
-            self.push_ready_back(message);
+            self.push_ready(message, now);
         }
     }
 
@@ -163,57 +248,28 @@ impl MessageStore for FifoMessageStore {
         dead_letters: &mut Vec<Message>,
     ) -> Vec<Message> {
         let mut out = Vec::new();
-        while out.len() < max {
-            let Some(group) = self.next_available_group() else {
-                break;
-            };
-            let Some(g) = self.groups.get_mut(&group) else {
-                continue;
-            };
-            while out.len() < max {
-                let Some(mut m) = g.ready.pop_front() else {
-                    break;
-                };
-                self.ready_count = self.ready_count.saturating_sub(1);
-                if m.is_dead_letter(max_receive_count) {
-                    dead_letters.push(m);
-                    continue;
-                }
-                m.mark_received(now);
+        self.take_groups(max, |store, mut m| {
+            if m.is_dead_letter(max_receive_count) {
+                dead_letters.push(m);
+                return Taken::Skipped;
+            }
+            m.mark_received(now);
+            if let Some(g) = store.groups.get_mut(&group_of(&m)) {
                 g.in_flight += 1;
-                out.push(m.clone());
-                self.in_flight.insert(m, now.saturating_add(visibility_ms));
             }
-            // Every message of the group may have gone to the dead-letter queue.
-            if g.in_flight == 0 && g.ready.is_empty() {
-                self.groups.remove(&group);
-            }
-        }
+            out.push(m.clone());
+            store.in_flight.insert(m, now.saturating_add(visibility_ms));
+            Taken::InFlight
+        });
         out
     }
 
     fn take_visible(&mut self, max: usize) -> Vec<Message> {
         let mut out = Vec::new();
-        while out.len() < max {
-            let Some(group) = self.next_available_group() else {
-                break;
-            };
-            let Some(g) = self.groups.get_mut(&group) else {
-                continue;
-            };
-            while out.len() < max {
-                let Some(m) = g.ready.pop_front() else {
-                    break;
-                };
-                self.ready_count = self.ready_count.saturating_sub(1);
-                out.push(m);
-            }
-            if g.ready.is_empty() {
-                self.groups.remove(&group);
-            } else {
-                self.list_if_available(&group);
-            }
-        }
+        self.take_groups(max, |_, m| {
+            out.push(m);
+            Taken::Removed
+        });
         out
     }
 
@@ -221,26 +277,26 @@ impl MessageStore for FifoMessageStore {
         self.in_flight.deadline(seq, generation)
     }
 
+    /// A receipt whose visibility timeout ended cannot delete on a FIFO queue, whether the
+    /// message is visible again or in flight under a newer receipt (AWS:
+    /// "The receipt handle has expired."); a message already gone is no error.
     fn delete(&mut self, seq: u64, generation: u32) -> DeleteOutcome {
         match self.in_flight.remove(seq, generation) {
             InFlightRemoval::Removed(m) => {
                 self.finish_in_flight(&m);
                 DeleteOutcome::Deleted
             }
-            InFlightRemoval::OtherReceipt => DeleteOutcome::Stale,
+            InFlightRemoval::OtherReceipt => DeleteOutcome::Expired,
             InFlightRemoval::NotInFlight => {
-                for g in self.groups.values_mut() {
-                    if let Some(pos) = g
-                        .ready
-                        .iter()
-                        .position(|m| m.seq == seq && m.generation == generation && generation > 0)
-                    {
-                        g.ready.remove(pos);
-                        self.ready_count = self.ready_count.saturating_sub(1);
-                        return DeleteOutcome::Deleted;
-                    }
+                let visible = self
+                    .groups
+                    .values()
+                    .any(|g| g.ready.iter().any(|r| r.message.seq == seq));
+                if visible {
+                    DeleteOutcome::Expired
+                } else {
+                    DeleteOutcome::Stale
                 }
-                DeleteOutcome::Stale
             }
         }
     }
@@ -253,13 +309,17 @@ impl MessageStore for FifoMessageStore {
         timeout_ms: u64,
         max_total_ms: u64,
     ) -> VisibilityOutcome {
-        match self
-            .in_flight
-            .change_visibility(seq, generation, now, timeout_ms, max_total_ms)
-        {
+        match self.in_flight.change_visibility(
+            seq,
+            generation,
+            now,
+            timeout_ms,
+            max_total_ms,
+            false,
+        ) {
             InFlightChange::Extended => VisibilityOutcome::Changed,
             InFlightChange::Returned(m) => {
-                self.return_to_group(m);
+                self.return_to_group(m, now);
                 VisibilityOutcome::Changed
             }
             InFlightChange::TooLong => VisibilityOutcome::TooLong,
@@ -268,7 +328,7 @@ impl MessageStore for FifoMessageStore {
                 let visible = self.groups.values().any(|g| {
                     g.ready
                         .iter()
-                        .any(|m| m.seq == seq && m.generation == generation)
+                        .any(|r| r.message.seq == seq && r.message.generation == generation)
                 });
                 if visible {
                     VisibilityOutcome::NotInFlight
@@ -280,9 +340,10 @@ impl MessageStore for FifoMessageStore {
     }
 
     fn purge(&mut self) {
-        let seq = self.seq;
+        let (seq, tick) = (self.seq, self.tick);
         *self = Self::default();
         self.seq = seq;
+        self.tick = tick;
     }
 
     fn counts(&self) -> Counts {

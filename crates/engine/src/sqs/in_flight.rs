@@ -76,6 +76,12 @@ impl InFlight {
 
     /// Takes out the next message whose deadline is at or before `now`, if any.
     pub(crate) fn pop_expired(&mut self, now: u64) -> Option<Message> {
+        self.pop_expired_with_deadline(now).map(|(m, _)| m)
+    }
+
+    /// Like [`InFlight::pop_expired`], with the deadline that passed (the instant the message
+    /// became visible again).
+    pub(crate) fn pop_expired_with_deadline(&mut self, now: u64) -> Option<(Message, u64)> {
         while let Some(Reverse((deadline, seq))) = self.deadlines.peek().copied() {
             if deadline > now {
                 return None;
@@ -83,7 +89,7 @@ impl InFlight {
             self.deadlines.pop();
             if self.messages.get(&seq).is_some_and(|(_, d)| *d == deadline) {
                 if let Some((m, _)) = self.messages.remove(&seq) {
-                    return Some(m);
+                    return Some((m, deadline));
                 }
             }
         }
@@ -105,6 +111,10 @@ impl InFlight {
     /// Moves message `seq`'s deadline to `now + timeout_ms` if `generation` is its current
     /// receipt; a zero timeout takes it out of flight. The deadline may not end more than
     /// `max_total_ms` after the receive (AWS's 12-hour limit).
+    ///
+    /// With `any_receipt`, an older receipt of the message changes its current flight too
+    /// (standard queues: AWS accepts a receipt handle of an earlier receive of the message to
+    /// terminate the visibility timeout).
     pub(crate) fn change_visibility(
         &mut self,
         seq: u64,
@@ -112,9 +122,12 @@ impl InFlight {
         now: u64,
         timeout_ms: u64,
         max_total_ms: u64,
+        any_receipt: bool,
     ) -> InFlightChange {
         match self.messages.get_mut(&seq) {
-            Some((m, deadline)) if m.generation == generation => {
+            Some((m, deadline))
+                if m.generation == generation || (any_receipt && generation <= m.generation) =>
+            {
                 let new_deadline = now.saturating_add(timeout_ms);
                 if new_deadline > m.received_ms.saturating_add(max_total_ms) {
                     return InFlightChange::TooLong;
@@ -185,7 +198,7 @@ mod tests {
         f.insert(received(2, 0), 200);
         // Extending 1 to 300 leaves its old heap entry (100) stale.
         assert!(matches!(
-            f.change_visibility(1, 1, 50, 250, 1_000),
+            f.change_visibility(1, 1, 50, 250, 1_000, false),
             InFlightChange::Extended
         ));
         assert_eq!(f.deadline(1, 1), Some(300));
@@ -203,12 +216,12 @@ mod tests {
         assert_eq!(f.deadline(1, 2), None);
         assert!(matches!(f.remove(1, 2), InFlightRemoval::OtherReceipt));
         assert!(matches!(
-            f.change_visibility(1, 2, 0, 10, 1_000),
+            f.change_visibility(1, 2, 0, 10, 1_000, false),
             InFlightChange::OtherReceipt
         ));
         assert!(matches!(f.remove(9, 1), InFlightRemoval::NotInFlight));
         assert!(matches!(
-            f.change_visibility(9, 1, 0, 10, 1_000),
+            f.change_visibility(9, 1, 0, 10, 1_000, false),
             InFlightChange::NotInFlight
         ));
         assert!(matches!(f.remove(1, 1), InFlightRemoval::Removed(m) if m.seq == 1));
@@ -221,12 +234,12 @@ mod tests {
         f.insert(received(1, 1_000), 2_000);
         // 1_000 (received) + 500 (cap) < 600 + 1_000: refused, nothing changes.
         assert!(matches!(
-            f.change_visibility(1, 1, 600, 1_000, 500),
+            f.change_visibility(1, 1, 600, 1_000, 500, false),
             InFlightChange::TooLong
         ));
         assert_eq!(f.deadline(1, 1), Some(2_000));
         assert!(matches!(
-            f.change_visibility(1, 1, 600, 0, 500),
+            f.change_visibility(1, 1, 600, 0, 500, false),
             InFlightChange::Returned(m) if m.seq == 1
         ));
         assert_eq!(f.len(), 0);

@@ -295,6 +295,8 @@ impl SqsEngine {
 }
 
 #[cfg(test)]
+mod fifo_tests;
+#[cfg(test)]
 mod redrive_tests;
 #[cfg(test)]
 mod tests;

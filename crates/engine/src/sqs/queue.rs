@@ -837,14 +837,21 @@ impl Queue {
     }
 
     /// `DeleteMessage`. A genuine handle of a message that is already gone succeeds, as on AWS.
+    /// On a FIFO queue a handle whose visibility timeout ended fails as AWS words it.
     pub fn delete_message(&self, handle: &str) -> Result<(), SqsError> {
         let h = self.decode_handle(handle)?;
         let now = self.clock.now_millis();
         let retention = self.retention_ms();
-        let mut store = self.messages.lock();
-        store.settle(now, retention);
-        match store.delete(h.seq, h.generation) {
+        let outcome = {
+            let mut store = self.messages.lock();
+            store.settle(now, retention);
+            store.delete(h.seq, h.generation)
+        };
+        match outcome {
             DeleteOutcome::Deleted | DeleteOutcome::Stale => Ok(()),
+            DeleteOutcome::Expired => Err(SqsError::invalid_parameter_value(format!(
+                "Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+            ))),
         }
     }
 
@@ -903,6 +910,10 @@ impl Queue {
             meta.last_purge_ms = Some(now);
         }
         self.messages.lock().purge();
+        // A purge also forgets the deduplication ids and receive attempts of a FIFO queue: a
+        // message sent again with the same deduplication id is accepted and delivered.
+        *self.dedup.lock() = Deduplication::default();
+        self.attempts.lock().clear();
         Ok(())
     }
 }

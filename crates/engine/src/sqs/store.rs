@@ -32,6 +32,9 @@ pub enum DeleteOutcome {
     Deleted,
     /// The handle is genuine but not current (message gone, or received again since).
     Stale,
+    /// FIFO queues: the message is still there but this receipt's visibility timeout ended
+    /// (it is visible again, or in flight under a newer receipt). AWS refuses the delete.
+    Expired,
 }
 
 /// Result of a visibility change by receipt handle.
@@ -257,8 +260,17 @@ impl MessageStore for MemoryMessageStore {
     ) -> VisibilityOutcome {
         match self
             .in_flight
-            .change_visibility(seq, generation, now, timeout_ms, max_total_ms)
-        {
+            // A receipt of an earlier receive may terminate the message's current visibility
+            // (timeout 0), as recorded on AWS (LocalStack's
+            // `test_terminate_visibility_timeout_after_receive`); it cannot extend it.
+            .change_visibility(
+                seq,
+                generation,
+                now,
+                timeout_ms,
+                max_total_ms,
+                timeout_ms == 0,
+            ) {
             InFlightChange::Extended => VisibilityOutcome::Changed,
             InFlightChange::Returned(m) => {
                 self.ready.push_front(m);
