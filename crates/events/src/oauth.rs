@@ -184,7 +184,12 @@ pub fn token_request(settings: &OAuthSettings) -> (String, String, Vec<(String, 
         set_header(&mut headers, &p.key, &p.value);
     }
     // AWS takes the method in any case (`put`); the request line carries it upper-case.
-    (settings.http_method.to_ascii_uppercase(), url, headers, body)
+    (
+        settings.http_method.to_ascii_uppercase(),
+        url,
+        headers,
+        body,
+    )
 }
 
 /// Requests a token as `settings` say.
