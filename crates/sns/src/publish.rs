@@ -382,9 +382,14 @@ pub(crate) fn publish_batch(
             "The length of all the messages put together is more than the limit.".into(),
         )));
     }
-    // So does an entry whose message is malformed (recorded: "no-default-key-json").
-    for (_, msg) in &parsed {
-        ferrybridge_engine::sns::publish::check_message(msg, true).map_err(service_error)?;
+    // So does an entry whose `MessageStructure=json` message is malformed (recorded:
+    // "no-default-key-json"); other message errors (an empty message...) stay per entry.
+    for (_, msg) in parsed.iter().filter(|(_, m)| m.structure_json) {
+        if let Err(err) = ferrybridge_engine::sns::publish::check_message(msg, true) {
+            if err.message().contains("Message Structure") {
+                return Err(service_error(err));
+            }
+        }
     }
     let base = base_url(ctx);
     let mut successful = Vec::new();
