@@ -250,7 +250,9 @@ async fn fifo_topics_tags_and_permissions() {
         .attributes("FifoTopic", "true")
         .send()
         .await;
-    assert!(error(bad).contains("Fifo Topic names must end with .fifo"));
+    // source: AWS answers a FIFO topic without `.fifo` with the generic text
+    // (awsdocs/aws-cloudformation-user-guide#860, cloudformation-coverage-roadmap#681).
+    assert!(error(bad).contains("Invalid parameter: Topic Name"));
     let arn = sns
         .create_topic()
         .name("orders.fifo")
@@ -2033,4 +2035,74 @@ async fn http_retries_follow_the_delivery_policy_on_the_clock_then_reach_the_dlq
         .string_value()
         .unwrap()
         .contains("503"));
+}
+
+/// source: LocalStack's AWS-validated SNS snapshots (test_create_subscriptions_with_attributes:
+/// `SubscriptionPrincipal`; test_subscription_paging: an opaque base64 `NextToken`) and
+/// test_subscribe_idempotency ("Subscription already exists with different attributes").
+#[tokio::test]
+async fn subscription_principal_idempotent_subscribe_and_opaque_tokens() {
+    use base64::Engine as _;
+    let emu = Emulator::start().await;
+    let (sns, sqs) = (emu.sns(), emu.sqs());
+    let arn = topic(&sns, "principal").await;
+    let (_, queue_arn) = queue(&sqs, "principal-q").await;
+    let sub = subscribe_queue(&sns, &arn, &queue_arn, &[("RawMessageDelivery", "true")]).await;
+    let attrs = sns
+        .get_subscription_attributes()
+        .subscription_arn(&sub)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert_eq!(
+        attrs["SubscriptionPrincipal"],
+        "arn:aws:iam::000000000000:root"
+    );
+    // The same endpoint with the same (or no) attributes is the same subscription.
+    assert_eq!(subscribe_queue(&sns, &arn, &queue_arn, &[]).await, sub);
+    let different = sns
+        .subscribe()
+        .topic_arn(&arn)
+        .protocol("sqs")
+        .endpoint(&queue_arn)
+        .attributes("RawMessageDelivery", "false")
+        .send()
+        .await;
+    assert_eq!(
+        error(different),
+        "InvalidParameter: Invalid parameter: Attributes Reason: Subscription already exists with different attributes"
+    );
+
+    for i in 0..101 {
+        sns.subscribe()
+            .topic_arn(&arn)
+            .protocol("sms")
+            .endpoint(format!("+1555010{i:04}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let first = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.subscriptions.unwrap().len(), 100);
+    let token = first.next_token.expect("a second page");
+    assert!(token.parse::<u64>().is_err(), "{token}");
+    assert!(base64::engine::general_purpose::STANDARD
+        .decode(&token)
+        .is_ok());
+    let second = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&arn)
+        .next_token(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.subscriptions.unwrap().len(), 2);
+    assert!(second.next_token.is_none());
 }

@@ -183,7 +183,13 @@ pub fn token_request(settings: &OAuthSettings) -> (String, String, Vec<(String, 
     for p in params.headers() {
         set_header(&mut headers, &p.key, &p.value);
     }
-    (settings.http_method.clone(), url, headers, body)
+    // AWS takes the method in any case (`put`); the request line carries it upper-case.
+    (
+        settings.http_method.to_ascii_uppercase(),
+        url,
+        headers,
+        body,
+    )
 }
 
 /// Requests a token as `settings` say.
@@ -245,6 +251,14 @@ mod tests {
                 ]),
             }),
         }
+    }
+
+    /// AWS accepts `put` for the OAuth `HttpMethod` (issue 15); the request line is `PUT`.
+    #[test]
+    fn a_lower_case_method_is_sent_upper_case() {
+        let mut s = settings();
+        s.http_method = "put".into();
+        assert_eq!(token_request(&s).0, "PUT");
     }
 
     #[test]

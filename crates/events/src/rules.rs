@@ -26,7 +26,11 @@ pub(crate) fn put_rule(
             &bus,
             PutRuleInput {
                 name: name.to_owned(),
-                event_pattern: opt_str(input, "EventPattern").map(str::to_owned),
+                // An empty EventPattern is no pattern: AWS accepts `ScheduleExpression` with
+                // `EventPattern=""`, as SDK wrappers and deployment scripts send it (issue 15).
+                event_pattern: opt_str(input, "EventPattern")
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned),
                 schedule_expression: opt_str(input, "ScheduleExpression").map(str::to_owned),
                 state,
                 description: opt_str(input, "Description").map(str::to_owned),

@@ -21,9 +21,10 @@
 //!   the key (value) shape: `Map keys must satisfy constraint: [Member must have length less than
 //!   or equal to 256, Member must have length greater than or equal to 1, ...]`;
 //! * errors are listed in model member order, depth first; per value: length/value bounds,
-//!   pattern, enum (EventBridge's order for CreateConnection, recorded from AWS by LocalStack's
-//!   `test_create_connection_validations`; other Coral services vary); at most 10 are listed
-//!   (and counted), as AWS does;
+//!   pattern, enum; EventBridge lists a string's pattern before its length (CreateConnection's
+//!   `name`, recorded from AWS by LocalStack's `test_create_connection_validations`, issue 15;
+//!   other Coral services vary); at most 10 are listed (and counted), as AWS does;
+//! * `ConnectionOAuthHttpMethod` is matched without regard to case (AWS takes `put`).
 //! * string lengths count Unicode code points.
 //!
 //! * map values that are structures/lists/maps are checked one by one at `<map>.<key>` (no AWS
@@ -178,12 +179,16 @@ impl Errors {
 struct Validator {
     model: &'static Model,
     patterns: Vec<Option<Pattern>>,
-    /// STS lists a string's pattern failure before its length failure (`Value '' at 'roleArn'
-    /// failed to satisfy constraint: Member must satisfy regular expression pattern: ...; Value
-    /// '' at 'roleArn' failed to satisfy constraint: Member must have length greater than or
-    /// equal to 20`, as AWS answered AssumeRoleWithSAML in aws-runas issue #80).
+    /// A string breaking both its pattern and its length bounds is reported pattern first
+    /// (EventBridge; STS, as AWS answered AssumeRoleWithSAML in aws-runas issue #80) or length
+    /// first (the others).
     pattern_first: bool,
 }
+
+/// Enum shapes whose values AWS accepts in any letter case. `ConnectionOAuthHttpMethod`:
+/// CreateConnection/UpdateConnection take `put` for `PUT` (issue 15, recorded on AWS), while
+/// the API destination's `ApiDestinationHttpMethod` stays exact.
+const CASE_INSENSITIVE_ENUMS: &[&str] = &["ConnectionOAuthHttpMethod"];
 
 impl Validator {
     fn shared(service: ServiceName) -> &'static Validator {
@@ -215,7 +220,7 @@ impl Validator {
         Validator {
             model,
             patterns,
-            pattern_first: service == ServiceName::Sts,
+            pattern_first: matches!(service, ServiceName::Events | ServiceName::Sts),
         }
     }
 
@@ -320,29 +325,25 @@ impl Validator {
                 }
             }
             (ShapeKind::String, Value::String(s)) => {
-                let length = || {
-                    if c.min.is_some() || c.max.is_some() {
-                        length_failure(c, s.chars().count())
-                    } else {
-                        None
-                    }
-                };
-                let pattern = || match &self.patterns[shape] {
-                    Some(re) if !re.is_match(s) => Some(format!(
-                        "Member must satisfy regular expression pattern: {}",
-                        c.pattern.as_deref().unwrap_or_default()
-                    )),
-                    _ => None,
-                };
-                let failures = if self.pattern_first {
-                    [pattern(), length()]
+                let length = (c.min.is_some() || c.max.is_some())
+                    .then(|| length_failure(c, s.chars().count()))
+                    .flatten();
+                let pattern = self.patterns[shape]
+                    .as_ref()
+                    .filter(|re| !re.is_match(s))
+                    .map(|_| {
+                        let pattern = c.pattern.as_deref().unwrap_or_default();
+                        format!("Member must satisfy regular expression pattern: {pattern}")
+                    });
+                let ordered = if self.pattern_first {
+                    [pattern, length]
                 } else {
-                    [length(), pattern()]
+                    [length, pattern]
                 };
-                for failed in failures.into_iter().flatten() {
+                for failed in ordered.into_iter().flatten() {
                     errors.push(Some(self.shown(shape, value)), path, &failed);
                 }
-                if !c.enum_values.is_empty() && !c.enum_values.iter().any(|e| e == s) {
+                if !c.enum_values.is_empty() && !self.enum_matches(shape, s) {
                     errors.push(
                         Some(self.shown(shape, value)),
                         path,
@@ -379,7 +380,19 @@ impl Validator {
             .is_some_and(|re| !re.is_match(s))
             || ((c.min.is_some() || c.max.is_some())
                 && length_failure(c, s.chars().count()).is_some())
-            || (!c.enum_values.is_empty() && !c.enum_values.iter().any(|e| e == s))
+            || (!c.enum_values.is_empty() && !self.enum_matches(shape, s))
+    }
+
+    /// Whether `s` is one of the enum values of `shape` (case-insensitively for the shapes AWS
+    /// was recorded accepting in any case).
+    fn enum_matches(&self, shape: ShapeId, s: &str) -> bool {
+        let model_shape = &self.model.shapes[shape];
+        let values = &model_shape.constraints.enum_values;
+        if CASE_INSENSITIVE_ENUMS.contains(&model_shape.name.as_str()) {
+            values.iter().any(|e| e.eq_ignore_ascii_case(s))
+        } else {
+            values.iter().any(|e| e == s)
+        }
     }
 
     /// Every constraint of a scalar shape, as AWS lists them inside `Map keys must satisfy

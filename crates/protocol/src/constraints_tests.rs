@@ -76,18 +76,19 @@ fn create_event_bus_missing_name() {
 }
 
 #[test]
-fn empty_string_breaks_length_then_pattern() {
+fn empty_string_breaks_pattern_then_length() {
     assert_eq!(
         events("CreateEventBus", json!({"Name": ""})),
         Err(format!(
             "2 validation errors detected: Value '' at 'name' failed to satisfy constraint: \
-             Member must have length greater than or equal to 1; Value '' at 'name' failed to \
-             satisfy constraint: Member must satisfy regular expression pattern: {BUS_PATTERN}"
+             Member must satisfy regular expression pattern: {BUS_PATTERN}; Value '' at 'name' \
+             failed to satisfy constraint: Member must have length greater than or equal to 1"
         ))
     );
 }
 
-/// AWS's answer as recorded by LocalStack (`test_create_connection_validations`).
+/// AWS's answer as recorded by LocalStack (`test_create_connection_validations`): the pattern
+/// violation of `name` comes before its length violation (issue 15).
 #[test]
 fn create_connection_three_errors_as_recorded_from_aws() {
     let name = "This should fail with two errors 123467890123412341234123412341234";
@@ -99,9 +100,9 @@ fn create_connection_three_errors_as_recorded_from_aws() {
         ),
         Err(format!(
             "3 validation errors detected: Value '{name}' at 'name' failed to satisfy constraint: \
-             Member must have length less than or equal to 64; Value '{name}' at 'name' failed \
-             to satisfy constraint: Member must satisfy regular expression pattern: \
-             {RULE_PATTERN}; Value 'INVALID' at 'authorizationType' failed to satisfy \
+             Member must satisfy regular expression pattern: {RULE_PATTERN}; Value '{name}' at \
+             'name' failed to satisfy constraint: Member must have length less than or equal to \
+             64; Value 'INVALID' at 'authorizationType' failed to satisfy \
              constraint: Member must satisfy enum value set: [BASIC, OAUTH_CLIENT_CREDENTIALS, \
              API_KEY]"
         ))

@@ -217,20 +217,12 @@ pub(crate) fn list_phone_numbers_opted_out(
     let all: Vec<String> = e.with_sms(&ctx.account_id, &ctx.region, |s| {
         s.opted_out.iter().cloned().collect()
     });
-    let start = match token.as_deref().filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n <= all.len())
-            .ok_or_else(|| invalid("nextToken"))?,
-    };
-    let end = (start + 100).min(all.len());
-    let next = (end < all.len()).then(|| end.to_string());
+    let page =
+        ferrybridge_engine::sns::page(&all, token.as_deref()).map_err(|_| invalid("nextToken"))?;
     Ok(with_next(
-        json!({"phoneNumbers": all[start..end]}),
+        json!({"phoneNumbers": page.items}),
         "nextToken",
-        next,
+        page.next_token,
     ))
 }
 

@@ -21,7 +21,37 @@ fn value_invalid(message: String) -> ServiceError {
     service_error(SnsError::InvalidParameterValue(message))
 }
 
+/// The reserved attributes AWS documents for SMS (the mobile push ones are every
+/// `AWS.SNS.MOBILE.*`); any other name starting with `AWS.` or `Amazon.` is refused.
+const RESERVED_SMS_ATTRIBUTES: &[&str] = &[
+    "AWS.SNS.SMS.SenderID",
+    "AWS.SNS.SMS.MaxPrice",
+    "AWS.SNS.SMS.SMSType",
+    "AWS.MM.SMS.EntityId",
+    "AWS.MM.SMS.TemplateId",
+    "AWS.MM.SMS.OriginationNumber",
+];
+
+/// Whether `name` starts with `AWS.` or `Amazon.` in any case and is not an attribute AWS
+/// reserves for its own use.
+fn is_reserved_name(name: &str) -> bool {
+    let prefixed = |prefix: &str| {
+        name.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    (prefixed("AWS.") || prefixed("Amazon."))
+        && !name.starts_with("AWS.SNS.MOBILE.")
+        && !RESERVED_SMS_ATTRIBUTES.contains(&name)
+}
+
 fn check_attribute_name(name: &str) -> Result<(), ServiceError> {
+    if is_reserved_name(name) {
+        // AWS's text as reported from the service (aws/aws-sdk-js#3110).
+        return Err(value_invalid(
+            "Message attribute names starting with 'AWS.' or 'Amazon.' are reserved for use by Amazon."
+                .into(),
+        ));
+    }
     if name.len() > 256 {
         return Err(value_invalid(
             "Length of message attribute name must be less than 256 bytes.".into(),
@@ -341,6 +371,16 @@ pub(crate) fn publish_batch(
                 "The MessageGroupId parameter is required for FIFO topics",
             ));
         }
+        // AWS refuses the whole batch for an entry that cannot be deduplicated (recorded:
+        // LocalStack's test_publish_batch_exceptions, "no-dedup-id").
+        if topic.is_fifo()
+            && msg.message_deduplication_id.is_none()
+            && !topic.attributes().content_based_deduplication
+        {
+            return Err(invalid(
+                "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+            ));
+        }
         total += msg.size();
         parsed.push((id, msg));
     }
@@ -348,6 +388,15 @@ pub(crate) fn publish_batch(
         return Err(service_error(SnsError::BatchRequestTooLong(
             "The length of all the messages put together is more than the limit.".into(),
         )));
+    }
+    // So does an entry whose `MessageStructure=json` message is malformed (recorded:
+    // "no-default-key-json"); other message errors (an empty message...) stay per entry.
+    for (_, msg) in parsed.iter().filter(|(_, m)| m.structure_json) {
+        if let Err(err) = ferrybridge_engine::sns::publish::check_message(msg, true) {
+            if err.message().contains("Message Structure") {
+                return Err(service_error(err));
+            }
+        }
     }
     let base = base_url(ctx);
     let mut successful = Vec::new();

@@ -11,6 +11,13 @@ use crate::input::{opt_bool, opt_str, req_str, service_error, str_map};
 use crate::topics::topic;
 use crate::{empty, policies, with_next};
 
+/// The identity ARN of the caller, reported as a subscription's `SubscriptionPrincipal` (on AWS
+/// the IAM user or role that called `Subscribe`): the caller as STS GetCallerIdentity names it
+/// (`arn:aws:iam::<account>:root` for long-term keys, the assumed-role ARN for AssumeRole keys).
+pub(crate) fn caller_principal(ctx: &RequestContext) -> String {
+    ctx.caller_arn.clone()
+}
+
 /// The base URL links in messages point to (`http://{host}`).
 pub(crate) fn base_url(ctx: &RequestContext) -> Arc<str> {
     Arc::from(format!("http://{}", ctx.host))
@@ -33,7 +40,14 @@ pub(crate) fn subscribe(
     }
     let return_arn = opt_bool(input, "ReturnSubscriptionArn")?.unwrap_or(false);
     let subscribed = e
-        .subscribe(&ctx.account_id, &t, &protocol, &endpoint, &attributes)
+        .subscribe(
+            &ctx.account_id,
+            &caller_principal(ctx),
+            &t,
+            &protocol,
+            &endpoint,
+            &attributes,
+        )
         .map_err(service_error)?;
     let sub = subscribed.subscription;
     if subscribed.created && sub.is_pending() {
@@ -128,6 +142,8 @@ pub(crate) fn subscription_attributes(e: &SnsEngine, s: &Subscription) -> Map<St
     let mut put = |k: &str, v: String| {
         m.insert(k.to_owned(), Value::String(v));
     };
+    // AWS lists SubscriptionPrincipal first (recorded attribute order).
+    put("SubscriptionPrincipal", s.principal.clone());
     put("Owner", s.owner.clone());
     put("RawMessageDelivery", st.raw_message_delivery.to_string());
     put("TopicArn", s.topic_arn.clone());

@@ -426,6 +426,13 @@ impl EventsEngine {
             )),
             None => None,
         };
+        // Even an empty ScheduleExpression is refused on a custom bus (AWS, as reported in
+        // aws-controllers-k8s/community#1984); on the default bus it counts as absent.
+        if input.schedule_expression.as_deref() == Some("") && !bus.is_default() {
+            return Err(EventsError::validation(
+                "ScheduleExpression is supported only on the default event bus.",
+            ));
+        }
         let schedule = match input
             .schedule_expression
             .as_deref()

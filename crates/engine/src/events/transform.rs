@@ -477,7 +477,7 @@ impl InputTransformer {
                         Source::Predefined(predefined) => Some(predefined_value(*predefined, ctx)),
                     };
                     let raw = *in_string || !self.json;
-                    insert(&mut out, value.as_ref(), raw);
+                    insert(&mut out, value.as_ref(), raw, !self.json);
                 }
             }
         }
@@ -608,13 +608,49 @@ fn event_without_detail(event: &Value) -> Value {
 /// escape values extracted by Input Path"). Otherwise (a JSON value position) a string goes in
 /// as a JSON string. Other values go in as JSON text either way; a path that selects nothing
 /// is an empty string (AWS-recorded: `"… detail <command>"` gives `"… detail "`, and
-/// `{"command": <command>}` gives `{"command":""}`).
-fn insert(out: &mut String, value: Option<&Value>, raw: bool) {
+/// `{"command": <command>}` gives `{"command":""}`). In a template that is not JSON
+/// (`text_template`), an array or object goes in without JSON's quotes, as AWS renders it:
+/// `[ACTIVE,INACTIVE]`, `{acc_id:0a78,sf_id:baz}` (issue 15, recorded on AWS).
+fn insert(out: &mut String, value: Option<&Value>, raw: bool, text_template: bool) {
     match (value, raw) {
         (None, true) => {}
         (None, false) => out.push_str("\"\""),
         (Some(Value::String(text)), true) => out.push_str(text),
+        (Some(value @ (Value::Array(_) | Value::Object(_))), _) if text_template => {
+            unquoted(value, out)
+        }
         (Some(value), _) => out.push_str(&value.to_string()),
+    }
+}
+
+/// `value` as a string template shows it: strings without quotes, arrays as `[a,b]`, objects
+/// as `{key:value,...}`, other values as JSON.
+fn unquoted(value: &Value, out: &mut String) {
+    match value {
+        Value::String(text) => out.push_str(text),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                unquoted(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(fields) => {
+            out.push('{');
+            for (i, (key, item)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(key);
+                out.push(':');
+                unquoted(item, out);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
     }
 }
 
@@ -1335,9 +1371,40 @@ mod tests {
             ),
             r#"{"n":1.5,"b":false,"z":null,"o":{"k":"v"},"a":[1,"x"]}"#
         );
+        // A text template shows arrays and objects without JSON's quotes (issue 15, recorded
+        // on AWS: `[ACTIVE,INACTIVE]`, `{acc_id:0a78,sf_id:baz}`).
         assert_eq!(
             transform(&paths, "n=<n> b=<b> z=<z> o=<o> a=<a>", &event),
-            r#"n=1.5 b=false z=null o={"k":"v"} a=[1,"x"]"#
+            r#"n=1.5 b=false z=null o={k:v} a=[1,x]"#
+        );
+    }
+
+    #[test]
+    fn text_templates_show_arrays_and_objects_unquoted() {
+        let event = json!({"detail": {
+            "states": ["ACTIVE", "INACTIVE"],
+            "payload": {"acc_id": "0a78", "sf_id": "baz"},
+            "severity": ["HIGH"],
+            "nested": {"l": [{"a": 1}], "t": true},
+        }});
+        let paths = pairs(&[
+            ("states", "$.detail.states"),
+            ("payload", "$.detail.payload"),
+            ("severity", "$.detail.severity"),
+            ("nested", "$.detail.nested"),
+        ]);
+        assert_eq!(
+            transform(
+                &paths,
+                r#""<states> <payload> <severity> <nested>""#,
+                &event
+            ),
+            r#""[ACTIVE,INACTIVE] {acc_id:0a78,sf_id:baz} [HIGH] {l:[{a:1}],t:true}""#
+        );
+        // A JSON template keeps JSON.
+        assert_eq!(
+            transform(&paths, r#"{"s": <states>, "p": <payload>}"#, &event),
+            r#"{"s":["ACTIVE","INACTIVE"],"p":{"acc_id":"0a78","sf_id":"baz"}}"#
         );
     }
 

@@ -96,19 +96,41 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
-fn page<T: Clone>(all: &[T], token: Option<&str>) -> Result<Page<T>, SnsError> {
+/// The first bytes of a page token (before the offset): tokens are opaque base64, as AWS's
+/// (`AAHrokS2B2V0PGIaX/pqx/9+0pHV1+5YQl4a3nOvPI7q5A==`, recorded in LocalStack's
+/// `test_subscription_paging`), so clients do not read meaning into them.
+const TOKEN_TAG: [u8; 4] = [0x00, 0x01, 0xfb, 0x5e];
+
+fn page_token(offset: usize) -> String {
+    use base64::Engine as _;
+    let mut bytes = TOKEN_TAG.to_vec();
+    bytes.extend_from_slice(&(offset as u64).to_be_bytes());
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn token_offset(token: &str) -> Option<usize> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    let offset = bytes.strip_prefix(&TOKEN_TAG[..])?;
+    let offset: [u8; 8] = offset.try_into().ok()?;
+    usize::try_from(u64::from_be_bytes(offset)).ok()
+}
+
+/// The page of `all` that `token` (from an earlier page, or none for the first) designates,
+/// `PAGE_SIZE` items long.
+pub fn page<T: Clone>(all: &[T], token: Option<&str>) -> Result<Page<T>, SnsError> {
     let start = match token.filter(|t| !t.is_empty()) {
         None => 0,
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
+        Some(t) => token_offset(t)
             .filter(|s| *s <= all.len())
             .ok_or_else(|| SnsError::invalid("NextToken"))?,
     };
     let end = (start + PAGE_SIZE).min(all.len());
     Ok(Page {
         items: all[start..end].to_vec(),
-        next_token: (end < all.len()).then(|| end.to_string()),
+        next_token: (end < all.len()).then(|| page_token(end)),
     })
 }
 
@@ -210,13 +232,9 @@ impl SnsEngine {
             _ => is_valid_topic_name(name),
         };
         if !valid {
-            return Err(if fifo {
-                SnsError::invalid(
-                    "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.",
-                )
-            } else {
-                SnsError::invalid("Topic Name")
-            });
+            // AWS words a FIFO topic without `.fifo` like any bad name (reported from AWS in
+            // awsdocs/aws-cloudformation-user-guide#860 and cloudformation-coverage-roadmap#681).
+            return Err(SnsError::invalid("Topic Name"));
         }
         let arn = arn::topic_arn(region, account, name);
         let mut attrs = TopicAttributes {
@@ -336,9 +354,11 @@ impl SnsEngine {
 
     /// `Subscribe`. Validates the endpoint for the protocol and the attributes; returns an
     /// existing subscription of the same protocol and endpoint when the attributes agree.
+    /// `principal`: the caller's identity ARN, reported as `SubscriptionPrincipal`.
     pub fn subscribe(
         &self,
         caller_account: &str,
+        principal: &str,
         topic: &Arc<Topic>,
         protocol: &str,
         endpoint: &str,
@@ -392,7 +412,7 @@ impl SnsEngine {
         let sub = Arc::new(Subscription::new(
             format!("{}:{}", topic.arn(), uuid::Uuid::new_v4()),
             topic.arn().to_owned(),
-            caller_account.to_owned(),
+            (caller_account.to_owned(), principal.to_owned()),
             proto,
             endpoint.to_owned(),
             new_token(),
@@ -1021,7 +1041,8 @@ fn check_fifo_id(name: &str, value: Option<&str>) -> Result<(), SnsError> {
 fn same_settings(a: &SubscriptionSettings, b: &SubscriptionSettings) -> bool {
     a.raw_message_delivery == b.raw_message_delivery
         && a.filter_policy.as_ref().map(|p| &p.0) == b.filter_policy.as_ref().map(|p| &p.0)
-        && a.filter_policy_scope == b.filter_policy_scope
+        // The scope as it applies: naming the default `MessageAttributes` changes nothing.
+        && a.scope() == b.scope()
         && a.delivery_policy == b.delivery_policy
         && a.redrive_policy == b.redrive_policy
         && a.subscription_role_arn == b.subscription_role_arn

@@ -227,6 +227,8 @@ pub struct Subscription {
     pub arn: String,
     pub topic_arn: String,
     pub owner: String,
+    /// The identity ARN of the caller of `Subscribe` (`SubscriptionPrincipal`).
+    pub principal: String,
     pub protocol: Protocol,
     pub endpoint: String,
     /// The confirmation token sent to the endpoint (http/https/email).
@@ -238,10 +240,11 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// `(owner, principal)`: the subscriber's account and identity ARN.
     pub(crate) fn new(
         arn: String,
         topic_arn: String,
-        owner: String,
+        (owner, principal): (String, String),
         protocol: Protocol,
         endpoint: String,
         token: String,
@@ -252,6 +255,7 @@ impl Subscription {
             arn,
             topic_arn,
             owner,
+            principal,
             protocol,
             endpoint,
             token,

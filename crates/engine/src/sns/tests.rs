@@ -5,6 +5,8 @@ use super::*;
 use crate::clock::ManualClock;
 use crate::sqs::MessageAttributeValue;
 
+const PRINCIPAL: &str = "arn:aws:iam::000000000000:root";
+
 fn engine() -> (SnsEngine, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::default());
     (SnsEngine::new(clock.clone()), clock)
@@ -62,6 +64,7 @@ fn pending_and_filtered_subscriptions_receive_nothing() {
     let sqs = e
         .subscribe(
             "000000000000",
+            PRINCIPAL,
             &t,
             "sqs",
             "arn:aws:sqs:us-east-1:000000000000:q",
@@ -70,7 +73,14 @@ fn pending_and_filtered_subscriptions_receive_nothing() {
         .unwrap()
         .subscription;
     let http = e
-        .subscribe("000000000000", &t, "http", "http://localhost/", &[])
+        .subscribe(
+            "000000000000",
+            PRINCIPAL,
+            &t,
+            "http",
+            "http://localhost/",
+            &[],
+        )
         .unwrap()
         .subscription;
     assert!(!sqs.is_pending());
@@ -105,7 +115,7 @@ fn message_structure_json_picks_the_protocols_message() {
     let t = e
         .create_topic("000000000000", "us-east-1", "t", &[], &[], None)
         .unwrap();
-    e.subscribe("000000000000", &t, "sms", "+15550100", &[])
+    e.subscribe("000000000000", PRINCIPAL, &t, "sms", "+15550100", &[])
         .unwrap();
     let mut input = message(r#"{"default": "d", "sms": "s", "lambda": 1}"#, None);
     input.structure_json = true;
@@ -169,4 +179,31 @@ fn recordings_are_a_ring_buffer() {
     let all = e.recordings(None);
     assert_eq!(all.len(), MAX_RECORDINGS);
     assert_eq!(all[0].endpoint, "+15550000005");
+}
+
+/// Page tokens are opaque base64 (AWS's are: `AAHrokS2B2V0PGIaX/pqx/9+0pHV1+5YQl4a3nOvPI7q5A==`,
+/// recorded in LocalStack's test_subscription_paging), and only ours are taken back.
+#[test]
+fn page_tokens_are_opaque_base64() {
+    use base64::Engine as _;
+    let all: Vec<usize> = (0..250).collect();
+    let first = page(&all, None).unwrap();
+    assert_eq!(first.items, (0..100).collect::<Vec<_>>());
+    let token = first.next_token.expect("a second page");
+    assert!(token.parse::<u64>().is_err());
+    assert!(base64::engine::general_purpose::STANDARD
+        .decode(&token)
+        .is_ok());
+    let second = page(&all, Some(&token)).unwrap();
+    assert_eq!(second.items, (100..200).collect::<Vec<_>>());
+    let third = page(&all, second.next_token.as_deref()).unwrap();
+    assert_eq!(third.items, (200..250).collect::<Vec<_>>());
+    assert!(third.next_token.is_none());
+    for bad in ["100", "AAAA", "not base64!", "AAH7XgAAAAAAAAPo"] {
+        assert_eq!(
+            page(&all, Some(bad)).unwrap_err(),
+            SnsError::invalid("NextToken"),
+            "{bad}"
+        );
+    }
 }
