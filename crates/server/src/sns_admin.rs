@@ -140,9 +140,7 @@ pub(crate) fn handle(
             };
             let account = param(&params, "accountId").unwrap_or("000000000000");
             let region = param(&params, "region").unwrap_or("us-east-1");
-            sns.engine().with_sms(account, region, |s| {
-                s.opted_out.insert(phone.to_owned());
-            });
+            sns.engine().opt_out(account, region, phone);
             json_response(StatusCode::OK, &json!({"optedOut": phone}))
         }
         _ => json_response(

@@ -1,7 +1,7 @@
 //! Mobile push (platform applications and endpoints) and SMS operations. The state is real;
 //! what would be sent is recorded (see the admin endpoint).
 
-use ferrybridge_engine::sns::{mobile, Recorded, SandboxNumber, SnsEngine, SnsError};
+use ferrybridge_engine::sns::{mobile, Recorded, SnsEngine, SnsError};
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::{json, Map, Value};
 
@@ -179,10 +179,8 @@ pub(crate) fn set_sms_attributes(
         return Err(missing("attributes"));
     }
     let attributes = str_map(input, "attributes")?;
-    e.with_sms(&ctx.account_id, &ctx.region, |s| {
-        s.set_attributes(&attributes)
-    })
-    .map_err(service_error)?;
+    e.set_sms_attributes(&ctx.account_id, &ctx.region, &attributes)
+        .map_err(service_error)?;
     Ok(empty())
 }
 
@@ -192,7 +190,7 @@ pub(crate) fn get_sms_attributes(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let names = str_list(input, "attributes");
-    let attrs = e.with_sms(&ctx.account_id, &ctx.region, |s| s.get_attributes(&names));
+    let attrs = e.sms_attributes(&ctx.account_id, &ctx.region, &names);
     Ok(json!({"attributes": attributes_value(&attrs)}))
 }
 
@@ -202,9 +200,7 @@ pub(crate) fn check_if_phone_number_is_opted_out(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let phone = phone_number(input, "phoneNumber")?;
-    let out = e.with_sms(&ctx.account_id, &ctx.region, |s| {
-        s.opted_out.contains(&phone)
-    });
+    let out = e.is_opted_out(&ctx.account_id, &ctx.region, &phone);
     Ok(json!({"isOptedOut": out}))
 }
 
@@ -214,9 +210,7 @@ pub(crate) fn list_phone_numbers_opted_out(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let token = opt_str(input, "nextToken")?;
-    let all: Vec<String> = e.with_sms(&ctx.account_id, &ctx.region, |s| {
-        s.opted_out.iter().cloned().collect()
-    });
+    let all = e.opted_out_numbers(&ctx.account_id, &ctx.region);
     let page =
         ferrybridge_engine::sns::page(&all, token.as_deref()).map_err(|_| invalid("nextToken"))?;
     Ok(with_next(
@@ -232,7 +226,7 @@ pub(crate) fn opt_in_phone_number(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let phone = phone_number(input, "phoneNumber")?;
-    e.with_sms(&ctx.account_id, &ctx.region, |s| s.opted_out.remove(&phone));
+    e.opt_in(&ctx.account_id, &ctx.region, &phone);
     Ok(empty())
 }
 
@@ -253,15 +247,7 @@ pub(crate) fn create_sms_sandbox_phone_number(
 ) -> Result<Value, ServiceError> {
     let phone = phone_number(input, "PhoneNumber")?;
     let otp = format!("{:06}", rand::random::<u32>() % 1_000_000);
-    e.with_sms(&ctx.account_id, &ctx.region, |s| {
-        s.sandbox.insert(
-            phone.clone(),
-            SandboxNumber {
-                verified: false,
-                one_time_password: otp.clone(),
-            },
-        )
-    });
+    e.add_sandbox_number(&ctx.account_id, &ctx.region, &phone, &otp);
     // The one-time password goes out by SMS: recorded, so a test can read it.
     e.record(Recorded {
         account_id: ctx.account_id.clone(),
@@ -286,20 +272,8 @@ pub(crate) fn verify_sms_sandbox_phone_number(
 ) -> Result<Value, ServiceError> {
     let phone = phone_number(input, "PhoneNumber")?;
     let otp = req_str(input, "OneTimePassword")?;
-    e.with_sms(&ctx.account_id, &ctx.region, |s| {
-        match s.sandbox.get_mut(&phone) {
-            None => Err(service_error(SnsError::ResourceNotFound(
-                "Resource does not exist".into(),
-            ))),
-            Some(n) if n.one_time_password != otp => Err(service_error(SnsError::Verification(
-                "Invalid one-time password".into(),
-            ))),
-            Some(n) => {
-                n.verified = true;
-                Ok(())
-            }
-        }
-    })?;
+    e.verify_sandbox_number(&ctx.account_id, &ctx.region, &phone, &otp)
+        .map_err(service_error)?;
     Ok(empty())
 }
 
@@ -309,8 +283,7 @@ pub(crate) fn delete_sms_sandbox_phone_number(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let phone = phone_number(input, "PhoneNumber")?;
-    let removed = e.with_sms(&ctx.account_id, &ctx.region, |s| s.sandbox.remove(&phone));
-    if removed.is_none() {
+    if !e.remove_sandbox_number(&ctx.account_id, &ctx.region, &phone) {
         return Err(service_error(SnsError::ResourceNotFound(
             "Resource does not exist".into(),
         )));
@@ -323,14 +296,13 @@ pub(crate) fn list_sms_sandbox_phone_numbers(
     ctx: &RequestContext,
     _input: &Value,
 ) -> Result<Value, ServiceError> {
-    let numbers: Vec<Value> = e.with_sms(&ctx.account_id, &ctx.region, |s| {
-        s.sandbox
-            .iter()
-            .map(|(p, n)| {
-                json!({"PhoneNumber": p, "Status": if n.verified { "Verified" } else { "Pending" }})
-            })
-            .collect()
-    });
+    let numbers: Vec<Value> = e
+        .sandbox_numbers(&ctx.account_id, &ctx.region)
+        .into_iter()
+        .map(|(p, verified)| {
+            json!({"PhoneNumber": p, "Status": if verified { "Verified" } else { "Pending" }})
+        })
+        .collect();
     Ok(json!({"PhoneNumbers": numbers}))
 }
 

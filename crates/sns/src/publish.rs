@@ -248,9 +248,7 @@ pub(crate) fn publish(
             )));
         }
         let n = e.direct_message(&phone, msg, true).map_err(service_error)?;
-        let opted_out = e.with_sms(&ctx.account_id, &ctx.region, |s| {
-            s.opted_out.contains(&phone)
-        });
+        let opted_out = e.is_opted_out(&ctx.account_id, &ctx.region, &phone);
         if !opted_out {
             let text = n
                 .message_for(ferrybridge_engine::sns::Protocol::Sms)

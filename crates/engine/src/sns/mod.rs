@@ -15,6 +15,7 @@ pub mod arn;
 pub mod error;
 pub mod mobile;
 pub mod publish;
+mod sms;
 pub mod subscription;
 pub mod topic;
 
@@ -953,20 +954,6 @@ impl SnsEngine {
             .cloned()
             .collect();
         page(&all, token)
-    }
-
-    // ---- SMS ----
-
-    /// Runs `f` on the SMS state of an account and region.
-    pub fn with_sms<T>(
-        &self,
-        account: &str,
-        region: &str,
-        f: impl FnOnce(&mut SmsState) -> T,
-    ) -> T {
-        let store = self.region(account, region);
-        let mut sms = store.sms.lock();
-        f(&mut sms)
     }
 }
 
