@@ -115,6 +115,7 @@ def test_sigterm_with_a_thousand_parked_long_polls_exits_within_two_seconds(serv
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0
     elapsed = time.monotonic() - started
+    print(f"shutdown with 1000 parked polls: {elapsed:.3f} s")
     assert elapsed < 2.0, f"shutdown took {elapsed:.2f} s"
     # Each poll was answered as a poll whose wait ended: 200 with no messages.
     answered = 0
