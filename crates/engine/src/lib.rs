@@ -6,9 +6,11 @@
 //! * [`sqs`]: Amazon SQS queues and messages.
 //! * [`sns`]: Amazon SNS topics, subscriptions and deliveries.
 //! * [`arn`]: splitting an ARN into its parts.
+//! * [`reset`]: resetting state, and the generation background work checks against resets.
 
 pub mod arn;
 pub mod clock;
 pub mod events;
+pub mod reset;
 pub mod sns;
 pub mod sqs;

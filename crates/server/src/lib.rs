@@ -5,11 +5,14 @@
 //! the protocol the client spoke. It also serves the admin API under `/_ferrybridge/`.
 //! Business rules live in the engine and the service crates, never here.
 
+mod admin;
 pub mod config;
 mod dispatch;
 mod events_admin;
 mod http_server;
+pub mod init_hooks;
 mod sns_admin;
+mod startup;
 
 pub use config::Config;
 pub use http_server::{start, start_with_clock, RunningServer};

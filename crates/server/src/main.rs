@@ -2,12 +2,11 @@
 
 use std::io::IsTerminal;
 
-use clap::Parser;
 use ferrybridge_server::{start, Config};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    let config = Config::parse();
+    let config = Config::from_env_and_args();
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -29,12 +28,24 @@ fn main() -> std::process::ExitCode {
     runtime.block_on(async move {
         let server = match start(config).await {
             Ok(server) => server,
+            Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
+                eprintln!("ferrybridge: {err}");
+                return std::process::ExitCode::FAILURE;
+            }
             Err(err) => {
                 eprintln!("ferrybridge: cannot listen: {err}");
                 return std::process::ExitCode::FAILURE;
             }
         };
         tracing::info!(endpoint = %server.endpoint_url(), "ferrybridge ready");
+        server.run_init_hooks().await;
+        // Testcontainers' LocalStack modules wait for exactly this line on standard output.
+        {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "Ready.");
+            let _ = out.flush();
+        }
         wait_for_signal().await;
         tracing::info!("shutting down");
         server.shutdown().await;
