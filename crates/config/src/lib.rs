@@ -443,6 +443,21 @@ impl StartupConfig {
         false
     }
 
+    /// Whether `line` has `key` as a key anywhere (inline tables, flow mappings).
+    fn mentions_key(&self, line: &str, key: &str) -> bool {
+        let sep = match self.format {
+            Format::Toml => "=",
+            Format::Yaml => ":",
+        };
+        line.match_indices(key).any(|(at, _)| {
+            let before = line[..at].chars().next_back();
+            let after = line[at + key.len()..]
+                .trim_start_matches(['"', '\''])
+                .trim_start();
+            before.is_none_or(|c| !c.is_alphanumeric() && c != '_') && after.starts_with(sep)
+        })
+    }
+
     /// The first line from `from` (0-based) that declares `key`, 1-based (0: not found).
     fn error_at_key(&self, key: &str, from: usize, message: String) -> ConfigError {
         let line = self
@@ -504,8 +519,11 @@ impl StartupConfig {
         let lines = self.lines();
         let (line, label) = match self.entry_lines(kind.name, &name) {
             Some((start, end)) => {
-                let field_line =
-                    field.and_then(|f| (start..end).find(|i| self.declares(lines[*i], f)));
+                let field_line = field.and_then(|f| {
+                    (start..end)
+                        .find(|i| self.declares(lines[*i], f))
+                        .or_else(|| (start..end).find(|i| self.mentions_key(lines[*i], f)))
+                });
                 let name_line = (start..end).find(|i| self.declares(lines[*i], kind.name));
                 (
                     field_line.or(name_line).unwrap_or(start) + 1,
@@ -564,19 +582,23 @@ impl StartupConfig {
     /// The error for an operation that refused `entry`: the field is the first of the entry's
     /// members (or attribute names) that AWS's message mentions.
     fn api_error(&self, kind: &Kind, entry: &Value, operation: &str, e: ApiError) -> ConfigError {
+        // Attribute names first (AWS's messages name the attribute), then the entry's members.
         let mut candidates: Vec<String> = Vec::new();
+        if let Some(Value::Object(attributes)) = entry.get("Attributes") {
+            candidates.extend(attributes.keys().cloned());
+        }
         if let Value::Object(map) = entry {
-            for (k, v) in map {
-                if let Value::Object(inner) = v {
-                    candidates.extend(inner.keys().cloned());
-                }
-                candidates.push(k.clone());
-            }
+            candidates.extend(map.keys().cloned());
         }
         let field = candidates
             .iter()
             .find(|c| e.message.contains(c.as_str()))
-            .cloned();
+            .cloned()
+            .or_else(|| {
+                let pattern =
+                    e.code.contains("EventPattern") || e.message.contains("Event pattern");
+                (pattern && entry.get("EventPattern").is_some()).then(|| "EventPattern".into())
+            });
         self.entry_error(
             kind,
             entry,
@@ -1032,6 +1054,23 @@ mod tests {
         let toml = "[[regions]]\n[[regions.queues]]\nQueueName = \"a\"\n\n[[regions.queues]]\nQueueName = \"b\"\nAtributes = {}\n";
         let err = parse_text("x.toml", toml).unwrap_err();
         assert_eq!(err.line, 7, "{err}");
+        let config = parse_text(
+            "x.toml",
+            "[[regions]]\n[[regions.queues]]\nQueueName = \"b\"\nAttributes = { VisibilityTimeout = 99999 }\n",
+        )
+        .expect("valid");
+        let entry = json!({"QueueName": "b", "Attributes": {"VisibilityTimeout": 99999}});
+        let err = config.api_error(
+            &QUEUES,
+            &entry,
+            "CreateQueue",
+            ApiError {
+                code: "InvalidAttributeValue".into(),
+                message: "Invalid value for the parameter VisibilityTimeout.".into(),
+            },
+        );
+        assert_eq!(err.line, 4, "{err}");
+        assert!(err.message.contains("field VisibilityTimeout"), "{err}");
     }
 
     #[test]
