@@ -410,7 +410,7 @@ async fn deliver(shared: Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>,
                 } else {
                     body()
                 };
-                crate::http::spawn_notification(shared.clone(), d.clone(), payload);
+                crate::http::spawn_notification(shared.clone(), d.clone(), payload, generation);
             }
             Protocol::Lambda => {
                 let event = envelope::lambda_event(&n, sub, &base, &ts, signature);
