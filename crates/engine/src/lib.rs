@@ -8,11 +8,13 @@
 //! * [`sts`]: who a request's credentials are, and the temporary credentials STS issues.
 //! * [`arn`]: splitting an ARN into its parts.
 //! * [`shutdown`]: the signal that ends long polls when the server stops.
+//! * [`reset`]: resetting state, and the generation background work checks against resets.
 
 pub mod arn;
 pub mod clock;
 pub mod events;
 pub mod shutdown;
+pub mod reset;
 pub mod sns;
 pub mod sqs;
 pub mod sts;

@@ -279,19 +279,22 @@ fn transport_failure(error: &HttpError) -> Failure {
 
 /// Carries out one invocation of an API destination target, retries included, and
 /// dead-letters it if it fails for good. Runs in its own task.
-pub(crate) async fn run(shared: Arc<Shared>, inv: Invocation) {
+pub(crate) async fn run(shared: Arc<Shared>, inv: Invocation, generation: u64) {
     let payload = match delivery::render(&inv) {
         Ok(Some(payload)) => payload,
         Ok(None) => return,
         Err(f) => {
-            delivery::dead_letter(&shared, &inv, &f, 0, None);
+            delivery::dead_letter(&shared, &inv, &f, 0, None, generation);
             return;
         }
     };
     let refreshed = AtomicBool::new(false);
     let (s, i, p, r) = (&*shared, &inv, payload.as_str(), &refreshed);
-    let first = attempt(s, i, p, r).await;
-    delivery::settle(s, i, first, move || attempt(s, i, p, r)).await;
+    let first = attempt(s, i, p, r, generation).await;
+    delivery::settle(s, i, first, generation, move || {
+        attempt(s, i, p, r, generation)
+    })
+    .await;
 }
 
 /// One attempt: waits for the destination's rate limit, then sends.
@@ -300,7 +303,12 @@ async fn attempt(
     inv: &Invocation,
     payload: &str,
     refreshed: &AtomicBool,
+    generation: u64,
 ) -> Result<(), Failure> {
+    if delivery::stale(shared, generation, inv) {
+        // Reset since the event was taken in: no call (and no dead letter, see dead_letter).
+        return Err(Failure::permanent("NO_RESOURCE", "reset"));
+    }
     let engine = &shared.engine;
     let target_arn = &inv.target.arn;
     let destination = engine.api_destination_by_arn(target_arn).ok_or_else(|| {

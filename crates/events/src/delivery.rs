@@ -16,8 +16,9 @@ use std::sync::Arc;
 use ferrybridge_engine::events::event::format_time;
 use ferrybridge_engine::events::transform::{RenderContext, TargetInput, TransformError};
 use ferrybridge_engine::events::{EventsEngine, Invocation, RecordedInvocation, TargetKind};
+use ferrybridge_engine::reset::Resets;
 use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, SqsEngine};
-use ferrybridge_sns::Sns;
+use ferrybridge_sns::{FirstAttempt, Sns};
 use tokio::sync::mpsc;
 
 /// The `SenderId` of messages EventBridge puts into SQS queues.
@@ -77,11 +78,24 @@ pub(crate) struct Shared {
     pub api: crate::api_call::ApiCalls,
 }
 
+/// One invocation queued for the workers.
+pub(crate) struct Job {
+    inv: Invocation,
+    /// The reset generation when the event was taken in (see `ferrybridge_engine::reset`).
+    generation: u64,
+    /// Held until the first attempt was made, for calls that wait for it.
+    first: Option<FirstAttempt>,
+}
+
 /// Hands invocations to the background workers. Cheap to clone.
 #[derive(Clone)]
 pub struct Dispatcher {
-    shards: Arc<Vec<mpsc::UnboundedSender<Invocation>>>,
+    shards: Arc<Vec<mpsc::UnboundedSender<Job>>>,
     next: Arc<AtomicUsize>,
+    resets: Arc<Resets>,
+    /// For one call: the reset generation when it started, and its first-attempt token.
+    generation: Option<u64>,
+    first: Option<FirstAttempt>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -94,6 +108,31 @@ impl Dispatcher {
     /// Queues invocations. Those for a FIFO queue keep their order (one worker per queue);
     /// the rest spread over all workers.
     pub fn dispatch(&self, invocations: Vec<Invocation>) {
+        let generation = self.generation.unwrap_or_else(|| self.resets.generation());
+        self.dispatch_with(generation, self.first.clone(), invocations);
+    }
+
+    /// The current reset generation: taken before reading the rules that make invocations.
+    pub fn generation(&self) -> u64 {
+        self.resets.generation()
+    }
+
+    /// A dispatcher for one call that started at reset `generation`: its jobs carry `first`.
+    pub fn scoped(&self, generation: u64, first: Option<FirstAttempt>) -> Dispatcher {
+        Dispatcher {
+            generation: Some(generation),
+            first,
+            ..self.clone()
+        }
+    }
+
+    /// Queues invocations made at reset `generation`, each holding `first`.
+    pub(crate) fn dispatch_with(
+        &self,
+        generation: u64,
+        first: Option<FirstAttempt>,
+        invocations: Vec<Invocation>,
+    ) {
         for inv in invocations {
             let shard = if inv.target.message_group_id.is_some() {
                 let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -103,7 +142,11 @@ impl Dispatcher {
                 self.next.fetch_add(1, Ordering::Relaxed) % self.shards.len()
             };
             // A closed channel means the server is shutting down.
-            let _ = self.shards[shard].send(inv);
+            let _ = self.shards[shard].send(Job {
+                inv,
+                generation,
+                first: first.clone(),
+            });
         }
     }
 }
@@ -111,7 +154,7 @@ impl Dispatcher {
 /// The delivery workers, to be spawned on the server's runtime.
 pub struct DeliveryWorkers {
     shared: Arc<Shared>,
-    receivers: Vec<mpsc::UnboundedReceiver<Invocation>>,
+    receivers: Vec<mpsc::UnboundedReceiver<Job>>,
 }
 
 impl DeliveryWorkers {
@@ -147,6 +190,9 @@ pub(crate) fn channel(
     let dispatcher = Dispatcher {
         shards: Arc::new(senders),
         next: Arc::new(AtomicUsize::new(0)),
+        resets: engine.resets().clone(),
+        generation: None,
+        first: None,
     };
     let shared = Arc::new(Shared {
         engine,
@@ -159,28 +205,46 @@ pub(crate) fn channel(
     (dispatcher, DeliveryWorkers { shared, receivers })
 }
 
-async fn work(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Invocation>) {
-    while let Some(inv) = rx.recv().await {
-        if inv.target.kind == TargetKind::ApiDestination {
-            // An HTTP call may take seconds and wait for its rate limit: never in the worker.
-            tokio::spawn(crate::api_call::run(shared.clone(), inv));
+/// Whether the invocation's bus was reset after the event was taken in.
+pub(crate) fn stale(shared: &Shared, generation: u64, inv: &Invocation) -> bool {
+    shared
+        .engine
+        .reset_since(generation, &inv.account_id, &inv.region)
+}
+
+async fn work(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    while let Some(Job {
+        inv,
+        generation,
+        first,
+    }) = rx.recv().await
+    {
+        if stale(&shared, generation, &inv) {
             continue;
         }
-        match deliver(&shared, &inv) {
+        if inv.target.kind == TargetKind::ApiDestination {
+            // An HTTP call may take seconds and wait for its rate limit: never in the worker,
+            // and never waited for by PutEvents.
+            drop(first);
+            tokio::spawn(crate::api_call::run(shared.clone(), inv, generation));
+            continue;
+        }
+        match deliver(&shared, &inv, generation, first.as_ref()) {
             Ok(()) => {}
             Err(f) if f.retriable => {
                 let shared = shared.clone();
-                tokio::spawn(async move { retry(shared, inv, f).await });
+                tokio::spawn(async move { retry(shared, inv, f, generation).await });
             }
-            Err(f) => dead_letter(&shared, &inv, &f, 0, None),
+            Err(f) => dead_letter(&shared, &inv, &f, 0, None, generation),
         }
+        drop(first);
     }
 }
 
 /// Retries a failed invocation of the kinds carried out in the workers.
-async fn retry(shared: Arc<Shared>, inv: Invocation, failure: Failure) {
-    let attempt = || std::future::ready(deliver(&shared, &inv));
-    settle(&shared, &inv, Err(failure), attempt).await;
+async fn retry(shared: Arc<Shared>, inv: Invocation, failure: Failure, generation: u64) {
+    let attempt = || std::future::ready(deliver(&shared, &inv, generation, None));
+    settle(&shared, &inv, Err(failure), generation, attempt).await;
 }
 
 /// Ends an invocation whose first attempt gave `first`: done if it succeeded, dead-lettered at
@@ -190,6 +254,7 @@ pub(crate) async fn settle<F>(
     shared: &Shared,
     inv: &Invocation,
     first: Result<(), Failure>,
+    generation: u64,
     attempt: impl FnMut() -> F,
 ) where
     F: std::future::Future<Output = Result<(), Failure>>,
@@ -197,7 +262,7 @@ pub(crate) async fn settle<F>(
     let failure = match first {
         Ok(()) => return,
         Err(f) if f.retriable => f,
-        Err(f) => return dead_letter(shared, inv, &f, 0, None),
+        Err(f) => return dead_letter(shared, inv, &f, 0, None, generation),
     };
     let clock = shared.engine.clock().clone();
     let outcome = retry_until_done(
@@ -215,6 +280,7 @@ pub(crate) async fn settle<F>(
             &gave_up.failure,
             gave_up.retries,
             gave_up.exhausted,
+            generation,
         );
     }
 }
@@ -288,8 +354,18 @@ pub fn backoff_ms(n: u32) -> u64 {
     rand::thread_rng().gen_range(full / 2..=full)
 }
 
-/// One attempt at one invocation.
-fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
+/// One attempt at one invocation (queued at reset `generation`; `first`: the token of a call
+/// waiting for first attempts, passed on to what this one causes in turn).
+fn deliver(
+    shared: &Shared,
+    inv: &Invocation,
+    generation: u64,
+    first: Option<&FirstAttempt>,
+) -> Result<(), Failure> {
+    if stale(shared, generation, inv) {
+        // Reset since the event was taken in: dropped.
+        return Ok(());
+    }
     let target = &inv.target;
     if target.kind == TargetKind::EventBus {
         // Bus targets receive the event itself; Input settings do not apply.
@@ -297,14 +373,16 @@ fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
             .engine
             .forward_to_bus(&target.arn, &inv.event, &inv.account_id, &inv.region)
             .map_err(|e| Failure::permanent(e.code(), e.to_string()))?;
-        shared.dispatcher.dispatch(forwarded);
+        shared
+            .dispatcher
+            .dispatch_with(generation, first.cloned(), forwarded);
         return Ok(());
     }
     let Some(payload) = render(inv)? else {
         return Ok(());
     };
     match &target.kind {
-        TargetKind::Sqs => send_to_queue(shared, inv, payload),
+        TargetKind::Sqs => send_to_queue(shared, inv, payload, generation),
         TargetKind::Sns => shared
             .sns
             .publish_for_service(
@@ -316,6 +394,10 @@ fn deliver(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
                     .as_ref()
                     .map(|_| inv.event.id.clone()),
                 shared.base.clone(),
+                ferrybridge_sns::Origin {
+                    generation,
+                    first: first.cloned(),
+                },
             )
             .map(|_| ())
             .map_err(|e| match e.code() {
@@ -369,7 +451,12 @@ pub(crate) fn render(inv: &Invocation) -> Result<Option<String>, Failure> {
     }
 }
 
-fn send_to_queue(shared: &Shared, inv: &Invocation, body: String) -> Result<(), Failure> {
+fn send_to_queue(
+    shared: &Shared,
+    inv: &Invocation,
+    body: String,
+    generation: u64,
+) -> Result<(), Failure> {
     let target = &inv.target;
     let Some(queue) = shared.sqs.queue_by_arn(&target.arn) else {
         return Err(Failure::permanent(
@@ -380,6 +467,10 @@ fn send_to_queue(shared: &Shared, inv: &Invocation, body: String) -> Result<(), 
             ),
         ));
     };
+    if shared.sqs.reset_since(generation, queue.key()) {
+        // A queue made after a reset that came after the event: not delivered.
+        return Ok(());
+    }
     let fifo = queue.is_fifo();
     queue
         .send(NewMessage {
@@ -411,7 +502,11 @@ pub(crate) fn dead_letter(
     failure: &Failure,
     retries: u32,
     exhausted: Option<&str>,
+    generation: u64,
 ) {
+    if stale(shared, generation, inv) {
+        return;
+    }
     let target = &inv.target;
     let Some(dlq_arn) = &target.dead_letter_arn else {
         tracing::debug!(target = %target.arn, code = failure.code, "EventBridge delivery failed; no DLQ: event dropped");
@@ -421,6 +516,9 @@ pub(crate) fn dead_letter(
         tracing::debug!(dlq = %dlq_arn, "EventBridge DLQ does not exist: event dropped");
         return;
     };
+    if shared.sqs.reset_since(generation, queue.key()) {
+        return;
+    }
     let s = |v: &str| MessageAttributeValue::string("String", v);
     let mut attributes = vec![
         ("RULE_ARN".to_owned(), s(&inv.rule.arn)),

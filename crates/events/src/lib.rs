@@ -42,6 +42,9 @@ pub use delivery::{DeliveryWorkers, Dispatcher};
 pub struct Events {
     engine: Arc<EventsEngine>,
     dispatcher: Dispatcher,
+    /// Whether PutEvents answers only after the first attempt of its invocations of this
+    /// emulator's queues, topics and buses (the default; `false`: fully asynchronous).
+    deterministic: bool,
     /// OAuth tokens of connections (shared with the API destination calls).
     authorizer: Arc<oauth::Authorizer>,
 }
@@ -64,10 +67,49 @@ impl Events {
             Events {
                 engine,
                 dispatcher,
+                deterministic: true,
                 authorizer,
             },
             workers,
         )
+    }
+
+    /// With `on`, deliveries are all asynchronous: PutEvents answers before any is attempted.
+    pub fn with_async_delivery(mut self, on: bool) -> Self {
+        self.deterministic = !on;
+        self
+    }
+
+    /// Runs one EventBridge operation; `PutEvents` answers after the first attempt of its
+    /// invocations of SQS queues, SNS topics (and their queue subscriptions) and event buses
+    /// of this emulator (unless asynchronous delivery is on). Retries, API destinations and
+    /// recorded targets stay asynchronous. A reset that comes meanwhile discards them.
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, ServiceError> {
+        if operation != "PutEvents" {
+            return self.handle(ctx, operation, input);
+        }
+        let generation = self.dispatcher.generation();
+        let (first, done) = if self.deterministic {
+            let (first, done) = ferrybridge_sns::FirstAttempt::new();
+            (Some(first), Some(done))
+        } else {
+            (None, None)
+        };
+        let scoped = Events {
+            dispatcher: self.dispatcher.scoped(generation, first),
+            ..self.clone()
+        };
+        let out = scoped.handle(ctx, operation, input);
+        drop(scoped);
+        if let Some(done) = done {
+            done.wait().await;
+        }
+        out
     }
 
     pub fn engine(&self) -> &Arc<EventsEngine> {

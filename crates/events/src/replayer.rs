@@ -21,14 +21,21 @@ pub(crate) async fn run(shared: Arc<Shared>) {
 async fn replay_one(shared: Arc<Shared>, replay: Arc<Replay>) {
     let engine = shared.engine.clone();
     let clock = engine.clock().clone();
+    let generation = shared.dispatcher.generation();
     clock
         .sleep_until(replay.replay_start_ms + REPLAY_START_DELAY_MS)
         .await;
     let mut from = replay.request.event_start_ms;
     loop {
+        if engine.reset_since(generation, &replay.account_id, &replay.region) {
+            // Reset: the replay is gone (marked cancelled by the reset).
+            return;
+        }
         match engine.replay_step(&replay, from) {
             (ReplayStep::Replayed(invocations), next) => {
-                shared.dispatcher.dispatch(invocations);
+                shared
+                    .dispatcher
+                    .dispatch_with(generation, None, invocations);
                 from = next;
                 // Let other tasks (deliveries, CancelReplay) in between minutes.
                 tokio::task::yield_now().await;

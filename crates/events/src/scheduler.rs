@@ -27,6 +27,8 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     let mut due: HashMap<String, Due> = HashMap::new();
     loop {
         let now = clock.now_millis();
+        // Taken before the rules are read: what a reset removes meanwhile does not fire.
+        let generation = shared.dispatcher.generation();
         let mut seen = std::collections::HashSet::new();
         let mut earliest: Option<u64> = None;
         for (bus, rule) in engine.scheduled_rules() {
@@ -72,7 +74,9 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                             region: bus.region.clone(),
                         })
                         .collect();
-                    shared.dispatcher.dispatch(invocations);
+                    shared
+                        .dispatcher
+                        .dispatch_with(generation, None, invocations);
                     fired += 1;
                 }
                 entry.next_ms = schedule.schedule.next_fire_after(at, schedule.anchor_ms);

@@ -3,6 +3,7 @@
 use clap::Parser;
 use ferrybridge_sqs::url::QueueUrlStyle;
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 /// A local emulator of Amazon SQS, SNS and EventBridge.
 ///
@@ -62,6 +63,31 @@ pub struct Config {
         value_parser = queue_url_style
     )]
     pub queue_url_style: QueueUrlStyle,
+
+    /// Start-up resources (queues, topics, subscriptions, buses, rules, ...) to create before
+    /// the port answers: a TOML (`.toml`) or YAML (`.yaml`, `.yml`) file.
+    #[arg(long = "config", env = "FERRYBRIDGE_CONFIG", value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+
+    /// A directory of executable scripts run in lexical order once the server is ready
+    /// (LocalStack's `ready.d`), with AWS_ENDPOINT_URL and test credentials set.
+    #[arg(long, env = "FERRYBRIDGE_INIT_DIR", value_name = "DIR")]
+    pub init_dir: Option<PathBuf>,
+
+    /// Deliver everything in the background: Publish, PublishBatch and PutEvents answer before
+    /// the first delivery into this emulator's own queues, topics and buses is attempted.
+    #[arg(long, env = "FERRYBRIDGE_ASYNC_DELIVERY", default_value_t = false)]
+    pub async_delivery: bool,
+
+    /// Host (and port) used in URLs the emulator returns (queue URLs, SNS links) instead of
+    /// the request's Host header. LocalStack's LOCALSTACK_HOST is honoured too.
+    #[arg(long, env = "FERRYBRIDGE_PUBLIC_HOST", value_name = "HOST[:PORT]")]
+    pub public_host: Option<String>,
+
+    /// The services that answer (comma-separated: sqs, sns, events, sts); the others answer
+    /// an AWS-shaped error. Default: all. LocalStack's SERVICES is honoured too.
+    #[arg(long, env = "FERRYBRIDGE_SERVICES", value_name = "LIST")]
+    pub services: Option<String>,
 }
 
 impl Config {
@@ -77,7 +103,56 @@ impl Config {
             header_timeout: 30,
             max_connections: 4096,
             queue_url_style: QueueUrlStyle::Plain,
+            config_file: None,
+            init_dir: None,
+            async_delivery: false,
+            public_host: None,
+            services: None,
         }
+    }
+
+    /// Applies LocalStack's environment variables where ferrybridge's own flags and variables
+    /// left the default (`matches`: the parsed command line this configuration came from):
+    /// GATEWAY_LISTEN (`[host]:port`, the first of a list), DEFAULT_REGION, LOCALSTACK_HOST,
+    /// SERVICES.
+    pub fn apply_localstack_env(mut self, matches: &clap::ArgMatches) -> Self {
+        use clap::parser::ValueSource;
+        let config = &mut self;
+        let defaulted = |id: &str| {
+            matches
+                .value_source(id)
+                .is_none_or(|s| s == ValueSource::DefaultValue)
+        };
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        if let Some(listen) = var("GATEWAY_LISTEN") {
+            let first = listen.split(',').next().unwrap_or("").trim();
+            let (host, port) = first.rsplit_once(':').unwrap_or(("", first));
+            if defaulted("port") {
+                if let Ok(port) = port.parse() {
+                    config.port = port;
+                }
+            }
+            if defaulted("host") {
+                if let Ok(host) = host.trim_matches(['[', ']']).parse() {
+                    config.host = host;
+                } else if host.is_empty() {
+                    // LocalStack's ":4566" listens on every interface.
+                    config.host = IpAddr::from([0, 0, 0, 0]);
+                }
+            }
+        }
+        if defaulted("default_region") {
+            if let Some(region) = var("DEFAULT_REGION") {
+                config.default_region = region;
+            }
+        }
+        if config.public_host.is_none() {
+            config.public_host = var("LOCALSTACK_HOST");
+        }
+        if config.services.is_none() {
+            config.services = var("SERVICES");
+        }
+        self
     }
 }
 

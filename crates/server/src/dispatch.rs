@@ -7,6 +7,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use ferrybridge_engine::clock::Clock;
 use ferrybridge_engine::events::EventsEngine;
+use ferrybridge_engine::reset::Resets;
 use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::SqsEngine;
 use ferrybridge_engine::sts::{Identity, StsEngine};
@@ -22,7 +23,7 @@ use futures_util::FutureExt;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::Config;
 
@@ -32,31 +33,38 @@ const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Everything a request needs, shared by all connections.
 pub(crate) struct App {
-    config: Config,
+    pub(crate) config: Config,
     codec: Codec,
-    sqs: Sqs,
-    sns: Sns,
-    events: Events,
-    /// The SQS engine, to end parked long polls when the server stops.
-    sqs_engine: Arc<SqsEngine>,
-    sts: Sts,
-    started: Instant,
+    pub(crate) sqs: Sqs,
+    /// The SQS engine: parked long polls end through it when the server stops; resets.
+    pub(crate) sqs_engine: Arc<SqsEngine>,
+    pub(crate) sns: Sns,
+    pub(crate) events: Events,
+    pub(crate) sts: Sts,
+    pub(crate) resets: Arc<Resets>,
+    /// The services that answer (`None`: all), from `--services` / SERVICES.
+    pub(crate) enabled: Option<Vec<String>>,
+    /// Init hooks and their states, for `/_localstack/init`.
+    pub(crate) init: Arc<crate::init_hooks::InitStatus>,
+    pub(crate) started: Instant,
 }
 
 impl App {
     /// Builds the services; SNS delivery workers are spawned on the current tokio runtime.
     /// `addr`: where the listener is bound (links in messages sent in the background point there).
     pub(crate) fn new(config: Config, clock: Arc<dyn Clock>, addr: SocketAddr) -> Self {
-        let sqs_engine = Arc::new(SqsEngine::new(clock.clone()));
+        let resets = Arc::new(Resets::new());
+        let sqs_engine = Arc::new(SqsEngine::new(clock.clone()).with_resets(resets.clone()));
         let sts = Sts::new(
             Arc::new(StsEngine::new(clock.clone())),
             &config.default_account_id,
         );
         let (sns, workers) = Sns::new(
-            Arc::new(SnsEngine::new(clock.clone())),
+            Arc::new(SnsEngine::new(clock.clone()).with_resets(resets.clone())),
             sqs_engine.clone(),
             ferrybridge_sns::Signer::shared(),
         );
+        let sns = sns.with_async_delivery(config.async_delivery);
         for task in workers.into_tasks() {
             tokio::spawn(task);
         }
@@ -67,14 +75,16 @@ impl App {
         };
         let base: Arc<str> = Arc::from(format!("http://{host}"));
         let (events, workers) = Events::new(
-            Arc::new(EventsEngine::new(clock)),
+            Arc::new(EventsEngine::new(clock).with_resets(resets.clone())),
             sqs_engine.clone(),
             sns.clone(),
             base,
         );
+        let events = events.with_async_delivery(config.async_delivery);
         for task in workers.into_tasks() {
             tokio::spawn(task);
         }
+        let enabled = config.services.as_deref().map(crate::admin::parse_services);
         App {
             codec: Codec::new(),
             sqs: Sqs::new(sqs_engine.clone()).with_queue_url_style(config.queue_url_style),
@@ -82,6 +92,9 @@ impl App {
             sns,
             events,
             sts,
+            resets,
+            enabled,
+            init: Arc::new(crate::init_hooks::InitStatus::default()),
             started: Instant::now(),
             config,
         }
@@ -107,8 +120,12 @@ impl App {
         let (parts, body) = req.into_parts();
         let request_id = uuid::Uuid::new_v4().to_string();
 
-        if parts.uri.path().starts_with("/_ferrybridge/") {
-            return self.admin(parts.method.as_str(), parts.uri.path(), parts.uri.query());
+        let path = parts.uri.path();
+        if path.starts_with("/_ferrybridge/")
+            || path.starts_with("/_localstack/")
+            || path.starts_with("/moto-api/")
+        {
+            return self.admin(parts.method.as_str(), path, parts.uri.query());
         }
 
         let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
@@ -127,12 +144,15 @@ impl App {
             headers: &parts.headers,
             body: &body,
         };
-        let host = parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("{}:{}", self.config.host, self.config.port));
+        let host = match &self.config.public_host {
+            Some(public) => public.clone(),
+            None => parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("{}:{}", self.config.host, self.config.port)),
+        };
 
         let trace_header = parts
             .headers
@@ -172,6 +192,9 @@ impl App {
         request_id: &str,
     ) -> EncodedResponse {
         let (service, protocol) = (decoded.service, decoded.protocol);
+        if let Some(err) = crate::admin::disabled(self.enabled.as_deref(), service.signing_name()) {
+            return self.codec.encode_error(service, protocol, &err, request_id);
+        }
         let (ctx, caller) = match self.context(&decoded, host, trace_header, request_id) {
             Ok(found) => found,
             Err(err) => return self.codec.encode_error(service, protocol, &err, request_id),
@@ -182,8 +205,8 @@ impl App {
         let result = std::panic::AssertUnwindSafe(async {
             match service {
                 ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
-                ServiceName::Sns => self.sns.handle(&ctx, &operation, input, authenticated),
-                ServiceName::Events => self.events.handle(&ctx, &operation, input),
+                ServiceName::Sns => self.sns.call(&ctx, &operation, input, authenticated).await,
+                ServiceName::Events => self.events.call(&ctx, &operation, input).await,
                 ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
             }
         })
@@ -264,21 +287,7 @@ impl App {
                 (&self.config.default_account_id, &self.config.default_region),
             );
         }
-        match (method, path) {
-            ("GET", "/_ferrybridge/health") => {
-                let body = json!({
-                    "status": "running",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "services": { "sqs": "running", "sns": "running", "events": "running", "sts": "running" },
-                    "uptime_seconds": self.started.elapsed().as_secs_f64(),
-                });
-                json_response(StatusCode::OK, &body)
-            }
-            _ => json_response(
-                StatusCode::NOT_FOUND,
-                &json!({"error": format!("no admin endpoint {method} {path}")}),
-            ),
-        }
+        crate::admin::handle(self, method, path, query)
     }
 }
 

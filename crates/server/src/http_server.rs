@@ -27,12 +27,31 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
     done: tokio::task::JoinHandle<()>,
+    app: Arc<App>,
 }
 
 impl RunningServer {
     /// The endpoint URL clients should use, e.g. `http://127.0.0.1:4566`.
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Runs the `--init-dir` hooks (if any) against this server, in order; afterwards
+    /// `/_localstack/init` reports READY completed.
+    pub async fn run_init_hooks(&self) {
+        let host = if self.addr.ip().is_unspecified() {
+            format!("127.0.0.1:{}", self.addr.port())
+        } else {
+            self.addr.to_string()
+        };
+        let config = &self.app.config;
+        crate::init_hooks::run(
+            config.init_dir.as_deref(),
+            &format!("http://{host}"),
+            &config.default_region,
+            &self.app.init,
+        )
+        .await;
     }
 
     /// Stop accepting connections and wait for requests in flight to finish.
@@ -48,6 +67,8 @@ pub async fn start(config: Config) -> std::io::Result<RunningServer> {
 }
 
 /// Bind and start serving with the given clock (tests pass a manual clock to control time).
+/// The `--config` file's resources are created before the first connection is accepted; a
+/// bad file fails the start (`InvalidData`, the message names file, line and field).
 pub async fn start_with_clock(
     config: Config,
     clock: Arc<dyn Clock>,
@@ -55,9 +76,17 @@ pub async fn start_with_clock(
     let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
     let addr = listener.local_addr()?;
     let app = Arc::new(App::new(config, clock, addr));
+    crate::startup::apply_config_file(&app, addr)
+        .await
+        .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
     let (stop, stopped) = watch::channel(false);
-    let done = tokio::spawn(accept_loop(listener, app, stopped));
-    Ok(RunningServer { addr, stop, done })
+    let done = tokio::spawn(accept_loop(listener, app.clone(), stopped));
+    Ok(RunningServer {
+        addr,
+        stop,
+        done,
+        app,
+    })
 }
 
 /// How long requests in flight (deliveries into queues, answers being written) get to finish

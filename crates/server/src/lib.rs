@@ -5,13 +5,16 @@
 //! the protocol the client spoke. It also serves the admin API under `/_ferrybridge/`.
 //! Business rules live in the engine and the service crates, never here.
 
+mod admin;
 pub mod config;
 mod dispatch;
 mod emulator;
 mod events_admin;
 pub mod health_check;
 mod http_server;
+pub mod init_hooks;
 mod sns_admin;
+mod startup;
 
 pub use config::Config;
 pub use emulator::{Emulator, EmulatorBuilder, EmulatorHandle};

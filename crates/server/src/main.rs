@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use ferrybridge_server::{health_check, start, Config};
 use tracing_subscriber::EnvFilter;
 
@@ -66,8 +66,9 @@ fn seconds(value: &str) -> Result<f64, String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    let config = cli.config;
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    let config = cli.config.apply_localstack_env(&matches);
     if let Some(Command::Health(args)) = cli.command {
         return health(&args, &config);
     }
@@ -92,12 +93,24 @@ fn main() -> std::process::ExitCode {
     runtime.block_on(async move {
         let server = match start(config).await {
             Ok(server) => server,
+            Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
+                eprintln!("ferrybridge: {err}");
+                return std::process::ExitCode::FAILURE;
+            }
             Err(err) => {
                 eprintln!("ferrybridge: cannot listen: {err}");
                 return std::process::ExitCode::FAILURE;
             }
         };
         tracing::info!(endpoint = %server.endpoint_url(), "ferrybridge ready");
+        server.run_init_hooks().await;
+        // Testcontainers' LocalStack modules wait for exactly this line on standard output.
+        {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "Ready.");
+            let _ = out.flush();
+        }
         wait_for_signal().await;
         tracing::info!("shutting down (a second signal exits at once)");
         tokio::select! {

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
+use ferrybridge_engine::reset::Resets;
 use ferrybridge_engine::sns::{
     Delivery, Notification, Protocol, Recorded, SnsEngine, Subscription, Topic,
 };
@@ -31,11 +32,51 @@ const MAX_RAW_SQS_ATTRIBUTES: usize = 10;
 /// Number of delivery shards (worker tasks).
 const SHARDS: usize = 2;
 
+/// Held by the delivery jobs of one call (Publish, PublishBatch, an EventBridge target); the
+/// call's [`FirstAttempt::wait`] returns once every holder is dropped, i.e. once the first
+/// attempt of each delivery into this emulator's own queues was made. Deliveries that leave
+/// the emulator (HTTP/S) and retries drop it before they start: they stay asynchronous.
+#[derive(Clone, Debug)]
+pub struct FirstAttempt(#[allow(dead_code)] Arc<tokio::sync::oneshot::Sender<()>>);
+
+/// Where a publish for another service (an EventBridge target) comes from: the reset
+/// generation its event was taken in at, and the first-attempt token of the call waiting.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub generation: u64,
+    pub first: Option<FirstAttempt>,
+}
+
+/// The waiting side of a [`FirstAttempt`].
+#[derive(Debug)]
+pub struct FirstAttemptDone(tokio::sync::oneshot::Receiver<()>);
+
+/// A call never waits longer than this for its first delivery attempts.
+const FIRST_ATTEMPT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl FirstAttempt {
+    pub fn new() -> (FirstAttempt, FirstAttemptDone) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (FirstAttempt(Arc::new(tx)), FirstAttemptDone(rx))
+    }
+}
+
+impl FirstAttemptDone {
+    /// Waits (bounded) until every [`FirstAttempt`] holder is gone.
+    pub async fn wait(self) {
+        // The sender is never used: it is dropped when the last job is done.
+        let _ = tokio::time::timeout(FIRST_ATTEMPT_WAIT, self.0).await;
+    }
+}
+
 pub(crate) enum Job {
     /// The deliveries of one published message.
     Deliver {
         deliveries: Vec<Delivery>,
         base: Arc<str>,
+        /// The reset generation when the message was published (see `ferrybridge_engine::reset`).
+        generation: u64,
+        first: Option<FirstAttempt>,
     },
     /// Ask a new http/https/email subscription to confirm.
     Confirm {
@@ -56,6 +97,10 @@ pub struct Deliverer {
     shards: Arc<Vec<mpsc::UnboundedSender<Job>>>,
     /// Round-robin position for messages of standard topics, which need no order.
     next: Arc<std::sync::atomic::AtomicUsize>,
+    resets: Arc<Resets>,
+    /// For one call: the reset generation when it started, and its first-attempt token.
+    generation: Option<u64>,
+    first: Option<FirstAttempt>,
 }
 
 impl std::fmt::Debug for Deliverer {
@@ -76,6 +121,15 @@ impl Deliverer {
         let _ = self.shards[shard_of(topic_arn)].send(job);
     }
 
+    /// A deliverer for one call that started at reset `generation`: its jobs carry `first`.
+    pub fn scoped(&self, generation: u64, first: Option<FirstAttempt>) -> Deliverer {
+        Deliverer {
+            generation: Some(generation),
+            first,
+            ..self.clone()
+        }
+    }
+
     /// Queues the deliveries of one message.
     pub fn dispatch(&self, deliveries: Vec<Delivery>, base: Arc<str>) {
         let Some(first) = deliveries.first() else {
@@ -86,7 +140,12 @@ impl Deliverer {
             .sequence_number
             .is_some()
             .then(|| first.notification.topic_arn.clone());
-        let job = Job::Deliver { deliveries, base };
+        let job = Job::Deliver {
+            deliveries,
+            base,
+            generation: self.generation.unwrap_or_else(|| self.resets.generation()),
+            first: self.first.clone(),
+        };
         if let Some(topic) = fifo_topic {
             // A FIFO topic's messages all go through one worker, in order.
             self.send(&topic, job);
@@ -181,6 +240,9 @@ pub(crate) fn channel(shared: Arc<Shared>) -> (Deliverer, DeliveryWorkers) {
         Deliverer {
             shards: Arc::new(senders),
             next: Arc::default(),
+            resets: shared.sns.resets().clone(),
+            generation: None,
+            first: None,
         },
         DeliveryWorkers { receivers, shared },
     )
@@ -200,7 +262,12 @@ impl DeliveryWorkers {
 async fn run(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(job) = rx.recv().await {
         match job {
-            Job::Deliver { deliveries, base } => {
+            Job::Deliver {
+                deliveries,
+                base,
+                generation,
+                first,
+            } => {
                 // Signing takes milliseconds: a standard topic's signed deliveries run side by
                 // side (their order is not guaranteed on AWS either). FIFO topics, never
                 // signed, and raw deliveries stay in line, in order.
@@ -209,9 +276,14 @@ async fn run(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
                         && deliveries.iter().any(|d| gets_envelope(&d.subscription))
                 });
                 if signed {
-                    tokio::spawn(deliver(shared.clone(), deliveries, base));
+                    let shared = shared.clone();
+                    tokio::spawn(async move {
+                        deliver(shared, deliveries, base, generation).await;
+                        drop(first);
+                    });
                 } else {
-                    deliver(shared.clone(), deliveries, base).await;
+                    deliver(shared.clone(), deliveries, base, generation).await;
+                    drop(first);
                 }
             }
             Job::Confirm { subscription, base } => confirm(&shared, subscription, base).await,
@@ -277,7 +349,7 @@ fn gets_envelope(sub: &Subscription) -> bool {
     }
 }
 
-async fn deliver(shared: Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>) {
+async fn deliver(shared: Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>, generation: u64) {
     let shared = &shared;
     let Some(first) = deliveries.first() else {
         return;
@@ -324,20 +396,21 @@ async fn deliver(shared: Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>)
     }
     for d in &deliveries {
         let sub = &d.subscription;
-        if sub.is_deleted() {
+        if sub.is_deleted() || shared.sns.reset_since(generation, &sub.arn) {
+            // Unsubscribed, or reset since the message was published: not delivered.
             continue;
         }
         let signature = signatures.get(n.message_for(sub.protocol));
         let body = || envelope::notification(&n, sub, &base, &ts, signature);
         match sub.protocol {
-            Protocol::Sqs => deliver_sqs(shared, &n, sub, body),
+            Protocol::Sqs => deliver_sqs(shared, &n, sub, body, generation),
             Protocol::Http | Protocol::Https => {
                 let payload = if sub.raw_message_delivery() {
                     n.message_for(sub.protocol).to_owned()
                 } else {
                     body()
                 };
-                crate::http::spawn_notification(shared.clone(), d.clone(), payload);
+                crate::http::spawn_notification(shared.clone(), d.clone(), payload, generation);
             }
             Protocol::Lambda => {
                 let event = envelope::lambda_event(&n, sub, &base, &ts, signature);
@@ -429,6 +502,7 @@ fn deliver_sqs(
     n: &Notification,
     sub: &Subscription,
     envelope: impl FnOnce() -> String,
+    generation: u64,
 ) {
     let raw = sub.raw_message_delivery();
     let (body, attributes) = if raw {
@@ -470,6 +544,10 @@ fn deliver_sqs(
         );
         return;
     };
+    if shared.sqs.reset_since(generation, queue.key()) {
+        // The queue found is a new one, made after a reset that came after the publish.
+        return;
+    }
     let fifo = queue.is_fifo();
     let msg = NewMessage {
         body: body.clone(),
@@ -505,6 +583,10 @@ pub(crate) fn dead_letter(
     error_code: &str,
     error_message: &str,
 ) -> bool {
+    if sub.is_deleted() {
+        // Reset or unsubscribed meanwhile.
+        return false;
+    }
     let Some(dlq_arn) = sub.dead_letter_target_arn() else {
         tracing::debug!(
             subscription = %sub.arn,

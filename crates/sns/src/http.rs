@@ -11,7 +11,8 @@ use ferrybridge_engine::sns::{Delivery, Subscription};
 
 use crate::delivery::{dead_letter, Shared};
 use crate::http_delivery::{
-    deliver_with_retries, DeliveryOutcome, DeliveryReport, DeliveryRequest, SNS_DELIVERY_TIMEOUT,
+    deliver_with_retries, DeliveryOutcome, DeliveryReport, DeliveryRequest, StillWanted,
+    SNS_DELIVERY_TIMEOUT,
 };
 use crate::policies;
 use crate::signing::MessageType;
@@ -80,7 +81,14 @@ fn failure(report: &DeliveryReport) -> (String, String) {
 }
 
 /// Delivers one notification on its own task.
-pub(crate) fn spawn_notification(shared: Arc<Shared>, delivery: Delivery, payload: String) {
+/// `generation`: the reset generation of the publish; a reset of the topic's account and
+/// region ends the retries (nothing from before a reset reaches an endpoint after it).
+pub(crate) fn spawn_notification(
+    shared: Arc<Shared>,
+    delivery: Delivery,
+    payload: String,
+    generation: u64,
+) {
     tokio::spawn(async move {
         let sub = &delivery.subscription;
         let n = &delivery.notification;
@@ -101,6 +109,9 @@ pub(crate) fn spawn_notification(shared: Arc<Shared>, delivery: Delivery, payloa
             body: Bytes::from(payload.clone()),
             timeout: SNS_DELIVERY_TIMEOUT,
             throttle: Some(&throttle),
+            still_wanted: Some(StillWanted(&|| {
+                !shared.sns.reset_since(generation, &sub.arn)
+            })),
         };
         let report =
             deliver_with_retries(&shared.http, shared.sns.clock().as_ref(), &policy, &request)
@@ -144,6 +155,7 @@ pub(crate) fn spawn_confirmation(
             body: Bytes::from(doc),
             timeout: SNS_DELIVERY_TIMEOUT,
             throttle: None,
+            still_wanted: None,
         };
         deliver_with_retries(&shared.http, shared.sns.clock().as_ref(), &policy, &request).await;
     });

@@ -25,6 +25,19 @@ pub struct DeliveryRequest<'a> {
     /// The subscription's throttle, when its policy sets `maxReceivesPerSecond`; every attempt,
     /// retries included, waits for its turn.
     pub throttle: Option<&'a Throttle>,
+    /// Asked before each retry: `false` (the subscription was deleted or reset) ends the
+    /// retries as exhausted.
+    pub still_wanted: Option<StillWanted<'a>>,
+}
+
+/// See [`DeliveryRequest::still_wanted`].
+#[derive(Clone, Copy)]
+pub struct StillWanted<'a>(pub &'a (dyn Fn() -> bool + Send + Sync));
+
+impl std::fmt::Debug for StillWanted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StillWanted")
+    }
 }
 
 /// How a delivery ended.
@@ -101,6 +114,14 @@ pub async fn deliver_with_retries(
             Some(delay) => {
                 let deadline = clock.now_millis().saturating_add(delay.as_millis() as u64);
                 clock.sleep_until(deadline).await;
+                if request.still_wanted.is_some_and(|wanted| !(wanted.0)()) {
+                    return DeliveryReport {
+                        outcome: DeliveryOutcome::RetriesExhausted,
+                        attempts,
+                        last_status,
+                        last_error,
+                    };
+                }
             }
             None => {
                 return DeliveryReport {
@@ -189,6 +210,7 @@ mod tests {
                 body: Bytes::from_static(b"{}"),
                 timeout: Duration::from_secs(5),
                 throttle: None,
+                still_wanted: None,
             };
             deliver_with_retries(
                 &HttpClient::new(),
@@ -237,6 +259,7 @@ mod tests {
                 body: Bytes::new(),
                 timeout: Duration::from_secs(5),
                 throttle: None,
+                still_wanted: None,
             };
             deliver_with_retries(&HttpClient::new(), task_clock.as_ref(), &policy, &request).await
         });
@@ -263,6 +286,7 @@ mod tests {
             body: Bytes::new(),
             timeout: Duration::from_secs(5),
             throttle: None,
+            still_wanted: None,
         };
         let report = deliver_with_retries(
             &HttpClient::new(),
@@ -296,6 +320,7 @@ mod tests {
                 body: Bytes::new(),
                 timeout: Duration::from_secs(5),
                 throttle: None,
+                still_wanted: None,
             };
             deliver_with_retries(&HttpClient::new(), task_clock.as_ref(), &policy, &request).await
         });

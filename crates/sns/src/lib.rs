@@ -27,7 +27,7 @@ use ferrybridge_engine::sqs::SqsEngine;
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::Value;
 
-pub use delivery::{Deliverer, DeliveryWorkers};
+pub use delivery::{Deliverer, DeliveryWorkers, FirstAttempt, FirstAttemptDone, Origin};
 pub use signing::Signer;
 
 /// The SNS service: stateless, all state is in the engine.
@@ -36,6 +36,9 @@ pub struct Sns {
     engine: Arc<SnsEngine>,
     deliverer: Deliverer,
     signer: Arc<Signer>,
+    /// Whether Publish answers only after the first attempt of its deliveries into this
+    /// emulator's queues (the default; `false` restores fully asynchronous deliveries).
+    deterministic: bool,
 }
 
 impl Sns {
@@ -53,9 +56,52 @@ impl Sns {
                 engine,
                 deliverer,
                 signer,
+                deterministic: true,
             },
             workers,
         )
+    }
+
+    /// With `on`, deliveries are all asynchronous: Publish answers before any is attempted.
+    pub fn with_async_delivery(mut self, on: bool) -> Self {
+        self.deterministic = !on;
+        self
+    }
+
+    pub fn is_deterministic(&self) -> bool {
+        self.deterministic
+    }
+
+    /// Runs one SNS operation; `Publish` and `PublishBatch` answer after the first attempt
+    /// of their deliveries into this emulator's own queues (unless asynchronous delivery is
+    /// on). A reset that comes while they run discards their deliveries.
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+        authenticated: bool,
+    ) -> Result<Value, ServiceError> {
+        if !matches!(operation, "Publish" | "PublishBatch") {
+            return self.handle(ctx, operation, input, authenticated);
+        }
+        let generation = self.engine.resets().generation();
+        let (first, done) = if self.deterministic {
+            let (first, done) = FirstAttempt::new();
+            (Some(first), Some(done))
+        } else {
+            (None, None)
+        };
+        let scoped = Sns {
+            deliverer: self.deliverer.scoped(generation, first),
+            ..self.clone()
+        };
+        let out = scoped.handle(ctx, operation, input, authenticated);
+        drop(scoped);
+        if let Some(done) = done {
+            done.wait().await;
+        }
+        out
     }
 
     pub fn engine(&self) -> &Arc<SnsEngine> {
@@ -76,11 +122,17 @@ impl Sns {
         message_group_id: Option<String>,
         message_deduplication_id: Option<String>,
         base: Arc<str>,
+        origin: Origin,
     ) -> Result<String, ferrybridge_engine::sns::SnsError> {
+        let Origin { generation, first } = origin;
         let region = ferrybridge_engine::arn::parse(topic_arn)
             .map(|a| a.region.to_owned())
             .unwrap_or_default();
         let topic = self.engine.topic(&region, topic_arn)?;
+        if self.engine.reset_since(generation, topic_arn) {
+            // A topic made after a reset that came after the event: nothing is published.
+            return Ok(String::new());
+        }
         let input = ferrybridge_engine::sns::PublishInput {
             message,
             subject: None,
@@ -90,7 +142,7 @@ impl Sns {
             message_deduplication_id,
             trace_header: None,
         };
-        let d = &self.deliverer;
+        let d = &self.deliverer.scoped(generation, first);
         let published = self.engine.publish(&topic, input, |deliveries| {
             d.dispatch(deliveries, base.clone())
         })?;

@@ -524,6 +524,12 @@ pub(crate) struct Connectivity {
     pub(crate) api_destinations: RwLock<BTreeMap<String, Arc<ApiDestination>>>,
 }
 
+impl Connectivity {
+    pub(crate) fn connection_names(&self) -> Vec<String> {
+        self.connections.read().keys().cloned().collect()
+    }
+}
+
 impl EventsEngine {
     /// `CreateConnection`.
     pub fn create_connection(

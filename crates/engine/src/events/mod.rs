@@ -41,6 +41,7 @@ pub use rule::{rule_arn, Rule, RuleConfig, RuleSchedule, RuleState};
 pub use target::{RetryPolicy, Target, TargetKind};
 
 use crate::clock::Clock;
+use crate::reset::{Resets, Service};
 
 /// Most invocations of recorded target types kept for inspection (oldest dropped first).
 pub const MAX_RECORDED: usize = 100_000;
@@ -124,6 +125,21 @@ pub struct EventsEngine {
     /// Replays started and not yet taken by the replayer, which this wakes.
     pending_replays: Mutex<Vec<Arc<replay::Replay>>>,
     replays_changed: tokio::sync::Notify,
+    resets: Arc<Resets>,
+}
+
+/// A rule in a summary: name, state, number of targets.
+pub type RuleSummary = (String, RuleState, usize);
+
+/// What `/_ferrybridge/state` shows of one account's EventBridge resources in one region.
+#[derive(Debug, Clone, Default)]
+pub struct EventsSummary {
+    /// Each bus with its rules (name, state, number of targets).
+    pub buses: Vec<(String, Vec<RuleSummary>)>,
+    pub archives: Vec<String>,
+    pub replays: Vec<(String, &'static str)>,
+    pub connections: Vec<String>,
+    pub api_destinations: Vec<String>,
 }
 
 impl std::fmt::Debug for EventsEngine {
@@ -153,6 +169,112 @@ impl EventsEngine {
             schedules_changed: tokio::sync::Notify::new(),
             pending_replays: Mutex::new(Vec::new()),
             replays_changed: tokio::sync::Notify::new(),
+            resets: Arc::new(Resets::new()),
+        }
+    }
+
+    /// The same engine, sharing `resets` with the server's other engines.
+    pub fn with_resets(mut self, resets: Arc<Resets>) -> Self {
+        self.resets = resets;
+        self
+    }
+
+    pub fn resets(&self) -> &Arc<Resets> {
+        &self.resets
+    }
+
+    /// Whether EventBridge state of `account`/`region` was reset after `generation`.
+    pub fn reset_since(&self, generation: u64, account: &str, region: &str) -> bool {
+        self.resets
+            .since(generation, Service::Events, account, region)
+    }
+
+    /// Drops the buses, rules, targets, archives, replays, connections and API destinations of
+    /// the matching accounts and regions (`None`: all; the `default` bus comes back empty on
+    /// first use). Running replays end; scheduled rules stop. Call before [`Resets::record`].
+    /// Returns the number of (account, region) stores dropped.
+    pub fn reset(&self, account: Option<&str>, region: Option<&str>) -> usize {
+        let matches =
+            |a: &str, r: &str| account.is_none_or(|x| x == a) && region.is_none_or(|x| x == r);
+        let removed: Vec<Arc<Region>> = {
+            let mut regions = self.regions.write();
+            let keys: Vec<(String, String)> = regions
+                .keys()
+                .filter(|(a, r)| matches(a, r))
+                .cloned()
+                .collect();
+            keys.iter().filter_map(|k| regions.remove(k)).collect()
+        };
+        let now = self.now();
+        let mut replays: Vec<Arc<replay::Replay>> = removed
+            .iter()
+            .flat_map(|r| r.replays.read().values().cloned().collect::<Vec<_>>())
+            .collect();
+        let pending = std::mem::take(&mut *self.pending_replays.lock());
+        let (hit, kept): (Vec<_>, Vec<_>) = pending
+            .into_iter()
+            .partition(|p| matches(&p.account_id, &p.region));
+        self.pending_replays.lock().extend(kept);
+        replays.extend(hit);
+        for replay in replays {
+            if !replay.progress().state.is_finished() {
+                replay.finish(replay::ReplayState::Cancelled, Some("Reset".into()), now);
+            }
+        }
+        self.recorded
+            .lock()
+            .retain(|rec| !matches(&rec.account_id, &rec.region));
+        self.schedules_changed.notify_waiters();
+        self.replays_changed.notify_waiters();
+        removed.len()
+    }
+
+    /// Every (account, region) with EventBridge state, sorted.
+    pub fn locations(&self) -> Vec<(String, String)> {
+        let mut keys: Vec<(String, String)> = self.regions.read().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// A summary of one account's resources in one region.
+    pub fn summary(&self, account: &str, region: &str) -> EventsSummary {
+        let Some(store) = self
+            .regions
+            .read()
+            .get(&(account.to_owned(), region.to_owned()))
+            .cloned()
+        else {
+            return EventsSummary::default();
+        };
+        let buses: Vec<Arc<EventBus>> = store.buses.read().values().cloned().collect();
+        let archives: Vec<String> = store.archives.read().keys().cloned().collect();
+        let replays: Vec<Arc<replay::Replay>> = store.replays.read().values().cloned().collect();
+        let api_destinations: Vec<String> = store
+            .connectivity
+            .api_destinations
+            .read()
+            .keys()
+            .cloned()
+            .collect();
+        EventsSummary {
+            buses: buses
+                .iter()
+                .map(|b| {
+                    let rules = b
+                        .rules()
+                        .iter()
+                        .map(|r| (r.name.clone(), r.state(), r.targets().len()))
+                        .collect();
+                    (b.name.clone(), rules)
+                })
+                .collect(),
+            archives,
+            replays: replays
+                .iter()
+                .map(|r| (r.name().to_owned(), r.progress().state.as_str()))
+                .collect(),
+            connections: store.connectivity.connection_names(),
+            api_destinations,
         }
     }
 

@@ -55,7 +55,7 @@ impl ReplayState {
         }
     }
 
-    fn is_finished(self) -> bool {
+    pub(crate) fn is_finished(self) -> bool {
         matches!(
             self,
             ReplayState::Completed | ReplayState::Cancelled | ReplayState::Failed
@@ -109,7 +109,7 @@ impl Replay {
         self.progress.lock().clone()
     }
 
-    fn finish(&self, state: ReplayState, reason: Option<String>, now_ms: u64) {
+    pub(crate) fn finish(&self, state: ReplayState, reason: Option<String>, now_ms: u64) {
         let mut progress = self.progress.lock();
         progress.state = state;
         progress.state_reason = reason;

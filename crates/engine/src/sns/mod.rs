@@ -32,6 +32,7 @@ pub use subscription::{Protocol, Subscription, SubscriptionSettings};
 pub use topic::{Topic, TopicAttributes};
 
 use crate::clock::Clock;
+use crate::reset::{Resets, Service};
 use crate::sqs::MessageAttributes;
 use topic::FifoOutcome;
 
@@ -156,6 +157,7 @@ pub struct SnsEngine {
     clock: Arc<dyn Clock>,
     regions: RwLock<HashMap<(String, String), Arc<Region>>>,
     recordings: Mutex<VecDeque<Recorded>>,
+    resets: Arc<Resets>,
 }
 
 impl std::fmt::Debug for SnsEngine {
@@ -187,7 +189,78 @@ impl SnsEngine {
             clock,
             regions: RwLock::new(HashMap::new()),
             recordings: Mutex::new(VecDeque::new()),
+            resets: Arc::new(Resets::new()),
         }
+    }
+
+    /// The same engine, sharing `resets` with the server's other engines.
+    pub fn with_resets(mut self, resets: Arc<Resets>) -> Self {
+        self.resets = resets;
+        self
+    }
+
+    pub fn resets(&self) -> &Arc<Resets> {
+        &self.resets
+    }
+
+    /// Whether SNS state of the account and region of `arn` (a topic or subscription ARN)
+    /// was reset after `generation` (see [`crate::reset`]).
+    pub fn reset_since(&self, generation: u64, arn: &str) -> bool {
+        let (account, region) = arn::parse(arn)
+            .map(|a| (a.account, a.region))
+            .unwrap_or(("", ""));
+        self.resets.since(generation, Service::Sns, account, region)
+    }
+
+    /// Drops the topics, subscriptions, platform applications, SMS settings and recordings of
+    /// the matching accounts and regions (`None`: all); deliveries still queued for their
+    /// subscriptions are skipped. Call before [`Resets::record`]. Returns the topics dropped.
+    pub fn reset(&self, account: Option<&str>, region: Option<&str>) -> usize {
+        let matches =
+            |a: &str, r: &str| account.is_none_or(|x| x == a) && region.is_none_or(|x| x == r);
+        let removed: Vec<Arc<Region>> = {
+            let mut regions = self.regions.write();
+            let keys: Vec<(String, String)> = regions
+                .keys()
+                .filter(|(a, r)| matches(a, r))
+                .cloned()
+                .collect();
+            keys.iter().filter_map(|k| regions.remove(k)).collect()
+        };
+        let mut topics = 0;
+        for r in &removed {
+            let subscriptions: Vec<Arc<Subscription>> =
+                r.subscriptions.read().values().cloned().collect();
+            for sub in subscriptions {
+                sub.mark_deleted();
+            }
+            topics += r.topics.read().len();
+        }
+        self.recordings
+            .lock()
+            .retain(|rec| !matches(&rec.account_id, &rec.region));
+        topics
+    }
+
+    /// Every (account, region) with SNS state, sorted.
+    pub fn locations(&self) -> Vec<(String, String)> {
+        let mut keys: Vec<(String, String)> = self.regions.read().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// The topics of an account and region, by name.
+    pub fn topics(&self, account: &str, region: &str) -> Vec<Arc<Topic>> {
+        self.existing_region(account, region)
+            .map(|r| r.topics.read().values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The platform applications of an account and region (name, ARN).
+    pub fn application_count(&self, account: &str, region: &str) -> usize {
+        self.existing_region(account, region)
+            .map(|r| r.applications.read().len())
+            .unwrap_or_default()
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

@@ -36,6 +36,7 @@ pub use storage::{CreateOutcome, MemoryStorage, SqsStorage};
 
 use crate::clock::Clock;
 use crate::shutdown::Shutdown;
+use crate::reset::{Resets, Service};
 
 /// After `DeleteQueue`, a queue of the same name cannot be created for 60 seconds.
 pub const RECENTLY_DELETED_MS: u64 = 60_000;
@@ -64,6 +65,7 @@ pub struct SqsEngine {
     incarnations: AtomicU64,
     move_tasks: move_task::MoveTasks,
     shutdown: Arc<Shutdown>,
+    resets: Arc<Resets>,
 }
 
 impl std::fmt::Debug for SqsEngine {
@@ -95,6 +97,7 @@ impl SqsEngine {
             incarnations: AtomicU64::new(rand::random::<u32>() as u64),
             move_tasks: move_task::MoveTasks::default(),
             shutdown: Arc::new(Shutdown::default()),
+            resets: Arc::new(Resets::new()),
         }
     }
 
@@ -102,6 +105,46 @@ impl SqsEngine {
     /// start later do not wait.
     pub fn end_long_polls(&self) {
         self.shutdown.begin();
+    }
+
+    /// The same engine, sharing `resets` with the server's other engines.
+    pub fn with_resets(mut self, resets: Arc<Resets>) -> Self {
+        self.resets = resets;
+        self
+    }
+
+    pub fn resets(&self) -> &Arc<Resets> {
+        &self.resets
+    }
+
+    /// Whether the queue at `key` was reset after `generation` (see [`crate::reset`]).
+    pub fn reset_since(&self, generation: u64, key: &QueueKey) -> bool {
+        self.resets
+            .since(generation, Service::Sqs, &key.account_id, &key.region)
+    }
+
+    /// Drops every queue (messages, tags, move tasks) of the matching accounts and regions
+    /// (`None`: all). Waiting long polls of those queues end; their receipt handles and the
+    /// names are free at once (no `QueueDeletedRecently`). Call before [`Resets::record`].
+    pub fn reset(&self, account_id: Option<&str>, region: Option<&str>) -> usize {
+        let queues = self.storage.remove_all(account_id, region);
+        for queue in &queues {
+            queue.mark_deleted();
+        }
+        let tasks = self.move_tasks.remove_all(|key| {
+            account_id.is_none_or(|a| a == key.account_id) && region.is_none_or(|r| r == key.region)
+        });
+        for task in tasks {
+            task.end_by_reset();
+        }
+        queues.len()
+    }
+
+    /// Every (account, region) that has queues, sorted.
+    pub fn locations(&self) -> Vec<(String, String)> {
+        let mut scopes = self.storage.scopes();
+        scopes.sort();
+        scopes
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

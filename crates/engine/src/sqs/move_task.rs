@@ -78,6 +78,8 @@ pub struct MoveTask {
     pub started_ms: u64,
     /// `ApproximateNumberOfMessagesToMove`: visible messages when the task started.
     pub to_move: u64,
+    /// The reset generation when the task started (see [`crate::reset`]).
+    generation: u64,
     progress: Mutex<Progress>,
     cancel: Notify,
 }
@@ -111,6 +113,12 @@ impl MoveTask {
         let mut p = self.progress.lock();
         p.status = status;
         p.failure_reason = failure_reason;
+    }
+
+    /// Ends the task because its queue was reset.
+    pub(crate) fn end_by_reset(&self) {
+        self.finish(MoveTaskStatus::Cancelled, None);
+        self.cancel.notify_waiters();
     }
 
     fn is_cancelling(&self) -> bool {
@@ -157,6 +165,22 @@ impl MoveTasks {
             .get(source_arn)
             .map(|tasks| tasks.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Forgets the tasks of the matching queues (a reset) and returns them.
+    pub(crate) fn remove_all(
+        &self,
+        matches: impl Fn(&super::QueueKey) -> bool,
+    ) -> Vec<Arc<MoveTask>> {
+        let mut removed = Vec::new();
+        self.by_source.lock().retain(|arn, tasks| {
+            let hit = super::QueueKey::from_arn(arn).is_some_and(|k| matches(&k));
+            if hit {
+                removed.extend(tasks.drain(..));
+            }
+            !hit
+        });
+        removed
     }
 
     pub(crate) fn find(&self, source_arn: &str, task_id: &str) -> Option<Arc<MoveTask>> {
@@ -208,6 +232,7 @@ impl super::SqsEngine {
             max_per_second,
             started_ms: self.clock().now_millis(),
             to_move: source.counts().visible,
+            generation: self.resets().generation(),
             progress: Mutex::new(Progress {
                 status: MoveTaskStatus::Running,
                 moved: 0,
@@ -272,6 +297,12 @@ impl super::SqsEngine {
                 task.finish(MoveTaskStatus::Failed, Some(NON_EXISTENT_QUEUE.into()));
                 return;
             };
+            if self.reset_since(task.generation, source.key()) {
+                // The queue was reset: the task is gone with it (any queue of the same name
+                // now is a new one).
+                task.finish(MoveTaskStatus::Cancelled, None);
+                return;
+            }
             let now = clock.now_millis();
             let elapsed = now.saturating_sub(task.started_ms);
             // By `elapsed` ms, floor(elapsed * rate / 1000) + 1 messages may have moved: the
@@ -342,6 +373,11 @@ impl super::SqsEngine {
             source.restore_after_failed_move(message);
             return Err(NON_EXISTENT_QUEUE.into());
         };
+        if self.reset_since(task.generation, destination.key()) {
+            // Reset since the task started: the message is not carried into the new state.
+            source.restore_after_failed_move(message);
+            return Err(NON_EXISTENT_QUEUE.into());
+        }
         let fifo = destination.is_fifo();
         let extra = message.extra.as_deref();
         let sent = destination.send(NewMessage {

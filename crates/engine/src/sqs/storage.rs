@@ -32,6 +32,11 @@ pub trait SqsStorage: Send + Sync + 'static {
     fn remove(&self, key: &QueueKey, now_ms: u64) -> Option<Arc<Queue>>;
     /// Queues of one account and region.
     fn list(&self, account_id: &str, region: &str) -> Vec<Arc<Queue>>;
+    /// Removes every queue of the matching accounts and regions (`None`: all) without
+    /// remembering their deletion (a reset: the names are free again at once).
+    fn remove_all(&self, account_id: Option<&str>, region: Option<&str>) -> Vec<Arc<Queue>>;
+    /// The (account, region) pairs that have queues.
+    fn scopes(&self) -> Vec<(String, String)>;
     /// A new, empty message store for a queue being created.
     fn message_store(&self, key: &QueueKey, fifo: bool) -> Box<dyn MessageStore>;
 }
@@ -114,6 +119,34 @@ impl SqsStorage for MemoryStorage {
             .get(&(account_id.to_string(), region.to_string()))
             .map(|m| m.values().cloned().collect())
             .unwrap_or_default()
+    }
+
+    fn remove_all(&self, account_id: Option<&str>, region: Option<&str>) -> Vec<Arc<Queue>> {
+        let matches =
+            |(a, r): &Scope| account_id.is_none_or(|x| x == a) && region.is_none_or(|x| x == r);
+        let mut catalog = self.catalog.write();
+        catalog.deleted.retain(|scope, _| !matches(scope));
+        let scopes: Vec<Scope> = catalog
+            .queues
+            .keys()
+            .filter(|s| matches(s))
+            .cloned()
+            .collect();
+        scopes
+            .iter()
+            .filter_map(|scope| catalog.queues.remove(scope))
+            .flat_map(|m| m.into_values())
+            .collect()
+    }
+
+    fn scopes(&self) -> Vec<(String, String)> {
+        let catalog = self.catalog.read();
+        catalog
+            .queues
+            .iter()
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(s, _)| s.clone())
+            .collect()
     }
 
     fn message_store(&self, _key: &QueueKey, fifo: bool) -> Box<dyn MessageStore> {

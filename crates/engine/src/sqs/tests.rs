@@ -597,3 +597,30 @@ async fn fifo_groups_are_ordered_and_locked_while_in_flight() {
     assert_eq!(bodies(&again), vec!["a2", "a3", "b1", "b2"]);
     assert_eq!(again[0].message.receive_count, 2);
 }
+
+#[test]
+fn a_reset_drops_the_queues_in_scope_and_frees_their_names() {
+    let (_clock, engine) = setup();
+    let other = QueueKey::new("111111111111", "us-east-1", "q");
+    let (old, _) = engine.create_queue(key("q"), &[], &[]).unwrap();
+    engine.create_queue(other.clone(), &[], &[]).unwrap();
+    old.send(msg("before")).unwrap();
+    let generation = engine.resets().generation();
+
+    assert_eq!(engine.reset(Some("000000000000"), None), 1);
+    engine.resets().record(crate::reset::ResetScope {
+        service: Some(crate::reset::Service::Sqs),
+        account: Some("000000000000".into()),
+        region: None,
+    });
+    assert!(old.is_deleted());
+    assert!(engine.queue(&key("q")).is_err());
+    assert!(engine.queue(&other).is_ok());
+    assert!(engine.reset_since(generation, &key("q")));
+    assert!(!engine.reset_since(generation, &other));
+    // No QueueDeletedRecently: the name is free at once, and the new queue is empty.
+    let (new, created) = engine.create_queue(key("q"), &[], &[]).unwrap();
+    assert!(created);
+    assert_eq!(new.counts().visible, 0);
+    assert!(!engine.reset_since(engine.resets().generation(), &key("q")));
+}
