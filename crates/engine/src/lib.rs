@@ -13,8 +13,8 @@
 pub mod arn;
 pub mod clock;
 pub mod events;
-pub mod shutdown;
 pub mod reset;
+pub mod shutdown;
 pub mod sns;
 pub mod sqs;
 pub mod sts;

@@ -179,6 +179,13 @@ impl EmulatorHandle {
         fresh_account_id()
     }
 
+    /// Drops every queue, message, topic, subscription, bus, rule, archive and credential of
+    /// every account, as `POST /_ferrybridge/reset` does: a clean state for the next test.
+    /// Nothing queued before the reset (a delivery, a retry, a move task) lands after it.
+    pub fn reset(&self) {
+        self.server.reset(crate::ResetScope::all());
+    }
+
     /// Stop accepting connections and wait for requests in flight to finish.
     pub async fn shutdown(self) {
         self.server.shutdown().await;
@@ -195,6 +202,35 @@ fn fresh_account_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reset_gives_a_clean_state() {
+        use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+        let emulator = Emulator::builder().start().await.expect("start");
+        let sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .endpoint_url(emulator.endpoint())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+                .build(),
+        );
+        sqs.create_queue()
+            .queue_name("before")
+            .send()
+            .await
+            .expect("create");
+        emulator.reset();
+        let listed = sqs.list_queues().send().await.expect("list");
+        assert!(listed.queue_urls.unwrap_or_default().is_empty());
+        // The name is free at once after a reset (no QueueDeletedRecently).
+        sqs.create_queue()
+            .queue_name("before")
+            .send()
+            .await
+            .expect("create again");
+        emulator.shutdown().await;
+    }
 
     #[test]
     fn fresh_accounts_are_distinct_12_digit_ids() {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ferrybridge_engine::clock::{Clock, SystemClock};
+use ferrybridge_engine::reset::ResetScope;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -31,6 +32,13 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// Drops the state `scope` covers, as `POST /_ferrybridge/reset` does (atomically with
+    /// respect to deliveries, retries, move tasks and schedules in flight); the JSON summary
+    /// that endpoint answers.
+    pub fn reset(&self, scope: ResetScope) -> serde_json::Value {
+        crate::admin::reset(&self.app, &scope)
+    }
+
     /// The endpoint URL clients should use, e.g. `http://127.0.0.1:4566`.
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.addr)

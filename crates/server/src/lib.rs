@@ -19,4 +19,5 @@ mod startup;
 pub use config::Config;
 pub use emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 pub use ferrybridge_engine::clock::{Clock, ManualClock, SystemClock};
+pub use ferrybridge_engine::reset::{ResetScope, Service as ResetService};
 pub use http_server::{start, start_with_clock, RunningServer};

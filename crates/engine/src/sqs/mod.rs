@@ -35,8 +35,8 @@ pub use queue::{
 pub use storage::{CreateOutcome, MemoryStorage, SqsStorage};
 
 use crate::clock::Clock;
-use crate::shutdown::Shutdown;
 use crate::reset::{Resets, Service};
+use crate::shutdown::Shutdown;
 
 /// After `DeleteQueue`, a queue of the same name cannot be created for 60 seconds.
 pub const RECENTLY_DELETED_MS: u64 = 60_000;
