@@ -593,7 +593,7 @@ def test_localstack_environment_variables(tmp_path):
     try:
         status, body, _ = e.get("/_localstack/health")
         assert status == 200
-        assert body["services"] == {"sqs": "running", "sns": "disabled", "events": "running"}
+        assert body["services"] == {"sqs": "running", "sns": "disabled", "events": "running", "sts": "disabled"}
         sqs = e.client("sqs", region="ap-southeast-2")
         url = sqs.create_queue(QueueName="hosted")["QueueUrl"]
         assert url == "http://localhost.localstack.cloud:4566/000000000000/hosted"
