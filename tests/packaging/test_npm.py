@@ -5,6 +5,7 @@ startFerrybridge, npx and the SDK."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -76,7 +77,10 @@ def test_install_and_use(tmp_path):
         cwd=project, capture_output=True, text=True,
     )
     assert tsc.returncode == 0, tsc.stdout + tsc.stderr
-    run = subprocess.run(["node", "--test"], cwd=project, capture_output=True, text=True, timeout=120)
+    # As on a user's machine: no FERRYBRIDGE_BIN override (scripts/test exports one), so the
+    # binary must come from the platform package npm installed.
+    env = {k: v for k, v in os.environ.items() if k != "FERRYBRIDGE_BIN"}
+    run = subprocess.run(["node", "--test"], cwd=project, capture_output=True, text=True, timeout=120, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"# pass 7\b", run.stdout), run.stdout
     assert re.search(r"# fail 0\b", run.stdout), run.stdout

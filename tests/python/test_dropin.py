@@ -269,17 +269,19 @@ def test_no_message_from_before_a_reset_lands_after_it(mode):
             return urls, topic
 
         urls, topic = create()
-        phase = {"name": "pre"}
         stop = threading.Event()
-        sent = {"pre": 0, "post": 0}
+        # body -> (request started, request answered), on the monotonic clock. A message whose
+        # request was answered before the reset started is "before the reset"; one whose request
+        # overlapped the reset may count as either (the server may have read it after).
+        timings = {}
 
         def load(kind):
             s, n, ev = e.client("sqs"), e.client("sns"), e.client("events")
             i = 0
             while not stop.is_set():
-                tag = phase["name"]
-                body = f"{tag}-{kind}-{i}"
+                body = f"m-{kind}-{i}"
                 i += 1
+                started = time.monotonic()
                 try:
                     if kind == "sns":
                         n.publish(TopicArn=topic, Message=body)
@@ -287,7 +289,7 @@ def test_no_message_from_before_a_reset_lands_after_it(mode):
                         ev.put_events(Entries=[{"Source": "load", "DetailType": "t", "Detail": json.dumps({"b": body})}])
                     else:
                         s.send_message(QueueUrl=urls["direct"], MessageBody=body)
-                    sent[tag] += 1
+                    timings[body] = (started, time.monotonic())
                 except Exception:
                     pass  # resources are missing between the reset and their re-creation
 
@@ -295,32 +297,33 @@ def test_no_message_from_before_a_reset_lands_after_it(mode):
         for t in threads:
             t.start()
         time.sleep(1.5)
+        reset_started = time.monotonic()
         status, _, _ = e.post("/_ferrybridge/reset")
         assert status == 200
-        phase["name"] = "post"
         urls, topic = create()
+        recreated = time.monotonic()
         time.sleep(1.5)
         stop.set()
         for t in threads:
             t.join()
-        assert sent["pre"] > 100, sent
+        before = [b for b, (_, end) in timings.items() if end < reset_started]
+        after = [b for b, (start, _) in timings.items() if start > recreated]
+        assert len(before) > 100 and len(after) > 100, (len(before), len(after))
         time.sleep(0.5)
-        seen = {"pre": 0, "post": 0}
-        for name, url in urls.items():
+        received = []
+        for url in urls.values():
             while True:
                 msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
                 if not msgs:
                     break
-                for m in msgs:
-                    text = m["Body"]
-                    tag = "pre" if "pre-" in text else "post"
-                    seen[tag] += 1
+                received += [re.search(r"m-[a-z]+-[0-9]+", m["Body"]).group(0) for m in msgs]
                 sqs.delete_message_batch(
                     QueueUrl=url,
                     Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)],
                 )
-        assert seen["pre"] == 0, seen
-        assert seen["post"] > 0, seen
+        landed_after = set(received) & set(before)
+        assert not landed_after, sorted(landed_after)[:10]
+        assert set(after) <= set(received), "every message sent after the re-creation arrives"
     finally:
         assert e.stop() == 0
 

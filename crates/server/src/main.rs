@@ -103,6 +103,7 @@ fn main() -> std::process::ExitCode {
             }
         };
         tracing::info!(endpoint = %server.endpoint_url(), "ferrybridge ready");
+        let stop = wait_for_signal();
         server.run_init_hooks().await;
         // Testcontainers' LocalStack modules wait for exactly this line on standard output.
         {
@@ -111,7 +112,7 @@ fn main() -> std::process::ExitCode {
             let _ = writeln!(out, "Ready.");
             let _ = out.flush();
         }
-        wait_for_signal().await;
+        stop.await;
         tracing::info!("shutting down (a second signal exits at once)");
         tokio::select! {
             _ = server.shutdown() => std::process::ExitCode::SUCCESS,
@@ -146,25 +147,32 @@ fn health(args: &HealthArgs, config: &Config) -> std::process::ExitCode {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn wait_for_signal() {
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is called
+/// (not when the future is first polled), so a signal sent right after `Ready.` is caught.
+fn wait_for_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            match (term, int) {
+                (Some(mut term), Some(mut int)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
