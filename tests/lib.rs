@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+pub mod http_endpoint;
+
 use aws_credential_types::Credentials;
 use ferrybridge_engine::clock::{Clock, ManualClock, SystemClock};
 use ferrybridge_server::{start_with_clock, Config, RunningServer};
