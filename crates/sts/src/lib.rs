@@ -1,9 +1,10 @@
 //! AWS STS: one function per operation.
 //!
 //! [`Sts::handle`] takes an operation name, its decoded input (keys = the STS model's member
-//! names) and the caller's [`Identity`] (resolved by the server from the request's access key
-//! with [`StsEngine::identity`]), checks the input with AWS's messages, and answers with the
-//! output shape or a [`ServiceError`].
+//! names), checks it against the model's constraints, converts it to the operation's typed
+//! input from [`ferrybridge_api::sts`] and runs the [`StsApi`] method, for the caller's
+//! [`Identity`] (resolved by the server from the request's access key with
+//! [`StsEngine::identity`]); it answers with the typed output or a [`ServiceError`].
 //!
 //! Validation happens in AWS's order: first the model's constraints (`ValidationError`,
 //! `1 validation error detected: ...`), then the operation's own checks (role ARN format,
@@ -17,11 +18,13 @@ mod web_identity;
 
 use std::sync::Arc;
 
+use ferrybridge_api::sts::{self, StsApi};
+use ferrybridge_api::{ConversionError, Timestamp};
 use ferrybridge_engine::sts::{
     CredentialKind, Identity, IssuedCredentials, StsEngine, MAX_MIN_TOKEN_BYTES,
 };
 use ferrybridge_protocol::{RequestContext, ServiceError, ServiceName};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 /// Default lifetime of AssumeRole* credentials.
 const DEFAULT_ROLE_DURATION: u64 = 3600;
@@ -37,6 +40,14 @@ pub struct Sts {
     default_account: Arc<str>,
 }
 
+/// What an STS operation runs with: the request and the identity its credentials resolve to.
+pub struct StsCall {
+    /// The request's context (account, region, request id).
+    pub ctx: RequestContext,
+    /// The caller, resolved by the server with [`StsEngine::identity`].
+    pub caller: Identity,
+}
+
 impl Sts {
     /// `default_account`: the account of access keys that name none (`--default-account-id`).
     pub fn new(engine: Arc<StsEngine>, default_account: &str) -> Sts {
@@ -50,7 +61,8 @@ impl Sts {
         &self.engine
     }
 
-    /// Runs one STS operation for `caller`.
+    /// Runs one STS operation for `caller`: the model's constraints first (`ValidationError`,
+    /// `1 validation error detected: ...`), then the typed operation ([`StsApi`]).
     pub fn handle(
         &self,
         ctx: &RequestContext,
@@ -60,83 +72,160 @@ impl Sts {
     ) -> Result<Value, ServiceError> {
         ferrybridge_protocol::validate_input(ServiceName::Sts, operation, &input)
             .map_err(|m| ServiceError::new("ValidationError", m))?;
-        let i = &input;
-        match operation {
-            "GetCallerIdentity" => Ok(get_caller_identity(caller)),
-            "AssumeRole" => self.assume_role(ctx, caller, i),
-            "AssumeRoleWithWebIdentity" => self.assume_role_with_web_identity(ctx, i),
-            "AssumeRoleWithSAML" => self.assume_role_with_saml(ctx, i),
-            "GetSessionToken" => self.get_session_token(caller, i),
-            "GetFederationToken" => self.get_federation_token(caller, i),
-            "GetAccessKeyInfo" => Ok(self.get_access_key_info(i)),
-            "DecodeAuthorizationMessage" => decode_authorization_message(i),
-            other => Err(ServiceError::new(
+        let call = StsCall {
+            ctx: ctx.clone(),
+            caller: caller.clone(),
+        };
+        sts::dispatch(self, &call, operation, &input).unwrap_or_else(|| {
+            Err(ServiceError::new(
                 "InvalidAction",
-                format!("The action {other} is not valid for this web service."),
+                format!("The action {operation} is not valid for this web service."),
+            ))
+        })
+    }
+
+    /// Credentials, with the size of their session token (padded to the request's
+    /// `MinimumSessionTokenSize`): `SessionTokenSize` in bytes and `SessionTokenUtilization`,
+    /// its percentage of the largest token (taken as 4096 bytes, the largest minimum STS
+    /// accepts; AWS does not publish its own limit).
+    fn issue(&self, identity: Identity, duration: u64, min_size: Option<i32>) -> Issued {
+        let min_size = min_size.map_or(0, |n| usize::try_from(n).unwrap_or(0));
+        let creds = self.engine.issue(identity, duration, min_size);
+        let size = creds.session_token.len();
+        Issued {
+            size: Some(clamp_i32(size)),
+            utilization: Some(clamp_i32(
+                (size * 100).div_ceil(MAX_MIN_TOKEN_BYTES).min(100),
             )),
+            credentials: credentials(&creds),
         }
+    }
+}
+
+/// Issued credentials and the size figures that come with them.
+struct Issued {
+    credentials: sts::Credentials,
+    size: Option<i32>,
+    utilization: Option<i32>,
+}
+
+fn clamp_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+fn assumed_role_user(identity: &Identity) -> sts::AssumedRoleUser {
+    sts::AssumedRoleUser {
+        assumed_role_id: identity.user_id.clone(),
+        arn: identity.arn.clone(),
+    }
+}
+
+impl StsApi for Sts {
+    type Context = StsCall;
+
+    fn unsupported(&self, operation: &'static str) -> ServiceError {
+        ServiceError::new(
+            "InvalidAction",
+            format!("The action {operation} is not valid for this web service."),
+        )
+    }
+
+    /// Reached only for what the model's constraints let through (they report a missing
+    /// member first); answered in their words.
+    fn conversion_error(&self, _operation: &'static str, error: ConversionError) -> ServiceError {
+        let member = lower_camel(error.member());
+        let message = match &error {
+            ConversionError::Missing { .. } => format!(
+                "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
+            ),
+            ConversionError::Invalid { value, .. } => {
+                format!("Value ({value}) for parameter {member} is invalid.")
+            }
+        };
+        ServiceError::new("ValidationError", message)
+    }
+
+    fn get_caller_identity(
+        &self,
+        call: &StsCall,
+        _input: sts::GetCallerIdentityRequest,
+    ) -> Result<sts::GetCallerIdentityResponse, ServiceError> {
+        Ok(sts::GetCallerIdentityResponse {
+            user_id: Some(call.caller.user_id.clone()),
+            account: Some(call.caller.account_id.clone()),
+            arn: Some(call.caller.arn.clone()),
+        })
     }
 
     fn assume_role(
         &self,
-        ctx: &RequestContext,
-        caller: &Identity,
-        i: &Value,
-    ) -> Result<Value, ServiceError> {
-        let role = RoleArn::parse(str_member(i, "RoleArn"), &ctx.account_id)?;
-        let session = str_member(i, "RoleSessionName");
-        check_tags(i)?;
-        let duration = duration(i, DEFAULT_ROLE_DURATION);
-        if caller.kind == CredentialKind::AssumedRole && duration > ONE_HOUR {
+        call: &StsCall,
+        i: sts::AssumeRoleRequest,
+    ) -> Result<sts::AssumeRoleResponse, ServiceError> {
+        let role = RoleArn::parse(&i.role_arn, &call.ctx.account_id)?;
+        check_tags(i.tags.as_deref(), i.transitive_tag_keys.as_deref())?;
+        let duration = duration(i.duration_seconds, DEFAULT_ROLE_DURATION);
+        if call.caller.kind == CredentialKind::AssumedRole && duration > ONE_HOUR {
             return Err(ServiceError::new(
                 "ValidationError",
                 "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
             ));
         }
-        let policy = policy_member(i)?;
-        let identity = role.identity(session);
-        let mut out = self.issue_role(identity, duration, i);
-        insert_opt(&mut out, "PackedPolicySize", packed_policy_size(i, policy));
-        if let Some(source) = i.get("SourceIdentity").filter(|v| v.is_string()) {
-            out.insert("SourceIdentity".into(), source.clone());
-        }
-        Ok(Value::Object(out))
+        let policy = policy_member(i.policy.as_deref())?;
+        let identity = role.identity(&i.role_session_name);
+        let user = assumed_role_user(&identity);
+        let issued = self.issue(identity, duration, i.minimum_session_token_size);
+        Ok(sts::AssumeRoleResponse {
+            credentials: Some(issued.credentials),
+            assumed_role_user: Some(user),
+            packed_policy_size: packed_policy_size(
+                policy,
+                i.policy_arns.as_deref(),
+                i.tags.as_deref(),
+            ),
+            source_identity: i.source_identity,
+            session_token_utilization: issued.utilization,
+            session_token_size: issued.size,
+        })
     }
 
     fn assume_role_with_web_identity(
         &self,
-        ctx: &RequestContext,
-        i: &Value,
-    ) -> Result<Value, ServiceError> {
-        let role = RoleArn::parse(str_member(i, "RoleArn"), &ctx.account_id)?;
-        let session = str_member(i, "RoleSessionName");
-        let policy = policy_member(i)?;
-        let duration = duration(i, DEFAULT_ROLE_DURATION);
-        let claims = web_identity::claims(str_member(i, "WebIdentityToken"));
-        let mut out = self.issue_role(role.identity(session), duration, i);
-        insert_opt(&mut out, "PackedPolicySize", packed_policy_size(i, policy));
-        insert_opt(&mut out, "SubjectFromWebIdentityToken", claims.subject);
-        insert_opt(&mut out, "Audience", claims.audience);
-        let provider = i
-            .get("ProviderId")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .or(claims.issuer);
-        insert_opt(&mut out, "Provider", provider);
-        Ok(Value::Object(out))
+        call: &StsCall,
+        i: sts::AssumeRoleWithWebIdentityRequest,
+    ) -> Result<sts::AssumeRoleWithWebIdentityResponse, ServiceError> {
+        let role = RoleArn::parse(&i.role_arn, &call.ctx.account_id)?;
+        let policy = policy_member(i.policy.as_deref())?;
+        let duration = duration(i.duration_seconds, DEFAULT_ROLE_DURATION);
+        let claims = web_identity::claims(&i.web_identity_token);
+        let identity = role.identity(&i.role_session_name);
+        let user = assumed_role_user(&identity);
+        let issued = self.issue(identity, duration, None);
+        Ok(sts::AssumeRoleWithWebIdentityResponse {
+            credentials: Some(issued.credentials),
+            subject_from_web_identity_token: claims.subject,
+            assumed_role_user: Some(user),
+            packed_policy_size: packed_policy_size(policy, i.policy_arns.as_deref(), None),
+            provider: i.provider_id.or(claims.issuer),
+            audience: claims.audience,
+            source_identity: None,
+            session_token_utilization: issued.utilization,
+            session_token_size: issued.size,
+            trusted_identity_propagation_context: None,
+        })
     }
 
     fn assume_role_with_saml(
         &self,
-        ctx: &RequestContext,
-        i: &Value,
-    ) -> Result<Value, ServiceError> {
-        let role = RoleArn::parse(str_member(i, "RoleArn"), &ctx.account_id)?;
-        let policy = policy_member(i)?;
-        let assertion = saml::Assertion::read(str_member(i, "SAMLAssertion"));
+        call: &StsCall,
+        i: sts::AssumeRoleWithSAMLRequest,
+    ) -> Result<sts::AssumeRoleWithSAMLResponse, ServiceError> {
+        let role = RoleArn::parse(&i.role_arn, &call.ctx.account_id)?;
+        let policy = policy_member(i.policy.as_deref())?;
+        let assertion = saml::Assertion::read(&i.saml_assertion);
         let duration = i
-            .get("DurationSeconds")
-            .and_then(Value::as_u64)
+            .duration_seconds
+            .and_then(|d| u64::try_from(d).ok())
             .or(assertion.session_duration)
             .unwrap_or(DEFAULT_ROLE_DURATION);
         let session = assertion
@@ -144,26 +233,36 @@ impl Sts {
             .clone()
             .or_else(|| assertion.subject.clone())
             .unwrap_or_else(|| "saml-session".to_owned());
-        let mut out = self.issue_role(role.identity(&session), duration, i);
-        insert_opt(&mut out, "PackedPolicySize", packed_policy_size(i, policy));
-        let provider_name = str_member(i, "PrincipalArn")
-            .rsplit('/')
-            .next()
-            .unwrap_or_default();
+        let identity = role.identity(&session);
+        let user = assumed_role_user(&identity);
+        let issued = self.issue(identity, duration, None);
+        let provider_name = i.principal_arn.rsplit('/').next().unwrap_or_default();
         let name_qualifier = assertion
             .issuer
             .as_deref()
             .map(|issuer| saml::name_qualifier(issuer, &role.account, provider_name));
-        insert_opt(&mut out, "Subject", assertion.subject);
-        insert_opt(&mut out, "SubjectType", assertion.subject_type);
-        insert_opt(&mut out, "Issuer", assertion.issuer);
-        insert_opt(&mut out, "Audience", assertion.audience);
-        insert_opt(&mut out, "NameQualifier", name_qualifier);
-        Ok(Value::Object(out))
+        Ok(sts::AssumeRoleWithSAMLResponse {
+            credentials: Some(issued.credentials),
+            assumed_role_user: Some(user),
+            packed_policy_size: packed_policy_size(policy, i.policy_arns.as_deref(), None),
+            subject: assertion.subject,
+            subject_type: assertion.subject_type,
+            issuer: assertion.issuer,
+            audience: assertion.audience,
+            name_qualifier,
+            source_identity: None,
+            session_token_utilization: issued.utilization,
+            session_token_size: issued.size,
+            trusted_identity_propagation_context: None,
+        })
     }
 
-    fn get_session_token(&self, caller: &Identity, i: &Value) -> Result<Value, ServiceError> {
-        if caller.kind.is_temporary() {
+    fn get_session_token(
+        &self,
+        call: &StsCall,
+        i: sts::GetSessionTokenRequest,
+    ) -> Result<sts::GetSessionTokenResponse, ServiceError> {
+        if call.caller.kind.is_temporary() {
             return Err(ServiceError::new(
                 "AccessDenied",
                 "Cannot call GetSessionToken with session credentials",
@@ -171,98 +270,104 @@ impl Sts {
         }
         // Every long-term key here is an account's root, whose sessions last at most an hour
         // (a longer DurationSeconds is cut to one hour, as on AWS).
-        let duration = duration(i, DEFAULT_TOKEN_DURATION).min(ONE_HOUR);
+        let duration = duration(i.duration_seconds, DEFAULT_TOKEN_DURATION).min(ONE_HOUR);
         let identity = Identity {
             kind: CredentialKind::SessionToken,
-            ..caller.clone()
+            ..call.caller.clone()
         };
-        Ok(Value::Object(self.issue(identity, duration, i)))
+        let issued = self.issue(identity, duration, i.minimum_session_token_size);
+        Ok(sts::GetSessionTokenResponse {
+            credentials: Some(issued.credentials),
+            session_token_utilization: issued.utilization,
+            session_token_size: issued.size,
+        })
     }
 
-    fn get_federation_token(&self, caller: &Identity, i: &Value) -> Result<Value, ServiceError> {
-        if caller.kind.is_temporary() {
+    fn get_federation_token(
+        &self,
+        call: &StsCall,
+        i: sts::GetFederationTokenRequest,
+    ) -> Result<sts::GetFederationTokenResponse, ServiceError> {
+        if call.caller.kind.is_temporary() {
             return Err(ServiceError::new(
                 "AccessDenied",
                 "Cannot call GetFederationToken with session credentials",
             ));
         }
-        let policy = policy_member(i)?;
-        check_tags(i)?;
-        let name = str_member(i, "Name");
-        let duration = duration(i, DEFAULT_TOKEN_DURATION).min(ONE_HOUR);
-        let identity = Identity::federated_user(&caller.account_id, name);
-        let user = json!({ "FederatedUserId": identity.user_id, "Arn": identity.arn });
-        let mut out = self.issue(identity, duration, i);
-        out.insert("FederatedUser".into(), user);
-        out.insert(
-            "PackedPolicySize".into(),
-            packed_policy_size(i, policy).unwrap_or(0).into(),
-        );
-        Ok(Value::Object(out))
+        let policy = policy_member(i.policy.as_deref())?;
+        check_tags(i.tags.as_deref(), None)?;
+        let duration = duration(i.duration_seconds, DEFAULT_TOKEN_DURATION).min(ONE_HOUR);
+        let identity = Identity::federated_user(&call.caller.account_id, &i.name);
+        let user = sts::FederatedUser {
+            federated_user_id: identity.user_id.clone(),
+            arn: identity.arn.clone(),
+        };
+        let issued = self.issue(identity, duration, i.minimum_session_token_size);
+        Ok(sts::GetFederationTokenResponse {
+            credentials: Some(issued.credentials),
+            federated_user: Some(user),
+            packed_policy_size: Some(
+                packed_policy_size(policy, i.policy_arns.as_deref(), i.tags.as_deref())
+                    .unwrap_or(0),
+            ),
+            session_token_utilization: issued.utilization,
+            session_token_size: issued.size,
+        })
     }
 
-    fn get_access_key_info(&self, i: &Value) -> Value {
-        let key = str_member(i, "AccessKeyId");
-        let identity = self.engine.identity(key, &self.default_account);
-        json!({ "Account": identity.account_id })
+    fn get_access_key_info(
+        &self,
+        _call: &StsCall,
+        i: sts::GetAccessKeyInfoRequest,
+    ) -> Result<sts::GetAccessKeyInfoResponse, ServiceError> {
+        let identity = self
+            .engine
+            .identity(&i.access_key_id, &self.default_account);
+        Ok(sts::GetAccessKeyInfoResponse {
+            account: Some(identity.account_id),
+        })
     }
 
-    /// Credentials, with the size of their session token (padded to the request's
-    /// `MinimumSessionTokenSize`): `SessionTokenSize` in bytes and `SessionTokenUtilization`,
-    /// its percentage of the largest token (taken as 4096 bytes, the largest minimum STS
-    /// accepts; AWS does not publish its own limit).
-    fn issue(&self, identity: Identity, duration: u64, i: &Value) -> Map<String, Value> {
-        let min_size = i
-            .get("MinimumSessionTokenSize")
-            .and_then(Value::as_u64)
-            .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
-        let creds = self.engine.issue(identity, duration, min_size);
-        let size = creds.session_token.len();
-        let mut out = Map::new();
-        out.insert("Credentials".into(), credentials(&creds));
-        out.insert("SessionTokenSize".into(), size.into());
-        out.insert(
-            "SessionTokenUtilization".into(),
-            (size * 100).div_ceil(MAX_MIN_TOKEN_BYTES).min(100).into(),
-        );
-        out
-    }
-
-    /// Credentials and AssumedRoleUser for a role session.
-    fn issue_role(&self, identity: Identity, duration: u64, i: &Value) -> Map<String, Value> {
-        let user = json!({ "AssumedRoleId": identity.user_id, "Arn": identity.arn });
-        let mut out = self.issue(identity, duration, i);
-        out.insert("AssumedRoleUser".into(), user);
-        out
+    /// We never issue encoded authorization messages (nothing is ever denied); a message that
+    /// is base64 of a JSON document is handed back decoded, anything else is refused.
+    fn decode_authorization_message(
+        &self,
+        _call: &StsCall,
+        i: sts::DecodeAuthorizationMessageRequest,
+    ) -> Result<sts::DecodeAuthorizationMessageResponse, ServiceError> {
+        use base64::Engine as _;
+        let encoded = i.encoded_message.as_str();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded))
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .filter(|text| serde_json::from_str::<Value>(text).is_ok_and(|v| v.is_object()));
+        match decoded {
+            Some(text) => Ok(sts::DecodeAuthorizationMessageResponse {
+                decoded_message: Some(text),
+            }),
+            None => Err(ServiceError::new(
+                "InvalidAuthorizationMessageException",
+                "The encoded authorization message is invalid.",
+            )),
+        }
     }
 }
 
-fn get_caller_identity(caller: &Identity) -> Value {
-    json!({
-        "UserId": caller.user_id,
-        "Account": caller.account_id,
-        "Arn": caller.arn,
-    })
-}
-
-/// We never issue encoded authorization messages (nothing is ever denied); a message that is
-/// base64 of a JSON document is handed back decoded, anything else is refused.
-fn decode_authorization_message(i: &Value) -> Result<Value, ServiceError> {
-    use base64::Engine as _;
-    let encoded = str_member(i, "EncodedMessage");
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded))
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .filter(|text| serde_json::from_str::<Value>(text).is_ok_and(|v| v.is_object()));
-    match decoded {
-        Some(text) => Ok(json!({ "DecodedMessage": text })),
-        None => Err(ServiceError::new(
-            "InvalidAuthorizationMessageException",
-            "The encoded authorization message is invalid.",
-        )),
-    }
+/// `RoleArn` -> `roleArn`, `Tags.0.Key` -> `tags.0.key`: member paths as STS's validation
+/// messages write them.
+fn lower_camel(path: &str) -> String {
+    path.split('.')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<String>>()
+        .join(".")
 }
 
 /// A role ARN as AssumeRole* accept it: `arn:<partition>:<service>:<region>:<account>:<resource>`
@@ -307,35 +412,25 @@ impl RoleArn {
     }
 }
 
-fn str_member<'a>(i: &'a Value, name: &str) -> &'a str {
-    i.get(name).and_then(Value::as_str).unwrap_or_default()
-}
-
-fn duration(i: &Value, default: u64) -> u64 {
-    i.get("DurationSeconds")
-        .and_then(Value::as_u64)
+fn duration(seconds: Option<i32>, default: u64) -> u64 {
+    seconds
+        .and_then(|d| u64::try_from(d).ok())
         .unwrap_or(default)
 }
 
-fn insert_opt<T: Into<Value>>(out: &mut Map<String, Value>, key: &str, value: Option<T>) {
-    if let Some(v) = value {
-        out.insert(key.to_owned(), v.into());
+fn credentials(creds: &IssuedCredentials) -> sts::Credentials {
+    sts::Credentials {
+        access_key_id: creds.access_key_id.clone(),
+        secret_access_key: creds.secret_access_key.clone(),
+        session_token: creds.session_token.clone(),
+        // Whole seconds, as AWS's Expiration.
+        expiration: Timestamp((creds.expiration_ms / 1000) as f64),
     }
 }
 
-fn credentials(creds: &IssuedCredentials) -> Value {
-    json!({
-        "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key,
-        "SessionToken": creds.session_token,
-        // Whole seconds, as AWS's Expiration.
-        "Expiration": creds.expiration_ms / 1000,
-    })
-}
-
 /// The session policy, which must be a JSON object.
-fn policy_member(i: &Value) -> Result<Option<&str>, ServiceError> {
-    let Some(policy) = i.get("Policy").and_then(Value::as_str) else {
+fn policy_member(policy: Option<&str>) -> Result<Option<&str>, ServiceError> {
+    let Some(policy) = policy else {
         return Ok(None);
     };
     match serde_json::from_str::<Value>(policy) {
@@ -349,17 +444,15 @@ fn policy_member(i: &Value) -> Result<Option<&str>, ServiceError> {
 
 /// Session tags: keys are unique ignoring case, and transitive keys name given tags (AWS's
 /// messages, recorded by LocalStack's `test_assume_role_tag_validation`).
-fn check_tags(i: &Value) -> Result<(), ServiceError> {
-    let keys: Vec<String> = i
-        .get("Tags")
-        .and_then(Value::as_array)
-        .map(|tags| {
-            tags.iter()
-                .filter_map(|t| t.get("Key").and_then(Value::as_str))
-                .map(str::to_lowercase)
-                .collect()
-        })
-        .unwrap_or_default();
+fn check_tags(
+    tags: Option<&[sts::Tag]>,
+    transitive: Option<&[String]>,
+) -> Result<(), ServiceError> {
+    let keys: Vec<String> = tags
+        .unwrap_or_default()
+        .iter()
+        .map(|t| t.key.to_lowercase())
+        .collect();
     let mut unique = keys.clone();
     unique.sort();
     unique.dedup();
@@ -369,14 +462,9 @@ fn check_tags(i: &Value) -> Result<(), ServiceError> {
             "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
         ));
     }
-    let transitive = i
-        .get("TransitiveTagKeys")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
     let missing = transitive
+        .unwrap_or_default()
         .iter()
-        .filter_map(Value::as_str)
         .any(|k| !keys.contains(&k.to_lowercase()));
     if missing {
         return Err(ServiceError::new(
@@ -391,33 +479,31 @@ fn check_tags(i: &Value) -> Result<(), ServiceError> {
 /// policy ARNs or session tags are passed. AWS packs them with an undisclosed compression;
 /// this is an estimate: the policy without whitespace, the ARNs and the tags, against 2048
 /// bytes.
-fn packed_policy_size(i: &Value, policy: Option<&str>) -> Option<u64> {
-    let arns: Vec<&str> = i
-        .get("PolicyArns")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p.get("arn").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
-    let tags: usize = i
-        .get("Tags")
-        .and_then(Value::as_array)
-        .map(|tags| {
-            tags.iter()
-                .map(|t| str_member(t, "Key").len() + str_member(t, "Value").len())
-                .sum()
-        })
-        .unwrap_or(0);
-    if policy.is_none() && arns.is_empty() && tags == 0 {
+fn packed_policy_size(
+    policy: Option<&str>,
+    policy_arns: Option<&[sts::PolicyDescriptorType]>,
+    tags: Option<&[sts::Tag]>,
+) -> Option<i32> {
+    let arns: usize = policy_arns
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.arn.as_deref())
+        .map(str::len)
+        .sum();
+    let has_arns = policy_arns.is_some_and(|a| a.iter().any(|p| p.arn.is_some()));
+    let tags: usize = tags
+        .unwrap_or_default()
+        .iter()
+        .map(|t| t.key.len() + t.value.len())
+        .sum();
+    if policy.is_none() && !has_arns && tags == 0 {
         return None;
     }
     let policy_bytes = policy.map_or(0, |p| {
         p.bytes().filter(|b| !b.is_ascii_whitespace()).count()
     });
-    let bytes = policy_bytes + arns.iter().map(|a| a.len()).sum::<usize>() + tags;
-    Some((bytes as u64 * 100).div_ceil(2048).max(1))
+    let bytes = policy_bytes + arns + tags;
+    Some(clamp_i32((bytes * 100).div_ceil(2048).max(1)))
 }
 
 #[cfg(test)]
