@@ -387,11 +387,20 @@ async fn replay_service(service: &str, protocol: &str, operations: &[&str], at_l
                 .into_iter()
                 .zip(masks.handles(&answer)),
         );
-        assert_eq!(
-            masks.apply(&answer),
-            masks.apply(recorded_body),
-            "{protocol}/{name}: body"
-        );
+        let (got, want) = (masks.apply(&answer), masks.apply(recorded_body));
+        // JSON objects are unordered (the typed outputs write members in the model's order);
+        // XML and everything else is compared as text.
+        // A masked JSON number (`"ReplayStartTime":*`) becomes a string to parse.
+        let parse = |s: &str| serde_json::from_str::<serde_json::Value>(&s.replace(":*", ":\"*\""));
+        match (parse(&got), parse(&want)) {
+            (Ok(got_json), Ok(want_json)) => {
+                assert_eq!(
+                    got_json, want_json,
+                    "{protocol}/{name}: body\n{got}\n{want}"
+                )
+            }
+            _ => assert_eq!(got, want, "{protocol}/{name}: body"),
+        }
     }
 }
 

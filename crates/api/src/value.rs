@@ -260,8 +260,10 @@ impl FromValue for Timestamp {
 }
 
 impl IntoValue for Timestamp {
+    /// Always a float: JSON 1.1 answers `1640995200.0` for a whole second, as AWS's JSON
+    /// services do (and the Query protocols format it as ISO 8601 from any number).
     fn into_value(self) -> Value {
-        ferrybridge_protocol::timestamp::to_value(self.0)
+        Number::from_f64(self.0).map_or(Value::Null, Value::Number)
     }
 }
 

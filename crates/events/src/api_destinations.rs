@@ -1,158 +1,168 @@
 //! API destination operations: CreateApiDestination, DescribeApiDestination,
 //! UpdateApiDestination, DeleteApiDestination, ListApiDestinations.
 
+use ferrybridge_api::events::{
+    ApiDestination as ApiDestinationEntry, CreateApiDestinationRequest,
+    CreateApiDestinationResponse, DeleteApiDestinationRequest, DeleteApiDestinationResponse,
+    DescribeApiDestinationRequest, DescribeApiDestinationResponse, ListApiDestinationsRequest,
+    ListApiDestinationsResponse, UpdateApiDestinationRequest, UpdateApiDestinationResponse,
+};
+use ferrybridge_api::Timestamp;
 use ferrybridge_engine::events::api_destination::{
     ApiDestinationUpdate, DEFAULT_RATE_LIMIT_PER_SECOND,
 };
 use ferrybridge_engine::events::{ApiDestination, ApiDestinationConfig, EventsEngine};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{Map, Value};
 
-use crate::input::{epoch_seconds, opt_str, opt_usize, req_str, service_error};
-use crate::{empty, with_next};
+use crate::input::{limit, service_error, timestamp};
 
-fn rate(input: &Value) -> Option<u32> {
-    input
-        .get("InvocationRateLimitPerSecond")
-        .and_then(Value::as_u64)
-        .map(|n| n.min(u64::from(u32::MAX)) as u32)
+/// `InvocationRateLimitPerSecond` (the model's range has refused anything below 1).
+fn rate(n: Option<i32>) -> Option<u32> {
+    n.map(|n| u32::try_from(n).unwrap_or(0))
 }
 
-/// The answer of Create/UpdateApiDestination.
-fn short(e: &EventsEngine, d: &ApiDestination) -> Value {
-    let mut out = Map::new();
-    out.insert("ApiDestinationArn".into(), Value::from(d.arn.as_str()));
-    out.insert(
-        "ApiDestinationState".into(),
-        Value::from(e.api_destination_state(d).as_str()),
-    );
-    out.insert("CreationTime".into(), epoch_seconds(d.created_ms));
-    out.insert(
-        "LastModifiedTime".into(),
-        epoch_seconds(d.last_modified_ms()),
-    );
-    Value::Object(out)
+/// What Create- and UpdateApiDestination answer: ARN, state and times.
+struct Short {
+    arn: Option<String>,
+    state: Option<String>,
+    created: Option<Timestamp>,
+    modified: Option<Timestamp>,
 }
 
-/// A destination as DescribeApiDestination (with its description) and ListApiDestinations
-/// (without) show it.
-fn describe(e: &EventsEngine, d: &ApiDestination, with_description: bool) -> Value {
-    let config = d.config();
-    let mut out = Map::new();
-    out.insert("ApiDestinationArn".into(), Value::from(d.arn.as_str()));
-    out.insert(
-        "ApiDestinationState".into(),
-        Value::from(e.api_destination_state(d).as_str()),
-    );
-    out.insert(
-        "ConnectionArn".into(),
-        Value::from(config.connection_arn.as_str()),
-    );
-    out.insert("CreationTime".into(), epoch_seconds(d.created_ms));
-    if with_description {
-        if let Some(desc) = &config.description {
-            out.insert("Description".into(), Value::from(desc.as_str()));
-        }
+fn short(e: &EventsEngine, d: &ApiDestination) -> Short {
+    Short {
+        arn: Some(d.arn.clone()),
+        state: Some(e.api_destination_state(d).as_str().to_owned()),
+        created: Some(timestamp(d.created_ms)),
+        modified: Some(timestamp(d.last_modified_ms())),
     }
-    out.insert(
-        "HttpMethod".into(),
-        Value::from(config.http_method.as_str()),
-    );
-    out.insert(
-        "InvocationEndpoint".into(),
-        Value::from(config.invocation_endpoint.as_str()),
-    );
-    out.insert(
-        "InvocationRateLimitPerSecond".into(),
-        Value::from(config.invocation_rate_limit_per_second),
-    );
-    out.insert(
-        "LastModifiedTime".into(),
-        epoch_seconds(d.last_modified_ms()),
-    );
-    out.insert("Name".into(), Value::from(d.name.as_str()));
-    Value::Object(out)
+}
+
+/// A destination as `DescribeApiDestination` shows it (`ListApiDestinations` shows the same
+/// without `Description`).
+fn describe(e: &EventsEngine, d: &ApiDestination) -> DescribeApiDestinationResponse {
+    let config = d.config();
+    DescribeApiDestinationResponse {
+        api_destination_arn: Some(d.arn.clone()),
+        name: Some(d.name.clone()),
+        description: config.description.clone(),
+        api_destination_state: Some(e.api_destination_state(d).as_str().to_owned()),
+        connection_arn: Some(config.connection_arn.clone()),
+        invocation_endpoint: Some(config.invocation_endpoint.clone()),
+        http_method: Some(config.http_method.clone()),
+        invocation_rate_limit_per_second: Some(
+            i32::try_from(config.invocation_rate_limit_per_second).unwrap_or(i32::MAX),
+        ),
+        creation_time: Some(timestamp(d.created_ms)),
+        last_modified_time: Some(timestamp(d.last_modified_ms())),
+    }
 }
 
 pub(crate) fn create_api_destination(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
+    input: CreateApiDestinationRequest,
+) -> Result<CreateApiDestinationResponse, ServiceError> {
     let config = ApiDestinationConfig {
-        description: opt_str(input, "Description").map(str::to_owned),
-        connection_arn: req_str(input, "ConnectionArn")?.to_owned(),
-        invocation_endpoint: req_str(input, "InvocationEndpoint")?.to_owned(),
-        http_method: req_str(input, "HttpMethod")?.to_owned(),
-        invocation_rate_limit_per_second: rate(input).unwrap_or(DEFAULT_RATE_LIMIT_PER_SECOND),
+        description: input.description,
+        connection_arn: input.connection_arn,
+        invocation_endpoint: input.invocation_endpoint,
+        http_method: input.http_method,
+        invocation_rate_limit_per_second: rate(input.invocation_rate_limit_per_second)
+            .unwrap_or(DEFAULT_RATE_LIMIT_PER_SECOND),
     };
     let destination = e
-        .create_api_destination(&ctx.account_id, &ctx.region, name, config)
+        .create_api_destination(&ctx.account_id, &ctx.region, &input.name, config)
         .map_err(service_error)?;
-    Ok(short(e, &destination))
+    let s = short(e, &destination);
+    Ok(CreateApiDestinationResponse {
+        api_destination_arn: s.arn,
+        api_destination_state: s.state,
+        creation_time: s.created,
+        last_modified_time: s.modified,
+    })
 }
 
 pub(crate) fn describe_api_destination(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
+    input: DescribeApiDestinationRequest,
+) -> Result<DescribeApiDestinationResponse, ServiceError> {
     let destination = e
-        .api_destination(&ctx.account_id, &ctx.region, name)
+        .api_destination(&ctx.account_id, &ctx.region, &input.name)
         .map_err(service_error)?;
-    Ok(describe(e, &destination, true))
+    Ok(describe(e, &destination))
 }
 
 pub(crate) fn update_api_destination(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
+    input: UpdateApiDestinationRequest,
+) -> Result<UpdateApiDestinationResponse, ServiceError> {
     let update = ApiDestinationUpdate {
-        description: opt_str(input, "Description").map(str::to_owned),
-        connection_arn: opt_str(input, "ConnectionArn").map(str::to_owned),
-        invocation_endpoint: opt_str(input, "InvocationEndpoint").map(str::to_owned),
-        http_method: opt_str(input, "HttpMethod").map(str::to_owned),
-        invocation_rate_limit_per_second: rate(input),
+        description: input.description,
+        connection_arn: input.connection_arn,
+        invocation_endpoint: input.invocation_endpoint,
+        http_method: input.http_method,
+        invocation_rate_limit_per_second: rate(input.invocation_rate_limit_per_second),
     };
     let destination = e
-        .update_api_destination(&ctx.account_id, &ctx.region, name, update)
+        .update_api_destination(&ctx.account_id, &ctx.region, &input.name, update)
         .map_err(service_error)?;
-    Ok(short(e, &destination))
+    let s = short(e, &destination);
+    Ok(UpdateApiDestinationResponse {
+        api_destination_arn: s.arn,
+        api_destination_state: s.state,
+        creation_time: s.created,
+        last_modified_time: s.modified,
+    })
 }
 
 pub(crate) fn delete_api_destination(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    e.delete_api_destination(&ctx.account_id, &ctx.region, name)
+    input: DeleteApiDestinationRequest,
+) -> Result<DeleteApiDestinationResponse, ServiceError> {
+    e.delete_api_destination(&ctx.account_id, &ctx.region, &input.name)
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(DeleteApiDestinationResponse {})
 }
 
 pub(crate) fn list_api_destinations(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
+    input: ListApiDestinationsRequest,
+) -> Result<ListApiDestinationsResponse, ServiceError> {
     let page = e
         .list_api_destinations(
             &ctx.account_id,
             &ctx.region,
-            opt_str(input, "NamePrefix"),
-            opt_str(input, "ConnectionArn"),
-            opt_str(input, "NextToken"),
-            opt_usize(input, "Limit"),
+            input.name_prefix.as_deref(),
+            input.connection_arn.as_deref(),
+            input.next_token.as_deref(),
+            limit(input.limit),
         )
         .map_err(service_error)?;
-    let items: Vec<Value> = page.items.iter().map(|d| describe(e, d, false)).collect();
-    Ok(with_next(
-        serde_json::json!({"ApiDestinations": items}),
-        page.next_token,
-    ))
+    let items = page
+        .items
+        .iter()
+        .map(|d| {
+            let d = describe(e, d);
+            ApiDestinationEntry {
+                api_destination_arn: d.api_destination_arn,
+                name: d.name,
+                api_destination_state: d.api_destination_state,
+                connection_arn: d.connection_arn,
+                invocation_endpoint: d.invocation_endpoint,
+                http_method: d.http_method,
+                invocation_rate_limit_per_second: d.invocation_rate_limit_per_second,
+                creation_time: d.creation_time,
+                last_modified_time: d.last_modified_time,
+            }
+        })
+        .collect();
+    Ok(ListApiDestinationsResponse {
+        api_destinations: Some(items),
+        next_token: page.next_token,
+    })
 }

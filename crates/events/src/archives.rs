@@ -1,151 +1,155 @@
 //! Archives: CreateArchive, DescribeArchive, UpdateArchive, DeleteArchive, ListArchives.
 
+use ferrybridge_api::events::{
+    Archive as ArchiveEntry, CreateArchiveRequest, CreateArchiveResponse, DeleteArchiveRequest,
+    DeleteArchiveResponse, DescribeArchiveRequest, DescribeArchiveResponse, ListArchivesRequest,
+    ListArchivesResponse, UpdateArchiveRequest, UpdateArchiveResponse,
+};
 use ferrybridge_engine::events::archive::{ArchiveSettings, ArchiveView, ListFilter};
 use ferrybridge_engine::events::{EventsEngine, EventsError};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Map, Value};
 
-use crate::input::{epoch_seconds, opt_str, opt_usize, req_str, service_error};
-use crate::{empty, with_next};
+use crate::input::{limit, service_error, timestamp};
 
-fn retention_days(input: &Value) -> Option<u32> {
-    ferrybridge_protocol::value::field(input, "RetentionDays")
-        .and_then(Value::as_u64)
-        .map(|d| d.min(u64::from(u32::MAX)) as u32)
+/// `RetentionDays` (the model's range has refused negative ones).
+fn retention_days(days: Option<i32>) -> Option<u32> {
+    days.map(|d| u32::try_from(d).unwrap_or(0))
 }
 
-/// `CreateArchive`.
+fn count(n: u64) -> Option<i64> {
+    Some(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn days(view: &ArchiveView) -> Option<i32> {
+    Some(i32::try_from(view.settings.retention_days).unwrap_or(i32::MAX))
+}
+
 pub(crate) fn create_archive(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "ArchiveName")?;
-    let source = req_str(input, "EventSourceArn")?;
+    input: CreateArchiveRequest,
+) -> Result<CreateArchiveResponse, ServiceError> {
     let settings = ArchiveSettings {
-        description: opt_str(input, "Description").map(str::to_owned),
-        event_pattern: opt_str(input, "EventPattern").map(str::to_owned),
-        retention_days: retention_days(input).unwrap_or(0),
-        kms_key_identifier: opt_str(input, "KmsKeyIdentifier").map(str::to_owned),
+        description: input.description,
+        event_pattern: input.event_pattern,
+        retention_days: retention_days(input.retention_days).unwrap_or(0),
+        kms_key_identifier: input.kms_key_identifier,
     };
     let archive = e
-        .create_archive(&ctx.account_id, &ctx.region, name, source, settings)
+        .create_archive(
+            &ctx.account_id,
+            &ctx.region,
+            &input.archive_name,
+            &input.event_source_arn,
+            settings,
+        )
         .map_err(service_error)?;
     let view = e.describe_archive(&archive);
-    Ok(json!({
-        "ArchiveArn": view.arn,
-        "State": view.state,
-        "CreationTime": epoch_seconds(view.created_ms),
-    }))
+    Ok(CreateArchiveResponse {
+        archive_arn: Some(view.arn),
+        state: Some(view.state.to_owned()),
+        state_reason: None,
+        creation_time: Some(timestamp(view.created_ms)),
+    })
 }
 
-/// `DescribeArchive`.
 pub(crate) fn describe_archive(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "ArchiveName")?;
+    input: DescribeArchiveRequest,
+) -> Result<DescribeArchiveResponse, ServiceError> {
     let archive = e
-        .archive(&ctx.account_id, &ctx.region, name)
+        .archive(&ctx.account_id, &ctx.region, &input.archive_name)
         .map_err(service_error)?;
     let view = e.describe_archive(&archive);
-    let mut out = Map::new();
-    out.insert("ArchiveArn".into(), json!(view.arn));
-    out.insert("ArchiveName".into(), json!(view.name));
-    out.insert("EventSourceArn".into(), json!(view.event_source_arn));
-    if let Some(d) = &view.settings.description {
-        out.insert("Description".into(), json!(d));
-    }
-    if let Some(p) = &view.settings.event_pattern {
-        out.insert("EventPattern".into(), json!(p));
-    }
-    if let Some(k) = &view.settings.kms_key_identifier {
-        out.insert("KmsKeyIdentifier".into(), json!(k));
-    }
-    out.insert("State".into(), json!(view.state));
-    out.insert("RetentionDays".into(), json!(view.settings.retention_days));
-    out.insert("SizeBytes".into(), json!(view.size_bytes));
-    out.insert("EventCount".into(), json!(view.event_count));
-    out.insert("CreationTime".into(), epoch_seconds(view.created_ms));
-    Ok(Value::Object(out))
+    Ok(DescribeArchiveResponse {
+        retention_days: days(&view),
+        size_bytes: count(view.size_bytes),
+        event_count: count(view.event_count),
+        creation_time: Some(timestamp(view.created_ms)),
+        state: Some(view.state.to_owned()),
+        state_reason: None,
+        archive_arn: Some(view.arn),
+        archive_name: Some(view.name),
+        event_source_arn: Some(view.event_source_arn),
+        description: view.settings.description,
+        event_pattern: view.settings.event_pattern,
+        kms_key_identifier: view.settings.kms_key_identifier,
+    })
 }
 
-/// `UpdateArchive`.
 pub(crate) fn update_archive(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "ArchiveName")?;
-    // AWS answers an update of an archive that does not exist with an internal error
-    // (recorded: InternalException "Service encountered unexpected problem. Please try
-    // again."), not ResourceNotFoundException.
-    let archive = e.archive(&ctx.account_id, &ctx.region, name).map_err(|_| {
-        service_error(EventsError::Internal(
-            "Service encountered unexpected problem. Please try again.".into(),
-        ))
-    })?;
+    input: UpdateArchiveRequest,
+) -> Result<UpdateArchiveResponse, ServiceError> {
+    let archive = e
+        .archive(&ctx.account_id, &ctx.region, &input.archive_name)
+        .map_err(|_| {
+            service_error(EventsError::Internal(
+                "Service encountered unexpected problem. Please try again.".into(),
+            ))
+        })?;
     let view = e
         .update_archive(
             &archive,
-            opt_str(input, "Description").map(str::to_owned),
-            opt_str(input, "EventPattern").map(str::to_owned),
-            retention_days(input),
-            opt_str(input, "KmsKeyIdentifier").map(str::to_owned),
+            input.description,
+            input.event_pattern,
+            retention_days(input.retention_days),
+            input.kms_key_identifier,
         )
         .map_err(service_error)?;
-    Ok(json!({
-        "ArchiveArn": view.arn,
-        "State": view.state,
-        "CreationTime": epoch_seconds(view.created_ms),
-    }))
+    Ok(UpdateArchiveResponse {
+        archive_arn: Some(view.arn),
+        state: Some(view.state.to_owned()),
+        state_reason: None,
+        creation_time: Some(timestamp(view.created_ms)),
+    })
 }
 
-/// `DeleteArchive`.
 pub(crate) fn delete_archive(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "ArchiveName")?;
-    e.delete_archive(&ctx.account_id, &ctx.region, name)
+    input: DeleteArchiveRequest,
+) -> Result<DeleteArchiveResponse, ServiceError> {
+    e.delete_archive(&ctx.account_id, &ctx.region, &input.archive_name)
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(DeleteArchiveResponse {})
 }
 
-/// `ListArchives`.
 pub(crate) fn list_archives(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
+    input: ListArchivesRequest,
+) -> Result<ListArchivesResponse, ServiceError> {
     let page = e
         .list_archives(
             &ctx.account_id,
             &ctx.region,
             ListFilter {
-                name_prefix: opt_str(input, "NamePrefix"),
-                source_arn: opt_str(input, "EventSourceArn"),
-                state: opt_str(input, "State"),
+                name_prefix: input.name_prefix.as_deref(),
+                source_arn: input.event_source_arn.as_deref(),
+                state: input.state.as_deref(),
             },
-            opt_str(input, "NextToken"),
-            opt_usize(input, "Limit"),
+            input.next_token.as_deref(),
+            limit(input.limit),
         )
         .map_err(service_error)?;
-    let archives: Vec<Value> = page.items.iter().map(list_entry).collect();
-    Ok(with_next(json!({ "Archives": archives }), page.next_token))
+    Ok(ListArchivesResponse {
+        archives: Some(page.items.iter().map(list_entry).collect()),
+        next_token: page.next_token,
+    })
 }
 
-/// An archive as `ListArchives` shows it (AWS's field set: no ARN, pattern or description).
-fn list_entry(view: &ArchiveView) -> Value {
-    json!({
-        "ArchiveName": view.name,
-        "EventSourceArn": view.event_source_arn,
-        "State": view.state,
-        "RetentionDays": view.settings.retention_days,
-        "SizeBytes": view.size_bytes,
-        "EventCount": view.event_count,
-        "CreationTime": epoch_seconds(view.created_ms),
-    })
+fn list_entry(view: &ArchiveView) -> ArchiveEntry {
+    ArchiveEntry {
+        archive_name: Some(view.name.clone()),
+        event_source_arn: Some(view.event_source_arn.clone()),
+        state: Some(view.state.to_owned()),
+        state_reason: None,
+        retention_days: days(view),
+        size_bytes: count(view.size_bytes),
+        event_count: count(view.event_count),
+        creation_time: Some(timestamp(view.created_ms)),
+    }
 }

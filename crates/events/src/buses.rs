@@ -1,231 +1,239 @@
 //! Event bus operations: CreateEventBus, DescribeEventBus, UpdateEventBus, DeleteEventBus,
 //! ListEventBuses, PutPermission, RemovePermission, and tagging of buses and rules.
 
+use ferrybridge_api::events::{
+    CreateEventBusRequest, CreateEventBusResponse, DeadLetterConfig, DeleteEventBusRequest,
+    DescribeEventBusRequest, DescribeEventBusResponse, EventBus as BusEntry, ListEventBusesRequest,
+    ListEventBusesResponse, ListTagsForResourceRequest, ListTagsForResourceResponse, LogConfig,
+    PutPermissionRequest, RemovePermissionRequest, Tag, TagResourceRequest, TagResourceResponse,
+    UntagResourceRequest, UntagResourceResponse, UpdateEventBusRequest, UpdateEventBusResponse,
+};
+use ferrybridge_api::{FromValue, IntoValue};
 use ferrybridge_engine::events::{BusSettings, EventBus, EventsEngine, TagChange};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Map, Value};
 
-use crate::input::{
-    bus, epoch_seconds, opt_bool, opt_str, opt_usize, req_str, service_error, tags, validation,
-};
-use crate::{empty, with_next};
+use crate::input::{bus, limit, service_error, tags, timestamp, validation};
 
-fn settings(input: &Value) -> BusSettings {
-    BusSettings {
-        description: opt_str(input, "Description").map(str::to_owned),
-        kms_key_identifier: opt_str(input, "KmsKeyIdentifier").map(str::to_owned),
-        dead_letter_arn: input
-            .get("DeadLetterConfig")
-            .and_then(|d| d.get("Arn"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        log_config: input.get("LogConfig").filter(|v| !v.is_null()).cloned(),
-        event_source_name: opt_str(input, "EventSourceName").map(str::to_owned),
-    }
-}
-
-fn check_dead_letter_arn(settings: &BusSettings) -> Result<(), ServiceError> {
-    if let Some(arn) = &settings.dead_letter_arn {
+/// The settings a bus is created or updated with.
+fn settings(
+    description: Option<String>,
+    kms_key_identifier: Option<String>,
+    dead_letter_config: Option<DeadLetterConfig>,
+    log_config: Option<LogConfig>,
+    event_source_name: Option<String>,
+) -> Result<BusSettings, ServiceError> {
+    let dead_letter_arn = dead_letter_config.and_then(|d| d.arn);
+    if let Some(arn) = &dead_letter_arn {
         crate::targets::check_dead_letter_arn(arn)?;
     }
-    Ok(())
+    Ok(BusSettings {
+        description,
+        kms_key_identifier,
+        dead_letter_arn,
+        log_config: log_config.map(IntoValue::into_value),
+        event_source_name,
+    })
+}
+
+/// A bus's `DeadLetterConfig` and `LogConfig` as answered.
+fn answered_configs(s: &BusSettings) -> (Option<DeadLetterConfig>, Option<LogConfig>) {
+    (
+        s.dead_letter_arn
+            .clone()
+            .map(|arn| DeadLetterConfig { arn: Some(arn) }),
+        s.log_config
+            .as_ref()
+            .and_then(|v| LogConfig::from_value(v, "LogConfig").ok()),
+    )
 }
 
 pub(crate) fn create_event_bus(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    let settings = settings(input);
-    check_dead_letter_arn(&settings)?;
-    let tags = tags(input)?;
+    input: CreateEventBusRequest,
+) -> Result<CreateEventBusResponse, ServiceError> {
+    let settings = settings(
+        input.description,
+        input.kms_key_identifier,
+        input.dead_letter_config,
+        input.log_config,
+        input.event_source_name,
+    )?;
+    let tags = tags(input.tags)?;
     let bus = e
-        .create_event_bus(&ctx.account_id, &ctx.region, name, settings, &tags)
+        .create_event_bus(&ctx.account_id, &ctx.region, &input.name, settings, &tags)
         .map_err(service_error)?;
     let s = bus.settings();
-    let mut out = json!({"EventBusArn": bus.arn});
-    if let Some(d) = s.description {
-        out["Description"] = Value::String(d);
-    }
-    if let Some(k) = s.kms_key_identifier {
-        out["KmsKeyIdentifier"] = Value::String(k);
-    }
-    if let Some(arn) = s.dead_letter_arn {
-        out["DeadLetterConfig"] = json!({"Arn": arn});
-    }
-    if let Some(l) = s.log_config {
-        out["LogConfig"] = l;
-    }
-    Ok(out)
-}
-
-/// A bus as `DescribeEventBus` and `ListEventBuses` show it.
-fn describe(bus: &EventBus, with_arn_key: &str) -> Value {
-    let s = bus.settings();
-    let mut out = Map::new();
-    out.insert("Name".into(), Value::from(bus.name.as_str()));
-    out.insert(with_arn_key.into(), Value::from(bus.arn.as_str()));
-    if let Some(d) = s.description {
-        out.insert("Description".into(), Value::String(d));
-    }
-    if let Some(k) = s.kms_key_identifier {
-        out.insert("KmsKeyIdentifier".into(), Value::String(k));
-    }
-    if let Some(arn) = s.dead_letter_arn {
-        out.insert("DeadLetterConfig".into(), json!({"Arn": arn}));
-    }
-    if let Some(p) = bus.policy() {
-        out.insert("Policy".into(), Value::String(p.to_string()));
-    }
-    if let Some(l) = s.log_config {
-        out.insert("LogConfig".into(), l);
-    }
-    out.insert("CreationTime".into(), epoch_seconds(bus.created_ms));
-    out.insert(
-        "LastModifiedTime".into(),
-        epoch_seconds(bus.last_modified_ms()),
-    );
-    Value::Object(out)
+    let (dead_letter_config, log_config) = answered_configs(&s);
+    Ok(CreateEventBusResponse {
+        event_bus_arn: Some(bus.arn.clone()),
+        description: s.description,
+        kms_key_identifier: s.kms_key_identifier,
+        dead_letter_config,
+        log_config,
+    })
 }
 
 pub(crate) fn describe_event_bus(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let bus = bus(e, ctx, input, "Name")?;
-    Ok(describe(&bus, "Arn"))
+    input: DescribeEventBusRequest,
+) -> Result<DescribeEventBusResponse, ServiceError> {
+    let bus = bus(e, ctx, input.name.as_deref())?;
+    let s = bus.settings();
+    let (dead_letter_config, log_config) = answered_configs(&s);
+    Ok(DescribeEventBusResponse {
+        name: Some(bus.name.clone()),
+        arn: Some(bus.arn.clone()),
+        description: s.description,
+        kms_key_identifier: s.kms_key_identifier,
+        dead_letter_config,
+        policy: bus.policy().map(|p| p.to_string()),
+        log_config,
+        creation_time: Some(timestamp(bus.created_ms)),
+        last_modified_time: Some(timestamp(bus.last_modified_ms())),
+        managed_by: None,
+    })
 }
 
 pub(crate) fn update_event_bus(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let update = settings(input);
-    check_dead_letter_arn(&update)?;
+    input: UpdateEventBusRequest,
+) -> Result<UpdateEventBusResponse, ServiceError> {
+    let update = settings(
+        input.description,
+        input.kms_key_identifier,
+        input.dead_letter_config,
+        input.log_config,
+        None,
+    )?;
     let bus = e
-        .update_event_bus(&ctx.account_id, &ctx.region, opt_str(input, "Name"), update)
+        .update_event_bus(&ctx.account_id, &ctx.region, input.name.as_deref(), update)
         .map_err(service_error)?;
-    let mut out = describe(&bus, "Arn");
-    if let Value::Object(map) = &mut out {
-        map.remove("Policy");
-        map.remove("CreationTime");
-        map.remove("LastModifiedTime");
-    }
-    Ok(out)
+    let s = bus.settings();
+    let (dead_letter_config, log_config) = answered_configs(&s);
+    Ok(UpdateEventBusResponse {
+        arn: Some(bus.arn.clone()),
+        name: Some(bus.name.clone()),
+        kms_key_identifier: s.kms_key_identifier,
+        description: s.description,
+        dead_letter_config,
+        log_config,
+    })
 }
 
 pub(crate) fn delete_event_bus(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    e.delete_event_bus(&ctx.account_id, &ctx.region, name)
-        .map_err(service_error)?;
-    Ok(empty())
+    input: DeleteEventBusRequest,
+) -> Result<(), ServiceError> {
+    e.delete_event_bus(&ctx.account_id, &ctx.region, &input.name)
+        .map_err(service_error)
+}
+
+/// A bus as `ListEventBuses` shows it.
+fn entry(bus: &EventBus) -> BusEntry {
+    BusEntry {
+        name: Some(bus.name.clone()),
+        arn: Some(bus.arn.clone()),
+        description: bus.settings().description,
+        policy: bus.policy().map(|p| p.to_string()),
+        creation_time: Some(timestamp(bus.created_ms)),
+        last_modified_time: Some(timestamp(bus.last_modified_ms())),
+        managed_by: None,
+    }
 }
 
 pub(crate) fn list_event_buses(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
+    input: ListEventBusesRequest,
+) -> Result<ListEventBusesResponse, ServiceError> {
     let page = e
         .list_event_buses(
             &ctx.account_id,
             &ctx.region,
-            opt_str(input, "NamePrefix"),
-            opt_str(input, "NextToken"),
-            opt_usize(input, "Limit"),
+            input.name_prefix.as_deref(),
+            input.next_token.as_deref(),
+            limit(input.limit),
         )
         .map_err(service_error)?;
-    let buses: Vec<Value> = page.items.iter().map(|b| describe(b, "Arn")).collect();
-    Ok(with_next(json!({"EventBuses": buses}), page.next_token))
+    Ok(ListEventBusesResponse {
+        event_buses: Some(page.items.iter().map(|b| entry(b)).collect()),
+        next_token: page.next_token,
+    })
 }
 
 pub(crate) fn put_permission(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let bus = bus(e, ctx, input, "EventBusName")?;
-    if let Some(policy) = opt_str(input, "Policy") {
-        e.put_policy(&bus, policy).map_err(service_error)?;
-        return Ok(empty());
+    input: PutPermissionRequest,
+) -> Result<(), ServiceError> {
+    let bus = bus(e, ctx, input.event_bus_name.as_deref())?;
+    if let Some(policy) = &input.policy {
+        return e.put_policy(&bus, policy).map_err(service_error);
     }
-    let (Some(action), Some(principal), Some(sid)) = (
-        opt_str(input, "Action"),
-        opt_str(input, "Principal"),
-        opt_str(input, "StatementId"),
-    ) else {
+    let (Some(action), Some(principal), Some(sid)) =
+        (&input.action, &input.principal, &input.statement_id)
+    else {
         return Err(validation(
             "One or more parameters are missing: Action, Principal, StatementId or Policy.",
         ));
     };
-    let condition = input.get("Condition").filter(|c| c.is_object()).map(|c| {
-        (
-            c.get("Type").and_then(Value::as_str).unwrap_or_default(),
-            c.get("Key").and_then(Value::as_str).unwrap_or_default(),
-            c.get("Value").and_then(Value::as_str).unwrap_or_default(),
-        )
-    });
+    let condition = input
+        .condition
+        .as_ref()
+        .map(|c| (c.r#type.as_str(), c.key.as_str(), c.value.as_str()));
     e.put_permission(&bus, action, principal, sid, condition)
-        .map_err(service_error)?;
-    Ok(empty())
+        .map_err(service_error)
 }
 
 pub(crate) fn remove_permission(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let bus = bus(e, ctx, input, "EventBusName")?;
+    input: RemovePermissionRequest,
+) -> Result<(), ServiceError> {
+    let bus = bus(e, ctx, input.event_bus_name.as_deref())?;
     e.remove_permission(
         &bus,
-        opt_str(input, "StatementId"),
-        opt_bool(input, "RemoveAllPermissions"),
+        input.statement_id.as_deref(),
+        input.remove_all_permissions.unwrap_or(false),
     )
-    .map_err(service_error)?;
-    Ok(empty())
+    .map_err(service_error)
 }
 
 pub(crate) fn tag_resource(
     e: &EventsEngine,
-    _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "ResourceARN")?;
-    let new = tags(input)?;
-    e.change_tags(arn, TagChange::Add(new))
+    input: TagResourceRequest,
+) -> Result<TagResourceResponse, ServiceError> {
+    let new = tags(Some(input.tags))?;
+    e.change_tags(&input.resource_arn, TagChange::Add(new))
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(TagResourceResponse {})
 }
 
 pub(crate) fn untag_resource(
     e: &EventsEngine,
-    _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "ResourceARN")?;
-    let keys = ferrybridge_protocol::value::str_list(input, "TagKeys");
-    e.change_tags(arn, TagChange::Remove(keys))
+    input: UntagResourceRequest,
+) -> Result<UntagResourceResponse, ServiceError> {
+    e.change_tags(&input.resource_arn, TagChange::Remove(input.tag_keys))
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(UntagResourceResponse {})
 }
 
 pub(crate) fn list_tags_for_resource(
     e: &EventsEngine,
-    _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "ResourceARN")?;
-    let tags = e.change_tags(arn, TagChange::Keep).map_err(service_error)?;
-    let list: Vec<Value> = tags
-        .into_iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
-        .collect();
-    Ok(json!({"Tags": list}))
+    input: ListTagsForResourceRequest,
+) -> Result<ListTagsForResourceResponse, ServiceError> {
+    let tags = e
+        .change_tags(&input.resource_arn, TagChange::Keep)
+        .map_err(service_error)?;
+    Ok(ListTagsForResourceResponse {
+        tags: Some(
+            tags.into_iter()
+                .map(|(key, value)| Tag { key, value })
+                .collect(),
+        ),
+    })
 }

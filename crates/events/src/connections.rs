@@ -1,351 +1,377 @@
 //! Connection operations: CreateConnection, DescribeConnection, UpdateConnection,
 //! DeleteConnection, ListConnections, DeauthorizeConnection.
 //!
-//! Answers have AWS's recorded shapes (keys in alphabetical order, as recorded); secrets
+//! Answers have AWS's recorded shapes; secrets
 //! (Password, ApiKeyValue, ClientSecret, and the values of parameters marked IsValueSecret)
 //! are never answered.
 
 use std::sync::Arc;
 
+use ferrybridge_api::events::{
+    Connection as ConnectionEntry, ConnectionApiKeyAuthResponseParameters,
+    ConnectionAuthResponseParameters, ConnectionBasicAuthResponseParameters,
+    ConnectionBodyParameter, ConnectionHeaderParameter, ConnectionHttpParameters,
+    ConnectionOAuthClientResponseParameters, ConnectionOAuthResponseParameters,
+    ConnectionQueryStringParameter, CreateConnectionAuthRequestParameters, CreateConnectionRequest,
+    CreateConnectionResponse, DeauthorizeConnectionRequest, DeauthorizeConnectionResponse,
+    DeleteConnectionRequest, DeleteConnectionResponse, DescribeConnectionRequest,
+    DescribeConnectionResponse, ListConnectionsRequest, ListConnectionsResponse,
+    UpdateConnectionAuthRequestParameters, UpdateConnectionRequest, UpdateConnectionResponse,
+};
+use ferrybridge_api::Timestamp;
 use ferrybridge_engine::events::connection::{
     Auth, AuthInput, AuthorizationType, Connection, ConnectionStatus, ConnectionUpdate,
     HttpParameters, NewConnection, Parameter,
 };
 use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{Map, Value};
 
-use crate::input::{epoch_seconds, opt_str, opt_usize, req_str, service_error};
+use crate::input::{limit, service_error, timestamp, validation};
 use crate::oauth::Authorizer;
 
-fn str_of(v: &Value, name: &str) -> Option<String> {
-    v.get(name).and_then(Value::as_str).map(str::to_owned)
+/// One list of `ConnectionHttpParameters` (header, query string and body parameters have the
+/// same members under three shape names).
+fn parameters<T>(
+    items: Option<Vec<T>>,
+    parts: impl Fn(T) -> (Option<String>, Option<String>, Option<bool>),
+) -> Option<Vec<Parameter>> {
+    items.map(|items| {
+        items
+            .into_iter()
+            .map(|item| {
+                let (key, value, secret) = parts(item);
+                Parameter {
+                    key: key.unwrap_or_default(),
+                    value: value.unwrap_or_default(),
+                    is_value_secret: secret.unwrap_or(false),
+                }
+            })
+            .collect()
+    })
 }
 
 /// `ConnectionHttpParameters`.
-fn http_parameters(v: &Value) -> HttpParameters {
-    let list = |name: &str| -> Option<Vec<Parameter>> {
-        v.get(name).and_then(Value::as_array).map(|items| {
-            items
-                .iter()
-                .map(|p| Parameter {
-                    key: str_of(p, "Key").unwrap_or_default(),
-                    value: str_of(p, "Value").unwrap_or_default(),
-                    is_value_secret: p
-                        .get("IsValueSecret")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
-                })
-                .collect()
-        })
-    };
+fn http_parameters(p: ConnectionHttpParameters) -> HttpParameters {
     HttpParameters {
-        header: list("HeaderParameters"),
-        query: list("QueryStringParameters"),
-        body: list("BodyParameters"),
+        header: parameters(p.header_parameters, |h| (h.key, h.value, h.is_value_secret)),
+        query: parameters(p.query_string_parameters, |q| {
+            (q.key, q.value, q.is_value_secret)
+        }),
+        body: parameters(p.body_parameters, |b| (b.key, b.value, b.is_value_secret)),
     }
 }
 
-/// `AuthParameters` as the engine takes them.
-fn auth_input(v: &Value) -> AuthInput {
-    let basic = v.get("BasicAuthParameters").filter(|b| b.is_object());
-    let api_key = v.get("ApiKeyAuthParameters").filter(|b| b.is_object());
-    let oauth = v.get("OAuthParameters").filter(|b| b.is_object());
-    let client = oauth.and_then(|o| o.get("ClientParameters"));
-    AuthInput {
-        basic_username: basic.and_then(|b| str_of(b, "Username")),
-        basic_password: basic.and_then(|b| str_of(b, "Password")),
-        api_key_name: api_key.and_then(|b| str_of(b, "ApiKeyName")),
-        api_key_value: api_key.and_then(|b| str_of(b, "ApiKeyValue")),
-        oauth_client_id: client.and_then(|c| str_of(c, "ClientID")),
-        oauth_client_secret: client.and_then(|c| str_of(c, "ClientSecret")),
-        oauth_authorization_endpoint: oauth.and_then(|o| str_of(o, "AuthorizationEndpoint")),
-        oauth_http_method: oauth.and_then(|o| str_of(o, "HttpMethod")),
-        oauth_http_parameters: oauth
-            .and_then(|o| o.get("OAuthHttpParameters"))
-            .filter(|p| p.is_object())
-            .map(http_parameters),
-        invocation_parameters: v
-            .get("InvocationHttpParameters")
-            .filter(|p| p.is_object())
-            .map(http_parameters),
-    }
-}
-
-/// Parameters as `DescribeConnection` shows them: a secret parameter without its value.
-fn describe_parameters(p: &HttpParameters) -> Value {
-    let list = |items: &[Parameter]| -> Value {
-        Value::Array(
-            items
-                .iter()
-                .map(|p| {
-                    let mut m = Map::new();
-                    m.insert("IsValueSecret".into(), Value::Bool(p.is_value_secret));
-                    m.insert("Key".into(), Value::from(p.key.as_str()));
-                    if !p.is_value_secret {
-                        m.insert("Value".into(), Value::from(p.value.as_str()));
-                    }
-                    Value::Object(m)
-                })
-                .collect(),
-        )
+/// CreateConnection's `AuthParameters` as the engine takes them.
+fn create_auth(p: CreateConnectionAuthRequestParameters) -> AuthInput {
+    let (basic_username, basic_password) = p
+        .basic_auth_parameters
+        .map_or((None, None), |b| (Some(b.username), Some(b.password)));
+    let (api_key_name, api_key_value) = p.api_key_auth_parameters.map_or((None, None), |k| {
+        (Some(k.api_key_name), Some(k.api_key_value))
+    });
+    let mut input = AuthInput {
+        basic_username,
+        basic_password,
+        api_key_name,
+        api_key_value,
+        invocation_parameters: p.invocation_http_parameters.map(http_parameters),
+        ..AuthInput::default()
     };
-    let mut out = Map::new();
-    if let Some(b) = &p.body {
-        out.insert("BodyParameters".into(), list(b));
+    if let Some(o) = p.o_auth_parameters {
+        input.oauth_client_id = Some(o.client_parameters.client_id);
+        input.oauth_client_secret = Some(o.client_parameters.client_secret);
+        input.oauth_authorization_endpoint = Some(o.authorization_endpoint);
+        input.oauth_http_method = Some(o.http_method);
+        input.oauth_http_parameters = o.o_auth_http_parameters.map(http_parameters);
     }
-    if let Some(h) = &p.header {
-        out.insert("HeaderParameters".into(), list(h));
+    input
+}
+
+/// UpdateConnection's `AuthParameters` as the engine takes them (absent = unchanged).
+fn update_auth(p: UpdateConnectionAuthRequestParameters) -> AuthInput {
+    let (basic_username, basic_password) = p
+        .basic_auth_parameters
+        .map_or((None, None), |b| (b.username, b.password));
+    let (api_key_name, api_key_value) = p
+        .api_key_auth_parameters
+        .map_or((None, None), |k| (k.api_key_name, k.api_key_value));
+    let mut input = AuthInput {
+        basic_username,
+        basic_password,
+        api_key_name,
+        api_key_value,
+        invocation_parameters: p.invocation_http_parameters.map(http_parameters),
+        ..AuthInput::default()
+    };
+    if let Some(o) = p.o_auth_parameters {
+        if let Some(c) = o.client_parameters {
+            input.oauth_client_id = c.client_id;
+            input.oauth_client_secret = c.client_secret;
+        }
+        input.oauth_authorization_endpoint = o.authorization_endpoint;
+        input.oauth_http_method = o.http_method;
+        input.oauth_http_parameters = o.o_auth_http_parameters.map(http_parameters);
     }
-    if let Some(q) = &p.query {
-        out.insert("QueryStringParameters".into(), list(q));
+    input
+}
+
+/// One list of parameters as described: a secret parameter without its value.
+fn shown<T>(
+    items: &Option<Vec<Parameter>>,
+    make: impl Fn(Option<String>, Option<String>, Option<bool>) -> T,
+) -> Option<Vec<T>> {
+    items.as_ref().map(|items| {
+        items
+            .iter()
+            .map(|p| {
+                let value = (!p.is_value_secret).then(|| p.value.clone());
+                make(Some(p.key.clone()), value, Some(p.is_value_secret))
+            })
+            .collect()
+    })
+}
+
+/// Parameters as `DescribeConnection` shows them.
+fn describe_parameters(p: &HttpParameters) -> ConnectionHttpParameters {
+    ConnectionHttpParameters {
+        header_parameters: shown(&p.header, |key, value, is_value_secret| {
+            ConnectionHeaderParameter {
+                key,
+                value,
+                is_value_secret,
+            }
+        }),
+        query_string_parameters: shown(&p.query, |key, value, is_value_secret| {
+            ConnectionQueryStringParameter {
+                key,
+                value,
+                is_value_secret,
+            }
+        }),
+        body_parameters: shown(&p.body, |key, value, is_value_secret| {
+            ConnectionBodyParameter {
+                key,
+                value,
+                is_value_secret,
+            }
+        }),
     }
-    Value::Object(out)
 }
 
 /// `AuthParameters` as described: no secrets.
-fn describe_auth(auth: &Auth, invocation: Option<&HttpParameters>) -> Value {
-    let mut out = Map::new();
+fn describe_auth(
+    auth: &Auth,
+    invocation: Option<&HttpParameters>,
+) -> ConnectionAuthResponseParameters {
+    let mut out = ConnectionAuthResponseParameters {
+        invocation_http_parameters: invocation.map(describe_parameters),
+        ..Default::default()
+    };
     match auth {
         Auth::ApiKey { name, .. } => {
-            out.insert(
-                "ApiKeyAuthParameters".into(),
-                serde_json::json!({"ApiKeyName": name}),
-            );
+            out.api_key_auth_parameters = Some(ConnectionApiKeyAuthResponseParameters {
+                api_key_name: Some(name.clone()),
+            });
         }
         Auth::Basic { username, .. } => {
-            out.insert(
-                "BasicAuthParameters".into(),
-                serde_json::json!({"Username": username}),
-            );
+            out.basic_auth_parameters = Some(ConnectionBasicAuthResponseParameters {
+                username: Some(username.clone()),
+            });
         }
-        Auth::OAuth(_) => {}
-    }
-    if let Some(p) = invocation {
-        out.insert("InvocationHttpParameters".into(), describe_parameters(p));
-    }
-    if let Auth::OAuth(o) = auth {
-        let mut m = Map::new();
-        m.insert(
-            "AuthorizationEndpoint".into(),
-            Value::from(o.authorization_endpoint.as_str()),
-        );
-        m.insert(
-            "ClientParameters".into(),
-            serde_json::json!({"ClientID": o.client_id}),
-        );
-        m.insert("HttpMethod".into(), Value::from(o.http_method.as_str()));
-        if let Some(p) = &o.http_parameters {
-            m.insert("OAuthHttpParameters".into(), describe_parameters(p));
+        Auth::OAuth(o) => {
+            out.o_auth_parameters = Some(ConnectionOAuthResponseParameters {
+                client_parameters: Some(ConnectionOAuthClientResponseParameters {
+                    client_id: Some(o.client_id.clone()),
+                }),
+                authorization_endpoint: Some(o.authorization_endpoint.clone()),
+                http_method: Some(o.http_method.clone()),
+                o_auth_http_parameters: o.http_parameters.as_ref().map(describe_parameters),
+            });
         }
-        out.insert("OAuthParameters".into(), Value::Object(m));
     }
-    Value::Object(out)
+    out
 }
 
-/// The answer of Update/Delete/DeauthorizeConnection.
-fn status_answer(connection: &Connection, status: &ConnectionStatus) -> Value {
-    let mut out = Map::new();
-    out.insert("ConnectionArn".into(), Value::from(connection.arn.as_str()));
-    out.insert("ConnectionState".into(), Value::from(status.state.as_str()));
-    out.insert("CreationTime".into(), epoch_seconds(connection.created_ms));
-    out.insert(
-        "LastAuthorizedTime".into(),
-        epoch_seconds(status.last_authorized_ms),
-    );
-    out.insert(
-        "LastModifiedTime".into(),
-        epoch_seconds(status.last_modified_ms),
-    );
-    Value::Object(out)
+/// The answer of Update/Delete/DeauthorizeConnection (three output shapes, one content).
+struct StatusAnswer {
+    connection_arn: Option<String>,
+    connection_state: Option<String>,
+    creation_time: Option<Timestamp>,
+    last_modified_time: Option<Timestamp>,
+    last_authorized_time: Option<Timestamp>,
+}
+
+fn status_answer(connection: &Connection, status: &ConnectionStatus) -> StatusAnswer {
+    StatusAnswer {
+        connection_arn: Some(connection.arn.clone()),
+        connection_state: Some(status.state.as_str().to_owned()),
+        creation_time: Some(timestamp(connection.created_ms)),
+        last_modified_time: Some(timestamp(status.last_modified_ms)),
+        last_authorized_time: Some(timestamp(status.last_authorized_ms)),
+    }
 }
 
 pub(crate) fn create_connection(
     e: &EventsEngine,
     authorizer: &Arc<Authorizer>,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    let kind = req_str(input, "AuthorizationType")?;
+    input: CreateConnectionRequest,
+) -> Result<CreateConnectionResponse, ServiceError> {
+    let kind = &input.authorization_type;
     // The model has already held AuthorizationType to its enum.
     let authorization_type = AuthorizationType::parse(kind)
-        .ok_or_else(|| crate::input::validation(format!("Invalid AuthorizationType {kind}.")))?;
-    let auth = input
-        .get("AuthParameters")
-        .map(auth_input)
-        .unwrap_or_default();
+        .ok_or_else(|| validation(format!("Invalid AuthorizationType {kind}.")))?;
     let connection = e
         .create_connection(
             &ctx.account_id,
             &ctx.region,
             NewConnection {
-                name: name.to_owned(),
-                description: opt_str(input, "Description").map(str::to_owned),
+                name: input.name,
+                description: input.description,
                 authorization_type,
-                auth,
-                kms_key_identifier: opt_str(input, "KmsKeyIdentifier").map(str::to_owned),
+                auth: create_auth(input.auth_parameters),
+                kms_key_identifier: input.kms_key_identifier,
             },
         )
         .map_err(service_error)?;
     let status = connection.status();
     authorizer.authorize_in_background(connection.clone());
-    let mut out = Map::new();
-    out.insert("ConnectionArn".into(), Value::from(connection.arn.as_str()));
-    out.insert("ConnectionState".into(), Value::from(status.state.as_str()));
-    out.insert("CreationTime".into(), epoch_seconds(connection.created_ms));
-    out.insert(
-        "LastModifiedTime".into(),
-        epoch_seconds(status.last_modified_ms),
-    );
-    Ok(Value::Object(out))
+    Ok(CreateConnectionResponse {
+        connection_arn: Some(connection.arn.clone()),
+        connection_state: Some(status.state.as_str().to_owned()),
+        creation_time: Some(timestamp(connection.created_ms)),
+        last_modified_time: Some(timestamp(status.last_modified_ms)),
+    })
 }
 
 pub(crate) fn describe_connection(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
+    input: DescribeConnectionRequest,
+) -> Result<DescribeConnectionResponse, ServiceError> {
     let connection = e
-        .connection(&ctx.account_id, &ctx.region, name)
+        .connection(&ctx.account_id, &ctx.region, &input.name)
         .map_err(service_error)?;
     let config = connection.config();
     let status = connection.status();
-    let mut out = Map::new();
-    if !status.parameters_removed {
-        out.insert(
-            "AuthParameters".into(),
-            describe_auth(&config.auth, config.invocation_parameters.as_ref()),
-        );
-    }
-    out.insert(
-        "AuthorizationType".into(),
-        Value::from(config.auth.authorization_type().as_str()),
-    );
-    out.insert("ConnectionArn".into(), Value::from(connection.arn.as_str()));
-    out.insert("ConnectionState".into(), Value::from(status.state.as_str()));
-    out.insert("CreationTime".into(), epoch_seconds(connection.created_ms));
-    if let Some(d) = &config.description {
-        out.insert("Description".into(), Value::from(d.as_str()));
-    }
-    if let Some(k) = &config.kms_key_identifier {
-        out.insert("KmsKeyIdentifier".into(), Value::from(k.as_str()));
-    }
-    out.insert(
-        "LastAuthorizedTime".into(),
-        epoch_seconds(status.last_authorized_ms),
-    );
-    out.insert(
-        "LastModifiedTime".into(),
-        epoch_seconds(status.last_modified_ms),
-    );
-    out.insert("Name".into(), Value::from(connection.name.as_str()));
-    if !status.parameters_removed {
-        out.insert(
-            "SecretArn".into(),
-            Value::from(connection.secret_arn.as_str()),
-        );
-    }
-    if let Some(r) = &status.state_reason {
-        out.insert("StateReason".into(), Value::from(r.as_str()));
-    }
-    Ok(Value::Object(out))
+    let kept = !status.parameters_removed;
+    Ok(DescribeConnectionResponse {
+        connection_arn: Some(connection.arn.clone()),
+        name: Some(connection.name.clone()),
+        description: config.description.clone(),
+        invocation_connectivity_parameters: None,
+        connection_state: Some(status.state.as_str().to_owned()),
+        state_reason: status.state_reason.clone(),
+        authorization_type: Some(config.auth.authorization_type().as_str().to_owned()),
+        secret_arn: kept.then(|| connection.secret_arn.clone()),
+        kms_key_identifier: config.kms_key_identifier.clone(),
+        auth_parameters: kept
+            .then(|| describe_auth(&config.auth, config.invocation_parameters.as_ref())),
+        creation_time: Some(timestamp(connection.created_ms)),
+        last_modified_time: Some(timestamp(status.last_modified_ms)),
+        last_authorized_time: Some(timestamp(status.last_authorized_ms)),
+    })
 }
 
 pub(crate) fn update_connection(
     e: &EventsEngine,
     authorizer: &Arc<Authorizer>,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    let authorization_type = opt_str(input, "AuthorizationType").and_then(AuthorizationType::parse);
+    input: UpdateConnectionRequest,
+) -> Result<UpdateConnectionResponse, ServiceError> {
     let update = ConnectionUpdate {
-        description: opt_str(input, "Description").map(str::to_owned),
-        authorization_type,
-        auth: input
-            .get("AuthParameters")
-            .filter(|v| v.is_object())
-            .map(auth_input),
-        kms_key_identifier: opt_str(input, "KmsKeyIdentifier").map(str::to_owned),
+        description: input.description,
+        authorization_type: input
+            .authorization_type
+            .as_deref()
+            .and_then(AuthorizationType::parse),
+        auth: input.auth_parameters.map(update_auth),
+        kms_key_identifier: input.kms_key_identifier,
     };
     let (connection, status) = e
-        .update_connection(&ctx.account_id, &ctx.region, name, update)
+        .update_connection(&ctx.account_id, &ctx.region, &input.name, update)
         .map_err(service_error)?;
     authorizer.authorize_in_background(connection.clone());
-    Ok(status_answer(&connection, &status))
+    let a = status_answer(&connection, &status);
+    Ok(UpdateConnectionResponse {
+        connection_arn: a.connection_arn,
+        connection_state: a.connection_state,
+        creation_time: a.creation_time,
+        last_modified_time: a.last_modified_time,
+        last_authorized_time: a.last_authorized_time,
+    })
 }
 
 pub(crate) fn delete_connection(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
+    input: DeleteConnectionRequest,
+) -> Result<DeleteConnectionResponse, ServiceError> {
     let (connection, status) = e
-        .delete_connection(&ctx.account_id, &ctx.region, name)
+        .delete_connection(&ctx.account_id, &ctx.region, &input.name)
         .map_err(service_error)?;
-    Ok(status_answer(&connection, &status))
+    let a = status_answer(&connection, &status);
+    Ok(DeleteConnectionResponse {
+        connection_arn: a.connection_arn,
+        connection_state: a.connection_state,
+        creation_time: a.creation_time,
+        last_modified_time: a.last_modified_time,
+        last_authorized_time: a.last_authorized_time,
+    })
 }
 
 pub(crate) fn deauthorize_connection(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
+    input: DeauthorizeConnectionRequest,
+) -> Result<DeauthorizeConnectionResponse, ServiceError> {
     let (connection, status) = e
-        .deauthorize_connection(&ctx.account_id, &ctx.region, name)
+        .deauthorize_connection(&ctx.account_id, &ctx.region, &input.name)
         .map_err(service_error)?;
-    Ok(status_answer(&connection, &status))
+    let a = status_answer(&connection, &status);
+    Ok(DeauthorizeConnectionResponse {
+        connection_arn: a.connection_arn,
+        connection_state: a.connection_state,
+        creation_time: a.creation_time,
+        last_modified_time: a.last_modified_time,
+        last_authorized_time: a.last_authorized_time,
+    })
 }
 
 pub(crate) fn list_connections(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
+    input: ListConnectionsRequest,
+) -> Result<ListConnectionsResponse, ServiceError> {
     let page = e
         .list_connections(
             &ctx.account_id,
             &ctx.region,
-            opt_str(input, "NamePrefix"),
-            opt_str(input, "ConnectionState"),
-            opt_str(input, "NextToken"),
-            opt_usize(input, "Limit"),
+            input.name_prefix.as_deref(),
+            input.connection_state.as_deref(),
+            input.next_token.as_deref(),
+            limit(input.limit),
         )
         .map_err(service_error)?;
-    let items: Vec<Value> = page
+    let items = page
         .items
         .iter()
         .map(|c| {
             let status = c.status();
-            let mut m = Map::new();
-            m.insert(
-                "AuthorizationType".into(),
-                Value::from(c.authorization_type().as_str()),
-            );
-            m.insert("ConnectionArn".into(), Value::from(c.arn.as_str()));
-            m.insert("ConnectionState".into(), Value::from(status.state.as_str()));
-            m.insert("CreationTime".into(), epoch_seconds(c.created_ms));
-            m.insert(
-                "LastAuthorizedTime".into(),
-                epoch_seconds(status.last_authorized_ms),
-            );
-            m.insert(
-                "LastModifiedTime".into(),
-                epoch_seconds(status.last_modified_ms),
-            );
-            m.insert("Name".into(), Value::from(c.name.as_str()));
-            if let Some(r) = &status.state_reason {
-                m.insert("StateReason".into(), Value::from(r.as_str()));
+            ConnectionEntry {
+                connection_arn: Some(c.arn.clone()),
+                name: Some(c.name.clone()),
+                connection_state: Some(status.state.as_str().to_owned()),
+                state_reason: status.state_reason.clone(),
+                authorization_type: Some(c.authorization_type().as_str().to_owned()),
+                creation_time: Some(timestamp(c.created_ms)),
+                last_modified_time: Some(timestamp(status.last_modified_ms)),
+                last_authorized_time: Some(timestamp(status.last_authorized_ms)),
             }
-            Value::Object(m)
         })
         .collect();
-    Ok(crate::with_next(
-        serde_json::json!({"Connections": items}),
-        page.next_token,
-    ))
+    Ok(ListConnectionsResponse {
+        connections: Some(items),
+        next_token: page.next_token,
+    })
 }

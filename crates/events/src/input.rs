@@ -1,14 +1,15 @@
-//! Reading the decoded input `Value` (keys = EventBridge model member names). Types, required
-//! members, lengths and patterns are checked against the model before an operation runs
-//! (AWS's `ValidationException` texts); what is left here is reading values out.
+//! What the operations share to read their typed inputs: the engine's errors as the protocol
+//! layer's, the bus and rule an input names, tags. Types, required members, lengths and
+//! patterns are checked against the model before an operation runs (AWS's
+//! `ValidationException` texts).
 
 use std::sync::Arc;
 
+use ferrybridge_api::events::Tag;
+use ferrybridge_api::Timestamp;
 use ferrybridge_engine::events::{EventBus, EventsEngine, EventsError, Rule};
-use ferrybridge_protocol::value::{field, scalar_text};
 use ferrybridge_protocol::RequestContext;
 use ferrybridge_protocol::ServiceError;
-use serde_json::Value;
 
 /// The engine's error as the protocol layer's.
 pub(crate) fn service_error(e: EventsError) -> ServiceError {
@@ -19,88 +20,55 @@ pub(crate) fn validation(message: impl Into<String>) -> ServiceError {
     ServiceError::new("ValidationException", message.into())
 }
 
-pub(crate) fn opt_str<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
-    field(input, name).and_then(Value::as_str)
-}
-
-pub(crate) fn req_str<'a>(input: &'a Value, name: &str) -> Result<&'a str, ServiceError> {
-    opt_str(input, name).ok_or_else(|| {
-        validation(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            ferrybridge_protocol::value::validation_name(name)
-        ))
-    })
-}
-
-pub(crate) fn opt_bool(input: &Value, name: &str) -> bool {
-    field(input, name).and_then(Value::as_bool).unwrap_or(false)
-}
-
-pub(crate) fn opt_usize(input: &Value, name: &str) -> Option<usize> {
-    field(input, name)
-        .and_then(Value::as_u64)
-        .map(|n| n as usize)
-}
-
-/// `Tags`: a list of `{Key, Value}`, in order. Duplicate keys are refused as AWS does.
-pub(crate) fn tags(input: &Value) -> Result<Vec<(String, String)>, ServiceError> {
+/// `Tags`: `{Key, Value}` pairs, in order. Duplicate keys are refused as AWS does.
+pub(crate) fn tags(tags: Option<Vec<Tag>>) -> Result<Vec<(String, String)>, ServiceError> {
     let mut out: Vec<(String, String)> = Vec::new();
-    if let Some(Value::Array(items)) = field(input, "Tags") {
-        for item in items {
-            let key = item.get("Key").and_then(scalar_text).unwrap_or_default();
-            let value = item.get("Value").and_then(scalar_text).unwrap_or_default();
-            if out.iter().any(|(k, _)| *k == key) {
-                return Err(validation(
-                    "Invalid parameter: Duplicated keys are not allowed.",
-                ));
-            }
-            out.push((key, value));
+    for Tag { key, value } in tags.unwrap_or_default() {
+        if out.iter().any(|(k, _)| *k == key) {
+            return Err(validation(
+                "Invalid parameter: Duplicated keys are not allowed.",
+            ));
         }
+        out.push((key, value));
     }
     Ok(out)
 }
 
-/// A timestamp member in milliseconds since the epoch (JSON 1.1 sends epoch seconds).
-pub(crate) fn opt_time_ms(input: &Value, name: &str) -> Option<u64> {
-    match field(input, name)? {
-        Value::Number(n) => n
-            .as_f64()
-            .filter(|s| *s >= 0.0)
-            .map(|s| (s * 1000.0) as u64),
-        Value::String(s) => ferrybridge_protocol::timestamp::parse(s)
-            .filter(|secs| *secs >= 0.0)
-            .map(|secs| (secs * 1000.0) as u64),
-        _ => None,
+/// A `Limit` member as a page size (negative ones were refused by the model's range).
+pub(crate) fn limit(limit: Option<i32>) -> Option<usize> {
+    limit.map(|n| usize::try_from(n).unwrap_or(0))
+}
+
+/// A timestamp member in milliseconds since the epoch (before 1970 = 0).
+pub(crate) fn time_ms(t: Timestamp) -> u64 {
+    if t.0 > 0.0 {
+        (t.0 * 1000.0) as u64
+    } else {
+        0
     }
 }
 
-/// Epoch seconds with milliseconds, as JSON 1.1 answers timestamps.
-pub(crate) fn epoch_seconds(ms: u64) -> Value {
-    serde_json::Number::from_f64(ms as f64 / 1000.0)
-        .map(Value::Number)
-        .unwrap_or(Value::Null)
+/// Milliseconds since the epoch as a timestamp member (JSON 1.1 answers epoch seconds).
+pub(crate) fn timestamp(ms: u64) -> Timestamp {
+    Timestamp(ms as f64 / 1000.0)
 }
 
-/// The bus named by the member `member` (a name or an ARN; absent = `default`).
+/// The bus named by `name` (a name or an ARN; absent = `default`).
 pub(crate) fn bus(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-    member: &str,
+    name: Option<&str>,
 ) -> Result<Arc<EventBus>, ServiceError> {
-    e.bus(&ctx.account_id, &ctx.region, opt_str(input, member))
+    e.bus(&ctx.account_id, &ctx.region, name)
         .map_err(service_error)
 }
 
-/// The rule named by the member `member`, on the bus named by `EventBusName`.
+/// The rule `name` on the bus named by `bus_name`.
 pub(crate) fn rule(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-    member: &str,
+    bus_name: Option<&str>,
+    name: &str,
 ) -> Result<Arc<Rule>, ServiceError> {
-    let name = req_str(input, member)?;
-    bus(e, ctx, input, "EventBusName")?
-        .rule(name)
-        .map_err(service_error)
+    bus(e, ctx, bus_name)?.rule(name).map_err(service_error)
 }

@@ -2,8 +2,10 @@
 //! events cause.
 //!
 //! [`Events::handle`] takes an operation name and its decoded input (a JSON value keyed by the
-//! EventBridge model's member names), calls the engine, and answers with the output shape or a
-//! [`ServiceError`] named by an EventBridge model error shape.
+//! EventBridge model's member names), checks it against the model's constraints, converts it to
+//! the operation's typed input from [`ferrybridge_api::events`] and runs the [`EventsApi`]
+//! method, which calls the engine and answers with the typed output or a [`ServiceError`] named
+//! by an EventBridge model error shape.
 //!
 //! `PutEvents` never waits for deliveries: the engine matches events to rules, and the
 //! [`Dispatcher`] hands the resulting invocations to [`DeliveryWorkers`], background tasks the
@@ -29,6 +31,8 @@ mod targets;
 
 use std::sync::Arc;
 
+use ferrybridge_api::events::{self, EventsApi};
+use ferrybridge_api::ConversionError;
 use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_engine::sqs::SqsEngine;
 use ferrybridge_protocol::{RequestContext, ServiceError, ServiceName};
@@ -116,82 +120,385 @@ impl Events {
         &self.engine
     }
 
-    /// Runs one EventBridge operation.
+    /// Runs one EventBridge operation: the model's constraints first (`ValidationException`
+    /// with AWS's texts: required members, lengths, ranges, patterns, enums), then the typed
+    /// operation ([`EventsApi`]).
     pub fn handle(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ServiceError> {
-        // Every request is checked against the model first (required members, lengths,
-        // ranges, patterns, enums), with AWS's ValidationException texts.
         if let Err(message) =
             ferrybridge_protocol::validate_input(ServiceName::Events, operation, &input)
         {
             return Err(ServiceError::new("ValidationException", message));
         }
-        let e = &*self.engine;
-        let i = &input;
-        match operation {
-            "CreateEventBus" => buses::create_event_bus(e, ctx, i),
-            "DescribeEventBus" => buses::describe_event_bus(e, ctx, i),
-            "UpdateEventBus" => buses::update_event_bus(e, ctx, i),
-            "DeleteEventBus" => buses::delete_event_bus(e, ctx, i),
-            "ListEventBuses" => buses::list_event_buses(e, ctx, i),
-            "PutPermission" => buses::put_permission(e, ctx, i),
-            "RemovePermission" => buses::remove_permission(e, ctx, i),
-            "TagResource" => buses::tag_resource(e, ctx, i),
-            "UntagResource" => buses::untag_resource(e, ctx, i),
-            "ListTagsForResource" => buses::list_tags_for_resource(e, ctx, i),
-            "PutRule" => rules::put_rule(e, ctx, i),
-            "DescribeRule" => rules::describe_rule(e, ctx, i),
-            "ListRules" => rules::list_rules(e, ctx, i),
-            "EnableRule" => rules::enable_rule(e, ctx, i),
-            "DisableRule" => rules::disable_rule(e, ctx, i),
-            "DeleteRule" => rules::delete_rule(e, ctx, i),
-            "ListRuleNamesByTarget" => rules::list_rule_names_by_target(e, ctx, i),
-            "TestEventPattern" => rules::test_event_pattern(e, ctx, i),
-            "PutTargets" => targets::put_targets(e, ctx, i),
-            "RemoveTargets" => targets::remove_targets(e, ctx, i),
-            "ListTargetsByRule" => targets::list_targets_by_rule(e, ctx, i),
-            "PutEvents" => put_events::put_events(e, &self.dispatcher, ctx, i),
-            "CreateConnection" => connections::create_connection(e, &self.authorizer, ctx, i),
-            "DescribeConnection" => connections::describe_connection(e, ctx, i),
-            "UpdateConnection" => connections::update_connection(e, &self.authorizer, ctx, i),
-            "DeleteConnection" => connections::delete_connection(e, ctx, i),
-            "ListConnections" => connections::list_connections(e, ctx, i),
-            "DeauthorizeConnection" => connections::deauthorize_connection(e, ctx, i),
-            "CreateApiDestination" => api_destinations::create_api_destination(e, ctx, i),
-            "DescribeApiDestination" => api_destinations::describe_api_destination(e, ctx, i),
-            "UpdateApiDestination" => api_destinations::update_api_destination(e, ctx, i),
-            "DeleteApiDestination" => api_destinations::delete_api_destination(e, ctx, i),
-            "ListApiDestinations" => api_destinations::list_api_destinations(e, ctx, i),
-            "CreateArchive" => archives::create_archive(e, ctx, i),
-            "DescribeArchive" => archives::describe_archive(e, ctx, i),
-            "UpdateArchive" => archives::update_archive(e, ctx, i),
-            "DeleteArchive" => archives::delete_archive(e, ctx, i),
-            "ListArchives" => archives::list_archives(e, ctx, i),
-            "StartReplay" => replays::start_replay(e, ctx, i),
-            "DescribeReplay" => replays::describe_replay(e, ctx, i),
-            "ListReplays" => replays::list_replays(e, ctx, i),
-            "CancelReplay" => replays::cancel_replay(e, ctx, i),
-            other => Err(ServiceError::new(
-                "UnknownOperationException",
-                format!("The operation {other} is not supported by ferrybridge yet."),
+        events::dispatch(self, ctx, operation, &input)
+            .unwrap_or_else(|| Err(unknown_operation(operation)))
+    }
+}
+
+fn unknown_operation(operation: &str) -> ServiceError {
+    ServiceError::new(
+        "UnknownOperationException",
+        format!("The operation {operation} is not supported by ferrybridge yet."),
+    )
+}
+
+/// One method per EventBridge operation, each in the module of its resource.
+impl EventsApi for Events {
+    type Context = RequestContext;
+
+    fn unsupported(&self, operation: &'static str) -> ServiceError {
+        unknown_operation(operation)
+    }
+
+    /// Reached only for what the model's constraints let through (they report a missing
+    /// member first); answered in their words.
+    fn conversion_error(&self, _operation: &'static str, error: ConversionError) -> ServiceError {
+        let member = ferrybridge_protocol::value::validation_name(error.member());
+        match error {
+            ConversionError::Missing { .. } => input::validation(format!(
+                "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
             )),
+            ConversionError::Invalid { .. } => ServiceError::new("SerializationException", ""),
         }
     }
-}
 
-/// `{}`: the output of operations without output members.
-pub(crate) fn empty() -> Value {
-    Value::Object(serde_json::Map::new())
-}
-
-/// `out` with `NextToken` if there is a next page.
-pub(crate) fn with_next(mut out: Value, next: Option<String>) -> Value {
-    if let Some(n) = next {
-        out["NextToken"] = Value::String(n);
+    fn create_event_bus(
+        &self,
+        ctx: &RequestContext,
+        input: events::CreateEventBusRequest,
+    ) -> Result<events::CreateEventBusResponse, ServiceError> {
+        buses::create_event_bus(&self.engine, ctx, input)
     }
-    out
+
+    fn describe_event_bus(
+        &self,
+        ctx: &RequestContext,
+        input: events::DescribeEventBusRequest,
+    ) -> Result<events::DescribeEventBusResponse, ServiceError> {
+        buses::describe_event_bus(&self.engine, ctx, input)
+    }
+
+    fn update_event_bus(
+        &self,
+        ctx: &RequestContext,
+        input: events::UpdateEventBusRequest,
+    ) -> Result<events::UpdateEventBusResponse, ServiceError> {
+        buses::update_event_bus(&self.engine, ctx, input)
+    }
+
+    fn delete_event_bus(
+        &self,
+        ctx: &RequestContext,
+        input: events::DeleteEventBusRequest,
+    ) -> Result<(), ServiceError> {
+        buses::delete_event_bus(&self.engine, ctx, input)
+    }
+
+    fn list_event_buses(
+        &self,
+        ctx: &RequestContext,
+        input: events::ListEventBusesRequest,
+    ) -> Result<events::ListEventBusesResponse, ServiceError> {
+        buses::list_event_buses(&self.engine, ctx, input)
+    }
+
+    fn put_permission(
+        &self,
+        ctx: &RequestContext,
+        input: events::PutPermissionRequest,
+    ) -> Result<(), ServiceError> {
+        buses::put_permission(&self.engine, ctx, input)
+    }
+
+    fn remove_permission(
+        &self,
+        ctx: &RequestContext,
+        input: events::RemovePermissionRequest,
+    ) -> Result<(), ServiceError> {
+        buses::remove_permission(&self.engine, ctx, input)
+    }
+
+    fn tag_resource(
+        &self,
+        _ctx: &RequestContext,
+        input: events::TagResourceRequest,
+    ) -> Result<events::TagResourceResponse, ServiceError> {
+        buses::tag_resource(&self.engine, input)
+    }
+
+    fn untag_resource(
+        &self,
+        _ctx: &RequestContext,
+        input: events::UntagResourceRequest,
+    ) -> Result<events::UntagResourceResponse, ServiceError> {
+        buses::untag_resource(&self.engine, input)
+    }
+
+    fn list_tags_for_resource(
+        &self,
+        _ctx: &RequestContext,
+        input: events::ListTagsForResourceRequest,
+    ) -> Result<events::ListTagsForResourceResponse, ServiceError> {
+        buses::list_tags_for_resource(&self.engine, input)
+    }
+
+    fn put_rule(
+        &self,
+        ctx: &RequestContext,
+        input: events::PutRuleRequest,
+    ) -> Result<events::PutRuleResponse, ServiceError> {
+        rules::put_rule(&self.engine, ctx, input)
+    }
+
+    fn describe_rule(
+        &self,
+        ctx: &RequestContext,
+        input: events::DescribeRuleRequest,
+    ) -> Result<events::DescribeRuleResponse, ServiceError> {
+        rules::describe_rule(&self.engine, ctx, input)
+    }
+
+    fn list_rules(
+        &self,
+        ctx: &RequestContext,
+        input: events::ListRulesRequest,
+    ) -> Result<events::ListRulesResponse, ServiceError> {
+        rules::list_rules(&self.engine, ctx, input)
+    }
+
+    fn enable_rule(
+        &self,
+        ctx: &RequestContext,
+        input: events::EnableRuleRequest,
+    ) -> Result<(), ServiceError> {
+        rules::enable_rule(&self.engine, ctx, input)
+    }
+
+    fn disable_rule(
+        &self,
+        ctx: &RequestContext,
+        input: events::DisableRuleRequest,
+    ) -> Result<(), ServiceError> {
+        rules::disable_rule(&self.engine, ctx, input)
+    }
+
+    fn delete_rule(
+        &self,
+        ctx: &RequestContext,
+        input: events::DeleteRuleRequest,
+    ) -> Result<(), ServiceError> {
+        rules::delete_rule(&self.engine, ctx, input)
+    }
+
+    fn list_rule_names_by_target(
+        &self,
+        ctx: &RequestContext,
+        input: events::ListRuleNamesByTargetRequest,
+    ) -> Result<events::ListRuleNamesByTargetResponse, ServiceError> {
+        rules::list_rule_names_by_target(&self.engine, ctx, input)
+    }
+
+    fn test_event_pattern(
+        &self,
+        _ctx: &RequestContext,
+        input: events::TestEventPatternRequest,
+    ) -> Result<events::TestEventPatternResponse, ServiceError> {
+        rules::test_event_pattern(input)
+    }
+
+    fn put_targets(
+        &self,
+        ctx: &RequestContext,
+        input: events::PutTargetsRequest,
+    ) -> Result<events::PutTargetsResponse, ServiceError> {
+        targets::put_targets(&self.engine, ctx, input)
+    }
+
+    fn remove_targets(
+        &self,
+        ctx: &RequestContext,
+        input: events::RemoveTargetsRequest,
+    ) -> Result<events::RemoveTargetsResponse, ServiceError> {
+        targets::remove_targets(&self.engine, ctx, input)
+    }
+
+    fn list_targets_by_rule(
+        &self,
+        ctx: &RequestContext,
+        input: events::ListTargetsByRuleRequest,
+    ) -> Result<events::ListTargetsByRuleResponse, ServiceError> {
+        targets::list_targets_by_rule(&self.engine, ctx, input)
+    }
+
+    fn put_events(
+        &self,
+        ctx: &RequestContext,
+        input: events::PutEventsRequest,
+    ) -> Result<events::PutEventsResponse, ServiceError> {
+        put_events::put_events(&self.engine, &self.dispatcher, ctx, input)
+    }
+
+    fn create_connection(
+        &self,
+        ctx: &RequestContext,
+        input: events::CreateConnectionRequest,
+    ) -> Result<events::CreateConnectionResponse, ServiceError> {
+        connections::create_connection(&self.engine, &self.authorizer, ctx, input)
+    }
+
+    fn describe_connection(
+        &self,
+        ctx: &RequestContext,
+        input: events::DescribeConnectionRequest,
+    ) -> Result<events::DescribeConnectionResponse, ServiceError> {
+        connections::describe_connection(&self.engine, ctx, input)
+    }
+
+    fn update_connection(
+        &self,
+        ctx: &RequestContext,
+        input: events::UpdateConnectionRequest,
+    ) -> Result<events::UpdateConnectionResponse, ServiceError> {
+        connections::update_connection(&self.engine, &self.authorizer, ctx, input)
+    }
+
+    fn delete_connection(
+        &self,
+        ctx: &RequestContext,
+        input: events::DeleteConnectionRequest,
+    ) -> Result<events::DeleteConnectionResponse, ServiceError> {
+        connections::delete_connection(&self.engine, ctx, input)
+    }
+
+    fn list_connections(
+        &self,
+        ctx: &RequestContext,
+        input: events::ListConnectionsRequest,
+    ) -> Result<events::ListConnectionsResponse, ServiceError> {
+        connections::list_connections(&self.engine, ctx, input)
+    }
+
+    fn deauthorize_connection(
+        &self,
+        ctx: &RequestContext,
+        input: events::DeauthorizeConnectionRequest,
+    ) -> Result<events::DeauthorizeConnectionResponse, ServiceError> {
+        connections::deauthorize_connection(&self.engine, ctx, input)
+    }
+
+    fn create_api_destination(
+        &self,
+        ctx: &RequestContext,
+        input: events::CreateApiDestinationRequest,
+    ) -> Result<events::CreateApiDestinationResponse, ServiceError> {
+        api_destinations::create_api_destination(&self.engine, ctx, input)
+    }
+
+    fn describe_api_destination(
+        &self,
+        ctx: &RequestContext,
+        input: events::DescribeApiDestinationRequest,
+    ) -> Result<events::DescribeApiDestinationResponse, ServiceError> {
+        api_destinations::describe_api_destination(&self.engine, ctx, input)
+    }
+
+    fn update_api_destination(
+        &self,
+        ctx: &RequestContext,
+        input: events::UpdateApiDestinationRequest,
+    ) -> Result<events::UpdateApiDestinationResponse, ServiceError> {
+        api_destinations::update_api_destination(&self.engine, ctx, input)
+    }
+
+    fn delete_api_destination(
+        &self,
+        ctx: &RequestContext,
+        input: events::DeleteApiDestinationRequest,
+    ) -> Result<events::DeleteApiDestinationResponse, ServiceError> {
+        api_destinations::delete_api_destination(&self.engine, ctx, input)
+    }
+
+    fn list_api_destinations(
+        &self,
+        ctx: &RequestContext,
+        input: events::ListApiDestinationsRequest,
+    ) -> Result<events::ListApiDestinationsResponse, ServiceError> {
+        api_destinations::list_api_destinations(&self.engine, ctx, input)
+    }
+
+    fn create_archive(
+        &self,
+        ctx: &RequestContext,
+        input: events::CreateArchiveRequest,
+    ) -> Result<events::CreateArchiveResponse, ServiceError> {
+        archives::create_archive(&self.engine, ctx, input)
+    }
+
+    fn describe_archive(
+        &self,
+        ctx: &RequestContext,
+        input: events::DescribeArchiveRequest,
+    ) -> Result<events::DescribeArchiveResponse, ServiceError> {
+        archives::describe_archive(&self.engine, ctx, input)
+    }
+
+    fn update_archive(
+        &self,
+        ctx: &RequestContext,
+        input: events::UpdateArchiveRequest,
+    ) -> Result<events::UpdateArchiveResponse, ServiceError> {
+        archives::update_archive(&self.engine, ctx, input)
+    }
+
+    fn delete_archive(
+        &self,
+        ctx: &RequestContext,
+        input: events::DeleteArchiveRequest,
+    ) -> Result<events::DeleteArchiveResponse, ServiceError> {
+        archives::delete_archive(&self.engine, ctx, input)
+    }
+
+    fn list_archives(
+        &self,
+        ctx: &RequestContext,
+        input: events::ListArchivesRequest,
+    ) -> Result<events::ListArchivesResponse, ServiceError> {
+        archives::list_archives(&self.engine, ctx, input)
+    }
+
+    fn start_replay(
+        &self,
+        ctx: &RequestContext,
+        input: events::StartReplayRequest,
+    ) -> Result<events::StartReplayResponse, ServiceError> {
+        replays::start_replay(&self.engine, ctx, input)
+    }
+
+    fn describe_replay(
+        &self,
+        ctx: &RequestContext,
+        input: events::DescribeReplayRequest,
+    ) -> Result<events::DescribeReplayResponse, ServiceError> {
+        replays::describe_replay(&self.engine, ctx, input)
+    }
+
+    fn list_replays(
+        &self,
+        ctx: &RequestContext,
+        input: events::ListReplaysRequest,
+    ) -> Result<events::ListReplaysResponse, ServiceError> {
+        replays::list_replays(&self.engine, ctx, input)
+    }
+
+    fn cancel_replay(
+        &self,
+        ctx: &RequestContext,
+        input: events::CancelReplayRequest,
+    ) -> Result<events::CancelReplayResponse, ServiceError> {
+        replays::cancel_replay(&self.engine, ctx, input)
+    }
 }

@@ -1,22 +1,24 @@
 //! `PutEvents`: per-entry results, and the invocations handed to the delivery workers.
 
+use ferrybridge_api::events::{
+    PutEventsRequest, PutEventsRequestEntry, PutEventsResponse, PutEventsResultEntry,
+};
 use ferrybridge_engine::events::event::MAX_PUT_EVENTS_BYTES;
 use ferrybridge_engine::events::{EntryInput, EventsEngine};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Value};
 
 use crate::delivery::Dispatcher;
-use crate::input::{opt_str, opt_time_ms, validation};
+use crate::input::{time_ms, validation};
 
-fn entry(v: &Value) -> EntryInput {
+fn entry(v: PutEventsRequestEntry) -> EntryInput {
     EntryInput {
-        source: opt_str(v, "Source").map(str::to_owned),
-        detail_type: opt_str(v, "DetailType").map(str::to_owned),
-        detail: opt_str(v, "Detail").map(str::to_owned),
-        resources: ferrybridge_protocol::value::str_list(v, "Resources"),
-        time_ms: opt_time_ms(v, "Time"),
-        event_bus_name: opt_str(v, "EventBusName").map(str::to_owned),
-        trace_header: opt_str(v, "TraceHeader").map(str::to_owned),
+        source: v.source,
+        detail_type: v.detail_type,
+        detail: v.detail,
+        resources: v.resources.unwrap_or_default(),
+        time_ms: v.time.filter(|t| t.0 >= 0.0).map(time_ms),
+        event_bus_name: v.event_bus_name,
+        trace_header: v.trace_header,
     }
 }
 
@@ -24,12 +26,9 @@ pub(crate) fn put_events(
     e: &EventsEngine,
     d: &Dispatcher,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let entries: Vec<EntryInput> = ferrybridge_protocol::value::entries(input, "Entries")
-        .into_iter()
-        .map(entry)
-        .collect();
+    input: PutEventsRequest,
+) -> Result<PutEventsResponse, ServiceError> {
+    let entries: Vec<EntryInput> = input.entries.into_iter().map(entry).collect();
     if entries.iter().map(EntryInput::size).sum::<usize>() > MAX_PUT_EVENTS_BYTES {
         return Err(validation(
             "Total size of the entries in the request is over the limit.",
@@ -38,12 +37,22 @@ pub(crate) fn put_events(
     let (results, invocations) = e.put_events(&ctx.account_id, &ctx.region, &entries);
     d.dispatch(invocations);
     let failed = results.iter().filter(|r| r.is_err()).count();
-    let entries: Vec<Value> = results
+    let entries = results
         .into_iter()
         .map(|r| match r {
-            Ok(id) => json!({"EventId": id}),
-            Err(err) => json!({"ErrorCode": err.code, "ErrorMessage": err.message}),
+            Ok(id) => PutEventsResultEntry {
+                event_id: Some(id),
+                ..Default::default()
+            },
+            Err(err) => PutEventsResultEntry {
+                error_code: Some(err.code.to_owned()),
+                error_message: Some(err.message),
+                ..Default::default()
+            },
         })
         .collect();
-    Ok(json!({"Entries": entries, "FailedEntryCount": failed}))
+    Ok(PutEventsResponse {
+        failed_entry_count: Some(i32::try_from(failed).unwrap_or(i32::MAX)),
+        entries: Some(entries),
+    })
 }

@@ -1,165 +1,170 @@
 //! Rule operations: PutRule, DescribeRule, ListRules, EnableRule, DisableRule, DeleteRule,
 //! ListRuleNamesByTarget, TestEventPattern.
 
+use ferrybridge_api::events::{
+    DeleteRuleRequest, DescribeRuleRequest, DescribeRuleResponse, DisableRuleRequest,
+    EnableRuleRequest, ListRuleNamesByTargetRequest, ListRuleNamesByTargetResponse,
+    ListRulesRequest, ListRulesResponse, PutRuleRequest, PutRuleResponse, Rule as RuleEntry,
+    TestEventPatternRequest, TestEventPatternResponse,
+};
 use ferrybridge_engine::events::{EventsEngine, PutRuleInput, Rule, RuleState};
 use ferrybridge_pattern::EventPattern;
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
-use crate::input::{
-    bus, opt_bool, opt_str, opt_usize, req_str, rule, service_error, tags, validation,
-};
-use crate::{empty, with_next};
+use crate::input::{bus, limit, rule, service_error, tags, validation};
 
 pub(crate) fn put_rule(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    let bus = bus(e, ctx, input, "EventBusName")?;
+    input: PutRuleRequest,
+) -> Result<PutRuleResponse, ServiceError> {
+    let bus = bus(e, ctx, input.event_bus_name.as_deref())?;
     // The model's enum has already refused any other State.
-    let state = opt_str(input, "State").and_then(RuleState::parse);
+    let state = input.state.as_deref().and_then(RuleState::parse);
     let rule = e
         .put_rule(
             &ctx.account_id,
             &bus,
             PutRuleInput {
-                name: name.to_owned(),
+                name: input.name,
                 // An empty EventPattern is no pattern: AWS accepts `ScheduleExpression` with
                 // `EventPattern=""`, as SDK wrappers and deployment scripts send it (issue 15).
-                event_pattern: opt_str(input, "EventPattern")
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_owned),
-                schedule_expression: opt_str(input, "ScheduleExpression").map(str::to_owned),
+                event_pattern: input.event_pattern.filter(|p| !p.is_empty()),
+                schedule_expression: input.schedule_expression,
                 state,
-                description: opt_str(input, "Description").map(str::to_owned),
-                role_arn: opt_str(input, "RoleArn").map(str::to_owned),
-                tags: tags(input)?,
+                description: input.description,
+                role_arn: input.role_arn,
+                tags: tags(input.tags)?,
             },
         )
         .map_err(service_error)?;
-    Ok(json!({"RuleArn": rule.arn}))
+    Ok(PutRuleResponse {
+        rule_arn: Some(rule.arn.clone()),
+    })
 }
 
-/// A rule as `DescribeRule` and `ListRules` show it.
-fn describe(rule: &Rule, describe_rule: bool) -> Value {
+/// A rule as `DescribeRule` shows it (`ListRules` shows the same without `CreatedBy`).
+fn describe(rule: &Rule) -> DescribeRuleResponse {
     let config = rule.config();
-    let mut out = Map::new();
-    out.insert("Name".into(), Value::from(rule.name.as_str()));
-    out.insert("Arn".into(), Value::from(rule.arn.as_str()));
-    if let Some((text, _)) = &config.event_pattern {
-        out.insert("EventPattern".into(), Value::from(text.as_str()));
+    DescribeRuleResponse {
+        name: Some(rule.name.clone()),
+        arn: Some(rule.arn.clone()),
+        event_pattern: config.event_pattern.as_ref().map(|(text, _)| text.clone()),
+        schedule_expression: config.schedule.as_ref().map(|s| s.expression.clone()),
+        state: Some(config.state.as_str().to_owned()),
+        description: config.description,
+        role_arn: config.role_arn,
+        managed_by: rule.managed_by.clone(),
+        event_bus_name: Some(rule.event_bus_name.clone()),
+        created_by: Some(rule.created_by.clone()),
     }
-    if let Some(s) = &config.schedule {
-        out.insert(
-            "ScheduleExpression".into(),
-            Value::from(s.expression.as_str()),
-        );
-    }
-    out.insert("State".into(), Value::from(config.state.as_str()));
-    if let Some(d) = config.description {
-        out.insert("Description".into(), Value::String(d));
-    }
-    if let Some(r) = config.role_arn {
-        out.insert("RoleArn".into(), Value::String(r));
-    }
-    if let Some(m) = &rule.managed_by {
-        out.insert("ManagedBy".into(), Value::from(m.as_str()));
-    }
-    out.insert(
-        "EventBusName".into(),
-        Value::from(rule.event_bus_name.as_str()),
-    );
-    if describe_rule {
-        out.insert("CreatedBy".into(), Value::from(rule.created_by.as_str()));
-    }
-    Value::Object(out)
 }
 
 pub(crate) fn describe_rule(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let rule = rule(e, ctx, input, "Name")?;
-    Ok(describe(&rule, true))
+    input: DescribeRuleRequest,
+) -> Result<DescribeRuleResponse, ServiceError> {
+    let rule = rule(e, ctx, input.event_bus_name.as_deref(), &input.name)?;
+    Ok(describe(&rule))
 }
 
 pub(crate) fn list_rules(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let bus = bus(e, ctx, input, "EventBusName")?;
+    input: ListRulesRequest,
+) -> Result<ListRulesResponse, ServiceError> {
+    let bus = bus(e, ctx, input.event_bus_name.as_deref())?;
     let page = e
         .list_rules(
             &bus,
-            opt_str(input, "NamePrefix"),
-            opt_str(input, "NextToken"),
-            opt_usize(input, "Limit"),
+            input.name_prefix.as_deref(),
+            input.next_token.as_deref(),
+            limit(input.limit),
         )
         .map_err(service_error)?;
-    let rules: Vec<Value> = page.items.iter().map(|r| describe(r, false)).collect();
-    Ok(with_next(json!({"Rules": rules}), page.next_token))
+    let rules = page
+        .items
+        .iter()
+        .map(|r| {
+            let d = describe(r);
+            RuleEntry {
+                name: d.name,
+                arn: d.arn,
+                event_pattern: d.event_pattern,
+                state: d.state,
+                description: d.description,
+                schedule_expression: d.schedule_expression,
+                role_arn: d.role_arn,
+                managed_by: d.managed_by,
+                event_bus_name: d.event_bus_name,
+            }
+        })
+        .collect();
+    Ok(ListRulesResponse {
+        rules: Some(rules),
+        next_token: page.next_token,
+    })
 }
 
 fn set_state(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
+    bus_name: Option<&str>,
+    name: &str,
     state: RuleState,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    let bus = bus(e, ctx, input, "EventBusName")?;
-    e.set_rule_state(&bus, name, state).map_err(service_error)?;
-    Ok(empty())
+) -> Result<(), ServiceError> {
+    let bus = bus(e, ctx, bus_name)?;
+    e.set_rule_state(&bus, name, state).map_err(service_error)
 }
 
 pub(crate) fn enable_rule(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    set_state(e, ctx, input, RuleState::Enabled)
+    input: EnableRuleRequest,
+) -> Result<(), ServiceError> {
+    let bus_name = input.event_bus_name.as_deref();
+    set_state(e, ctx, bus_name, &input.name, RuleState::Enabled)
 }
 
 pub(crate) fn disable_rule(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    set_state(e, ctx, input, RuleState::Disabled)
+    input: DisableRuleRequest,
+) -> Result<(), ServiceError> {
+    let bus_name = input.event_bus_name.as_deref();
+    set_state(e, ctx, bus_name, &input.name, RuleState::Disabled)
 }
 
 pub(crate) fn delete_rule(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    let bus = bus(e, ctx, input, "EventBusName")?;
-    e.delete_rule(&bus, name, opt_bool(input, "Force"))
-        .map_err(service_error)?;
-    Ok(empty())
+    input: DeleteRuleRequest,
+) -> Result<(), ServiceError> {
+    let bus = bus(e, ctx, input.event_bus_name.as_deref())?;
+    e.delete_rule(&bus, &input.name, input.force.unwrap_or(false))
+        .map_err(service_error)
 }
 
 pub(crate) fn list_rule_names_by_target(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let target_arn = req_str(input, "TargetArn")?;
-    let bus = bus(e, ctx, input, "EventBusName")?;
+    input: ListRuleNamesByTargetRequest,
+) -> Result<ListRuleNamesByTargetResponse, ServiceError> {
+    let bus = bus(e, ctx, input.event_bus_name.as_deref())?;
     let page = e
         .list_rule_names_by_target(
             &bus,
-            target_arn,
-            opt_str(input, "NextToken"),
-            opt_usize(input, "Limit"),
+            &input.target_arn,
+            input.next_token.as_deref(),
+            limit(input.limit),
         )
         .map_err(service_error)?;
-    Ok(with_next(json!({"RuleNames": page.items}), page.next_token))
+    Ok(ListRuleNamesByTargetResponse {
+        rule_names: Some(page.items),
+        next_token: page.next_token,
+    })
 }
 
 /// The fields `TestEventPattern` insists on in its `Event`.
@@ -167,15 +172,11 @@ const REQUIRED_EVENT_FIELDS: [&str; 6] =
     ["id", "account", "source", "time", "region", "detail-type"];
 
 pub(crate) fn test_event_pattern(
-    _e: &EventsEngine,
-    _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let pattern_text = req_str(input, "EventPattern")?;
-    let event_text = req_str(input, "Event")?;
-    let pattern = EventPattern::parse(pattern_text)
+    input: TestEventPatternRequest,
+) -> Result<TestEventPatternResponse, ServiceError> {
+    let pattern = EventPattern::parse(&input.event_pattern)
         .map_err(|err| ServiceError::new("InvalidEventPatternException", err.to_string()))?;
-    let event: Value = serde_json::from_str(event_text)
+    let event: Value = serde_json::from_str(&input.event)
         .map_err(|_| validation("Parameter Event is not valid."))?;
     let Value::Object(map) = &event else {
         return Err(validation("Parameter Event is not valid."));
@@ -185,5 +186,7 @@ pub(crate) fn test_event_pattern(
             return Err(validation("Parameter Event is not valid."));
         }
     }
-    Ok(json!({"Result": pattern.matches(&event)}))
+    Ok(TestEventPatternResponse {
+        result: Some(pattern.matches(&event)),
+    })
 }

@@ -1,11 +1,15 @@
 //! Target operations: PutTargets, RemoveTargets, ListTargetsByRule.
 
+use ferrybridge_api::events::{
+    self as api, ListTargetsByRuleRequest, ListTargetsByRuleResponse, PutTargetsRequest,
+    PutTargetsResponse, RemoveTargetsRequest, RemoveTargetsResponse, RemoveTargetsResultEntry,
+};
+use ferrybridge_api::{FromValue, IntoValue};
 use ferrybridge_engine::events::transform::TargetInput;
 use ferrybridge_engine::events::{EventsEngine, RetryPolicy, Target, TargetKind};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Value};
 
-use crate::input::{opt_bool, opt_str, opt_usize, req_str, rule, service_error, validation};
+use crate::input::{limit, rule, service_error, validation};
 
 /// A DeadLetterConfig ARN must name an SQS queue.
 pub(crate) fn check_dead_letter_arn(arn: &str) -> Result<(), ServiceError> {
@@ -34,9 +38,9 @@ fn needs_role(kind: &TargetKind) -> bool {
 }
 
 /// One target of `PutTargets`, checked.
-fn target(t: &Value) -> Result<Target, ServiceError> {
-    let id = req_str(t, "Id")?.to_owned();
-    let arn = req_str(t, "Arn")?.to_owned();
+fn target(t: api::Target) -> Result<Target, ServiceError> {
+    let description = t.clone().into_value();
+    let api::Target { id, arn, .. } = t;
     // The wording every other emulator uses (no AWS recording found).
     let kind = TargetKind::of(&arn)
         .filter(|_| ferrybridge_engine::arn::parse(&arn).is_some_and(|a| a.is_complete()))
@@ -45,51 +49,36 @@ fn target(t: &Value) -> Result<Target, ServiceError> {
                 "Parameter {arn} is not valid. Reason: Provided Arn is not in correct format."
             ))
         })?;
-    if needs_role(&kind) && opt_str(t, "RoleArn").is_none_or(str::is_empty) {
+    if needs_role(&kind) && t.role_arn.as_deref().is_none_or(str::is_empty) {
         return Err(validation(format!("RoleArn is required for target {arn}.")));
     }
-    let transformer = t.get("InputTransformer").filter(|v| v.is_object());
-    let paths: Vec<(String, String)> = transformer
-        .and_then(|tr| tr.get("InputPathsMap"))
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let template = transformer
-        .and_then(|tr| tr.get("InputTemplate"))
-        .and_then(Value::as_str);
+    let transformer = t.input_transformer.map(|tr| {
+        let paths: Vec<(String, String)> = tr.input_paths_map.unwrap_or_default().0;
+        (paths, tr.input_template)
+    });
     let input = TargetInput::from_put_targets(
         &id,
-        opt_str(t, "Input"),
-        opt_str(t, "InputPath"),
-        transformer.map(|_| (paths.as_slice(), template.unwrap_or_default())),
+        t.input.as_deref(),
+        t.input_path.as_deref(),
+        transformer
+            .as_ref()
+            .map(|(paths, template)| (paths.as_slice(), template.as_str())),
     )
     .map_err(|e| validation(e.to_string()))?;
     let mut retry_policy = RetryPolicy::default();
-    if let Some(rp) = t.get("RetryPolicy").filter(|v| v.is_object()) {
-        if let Some(n) = rp.get("MaximumRetryAttempts").and_then(Value::as_u64) {
-            retry_policy.maximum_retry_attempts = n as u32;
+    if let Some(rp) = t.retry_policy {
+        if let Some(n) = rp.maximum_retry_attempts {
+            retry_policy.maximum_retry_attempts = u32::try_from(n).unwrap_or(0);
         }
-        if let Some(n) = rp.get("MaximumEventAgeInSeconds").and_then(Value::as_u64) {
-            retry_policy.maximum_event_age_seconds = n as u32;
+        if let Some(n) = rp.maximum_event_age_in_seconds {
+            retry_policy.maximum_event_age_seconds = u32::try_from(n).unwrap_or(0);
         }
     }
-    let dead_letter_arn = t
-        .get("DeadLetterConfig")
-        .and_then(|d| d.get("Arn"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let dead_letter_arn = t.dead_letter_config.and_then(|d| d.arn);
     if let Some(dlq) = &dead_letter_arn {
         check_dead_letter_arn(dlq)?;
     }
-    let message_group_id = t
-        .get("SqsParameters")
-        .and_then(|p| p.get("MessageGroupId"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let message_group_id = t.sqs_parameters.and_then(|p| p.message_group_id);
     if kind == TargetKind::Sqs && arn.ends_with(".fifo") && message_group_id.is_none() {
         return Err(validation(format!(
             "Parameter(s) SqsParameters must be specified for target: {id}."
@@ -103,61 +92,69 @@ fn target(t: &Value) -> Result<Target, ServiceError> {
         retry_policy,
         dead_letter_arn,
         message_group_id,
-        description: t.clone(),
+        description,
     })
 }
 
 pub(crate) fn put_targets(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let rule = rule(e, ctx, input, "Rule")?;
+    input: PutTargetsRequest,
+) -> Result<PutTargetsResponse, ServiceError> {
+    let rule = rule(e, ctx, input.event_bus_name.as_deref(), &input.rule)?;
     // The model has already required Targets (1 to 100 of them).
-    let list = ferrybridge_protocol::value::entries(input, "Targets");
-    let mut targets = Vec::with_capacity(list.len());
-    for t in list {
-        targets.push(target(t)?);
-    }
+    let targets = input
+        .targets
+        .into_iter()
+        .map(target)
+        .collect::<Result<Vec<_>, _>>()?;
     e.put_targets(&rule, targets).map_err(service_error)?;
-    Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
+    Ok(PutTargetsResponse {
+        failed_entry_count: Some(0),
+        failed_entries: Some(Vec::new()),
+    })
 }
 
 pub(crate) fn remove_targets(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let rule = rule(e, ctx, input, "Rule")?;
-    let ids = ferrybridge_protocol::value::str_list(input, "Ids");
+    input: RemoveTargetsRequest,
+) -> Result<RemoveTargetsResponse, ServiceError> {
+    let rule = rule(e, ctx, input.event_bus_name.as_deref(), &input.rule)?;
     let failed = e
-        .remove_targets(&rule, &ids, opt_bool(input, "Force"))
+        .remove_targets(&rule, &input.ids, input.force.unwrap_or(false))
         .map_err(service_error)?;
-    let entries: Vec<Value> = failed
-        .iter()
-        .map(|f| {
-            json!({"TargetId": f.target_id, "ErrorCode": f.error_code, "ErrorMessage": f.error_message})
+    let entries: Vec<RemoveTargetsResultEntry> = failed
+        .into_iter()
+        .map(|f| RemoveTargetsResultEntry {
+            target_id: Some(f.target_id),
+            error_code: Some(f.error_code),
+            error_message: Some(f.error_message),
         })
         .collect();
-    Ok(json!({"FailedEntryCount": entries.len(), "FailedEntries": entries}))
+    Ok(RemoveTargetsResponse {
+        failed_entry_count: Some(i32::try_from(entries.len()).unwrap_or(i32::MAX)),
+        failed_entries: Some(entries),
+    })
 }
 
 pub(crate) fn list_targets_by_rule(
     e: &EventsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let rule = rule(e, ctx, input, "Rule")?;
+    input: ListTargetsByRuleRequest,
+) -> Result<ListTargetsByRuleResponse, ServiceError> {
+    let rule = rule(e, ctx, input.event_bus_name.as_deref(), &input.rule)?;
     let page = e
-        .list_targets_by_rule(
-            &rule,
-            opt_str(input, "NextToken"),
-            opt_usize(input, "Limit"),
-        )
+        .list_targets_by_rule(&rule, input.next_token.as_deref(), limit(input.limit))
         .map_err(service_error)?;
-    let targets: Vec<Value> = page.items.iter().map(|t| t.description.clone()).collect();
-    Ok(crate::with_next(
-        json!({"Targets": targets}),
-        page.next_token,
-    ))
+    // Targets are stored as PutTargets converted them, so they convert back.
+    let targets = page
+        .items
+        .iter()
+        .filter_map(|t| api::Target::from_value(&t.description, "Targets").ok())
+        .collect();
+    Ok(ListTargetsByRuleResponse {
+        targets: Some(targets),
+        next_token: page.next_token,
+    })
 }

@@ -81,7 +81,7 @@ pub fn parse(s: &str) -> Option<f64> {
 }
 
 /// Epoch seconds as a JSON number: an integer when whole, else a float.
-pub fn to_value(secs: f64) -> Value {
+pub(crate) fn to_value(secs: f64) -> Value {
     if secs.fract() == 0.0 && secs.abs() < 9.0e15 {
         Value::Number((secs as i64).into())
     } else {
