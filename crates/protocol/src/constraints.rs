@@ -624,23 +624,14 @@ fn java_double(n: &Number, out: &mut String) {
 
 /// Java's `Date.toString` in UTC: `Mon Jan 01 00:00:00 UTC 2024`.
 fn java_date(epoch_secs: f64, out: &mut String) {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = epoch_secs.floor() as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = crate::timestamp::civil_from_days(days);
-    let weekday = DAYS[days.rem_euclid(7) as usize];
-    let month_name = MONTHS[(month - 1) as usize];
-    let _ = write!(
-        out,
-        "{weekday} {month_name} {day:02} {:02}:{:02}:{:02} UTC {year}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+    const FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+        "[weekday repr:short] [month repr:short] [day] [hour]:[minute]:[second] UTC [year]"
     );
+    if let Some(text) =
+        crate::timestamp::utc(epoch_secs.floor() as i64).and_then(|at| at.format(FORMAT).ok())
+    {
+        out.push_str(&text);
+    }
 }
 
 /// A compiled model pattern.
