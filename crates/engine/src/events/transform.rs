@@ -133,8 +133,8 @@ impl TargetInput {
     /// given (AWS's message otherwise). `transformer` = (InputPathsMap entries in order,
     /// InputTemplate).
     ///
-    /// The model's length and count limits are [`constraint_violations`]' business and are
-    /// checked before this (AWS rejects those requests before looking at any target). Errors
+    /// The model's length and count limits are checked before this, by the protocol layer's
+    /// constraint validation (AWS rejects those requests before looking at any target). Errors
     /// name no target; see [`TransformError::for_target`].
     pub fn from_target(
         input: Option<&str>,
@@ -678,128 +678,6 @@ fn minify(text: &str) -> String {
         }
     }
     out
-}
-
-// ---------------------------------------------------------------------------------------------
-// The model's constraints
-// ---------------------------------------------------------------------------------------------
-
-/// Longest `Input` and `InputTemplate`.
-pub const MAX_INPUT_LENGTH: usize = 8192;
-/// Longest `InputPath` (and `InputPathsMap` value).
-pub const MAX_PATH_LENGTH: usize = 256;
-/// Most `InputPathsMap` entries.
-pub const MAX_PATHS: usize = 100;
-/// Longest `InputPathsMap` key.
-pub const MAX_KEY_LENGTH: usize = 256;
-
-/// The request-model constraint failures of the target at 1-based position `member` of
-/// `Targets`, each as AWS words one ("Value '…' at 'targets.1.member.inputPath' failed to
-/// satisfy constraint: …"). The caller joins all of a request's failures into AWS's
-/// "N validation error(s) detected: a; b" message and refuses the request before anything else.
-pub fn constraint_violations(
-    member: usize,
-    input: Option<&str>,
-    input_path: Option<&str>,
-    transformer: Option<(&[(String, String)], &str)>,
-) -> Vec<String> {
-    let at = format!("targets.{member}.member");
-    let mut out = Vec::new();
-    if let Some(input) = input {
-        if input.chars().count() > MAX_INPUT_LENGTH {
-            out.push(violation(
-                input,
-                &format!("{at}.input"),
-                &too_long(MAX_INPUT_LENGTH),
-            ));
-        }
-    }
-    if let Some(path) = input_path {
-        if path.chars().count() > MAX_PATH_LENGTH {
-            out.push(violation(
-                path,
-                &format!("{at}.inputPath"),
-                &too_long(MAX_PATH_LENGTH),
-            ));
-        }
-    }
-    if let Some((paths, template)) = transformer {
-        let map_at = format!("{at}.inputTransformer.inputPathsMap");
-        let shown = show_map(paths);
-        let mut key_rules = Vec::new();
-        if paths
-            .iter()
-            .any(|(key, _)| key.chars().count() > MAX_KEY_LENGTH)
-        {
-            key_rules.push(too_long(MAX_KEY_LENGTH));
-        }
-        if paths.iter().any(|(key, _)| key.is_empty()) {
-            key_rules.push("Member must have length greater than or equal to 1".to_owned());
-        }
-        if paths.iter().any(|(key, _)| !key_pattern_matches(key)) {
-            key_rules.push(
-                "Member must satisfy regular expression pattern: [A-Za-z0-9\\_\\-]+".to_owned(),
-            );
-        }
-        if !key_rules.is_empty() {
-            let rule = format!(
-                "Map keys must satisfy constraint: [{}]",
-                key_rules.join(", ")
-            );
-            out.push(violation(&shown, &map_at, &rule));
-        }
-        if paths
-            .iter()
-            .any(|(_, path)| path.chars().count() > MAX_PATH_LENGTH)
-        {
-            let rule = format!(
-                "Map value must satisfy constraint: [{}]",
-                too_long(MAX_PATH_LENGTH)
-            );
-            out.push(violation(&shown, &map_at, &rule));
-        }
-        if paths.len() > MAX_PATHS {
-            out.push(violation(&shown, &map_at, &too_long(MAX_PATHS)));
-        }
-        let template_at = format!("{at}.inputTransformer.inputTemplate");
-        let template_length = template.chars().count();
-        if template_length > MAX_INPUT_LENGTH {
-            out.push(violation(
-                template,
-                &template_at,
-                &too_long(MAX_INPUT_LENGTH),
-            ));
-        } else if template_length == 0 {
-            let rule = "Member must have length greater than or equal to 1";
-            out.push(violation(template, &template_at, rule));
-        }
-    }
-    out
-}
-
-fn violation(value: &str, at: &str, rule: &str) -> String {
-    format!("Value '{value}' at '{at}' failed to satisfy constraint: {rule}")
-}
-
-fn too_long(max: usize) -> String {
-    format!("Member must have length less than or equal to {max}")
-}
-
-/// A map as AWS's messages show one: `{key=value, key=value}`.
-fn show_map(paths: &[(String, String)]) -> String {
-    let entries: Vec<String> = paths
-        .iter()
-        .map(|(key, path)| format!("{key}={path}"))
-        .collect();
-    format!("{{{}}}", entries.join(", "))
-}
-
-/// `[A-Za-z0-9\_\-]+`
-fn key_pattern_matches(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 #[cfg(test)]
@@ -1471,51 +1349,5 @@ mod tests {
     fn ingestion_time_is_iso_8601_utc() {
         let at = OffsetDateTime::from_unix_timestamp(1_447_277_394).expect("valid");
         assert_eq!(ingestion_time(at), "2015-11-11T21:29:54Z");
-    }
-
-    // --- Model constraints -----------------------------------------------------------------
-
-    #[test]
-    fn constraint_violations_word_each_failure() {
-        assert!(constraint_violations(1, Some("{}"), None, None).is_empty());
-        let long_path = format!("$.{}", "a".repeat(255));
-        assert_eq!(
-            constraint_violations(2, None, Some(&long_path), None),
-            [format!(
-                "Value '{long_path}' at 'targets.2.member.inputPath' failed to satisfy constraint: \
-                 Member must have length less than or equal to 256"
-            )]
-        );
-        let long_input = format!("\"{}\"", "x".repeat(8191));
-        assert_eq!(
-            constraint_violations(1, Some(&long_input), None, None).len(),
-            1
-        );
-
-        let reserved = pairs(&[("aws.events.rule-name", "$.detail")]);
-        assert_eq!(
-            constraint_violations(1, None, None, Some((&reserved, "\"x\""))),
-            ["Value '{aws.events.rule-name=$.detail}' at 'targets.1.member.inputTransformer.inputPathsMap' \
-              failed to satisfy constraint: Map keys must satisfy constraint: \
-              [Member must satisfy regular expression pattern: [A-Za-z0-9\\_\\-]+]"]
-        );
-
-        let many: Vec<(String, String)> = (0..101)
-            .map(|i| (format!("k{i}"), "$.detail".to_owned()))
-            .collect();
-        let found = constraint_violations(1, None, None, Some((&many, "\"x\"")));
-        assert_eq!(found.len(), 1);
-        assert!(found[0].ends_with(
-            "at 'targets.1.member.inputTransformer.inputPathsMap' failed to satisfy constraint: \
-             Member must have length less than or equal to 100"
-        ));
-        let hundred = &many[..100];
-        assert!(constraint_violations(1, None, None, Some((hundred, "\"x\""))).is_empty());
-
-        assert_eq!(
-            constraint_violations(3, None, None, Some((&[], ""))),
-            ["Value '' at 'targets.3.member.inputTransformer.inputTemplate' failed to satisfy constraint: \
-              Member must have length greater than or equal to 1"]
-        );
     }
 }
