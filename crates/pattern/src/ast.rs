@@ -37,9 +37,19 @@ pub enum Operator {
     /// `null`: matches an explicit JSON null only, never a missing field.
     ExactNull,
     /// `{"prefix": ...}`; with `ignore_case` the text is stored lower-cased.
-    Prefix { text: String, ignore_case: bool },
+    Prefix {
+        /// The prefix to look for.
+        text: String,
+        /// Compare case-insensitively (`equals-ignore-case` form).
+        ignore_case: bool,
+    },
     /// `{"suffix": ...}`; with `ignore_case` the text is stored lower-cased.
-    Suffix { text: String, ignore_case: bool },
+    Suffix {
+        /// The suffix to look for.
+        text: String,
+        /// Compare case-insensitively (`equals-ignore-case` form).
+        ignore_case: bool,
+    },
     /// `{"equals-ignore-case": ...}`, stored lower-cased.
     EqualsIgnoreCase(String),
     /// `{"wildcard": ...}`.

@@ -21,6 +21,8 @@
 //! assert!(pattern.matches_json(r#"{"detail": {"state": "stopped"}}"#).unwrap());
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod ast;
 mod error;
 mod event;

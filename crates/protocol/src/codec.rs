@@ -31,21 +31,28 @@ pub static X_AMZN_QUERY_ERROR: HeaderName = HeaderName::from_static("x-amzn-quer
 /// The parts of an HTTP request the codec reads.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpRequest<'a> {
+    /// HTTP method (`POST`; `GET` for Query parameters in the URL).
     pub method: &'a str,
     /// Path without the query string (`/`, `/000000000000/my-queue`).
     pub path: &'a str,
     /// Raw query string, without `?`.
     pub query: Option<&'a str>,
+    /// All request headers (`Content-Type`, `X-Amz-Target`, `Authorization`...).
     pub headers: &'a HeaderMap,
+    /// The whole request body: JSON, or a form for Query.
     pub body: &'a [u8],
 }
 
 /// The services ferrybridge speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceName {
+    /// Amazon SQS (JSON 1.0 with awsQueryCompatible, and Query).
     Sqs,
+    /// Amazon SNS (Query).
     Sns,
+    /// Amazon EventBridge (JSON 1.1).
     Events,
+    /// AWS STS (Query).
     Sts,
 }
 
@@ -81,8 +88,11 @@ impl ServiceName {
 /// The wire protocols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WireProtocol {
+    /// AWS JSON 1.0 (`application/x-amz-json-1.0`, `X-Amz-Target`): current SQS.
     AwsJson1_0,
+    /// AWS JSON 1.1 (`application/x-amz-json-1.1`, `X-Amz-Target`): EventBridge.
     AwsJson1_1,
+    /// AWS Query: form parameters in, XML out (SNS, STS, older SQS clients).
     AwsQuery,
     /// A Query request that asked for JSON (`Accept: application/json`): decoded as Query,
     /// answered with the JSON form of the Query response
@@ -109,7 +119,9 @@ impl WireProtocol {
 /// A request the codec understood.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodedRequest {
+    /// The service the request is for.
     pub service: ServiceName,
+    /// The protocol the client spoke; the response must use it too.
     pub protocol: WireProtocol,
     /// Operation name as in the model (`SendMessage`).
     pub operation: String,
@@ -143,8 +155,11 @@ impl DecodedRequest {
 /// rendered in the client's protocol.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
+    /// The service, if it could be told before decoding failed.
     pub service: Option<ServiceName>,
+    /// The protocol to render the error in, if it could be told.
     pub protocol: Option<WireProtocol>,
+    /// What went wrong, as the AWS error the client receives.
     pub error: ServiceError,
 }
 
@@ -165,8 +180,11 @@ impl From<DecodeError> for ServiceError {
 /// An HTTP response ready to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncodedResponse {
+    /// HTTP status code.
     pub status: u16,
+    /// `Content-Type`, `x-amzn-RequestId` and, where due, `x-amzn-query-error`.
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The encoded output or error document.
     pub body: Bytes,
 }
 

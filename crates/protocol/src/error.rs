@@ -11,11 +11,14 @@ use std::borrow::Cow;
 /// awsQueryCompatible JSON, the legacy code (`AWS.SimpleQueueService.NonExistentQueue`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceError {
+    /// A model error shape name or a common AWS error code (see above).
     pub code: Cow<'static, str>,
+    /// The human-readable message, AWS's wording where it is known.
     pub message: String,
 }
 
 impl ServiceError {
+    /// An error with `code` and `message`.
     pub fn new(code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self {
             code: code.into(),

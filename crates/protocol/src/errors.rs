@@ -3,7 +3,9 @@
 /// How a common error is rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommonError {
+    /// The Query error code (`InvalidParameterValue`, `AccessDenied`...).
     pub code: &'static str,
+    /// HTTP status AWS answers with.
     pub status: u16,
     /// `Sender` (client) or `Receiver` (server) fault.
     pub sender_fault: bool,

@@ -63,6 +63,8 @@
 //! assert!(resp.body_str().contains("<GetQueueUrlResult><QueueUrl>http://localhost:4566/000000000000/q1</QueueUrl></GetQueueUrlResult>"));
 //! ```
 
+#![deny(missing_docs)]
+
 mod codec;
 mod constraints;
 pub mod context;

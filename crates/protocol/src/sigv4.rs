@@ -21,9 +21,11 @@ pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
 /// What a SigV4 signature claims: who signed, for which scope, over which headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
+    /// The access key id (`AKIA...`, `ASIA...`; a 12-digit one names the account).
     pub access_key_id: String,
     /// Scope date, `YYYYMMDD`.
     pub date: String,
+    /// Scope region (`us-east-1`).
     pub region: String,
     /// Scope service (`sqs`, `sns`, `events`).
     pub service: String,
