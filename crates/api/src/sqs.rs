@@ -506,24 +506,24 @@ pub async fn dispatch<A: SqsApi + ?Sized>(
 /// The model's `AddPermissionRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddPermissionRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `Label` (required).
-    pub label: String,
-    /// `AWSAccountIds` (required).
-    pub aws_account_ids: Vec<String>,
-    /// `Actions` (required).
-    pub actions: Vec<String>,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `Label`.
+    pub label: Option<String>,
+    /// `AWSAccountIds`.
+    pub aws_account_ids: Option<Vec<String>>,
+    /// `Actions`.
+    pub actions: Option<Vec<String>>,
 }
 
 impl FromValue for AddPermissionRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            label: required(fields, path, "Label")?,
-            aws_account_ids: required(fields, path, "AWSAccountIds")?,
-            actions: required(fields, path, "Actions")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            label: optional(fields, path, "Label")?,
+            aws_account_ids: optional(fields, path, "AWSAccountIds")?,
+            actions: optional(fields, path, "Actions")?,
         })
     }
 }
@@ -531,10 +531,10 @@ impl FromValue for AddPermissionRequest {
 impl IntoValue for AddPermissionRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "Label", self.label);
-        put(&mut fields, "AWSAccountIds", self.aws_account_ids);
-        put(&mut fields, "Actions", self.actions);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "Label", self.label);
+        put_opt(&mut fields, "AWSAccountIds", self.aws_account_ids);
+        put_opt(&mut fields, "Actions", self.actions);
         Value::Object(fields)
     }
 }
@@ -578,15 +578,15 @@ impl IntoValue for BatchResultErrorEntry {
 /// The model's `CancelMessageMoveTaskRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CancelMessageMoveTaskRequest {
-    /// `TaskHandle` (required).
-    pub task_handle: String,
+    /// `TaskHandle`.
+    pub task_handle: Option<String>,
 }
 
 impl FromValue for CancelMessageMoveTaskRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            task_handle: required(fields, path, "TaskHandle")?,
+            task_handle: optional(fields, path, "TaskHandle")?,
         })
     }
 }
@@ -594,7 +594,7 @@ impl FromValue for CancelMessageMoveTaskRequest {
 impl IntoValue for CancelMessageMoveTaskRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TaskHandle", self.task_handle);
+        put_opt(&mut fields, "TaskHandle", self.task_handle);
         Value::Object(fields)
     }
 }
@@ -634,18 +634,18 @@ impl IntoValue for CancelMessageMoveTaskResult {
 /// The model's `ChangeMessageVisibilityBatchRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChangeMessageVisibilityBatchRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `Entries` (required).
-    pub entries: Vec<ChangeMessageVisibilityBatchRequestEntry>,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `Entries`.
+    pub entries: Option<Vec<ChangeMessageVisibilityBatchRequestEntry>>,
 }
 
 impl FromValue for ChangeMessageVisibilityBatchRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            entries: required(fields, path, "Entries")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            entries: optional(fields, path, "Entries")?,
         })
     }
 }
@@ -653,8 +653,8 @@ impl FromValue for ChangeMessageVisibilityBatchRequest {
 impl IntoValue for ChangeMessageVisibilityBatchRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "Entries", self.entries);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "Entries", self.entries);
         Value::Object(fields)
     }
 }
@@ -662,10 +662,10 @@ impl IntoValue for ChangeMessageVisibilityBatchRequest {
 /// The model's `ChangeMessageVisibilityBatchRequestEntry` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChangeMessageVisibilityBatchRequestEntry {
-    /// `Id` (required).
-    pub id: String,
-    /// `ReceiptHandle` (required).
-    pub receipt_handle: String,
+    /// `Id`.
+    pub id: Option<String>,
+    /// `ReceiptHandle`.
+    pub receipt_handle: Option<String>,
     /// `VisibilityTimeout`.
     pub visibility_timeout: Option<i32>,
 }
@@ -674,8 +674,8 @@ impl FromValue for ChangeMessageVisibilityBatchRequestEntry {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            id: required(fields, path, "Id")?,
-            receipt_handle: required(fields, path, "ReceiptHandle")?,
+            id: optional(fields, path, "Id")?,
+            receipt_handle: optional(fields, path, "ReceiptHandle")?,
             visibility_timeout: optional(fields, path, "VisibilityTimeout")?,
         })
     }
@@ -684,8 +684,8 @@ impl FromValue for ChangeMessageVisibilityBatchRequestEntry {
 impl IntoValue for ChangeMessageVisibilityBatchRequestEntry {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "Id", self.id);
-        put(&mut fields, "ReceiptHandle", self.receipt_handle);
+        put_opt(&mut fields, "Id", self.id);
+        put_opt(&mut fields, "ReceiptHandle", self.receipt_handle);
         put_opt(&mut fields, "VisibilityTimeout", self.visibility_timeout);
         Value::Object(fields)
     }
@@ -746,21 +746,21 @@ impl IntoValue for ChangeMessageVisibilityBatchResultEntry {
 /// The model's `ChangeMessageVisibilityRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChangeMessageVisibilityRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `ReceiptHandle` (required).
-    pub receipt_handle: String,
-    /// `VisibilityTimeout` (required).
-    pub visibility_timeout: i32,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `ReceiptHandle`.
+    pub receipt_handle: Option<String>,
+    /// `VisibilityTimeout`.
+    pub visibility_timeout: Option<i32>,
 }
 
 impl FromValue for ChangeMessageVisibilityRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            receipt_handle: required(fields, path, "ReceiptHandle")?,
-            visibility_timeout: required(fields, path, "VisibilityTimeout")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            receipt_handle: optional(fields, path, "ReceiptHandle")?,
+            visibility_timeout: optional(fields, path, "VisibilityTimeout")?,
         })
     }
 }
@@ -768,9 +768,9 @@ impl FromValue for ChangeMessageVisibilityRequest {
 impl IntoValue for ChangeMessageVisibilityRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "ReceiptHandle", self.receipt_handle);
-        put(&mut fields, "VisibilityTimeout", self.visibility_timeout);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "ReceiptHandle", self.receipt_handle);
+        put_opt(&mut fields, "VisibilityTimeout", self.visibility_timeout);
         Value::Object(fields)
     }
 }
@@ -778,8 +778,8 @@ impl IntoValue for ChangeMessageVisibilityRequest {
 /// The model's `CreateQueueRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateQueueRequest {
-    /// `QueueName` (required).
-    pub queue_name: String,
+    /// `QueueName`.
+    pub queue_name: Option<String>,
     /// `Attributes`.
     pub attributes: Option<Entries<String>>,
     /// `tags`.
@@ -790,7 +790,7 @@ impl FromValue for CreateQueueRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_name: required(fields, path, "QueueName")?,
+            queue_name: optional(fields, path, "QueueName")?,
             attributes: optional(fields, path, "Attributes")?,
             tags: optional(fields, path, "tags")?,
         })
@@ -800,7 +800,7 @@ impl FromValue for CreateQueueRequest {
 impl IntoValue for CreateQueueRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueName", self.queue_name);
+        put_opt(&mut fields, "QueueName", self.queue_name);
         put_opt(&mut fields, "Attributes", self.attributes);
         put_opt(&mut fields, "tags", self.tags);
         Value::Object(fields)
@@ -834,18 +834,18 @@ impl IntoValue for CreateQueueResult {
 /// The model's `DeleteMessageBatchRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteMessageBatchRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `Entries` (required).
-    pub entries: Vec<DeleteMessageBatchRequestEntry>,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `Entries`.
+    pub entries: Option<Vec<DeleteMessageBatchRequestEntry>>,
 }
 
 impl FromValue for DeleteMessageBatchRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            entries: required(fields, path, "Entries")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            entries: optional(fields, path, "Entries")?,
         })
     }
 }
@@ -853,8 +853,8 @@ impl FromValue for DeleteMessageBatchRequest {
 impl IntoValue for DeleteMessageBatchRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "Entries", self.entries);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "Entries", self.entries);
         Value::Object(fields)
     }
 }
@@ -862,18 +862,18 @@ impl IntoValue for DeleteMessageBatchRequest {
 /// The model's `DeleteMessageBatchRequestEntry` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteMessageBatchRequestEntry {
-    /// `Id` (required).
-    pub id: String,
-    /// `ReceiptHandle` (required).
-    pub receipt_handle: String,
+    /// `Id`.
+    pub id: Option<String>,
+    /// `ReceiptHandle`.
+    pub receipt_handle: Option<String>,
 }
 
 impl FromValue for DeleteMessageBatchRequestEntry {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            id: required(fields, path, "Id")?,
-            receipt_handle: required(fields, path, "ReceiptHandle")?,
+            id: optional(fields, path, "Id")?,
+            receipt_handle: optional(fields, path, "ReceiptHandle")?,
         })
     }
 }
@@ -881,8 +881,8 @@ impl FromValue for DeleteMessageBatchRequestEntry {
 impl IntoValue for DeleteMessageBatchRequestEntry {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "Id", self.id);
-        put(&mut fields, "ReceiptHandle", self.receipt_handle);
+        put_opt(&mut fields, "Id", self.id);
+        put_opt(&mut fields, "ReceiptHandle", self.receipt_handle);
         Value::Object(fields)
     }
 }
@@ -942,18 +942,18 @@ impl IntoValue for DeleteMessageBatchResultEntry {
 /// The model's `DeleteMessageRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteMessageRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `ReceiptHandle` (required).
-    pub receipt_handle: String,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `ReceiptHandle`.
+    pub receipt_handle: Option<String>,
 }
 
 impl FromValue for DeleteMessageRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            receipt_handle: required(fields, path, "ReceiptHandle")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            receipt_handle: optional(fields, path, "ReceiptHandle")?,
         })
     }
 }
@@ -961,8 +961,8 @@ impl FromValue for DeleteMessageRequest {
 impl IntoValue for DeleteMessageRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "ReceiptHandle", self.receipt_handle);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "ReceiptHandle", self.receipt_handle);
         Value::Object(fields)
     }
 }
@@ -970,15 +970,15 @@ impl IntoValue for DeleteMessageRequest {
 /// The model's `DeleteQueueRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteQueueRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
 }
 
 impl FromValue for DeleteQueueRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
         })
     }
 }
@@ -986,7 +986,7 @@ impl FromValue for DeleteQueueRequest {
 impl IntoValue for DeleteQueueRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
         Value::Object(fields)
     }
 }
@@ -994,8 +994,8 @@ impl IntoValue for DeleteQueueRequest {
 /// The model's `GetQueueAttributesRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetQueueAttributesRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
     /// `AttributeNames`.
     pub attribute_names: Option<Vec<String>>,
 }
@@ -1004,7 +1004,7 @@ impl FromValue for GetQueueAttributesRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
             attribute_names: optional(fields, path, "AttributeNames")?,
         })
     }
@@ -1013,7 +1013,7 @@ impl FromValue for GetQueueAttributesRequest {
 impl IntoValue for GetQueueAttributesRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
         put_opt(&mut fields, "AttributeNames", self.attribute_names);
         Value::Object(fields)
     }
@@ -1046,8 +1046,8 @@ impl IntoValue for GetQueueAttributesResult {
 /// The model's `GetQueueUrlRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetQueueUrlRequest {
-    /// `QueueName` (required).
-    pub queue_name: String,
+    /// `QueueName`.
+    pub queue_name: Option<String>,
     /// `QueueOwnerAWSAccountId`.
     pub queue_owner_aws_account_id: Option<String>,
 }
@@ -1056,7 +1056,7 @@ impl FromValue for GetQueueUrlRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_name: required(fields, path, "QueueName")?,
+            queue_name: optional(fields, path, "QueueName")?,
             queue_owner_aws_account_id: optional(fields, path, "QueueOwnerAWSAccountId")?,
         })
     }
@@ -1065,7 +1065,7 @@ impl FromValue for GetQueueUrlRequest {
 impl IntoValue for GetQueueUrlRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueName", self.queue_name);
+        put_opt(&mut fields, "QueueName", self.queue_name);
         put_opt(
             &mut fields,
             "QueueOwnerAWSAccountId",
@@ -1102,8 +1102,8 @@ impl IntoValue for GetQueueUrlResult {
 /// The model's `ListDeadLetterSourceQueuesRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDeadLetterSourceQueuesRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
     /// `NextToken`.
     pub next_token: Option<String>,
     /// `MaxResults`.
@@ -1114,7 +1114,7 @@ impl FromValue for ListDeadLetterSourceQueuesRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
             next_token: optional(fields, path, "NextToken")?,
             max_results: optional(fields, path, "MaxResults")?,
         })
@@ -1124,7 +1124,7 @@ impl FromValue for ListDeadLetterSourceQueuesRequest {
 impl IntoValue for ListDeadLetterSourceQueuesRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
         put_opt(&mut fields, "NextToken", self.next_token);
         put_opt(&mut fields, "MaxResults", self.max_results);
         Value::Object(fields)
@@ -1162,8 +1162,8 @@ impl IntoValue for ListDeadLetterSourceQueuesResult {
 /// The model's `ListMessageMoveTasksRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMessageMoveTasksRequest {
-    /// `SourceArn` (required).
-    pub source_arn: String,
+    /// `SourceArn`.
+    pub source_arn: Option<String>,
     /// `MaxResults`.
     pub max_results: Option<i32>,
 }
@@ -1172,7 +1172,7 @@ impl FromValue for ListMessageMoveTasksRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            source_arn: required(fields, path, "SourceArn")?,
+            source_arn: optional(fields, path, "SourceArn")?,
             max_results: optional(fields, path, "MaxResults")?,
         })
     }
@@ -1181,7 +1181,7 @@ impl FromValue for ListMessageMoveTasksRequest {
 impl IntoValue for ListMessageMoveTasksRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "SourceArn", self.source_arn);
+        put_opt(&mut fields, "SourceArn", self.source_arn);
         put_opt(&mut fields, "MaxResults", self.max_results);
         Value::Object(fields)
     }
@@ -1294,15 +1294,15 @@ impl IntoValue for ListMessageMoveTasksResultEntry {
 /// The model's `ListQueueTagsRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListQueueTagsRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
 }
 
 impl FromValue for ListQueueTagsRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
         })
     }
 }
@@ -1310,7 +1310,7 @@ impl FromValue for ListQueueTagsRequest {
 impl IntoValue for ListQueueTagsRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
         Value::Object(fields)
     }
 }
@@ -1462,8 +1462,8 @@ pub struct MessageAttributeValue {
     pub string_list_values: Option<Vec<String>>,
     /// `BinaryListValues`.
     pub binary_list_values: Option<Vec<Blob>>,
-    /// `DataType` (required).
-    pub data_type: String,
+    /// `DataType`.
+    pub data_type: Option<String>,
 }
 
 impl FromValue for MessageAttributeValue {
@@ -1474,7 +1474,7 @@ impl FromValue for MessageAttributeValue {
             binary_value: optional(fields, path, "BinaryValue")?,
             string_list_values: optional(fields, path, "StringListValues")?,
             binary_list_values: optional(fields, path, "BinaryListValues")?,
-            data_type: required(fields, path, "DataType")?,
+            data_type: optional(fields, path, "DataType")?,
         })
     }
 }
@@ -1486,7 +1486,7 @@ impl IntoValue for MessageAttributeValue {
         put_opt(&mut fields, "BinaryValue", self.binary_value);
         put_opt(&mut fields, "StringListValues", self.string_list_values);
         put_opt(&mut fields, "BinaryListValues", self.binary_list_values);
-        put(&mut fields, "DataType", self.data_type);
+        put_opt(&mut fields, "DataType", self.data_type);
         Value::Object(fields)
     }
 }
@@ -1502,8 +1502,8 @@ pub struct MessageSystemAttributeValue {
     pub string_list_values: Option<Vec<String>>,
     /// `BinaryListValues`.
     pub binary_list_values: Option<Vec<Blob>>,
-    /// `DataType` (required).
-    pub data_type: String,
+    /// `DataType`.
+    pub data_type: Option<String>,
 }
 
 impl FromValue for MessageSystemAttributeValue {
@@ -1514,7 +1514,7 @@ impl FromValue for MessageSystemAttributeValue {
             binary_value: optional(fields, path, "BinaryValue")?,
             string_list_values: optional(fields, path, "StringListValues")?,
             binary_list_values: optional(fields, path, "BinaryListValues")?,
-            data_type: required(fields, path, "DataType")?,
+            data_type: optional(fields, path, "DataType")?,
         })
     }
 }
@@ -1526,7 +1526,7 @@ impl IntoValue for MessageSystemAttributeValue {
         put_opt(&mut fields, "BinaryValue", self.binary_value);
         put_opt(&mut fields, "StringListValues", self.string_list_values);
         put_opt(&mut fields, "BinaryListValues", self.binary_list_values);
-        put(&mut fields, "DataType", self.data_type);
+        put_opt(&mut fields, "DataType", self.data_type);
         Value::Object(fields)
     }
 }
@@ -1534,15 +1534,15 @@ impl IntoValue for MessageSystemAttributeValue {
 /// The model's `PurgeQueueRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PurgeQueueRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
 }
 
 impl FromValue for PurgeQueueRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
         })
     }
 }
@@ -1550,7 +1550,7 @@ impl FromValue for PurgeQueueRequest {
 impl IntoValue for PurgeQueueRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
         Value::Object(fields)
     }
 }
@@ -1558,8 +1558,8 @@ impl IntoValue for PurgeQueueRequest {
 /// The model's `ReceiveMessageRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReceiveMessageRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
     /// `AttributeNames`.
     pub attribute_names: Option<Vec<String>>,
     /// `MessageSystemAttributeNames`.
@@ -1580,7 +1580,7 @@ impl FromValue for ReceiveMessageRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
             attribute_names: optional(fields, path, "AttributeNames")?,
             message_system_attribute_names: optional(fields, path, "MessageSystemAttributeNames")?,
             message_attribute_names: optional(fields, path, "MessageAttributeNames")?,
@@ -1595,7 +1595,7 @@ impl FromValue for ReceiveMessageRequest {
 impl IntoValue for ReceiveMessageRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
         put_opt(&mut fields, "AttributeNames", self.attribute_names);
         put_opt(
             &mut fields,
@@ -1650,18 +1650,18 @@ impl IntoValue for ReceiveMessageResult {
 /// The model's `RemovePermissionRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemovePermissionRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `Label` (required).
-    pub label: String,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `Label`.
+    pub label: Option<String>,
 }
 
 impl FromValue for RemovePermissionRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            label: required(fields, path, "Label")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            label: optional(fields, path, "Label")?,
         })
     }
 }
@@ -1669,8 +1669,8 @@ impl FromValue for RemovePermissionRequest {
 impl IntoValue for RemovePermissionRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "Label", self.label);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "Label", self.label);
         Value::Object(fields)
     }
 }
@@ -1678,18 +1678,18 @@ impl IntoValue for RemovePermissionRequest {
 /// The model's `SendMessageBatchRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SendMessageBatchRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `Entries` (required).
-    pub entries: Vec<SendMessageBatchRequestEntry>,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `Entries`.
+    pub entries: Option<Vec<SendMessageBatchRequestEntry>>,
 }
 
 impl FromValue for SendMessageBatchRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            entries: required(fields, path, "Entries")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            entries: optional(fields, path, "Entries")?,
         })
     }
 }
@@ -1697,8 +1697,8 @@ impl FromValue for SendMessageBatchRequest {
 impl IntoValue for SendMessageBatchRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "Entries", self.entries);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "Entries", self.entries);
         Value::Object(fields)
     }
 }
@@ -1706,10 +1706,10 @@ impl IntoValue for SendMessageBatchRequest {
 /// The model's `SendMessageBatchRequestEntry` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SendMessageBatchRequestEntry {
-    /// `Id` (required).
-    pub id: String,
-    /// `MessageBody` (required).
-    pub message_body: String,
+    /// `Id`.
+    pub id: Option<String>,
+    /// `MessageBody`.
+    pub message_body: Option<String>,
     /// `DelaySeconds`.
     pub delay_seconds: Option<i32>,
     /// `MessageAttributes`.
@@ -1726,8 +1726,8 @@ impl FromValue for SendMessageBatchRequestEntry {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            id: required(fields, path, "Id")?,
-            message_body: required(fields, path, "MessageBody")?,
+            id: optional(fields, path, "Id")?,
+            message_body: optional(fields, path, "MessageBody")?,
             delay_seconds: optional(fields, path, "DelaySeconds")?,
             message_attributes: optional(fields, path, "MessageAttributes")?,
             message_system_attributes: optional(fields, path, "MessageSystemAttributes")?,
@@ -1740,8 +1740,8 @@ impl FromValue for SendMessageBatchRequestEntry {
 impl IntoValue for SendMessageBatchRequestEntry {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "Id", self.id);
-        put(&mut fields, "MessageBody", self.message_body);
+        put_opt(&mut fields, "Id", self.id);
+        put_opt(&mut fields, "MessageBody", self.message_body);
         put_opt(&mut fields, "DelaySeconds", self.delay_seconds);
         put_opt(&mut fields, "MessageAttributes", self.message_attributes);
         put_opt(
@@ -1846,10 +1846,10 @@ impl IntoValue for SendMessageBatchResultEntry {
 /// The model's `SendMessageRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SendMessageRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `MessageBody` (required).
-    pub message_body: String,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `MessageBody`.
+    pub message_body: Option<String>,
     /// `DelaySeconds`.
     pub delay_seconds: Option<i32>,
     /// `MessageAttributes`.
@@ -1866,8 +1866,8 @@ impl FromValue for SendMessageRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            message_body: required(fields, path, "MessageBody")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            message_body: optional(fields, path, "MessageBody")?,
             delay_seconds: optional(fields, path, "DelaySeconds")?,
             message_attributes: optional(fields, path, "MessageAttributes")?,
             message_system_attributes: optional(fields, path, "MessageSystemAttributes")?,
@@ -1880,8 +1880,8 @@ impl FromValue for SendMessageRequest {
 impl IntoValue for SendMessageRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "MessageBody", self.message_body);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "MessageBody", self.message_body);
         put_opt(&mut fields, "DelaySeconds", self.delay_seconds);
         put_opt(&mut fields, "MessageAttributes", self.message_attributes);
         put_opt(
@@ -1954,18 +1954,18 @@ impl IntoValue for SendMessageResult {
 /// The model's `SetQueueAttributesRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetQueueAttributesRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `Attributes` (required).
-    pub attributes: Entries<String>,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `Attributes`.
+    pub attributes: Option<Entries<String>>,
 }
 
 impl FromValue for SetQueueAttributesRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            attributes: required(fields, path, "Attributes")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            attributes: optional(fields, path, "Attributes")?,
         })
     }
 }
@@ -1973,8 +1973,8 @@ impl FromValue for SetQueueAttributesRequest {
 impl IntoValue for SetQueueAttributesRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "Attributes", self.attributes);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "Attributes", self.attributes);
         Value::Object(fields)
     }
 }
@@ -1982,8 +1982,8 @@ impl IntoValue for SetQueueAttributesRequest {
 /// The model's `StartMessageMoveTaskRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartMessageMoveTaskRequest {
-    /// `SourceArn` (required).
-    pub source_arn: String,
+    /// `SourceArn`.
+    pub source_arn: Option<String>,
     /// `DestinationArn`.
     pub destination_arn: Option<String>,
     /// `MaxNumberOfMessagesPerSecond`.
@@ -1994,7 +1994,7 @@ impl FromValue for StartMessageMoveTaskRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            source_arn: required(fields, path, "SourceArn")?,
+            source_arn: optional(fields, path, "SourceArn")?,
             destination_arn: optional(fields, path, "DestinationArn")?,
             max_number_of_messages_per_second: optional(
                 fields,
@@ -2008,7 +2008,7 @@ impl FromValue for StartMessageMoveTaskRequest {
 impl IntoValue for StartMessageMoveTaskRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "SourceArn", self.source_arn);
+        put_opt(&mut fields, "SourceArn", self.source_arn);
         put_opt(&mut fields, "DestinationArn", self.destination_arn);
         put_opt(
             &mut fields,
@@ -2046,18 +2046,18 @@ impl IntoValue for StartMessageMoveTaskResult {
 /// The model's `TagQueueRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagQueueRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `Tags` (required).
-    pub tags: Entries<String>,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `Tags`.
+    pub tags: Option<Entries<String>>,
 }
 
 impl FromValue for TagQueueRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            tags: required(fields, path, "Tags")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            tags: optional(fields, path, "Tags")?,
         })
     }
 }
@@ -2065,8 +2065,8 @@ impl FromValue for TagQueueRequest {
 impl IntoValue for TagQueueRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "Tags", self.tags);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "Tags", self.tags);
         Value::Object(fields)
     }
 }
@@ -2074,18 +2074,18 @@ impl IntoValue for TagQueueRequest {
 /// The model's `UntagQueueRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UntagQueueRequest {
-    /// `QueueUrl` (required).
-    pub queue_url: String,
-    /// `TagKeys` (required).
-    pub tag_keys: Vec<String>,
+    /// `QueueUrl`.
+    pub queue_url: Option<String>,
+    /// `TagKeys`.
+    pub tag_keys: Option<Vec<String>>,
 }
 
 impl FromValue for UntagQueueRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            queue_url: required(fields, path, "QueueUrl")?,
-            tag_keys: required(fields, path, "TagKeys")?,
+            queue_url: optional(fields, path, "QueueUrl")?,
+            tag_keys: optional(fields, path, "TagKeys")?,
         })
     }
 }
@@ -2093,8 +2093,8 @@ impl FromValue for UntagQueueRequest {
 impl IntoValue for UntagQueueRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "QueueUrl", self.queue_url);
-        put(&mut fields, "TagKeys", self.tag_keys);
+        put_opt(&mut fields, "QueueUrl", self.queue_url);
+        put_opt(&mut fields, "TagKeys", self.tag_keys);
         Value::Object(fields)
     }
 }

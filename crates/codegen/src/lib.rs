@@ -27,6 +27,11 @@ pub struct ServiceSpec {
     /// Whether the trait's methods return futures (services whose operations may wait, e.g.
     /// SQS long polls) or answer directly.
     pub asynchronous: bool,
+    /// Whether the service checks the required members of its inputs itself, in its own order
+    /// and words (SQS: `MissingParameter` texts, and a batch entry without its `ReceiptHandle`
+    /// fails alone rather than the whole request). Then every member of a structure reachable
+    /// from an operation's input is an `Option`; outputs keep the model's required members.
+    pub checks_required_inputs: bool,
 }
 
 /// The services `crates/api` holds, in the order its `lib.rs` lists them.
@@ -36,24 +41,28 @@ pub const SERVICES: &[ServiceSpec] = &[
         model_file: "events-2015-10-07.json",
         trait_name: "EventsApi",
         asynchronous: false,
+        checks_required_inputs: false,
     },
     ServiceSpec {
         module: "sns",
         model_file: "sns-2010-03-31.json",
         trait_name: "SnsApi",
         asynchronous: true,
+        checks_required_inputs: false,
     },
     ServiceSpec {
         module: "sqs",
         model_file: "sqs-2012-11-05.json",
         trait_name: "SqsApi",
         asynchronous: true,
+        checks_required_inputs: true,
     },
     ServiceSpec {
         module: "sts",
         model_file: "sts-2011-06-15.json",
         trait_name: "StsApi",
         asynchronous: false,
+        checks_required_inputs: false,
     },
 ];
 
@@ -158,6 +167,8 @@ struct Generator<'a> {
     operations: Vec<Operation>,
     /// Structure shapes reachable from an operation's input or output.
     structures: BTreeSet<String>,
+    /// Structure shapes reachable from an operation's input.
+    input_structures: BTreeSet<String>,
 }
 
 fn shape_ref(v: &Value) -> Option<String> {
@@ -188,13 +199,23 @@ impl<'a> Generator<'a> {
             shapes,
             operations,
             structures: BTreeSet::new(),
+            input_structures: BTreeSet::new(),
         };
-        let roots: Vec<String> = generator
+        let inputs: Vec<String> = generator
             .operations
             .iter()
-            .flat_map(|op| op.input.iter().chain(op.output.iter()).cloned())
+            .filter_map(|op| op.input.clone())
             .collect();
-        for root in roots {
+        for root in inputs {
+            generator.reach(&root)?;
+        }
+        generator.input_structures = generator.structures.clone();
+        let outputs: Vec<String> = generator
+            .operations
+            .iter()
+            .filter_map(|op| op.output.clone())
+            .collect();
+        for root in outputs {
             generator.reach(&root)?;
         }
         Ok(generator)
@@ -263,7 +284,9 @@ impl<'a> Generator<'a> {
                     shape: shape_ref(m).ok_or_else(|| {
                         GenerateError(format!("{structure}.{name}: member without a shape"))
                     })?,
-                    required: required.contains(name.as_str()),
+                    required: required.contains(name.as_str())
+                        && !(self.spec.checks_required_inputs
+                            && self.input_structures.contains(structure)),
                 })
             })
             .collect()

@@ -1,11 +1,11 @@
-//! Reading the decoded input `Value` tolerantly: absent and `null` are the same, and a number
-//! may arrive as a string (or a string attribute value as a number).
+//! What the operations share to read their typed inputs. SQS checks required members itself
+//! (the generated SQS inputs have every member optional, see `ferrybridge-codegen`), in the
+//! order and words AWS uses: `MissingParameter` for an absent member, `InvalidParameterValue`
+//! for a value out of range.
 
+use ferrybridge_api::ConversionError;
 use ferrybridge_engine::sqs::SqsError;
-use ferrybridge_protocol::value::field;
-pub(crate) use ferrybridge_protocol::value::{entries, scalar_text, str_list};
 use ferrybridge_protocol::ServiceError;
-use serde_json::Value;
 
 /// The engine's error as the protocol layer's.
 pub(crate) fn service_error(e: SqsError) -> ServiceError {
@@ -23,66 +23,43 @@ pub(crate) fn missing(name: &str) -> ServiceError {
     )
 }
 
-pub(crate) fn opt_str(input: &Value, name: &str) -> Result<Option<String>, ServiceError> {
-    match field(input, name) {
-        None => Ok(None),
-        Some(v) => scalar_text(v)
-            .map(Some)
-            .ok_or_else(|| invalid(format!("Value for parameter {name} is invalid."))),
-    }
+/// A member SQS requires: absent is `MissingParameter`.
+pub(crate) fn required<T>(value: Option<T>, name: &str) -> Result<T, ServiceError> {
+    value.ok_or_else(|| missing(name))
 }
 
-pub(crate) fn req_str(input: &Value, name: &str) -> Result<String, ServiceError> {
-    opt_str(input, name)?.ok_or_else(|| missing(name))
-}
-
-/// An integer member; a string holding an integer is accepted.
-pub(crate) fn opt_int(input: &Value, name: &str) -> Result<Option<i64>, ServiceError> {
-    let Some(v) = field(input, name) else {
-        return Ok(None);
-    };
-    let parsed = match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse::<i64>().ok(),
-        _ => None,
-    };
-    parsed.map(Some).ok_or_else(|| {
-        invalid(format!(
-            "Value {} for parameter {name} is invalid. Reason: Must be an integer.",
-            scalar_text(v).unwrap_or_default()
-        ))
-    })
-}
-
-/// A map of strings, in the order given.
-pub(crate) fn str_map(input: &Value, name: &str) -> Result<Vec<(String, String)>, ServiceError> {
-    match field(input, name) {
-        None => Ok(Vec::new()),
-        Some(Value::Object(map)) => map
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| {
-                scalar_text(v)
-                    .map(|s| (k.clone(), s))
-                    .ok_or_else(|| invalid(format!("Value for parameter {name}.{k} is invalid.")))
-            })
-            .collect(),
-        Some(_) => Err(invalid(format!("Value for parameter {name} is invalid."))),
+/// AWS's words for a member whose value has the wrong type: an integer names the member alone
+/// (`Value abc for parameter DelaySeconds is invalid. Reason: Must be an integer.`), anything
+/// else by its path (`Value for parameter Attributes.Policy is invalid.`).
+pub(crate) fn conversion_error(error: ConversionError) -> ServiceError {
+    match error {
+        ConversionError::Missing { member } => missing(&member),
+        ConversionError::Invalid {
+            member,
+            value,
+            expected: "an integer",
+        } => {
+            let name = member.rsplit('.').next().unwrap_or(&member);
+            invalid(format!(
+                "Value {value} for parameter {name} is invalid. Reason: Must be an integer."
+            ))
+        }
+        ConversionError::Invalid { member, .. } => {
+            invalid(format!("Value for parameter {member} is invalid."))
+        }
     }
 }
 
 /// An integer member that must lie in `min..=max`, with AWS's
 /// `Value {v} for parameter {name} is invalid. Reason: {reason}` message.
 pub(crate) fn int_in_range(
-    input: &Value,
+    value: Option<i32>,
     name: &str,
     min: i64,
     max: i64,
     reason: &str,
 ) -> Result<Option<i64>, ServiceError> {
-    match opt_int(input, name)? {
+    match value.map(i64::from) {
         Some(v) if v < min || v > max => Err(invalid(format!(
             "Value {v} for parameter {name} is invalid. Reason: {reason}"
         ))),

@@ -4,6 +4,15 @@ use std::collections::HashSet;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use ferrybridge_api::sqs::{
+    self as api, BatchResultErrorEntry, ChangeMessageVisibilityBatchRequest,
+    ChangeMessageVisibilityBatchResult, ChangeMessageVisibilityBatchResultEntry,
+    ChangeMessageVisibilityRequest, DeleteMessageBatchRequest, DeleteMessageBatchResult,
+    DeleteMessageBatchResultEntry, DeleteMessageRequest, ReceiveMessageRequest,
+    ReceiveMessageResult, SendMessageBatchRequest, SendMessageBatchRequestEntry,
+    SendMessageBatchResult, SendMessageBatchResultEntry, SendMessageRequest, SendMessageResult,
+};
+use ferrybridge_api::{Blob, Entries};
 use ferrybridge_engine::sqs::message::{
     is_valid_char, md5_of_attributes, md5_of_body, INVALID_CHARACTERS_MESSAGE,
 };
@@ -12,13 +21,9 @@ use ferrybridge_engine::sqs::{
     SqsEngine,
 };
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Map, Value};
 
-use crate::input::{
-    entries, int_in_range, invalid, missing, opt_int, opt_str, req_str, scalar_text, service_error,
-    str_list,
-};
-use crate::{empty, resolve_queue};
+use crate::input::{int_in_range, invalid, missing, required, service_error};
+use crate::resolve_queue;
 
 const MAX_BATCH_ENTRIES: usize = 10;
 const MAX_MESSAGE_ATTRIBUTES: usize = 10;
@@ -67,12 +72,42 @@ fn is_number(s: &str) -> bool {
     digits > 0 && digits <= 38 && t.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
-/// Parses one `MessageAttributeValue` structure.
-fn parse_attribute_value(name: &str, v: &Value) -> Result<MessageAttributeValue, ServiceError> {
+/// The members of a `MessageAttributeValue` or `MessageSystemAttributeValue` that SQS reads.
+struct AttributeInput<'a> {
+    data_type: Option<&'a str>,
+    string_value: Option<&'a str>,
+    binary_value: Option<&'a str>,
+}
+
+impl<'a> From<&'a api::MessageAttributeValue> for AttributeInput<'a> {
+    fn from(v: &'a api::MessageAttributeValue) -> Self {
+        AttributeInput {
+            data_type: v.data_type.as_deref(),
+            string_value: v.string_value.as_deref(),
+            binary_value: v.binary_value.as_ref().map(|b| b.0.as_str()),
+        }
+    }
+}
+
+impl<'a> From<&'a api::MessageSystemAttributeValue> for AttributeInput<'a> {
+    fn from(v: &'a api::MessageSystemAttributeValue) -> Self {
+        AttributeInput {
+            data_type: v.data_type.as_deref(),
+            string_value: v.string_value.as_deref(),
+            binary_value: v.binary_value.as_ref().map(|b| b.0.as_str()),
+        }
+    }
+}
+
+/// Parses one message attribute value.
+fn parse_attribute_value(
+    name: &str,
+    v: AttributeInput<'_>,
+) -> Result<MessageAttributeValue, ServiceError> {
     let data_type = v
-        .get("DataType")
-        .and_then(scalar_text)
+        .data_type
         .filter(|t| !t.is_empty())
+        .map(str::to_owned)
         .ok_or_else(|| {
             invalid(format!(
                 "The message attribute '{name}' must contain non-empty message attribute type."
@@ -93,9 +128,9 @@ fn parse_attribute_value(name: &str, v: &Value) -> Result<MessageAttributeValue,
     match base {
         "String" | "Number" => {
             let value = v
-                .get("StringValue")
-                .and_then(scalar_text)
+                .string_value
                 .filter(|s| !s.is_empty())
+                .map(str::to_owned)
                 .ok_or_else(empty_value)?;
             if !value.chars().all(is_valid_char) {
                 return Err(invalid(INVALID_CHARACTERS_MESSAGE));
@@ -109,8 +144,7 @@ fn parse_attribute_value(name: &str, v: &Value) -> Result<MessageAttributeValue,
         }
         "Binary" => {
             let encoded = v
-                .get("BinaryValue")
-                .and_then(Value::as_str)
+                .binary_value
                 .filter(|s| !s.is_empty())
                 .ok_or_else(empty_value)?;
             let bytes = STANDARD.decode(encoded.trim()).map_err(|_| {
@@ -130,9 +164,9 @@ fn parse_attribute_value(name: &str, v: &Value) -> Result<MessageAttributeValue,
 }
 
 fn parse_message_attributes(
-    input: &Value,
+    attributes: Option<&Entries<api::MessageAttributeValue>>,
 ) -> Result<Vec<(String, MessageAttributeValue)>, ServiceError> {
-    let Some(Value::Object(map)) = input.get("MessageAttributes") else {
+    let Some(map) = attributes else {
         return Ok(Vec::new());
     };
     if map.len() > MAX_MESSAGE_ATTRIBUTES {
@@ -144,23 +178,25 @@ fn parse_message_attributes(
     map.iter()
         .map(|(name, v)| {
             validate_attribute_name(name)?;
-            Ok((name.clone(), parse_attribute_value(name, v)?))
+            Ok((name.clone(), parse_attribute_value(name, v.into())?))
         })
         .collect()
 }
 
-fn parse_trace_header(input: &Value) -> Result<Option<String>, ServiceError> {
-    let Some(Value::Object(map)) = input.get("MessageSystemAttributes") else {
+fn parse_trace_header(
+    attributes: Option<&Entries<api::MessageSystemAttributeValue>>,
+) -> Result<Option<String>, ServiceError> {
+    let Some(map) = attributes else {
         return Ok(None);
     };
     let mut trace = None;
-    for (name, v) in map {
+    for (name, v) in map.iter() {
         if name != "AWSTraceHeader" {
             return Err(invalid(format!(
                 "Message system attribute name '{name}' is invalid."
             )));
         }
-        let value = parse_attribute_value(name, v)?;
+        let value = parse_attribute_value(name, v.into())?;
         match (value.data_type.as_str(), value.value) {
             ("String", AttributePayload::String(s)) => trace = Some(s),
             _ => {
@@ -173,39 +209,50 @@ fn parse_trace_header(input: &Value) -> Result<Option<String>, ServiceError> {
     Ok(trace)
 }
 
-/// Size of an entry for `BatchRequestTooLong`: body plus attribute names, types and values.
-fn entry_size(entry: &Value) -> usize {
-    let body = entry
-        .get("MessageBody")
-        .and_then(Value::as_str)
-        .map_or(0, str::len);
-    let attrs = match entry.get("MessageAttributes") {
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| {
-                let t = v
-                    .get("DataType")
-                    .and_then(Value::as_str)
-                    .map_or(0, str::len);
-                let s = v
-                    .get("StringValue")
-                    .and_then(Value::as_str)
-                    .map_or(0, str::len);
-                let b = v
-                    .get("BinaryValue")
-                    .and_then(Value::as_str)
-                    .map_or(0, |b| b.len() / 4 * 3);
-                k.len() + t + s + b
-            })
-            .sum(),
-        _ => 0,
-    };
-    body + attrs
+/// One message to send: a `SendMessage` request or a `SendMessageBatch` entry.
+struct Outgoing {
+    body: Option<String>,
+    delay_seconds: Option<i32>,
+    message_attributes: Option<Entries<api::MessageAttributeValue>>,
+    message_system_attributes: Option<Entries<api::MessageSystemAttributeValue>>,
+    message_deduplication_id: Option<String>,
+    message_group_id: Option<String>,
+}
+
+impl From<SendMessageBatchRequestEntry> for Outgoing {
+    fn from(e: SendMessageBatchRequestEntry) -> Self {
+        Outgoing {
+            body: e.message_body,
+            delay_seconds: e.delay_seconds,
+            message_attributes: e.message_attributes,
+            message_system_attributes: e.message_system_attributes,
+            message_deduplication_id: e.message_deduplication_id,
+            message_group_id: e.message_group_id,
+        }
+    }
+}
+
+impl Outgoing {
+    /// Size for `BatchRequestTooLong`: body plus attribute names, types and values.
+    fn size(&self) -> usize {
+        let body = self.body.as_deref().map_or(0, str::len);
+        let attrs: usize = self.message_attributes.as_ref().map_or(0, |map| {
+            map.iter()
+                .map(|(k, v)| {
+                    let t = v.data_type.as_deref().map_or(0, str::len);
+                    let s = v.string_value.as_deref().map_or(0, str::len);
+                    let b = v.binary_value.as_ref().map_or(0, |b| b.0.len() / 4 * 3);
+                    k.len() + t + s + b
+                })
+                .sum()
+        });
+        body + attrs
+    }
 }
 
 /// `MessageGroupId` / `MessageDeduplicationId`: 1-128 alphanumeric or punctuation characters.
-fn fifo_id(input: &Value, name: &str) -> Result<Option<String>, ServiceError> {
-    let Some(id) = opt_str(input, name)? else {
+fn fifo_id(id: Option<String>, name: &str) -> Result<Option<String>, ServiceError> {
+    let Some(id) = id else {
         return Ok(None);
     };
     let valid = (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic());
@@ -218,18 +265,15 @@ fn fifo_id(input: &Value, name: &str) -> Result<Option<String>, ServiceError> {
 }
 
 /// Validates one message (single send or batch entry) and stores it.
-fn send_one(
-    queue: &Queue,
-    ctx: &RequestContext,
-    input: &Value,
-) -> Result<SendResult, ServiceError> {
-    let body = opt_str(input, "MessageBody")?
+fn send_one(queue: &Queue, ctx: &RequestContext, m: Outgoing) -> Result<SendResult, ServiceError> {
+    let body = m
+        .body
         .filter(|b| !b.is_empty())
         .ok_or_else(|| missing("MessageBody"))?;
     if !body.chars().all(is_valid_char) {
         return Err(invalid_contents());
     }
-    let delay = match opt_int(input, "DelaySeconds")? {
+    let delay = match m.delay_seconds {
         Some(d) if !(0..=900).contains(&d) => {
             return Err(invalid(format!(
                 "Value {d} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."
@@ -237,13 +281,14 @@ fn send_one(
         }
         other => other.map(|d| d as u32),
     };
-    let message_group_id = fifo_id(input, "MessageGroupId")?;
-    let message_deduplication_id = fifo_id(input, "MessageDeduplicationId")?;
-    let attributes = parse_message_attributes(input)?;
+    let message_group_id = fifo_id(m.message_group_id, "MessageGroupId")?;
+    let message_deduplication_id = fifo_id(m.message_deduplication_id, "MessageDeduplicationId")?;
+    let attributes = parse_message_attributes(m.message_attributes.as_ref())?;
     // The `AWSTraceHeader` message system attribute overrides the request's
     // `X-Amzn-Trace-Id` header, which applies to every message of the request (AWS X-Ray
     // developer guide, "Amazon SQS and AWS X-Ray").
-    let aws_trace_header = parse_trace_header(input)?.or_else(|| ctx.trace_header.clone());
+    let aws_trace_header = parse_trace_header(m.message_system_attributes.as_ref())?
+        .or_else(|| ctx.trace_header.clone());
     queue
         .send(NewMessage {
             body,
@@ -257,53 +302,57 @@ fn send_one(
         .map_err(service_error)
 }
 
-fn send_result_fields(out: &mut Map<String, Value>, r: SendResult) {
-    out.insert("MD5OfMessageBody".into(), Value::String(r.md5_of_body));
-    if let Some(md5) = r.md5_of_attributes {
-        out.insert("MD5OfMessageAttributes".into(), Value::String(md5));
-    }
-    if let Some(md5) = r.md5_of_system_attributes {
-        out.insert("MD5OfMessageSystemAttributes".into(), Value::String(md5));
-    }
-    out.insert("MessageId".into(), Value::String(r.message_id));
-    if let Some(seq) = r.sequence_number {
-        out.insert("SequenceNumber".into(), Value::String(seq));
-    }
-}
-
 pub(crate) fn send_message(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    let result = send_one(&queue, ctx, input)?;
-    let mut out = Map::new();
-    send_result_fields(&mut out, result);
-    Ok(Value::Object(out))
+    input: SendMessageRequest,
+) -> Result<SendMessageResult, ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    let r = send_one(
+        &queue,
+        ctx,
+        Outgoing {
+            body: input.message_body,
+            delay_seconds: input.delay_seconds,
+            message_attributes: input.message_attributes,
+            message_system_attributes: input.message_system_attributes,
+            message_deduplication_id: input.message_deduplication_id,
+            message_group_id: input.message_group_id,
+        },
+    )?;
+    Ok(SendMessageResult {
+        md5_of_message_body: Some(r.md5_of_body),
+        md5_of_message_attributes: r.md5_of_attributes,
+        md5_of_message_system_attributes: r.md5_of_system_attributes,
+        message_id: Some(r.message_id),
+        sequence_number: r.sequence_number,
+    })
 }
 
 /// Batch-level checks shared by the three batch operations: entry count, ids.
-fn check_batch(entries: &[&Value], entry_shape: &str) -> Result<Vec<String>, ServiceError> {
-    if entries.is_empty() {
+fn check_batch<'a>(
+    ids: impl ExactSizeIterator<Item = Option<&'a String>>,
+    entry_shape: &str,
+) -> Result<Vec<String>, ServiceError> {
+    if ids.len() == 0 {
         return Err(ServiceError::new(
             "EmptyBatchRequest",
             format!("There should be at least one {entry_shape} in the request."),
         ));
     }
-    if entries.len() > MAX_BATCH_ENTRIES {
+    if ids.len() > MAX_BATCH_ENTRIES {
         return Err(ServiceError::new(
             "TooManyEntriesInBatchRequest",
             format!(
                 "Maximum number of entries per request are {MAX_BATCH_ENTRIES}. You have sent {}.",
-                entries.len()
+                ids.len()
             ),
         ));
     }
-    let mut ids = Vec::with_capacity(entries.len());
+    let mut out = Vec::with_capacity(ids.len());
     let mut seen = HashSet::new();
-    for entry in entries {
-        let id = req_str(entry, "Id")?;
+    for id in ids {
+        let id = required(id.cloned(), "Id")?;
         if id.is_empty()
             || id.len() > 80
             || !id
@@ -321,37 +370,39 @@ fn check_batch(entries: &[&Value], entry_shape: &str) -> Result<Vec<String>, Ser
                 format!("Id {id} repeated."),
             ));
         }
-        ids.push(id);
+        out.push(id);
     }
-    Ok(ids)
+    Ok(out)
 }
 
-fn failed_entry(id: &str, e: ServiceError) -> Value {
-    let sender_fault = e.code != "InternalFailure";
-    json!({
-        "Id": id,
-        "SenderFault": sender_fault,
-        "Code": e.code,
-        "Message": e.message,
-    })
+fn failed_entry(id: &str, e: ServiceError) -> BatchResultErrorEntry {
+    BatchResultErrorEntry {
+        id: id.to_owned(),
+        sender_fault: e.code != "InternalFailure",
+        code: e.code.to_string(),
+        message: Some(e.message.to_string()),
+    }
 }
 
 /// On a FIFO queue AWS fails the whole batch, not the entry, when an entry lacks its
 /// deduplication id (without content-based deduplication) or its group id, both as
 /// InvalidParameterValue (recorded against AWS in LocalStack's snapshots).
-fn check_fifo_batch(queue: &Queue, entries: &[&Value]) -> Result<(), ServiceError> {
+fn check_fifo_batch(
+    queue: &Queue,
+    entries: &[SendMessageBatchRequestEntry],
+) -> Result<(), ServiceError> {
     let attrs = queue.attributes();
     if !attrs.fifo_queue {
         return Ok(());
     }
-    let present = |entry: &Value, name: &str| matches!(opt_str(entry, name), Ok(Some(ref v)) if !v.is_empty());
+    let present = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty());
     for entry in entries {
-        if !attrs.content_based_deduplication && !present(entry, "MessageDeduplicationId") {
+        if !attrs.content_based_deduplication && !present(&entry.message_deduplication_id) {
             return Err(invalid(
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
             ));
         }
-        if !present(entry, "MessageGroupId") {
+        if !present(&entry.message_group_id) {
             return Err(invalid(
                 "The request must contain the parameter MessageGroupId.",
             ));
@@ -363,13 +414,17 @@ fn check_fifo_batch(queue: &Queue, entries: &[&Value]) -> Result<(), ServiceErro
 pub(crate) fn send_message_batch(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    let list = entries(input, "Entries");
-    let ids = check_batch(&list, "SendMessageBatchRequestEntry")?;
+    input: SendMessageBatchRequest,
+) -> Result<SendMessageBatchResult, ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    let list = input.entries.unwrap_or_default();
+    let ids = check_batch(
+        list.iter().map(|e| e.id.as_ref()),
+        "SendMessageBatchRequestEntry",
+    )?;
     check_fifo_batch(&queue, &list)?;
-    let total: usize = list.iter().map(|e| entry_size(e)).sum();
+    let outgoing: Vec<Outgoing> = list.into_iter().map(Outgoing::from).collect();
+    let total: usize = outgoing.iter().map(Outgoing::size).sum();
     if total > MAX_BATCH_BYTES {
         return Err(ServiceError::new(
             "BatchRequestTooLong",
@@ -378,18 +433,13 @@ pub(crate) fn send_message_batch(
             ),
         ));
     }
-    let mut successful = Vec::new();
-    let mut failed = Vec::new();
-    for (entry, id) in list.iter().zip(&ids) {
+    let mut result = SendMessageBatchResult::default();
+    for (entry, id) in outgoing.into_iter().zip(ids) {
         // An entry without a body fails on its own with `EmptyValue`, where a lone
         // SendMessage is `MissingParameter` (as an AWS-run client test records).
-        let body_missing = matches!(
-            opt_str(entry, "MessageBody"),
-            Ok(ref b) if b.as_deref().is_none_or(str::is_empty)
-        );
-        if body_missing {
-            failed.push(failed_entry(
-                id,
+        if entry.body.as_deref().is_none_or(str::is_empty) {
+            result.failed.push(failed_entry(
+                &id,
                 ServiceError::new(
                     "EmptyValue",
                     "The request must contain the parameter MessageBody.",
@@ -398,16 +448,18 @@ pub(crate) fn send_message_batch(
             continue;
         }
         match send_one(&queue, ctx, entry) {
-            Ok(r) => {
-                let mut out = Map::new();
-                out.insert("Id".into(), Value::String(id.clone()));
-                send_result_fields(&mut out, r);
-                successful.push(Value::Object(out));
-            }
-            Err(e) => failed.push(failed_entry(id, e)),
+            Ok(r) => result.successful.push(SendMessageBatchResultEntry {
+                id,
+                message_id: r.message_id,
+                md5_of_message_body: r.md5_of_body,
+                md5_of_message_attributes: r.md5_of_attributes,
+                md5_of_message_system_attributes: r.md5_of_system_attributes,
+                sequence_number: r.sequence_number,
+            }),
+            Err(e) => result.failed.push(failed_entry(&id, e)),
         }
     }
-    Ok(json!({ "Successful": successful, "Failed": failed }))
+    Ok(result)
 }
 
 /// Which message attribute names a receiver asked for.
@@ -445,48 +497,51 @@ impl NameFilter {
     }
 }
 
-fn attribute_value_json(v: &MessageAttributeValue) -> Value {
+fn attribute_value(v: &MessageAttributeValue) -> api::MessageAttributeValue {
+    let mut out = api::MessageAttributeValue {
+        data_type: Some(v.data_type.clone()),
+        ..Default::default()
+    };
     match &v.value {
-        AttributePayload::String(s) => json!({ "StringValue": s, "DataType": v.data_type }),
-        AttributePayload::Binary(b) => {
-            json!({ "BinaryValue": STANDARD.encode(b), "DataType": v.data_type })
-        }
+        AttributePayload::String(s) => out.string_value = Some(s.clone()),
+        AttributePayload::Binary(b) => out.binary_value = Some(Blob(STANDARD.encode(b))),
     }
+    out
 }
 
 pub(crate) async fn receive_message(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
+    input: ReceiveMessageRequest,
+) -> Result<ReceiveMessageResult, ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
     let max = int_in_range(
-        input,
+        input.max_number_of_messages,
         "MaxNumberOfMessages",
         1,
         10,
         "Must be between 1 and 10, if provided.",
     )?;
     let visibility = int_in_range(
-        input,
+        input.visibility_timeout,
         "VisibilityTimeout",
         0,
         43_200,
         "Must be >= 0 and <= 43200, if provided.",
     )?;
     let wait = int_in_range(
-        input,
+        input.wait_time_seconds,
         "WaitTimeSeconds",
         0,
         20,
         "Must be >= 0 and <= 20, if provided.",
     )?;
-    let mut system_names = str_list(input, "AttributeNames");
-    system_names.extend(str_list(input, "MessageSystemAttributeNames"));
+    let mut system_names = input.attribute_names.unwrap_or_default();
+    system_names.extend(input.message_system_attribute_names.unwrap_or_default());
     let system_all = system_names.iter().any(|n| n == "All");
     let wants = |n: &str| system_all || system_names.iter().any(|s| s == n);
-    let attribute_filter = NameFilter::new(&str_list(input, "MessageAttributeNames"));
-    let attempt_id = fifo_id(input, "ReceiveRequestAttemptId")?;
+    let attribute_filter = NameFilter::new(&input.message_attribute_names.unwrap_or_default());
+    let attempt_id = fifo_id(input.receive_request_attempt_id, "ReceiveRequestAttemptId")?;
 
     let received = queue
         .receive(ReceiveOptions {
@@ -497,50 +552,37 @@ pub(crate) async fn receive_message(
         })
         .await;
     if received.is_empty() {
-        return Ok(empty());
+        return Ok(ReceiveMessageResult::default());
     }
-    let messages: Vec<Value> = received
+    let messages = received
         .into_iter()
         .map(|r| {
             let m = &r.message;
-            let mut out = Map::new();
-            out.insert("MessageId".into(), Value::String(m.message_id()));
-            out.insert(
-                "ReceiptHandle".into(),
-                Value::String(r.receipt_handle.clone()),
-            );
-            out.insert("MD5OfBody".into(), Value::String(md5_of_body(&m.body)));
-            out.insert("Body".into(), Value::String(m.body.to_string()));
-            let mut attrs = Map::new();
+            let mut attrs: Entries<String> = Entries::default();
+            let mut put = |name: &str, value: String| attrs.push((name.to_owned(), value));
             if wants("SenderId") {
-                attrs.insert("SenderId".into(), Value::String(m.sender_id.to_string()));
+                put("SenderId", m.sender_id.to_string());
             }
             if wants("ApproximateFirstReceiveTimestamp") {
-                attrs.insert(
-                    "ApproximateFirstReceiveTimestamp".into(),
-                    Value::String(m.first_receive_ms.to_string()),
+                put(
+                    "ApproximateFirstReceiveTimestamp",
+                    m.first_receive_ms.to_string(),
                 );
             }
             if wants("ApproximateReceiveCount") {
-                attrs.insert(
-                    "ApproximateReceiveCount".into(),
-                    Value::String(m.receive_count.to_string()),
-                );
+                put("ApproximateReceiveCount", m.receive_count.to_string());
             }
             if wants("SentTimestamp") {
-                attrs.insert("SentTimestamp".into(), Value::String(m.sent_ms.to_string()));
+                put("SentTimestamp", m.sent_ms.to_string());
             }
             if let Some(source) = m
                 .dead_letter_source_arn()
                 .filter(|_| wants("DeadLetterQueueSourceArn"))
             {
-                attrs.insert(
-                    "DeadLetterQueueSourceArn".into(),
-                    Value::String(source.to_string()),
-                );
+                put("DeadLetterQueueSourceArn", source.to_string());
             }
             if let Some(trace) = m.aws_trace_header().filter(|_| wants("AWSTraceHeader")) {
-                attrs.insert("AWSTraceHeader".into(), Value::String(trace.to_string()));
+                put("AWSTraceHeader", trace.to_string());
             }
             if let Some(extra) = m.extra.as_deref() {
                 if let Some(seq) = extra
@@ -548,52 +590,61 @@ pub(crate) async fn receive_message(
                     .as_ref()
                     .filter(|_| wants("SequenceNumber"))
                 {
-                    attrs.insert("SequenceNumber".into(), Value::String(seq.clone()));
+                    put("SequenceNumber", seq.clone());
                 }
                 if let Some(id) = extra
                     .message_deduplication_id
                     .as_ref()
                     .filter(|_| wants("MessageDeduplicationId"))
                 {
-                    attrs.insert("MessageDeduplicationId".into(), Value::String(id.clone()));
+                    put("MessageDeduplicationId", id.clone());
                 }
                 if let Some(group) = extra
                     .message_group_id
                     .as_ref()
                     .filter(|_| wants("MessageGroupId"))
                 {
-                    attrs.insert("MessageGroupId".into(), Value::String(group.to_string()));
+                    put("MessageGroupId", group.to_string());
                 }
-            }
-            if !attrs.is_empty() {
-                out.insert("Attributes".into(), Value::Object(attrs));
             }
             let selected: Vec<&(String, MessageAttributeValue)> = m
                 .attributes()
                 .iter()
                 .filter(|(n, _)| attribute_filter.matches(n))
                 .collect();
-            if !selected.is_empty() {
-                out.insert(
-                    "MD5OfMessageAttributes".into(),
-                    Value::String(md5_of_attributes(
+            let (md5_of_message_attributes, message_attributes) = if selected.is_empty() {
+                (None, None)
+            } else {
+                (
+                    Some(md5_of_attributes(
                         selected.iter().map(|(n, v)| (n.as_str(), v)),
                     )),
-                );
-                let map: Map<String, Value> = selected
-                    .iter()
-                    .map(|(n, v)| (n.clone(), attribute_value_json(v)))
-                    .collect();
-                out.insert("MessageAttributes".into(), Value::Object(map));
+                    Some(
+                        selected
+                            .iter()
+                            .map(|(n, v)| (n.clone(), attribute_value(v)))
+                            .collect(),
+                    ),
+                )
+            };
+            api::Message {
+                message_id: Some(m.message_id()),
+                receipt_handle: Some(r.receipt_handle.clone()),
+                md5_of_body: Some(md5_of_body(&m.body)),
+                body: Some(m.body.to_string()),
+                attributes: (!attrs.is_empty()).then_some(attrs),
+                md5_of_message_attributes,
+                message_attributes,
             }
-            Value::Object(out)
         })
         .collect();
-    Ok(json!({ "Messages": messages }))
+    Ok(ReceiveMessageResult {
+        messages: Some(messages),
+    })
 }
 
-fn receipt_handle(input: &Value) -> Result<String, ServiceError> {
-    opt_str(input, "ReceiptHandle")?
+fn receipt_handle(handle: Option<String>) -> Result<String, ServiceError> {
+    handle
         .filter(|h| !h.is_empty())
         .ok_or_else(|| missing("ReceiptHandle"))
 }
@@ -601,49 +652,66 @@ fn receipt_handle(input: &Value) -> Result<String, ServiceError> {
 pub(crate) fn delete_message(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    let handle = receipt_handle(input)?;
-    queue.delete_message(&handle).map_err(service_error)?;
-    Ok(empty())
+    input: DeleteMessageRequest,
+) -> Result<(), ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    let handle = receipt_handle(input.receipt_handle)?;
+    queue.delete_message(&handle).map_err(service_error)
+}
+
+/// Runs a batch whose entries succeed with just their `Id` (delete, change visibility):
+/// the batch is validated as a whole, then each entry fails or succeeds on its own. Answers
+/// the ids that succeeded and the failures.
+fn per_entry<E>(
+    entries: Vec<E>,
+    id_of: impl Fn(&E) -> Option<&String>,
+    entry_shape: &str,
+    mut op: impl FnMut(E) -> Result<(), ServiceError>,
+) -> Result<(Vec<String>, Vec<BatchResultErrorEntry>), ServiceError> {
+    let ids = check_batch(entries.iter().map(&id_of), entry_shape)?;
+    let mut successful = Vec::new();
+    let mut failed = Vec::new();
+    for (entry, id) in entries.into_iter().zip(ids) {
+        match op(entry) {
+            Ok(()) => successful.push(id),
+            Err(e) => failed.push(failed_entry(&id, e)),
+        }
+    }
+    Ok((successful, failed))
 }
 
 pub(crate) fn delete_message_batch(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    per_entry(input, "DeleteMessageBatchRequestEntry", |entry| {
-        receipt_handle(entry).and_then(|h| queue.delete_message(&h).map_err(service_error))
+    input: DeleteMessageBatchRequest,
+) -> Result<DeleteMessageBatchResult, ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    let (successful, failed) = per_entry(
+        input.entries.unwrap_or_default(),
+        |e| e.id.as_ref(),
+        "DeleteMessageBatchRequestEntry",
+        |entry| {
+            receipt_handle(entry.receipt_handle)
+                .and_then(|h| queue.delete_message(&h).map_err(service_error))
+        },
+    )?;
+    Ok(DeleteMessageBatchResult {
+        successful: successful
+            .into_iter()
+            .map(|id| DeleteMessageBatchResultEntry { id })
+            .collect(),
+        failed,
     })
 }
 
-/// Runs a batch whose entries succeed with just their `Id` (delete, change visibility):
-/// the batch is validated as a whole, then each entry fails or succeeds on its own.
-fn per_entry(
-    input: &Value,
-    entry_shape: &str,
-    mut op: impl FnMut(&Value) -> Result<(), ServiceError>,
-) -> Result<Value, ServiceError> {
-    let list = entries(input, "Entries");
-    let ids = check_batch(&list, entry_shape)?;
-    let mut successful = Vec::new();
-    let mut failed = Vec::new();
-    for (entry, id) in list.iter().zip(&ids) {
-        match op(entry) {
-            Ok(()) => successful.push(json!({ "Id": id })),
-            Err(e) => failed.push(failed_entry(id, e)),
-        }
-    }
-    Ok(json!({ "Successful": successful, "Failed": failed }))
-}
-
-fn change_one(queue: &Queue, input: &Value) -> Result<(), ServiceError> {
-    let handle = receipt_handle(input)?;
+fn change_one(
+    queue: &Queue,
+    handle: Option<String>,
+    timeout: Option<i32>,
+) -> Result<(), ServiceError> {
+    let handle = receipt_handle(handle)?;
     let timeout = int_in_range(
-        input,
+        timeout,
         "VisibilityTimeout",
         0,
         43_200,
@@ -658,20 +726,29 @@ fn change_one(queue: &Queue, input: &Value) -> Result<(), ServiceError> {
 pub(crate) fn change_message_visibility(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    change_one(&queue, input)?;
-    Ok(empty())
+    input: ChangeMessageVisibilityRequest,
+) -> Result<(), ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    change_one(&queue, input.receipt_handle, input.visibility_timeout)
 }
 
 pub(crate) fn change_message_visibility_batch(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    per_entry(input, "ChangeMessageVisibilityBatchRequestEntry", |entry| {
-        change_one(&queue, entry)
+    input: ChangeMessageVisibilityBatchRequest,
+) -> Result<ChangeMessageVisibilityBatchResult, ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    let (successful, failed) = per_entry(
+        input.entries.unwrap_or_default(),
+        |e| e.id.as_ref(),
+        "ChangeMessageVisibilityBatchRequestEntry",
+        |entry| change_one(&queue, entry.receipt_handle, entry.visibility_timeout),
+    )?;
+    Ok(ChangeMessageVisibilityBatchResult {
+        successful: successful
+            .into_iter()
+            .map(|id| ChangeMessageVisibilityBatchResultEntry { id })
+            .collect(),
+        failed,
     })
 }

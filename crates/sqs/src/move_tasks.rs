@@ -4,11 +4,15 @@
 
 use std::sync::Arc;
 
+use ferrybridge_api::sqs::{
+    CancelMessageMoveTaskRequest, CancelMessageMoveTaskResult, ListMessageMoveTasksRequest,
+    ListMessageMoveTasksResult, ListMessageMoveTasksResultEntry, StartMessageMoveTaskRequest,
+    StartMessageMoveTaskResult,
+};
 use ferrybridge_engine::sqs::{MoveTask, Queue, SqsEngine};
-use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Map, Value};
+use ferrybridge_protocol::ServiceError;
 
-use crate::input::{int_in_range, invalid, opt_str, req_str, service_error};
+use crate::input::{int_in_range, invalid, required, service_error};
 
 /// The queue a move-task ARN names: a malformed ARN is a parameter error, an unknown queue a
 /// ResourceNotFoundException, as on AWS.
@@ -32,17 +36,16 @@ fn queue_for_arn(
 
 pub(crate) fn start_message_move_task(
     engine: &Arc<SqsEngine>,
-    _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let source_arn = req_str(input, "SourceArn")?;
+    input: StartMessageMoveTaskRequest,
+) -> Result<StartMessageMoveTaskResult, ServiceError> {
+    let source_arn = required(input.source_arn, "SourceArn")?;
     let source = queue_for_arn(engine, &source_arn, "SourceArn")?;
-    let destination_arn = opt_str(input, "DestinationArn")?.filter(|a| !a.is_empty());
+    let destination_arn = input.destination_arn.filter(|a| !a.is_empty());
     if let Some(arn) = &destination_arn {
         queue_for_arn(engine, arn, "DestinationArn")?;
     }
     let rate = int_in_range(
-        input,
+        input.max_number_of_messages_per_second,
         "MaxNumberOfMessagesPerSecond",
         1,
         500,
@@ -54,71 +57,68 @@ pub(crate) fn start_message_move_task(
     let handle = task.handle();
     let runner = engine.clone();
     tokio::spawn(async move { runner.run_message_move_task(task).await });
-    Ok(json!({ "TaskHandle": handle }))
+    Ok(StartMessageMoveTaskResult {
+        task_handle: Some(handle),
+    })
+}
+
+fn count(n: u64) -> Option<i64> {
+    Some(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 /// One `ListMessageMoveTasksResultEntry`.
-fn task_entry(task: &MoveTask) -> Value {
+fn task_entry(task: &MoveTask) -> ListMessageMoveTasksResultEntry {
     let progress = task.progress();
-    let mut out = Map::new();
-    if progress.status.as_str() == "RUNNING" {
-        out.insert("TaskHandle".into(), Value::String(task.handle()));
+    let running = progress.status.as_str() == "RUNNING";
+    ListMessageMoveTasksResultEntry {
+        task_handle: running.then(|| task.handle()),
+        status: Some(progress.status.as_str().to_owned()),
+        source_arn: Some(task.source_arn.clone()),
+        destination_arn: task.destination_arn.clone(),
+        max_number_of_messages_per_second: task
+            .max_per_second
+            .map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+        approximate_number_of_messages_moved: count(progress.moved),
+        approximate_number_of_messages_to_move: count(task.to_move),
+        failure_reason: progress.failure_reason,
+        started_timestamp: count(task.started_ms),
     }
-    out.insert("Status".into(), progress.status.as_str().into());
-    out.insert("SourceArn".into(), task.source_arn.clone().into());
-    if let Some(arn) = &task.destination_arn {
-        out.insert("DestinationArn".into(), arn.clone().into());
-    }
-    if let Some(rate) = task.max_per_second {
-        out.insert("MaxNumberOfMessagesPerSecond".into(), rate.into());
-    }
-    out.insert(
-        "ApproximateNumberOfMessagesMoved".into(),
-        progress.moved.into(),
-    );
-    out.insert(
-        "ApproximateNumberOfMessagesToMove".into(),
-        task.to_move.into(),
-    );
-    if let Some(reason) = progress.failure_reason {
-        out.insert("FailureReason".into(), reason.into());
-    }
-    out.insert("StartedTimestamp".into(), task.started_ms.into());
-    Value::Object(out)
 }
 
 pub(crate) fn list_message_move_tasks(
     engine: &SqsEngine,
-    _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let source_arn = req_str(input, "SourceArn")?;
+    input: ListMessageMoveTasksRequest,
+) -> Result<ListMessageMoveTasksResult, ServiceError> {
+    let source_arn = required(input.source_arn, "SourceArn")?;
     queue_for_arn(engine, &source_arn, "SourceArn")?;
     // AWS's default is 1: the most recent task.
     let max = int_in_range(
-        input,
+        input.max_results,
         "MaxResults",
         1,
         10,
         "MaxResults must be between 1 and 10.",
     )?
     .unwrap_or(1);
-    let results: Vec<Value> = engine
+    let results = engine
         .list_message_move_tasks(&source_arn, max as usize)
         .iter()
         .map(|t| task_entry(t))
         .collect();
-    Ok(json!({ "Results": results }))
+    Ok(ListMessageMoveTasksResult {
+        results: Some(results),
+    })
 }
 
 pub(crate) fn cancel_message_move_task(
     engine: &SqsEngine,
-    _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let handle = req_str(input, "TaskHandle")?;
+    input: CancelMessageMoveTaskRequest,
+) -> Result<CancelMessageMoveTaskResult, ServiceError> {
+    let handle = required(input.task_handle, "TaskHandle")?;
     let moved = engine
         .cancel_message_move_task(&handle)
         .map_err(service_error)?;
-    Ok(json!({ "ApproximateNumberOfMessagesMoved": moved }))
+    Ok(CancelMessageMoveTaskResult {
+        approximate_number_of_messages_moved: count(moved),
+    })
 }

@@ -2,15 +2,20 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use ferrybridge_api::sqs::{
+    AddPermissionRequest, CreateQueueRequest, CreateQueueResult, DeleteQueueRequest,
+    GetQueueAttributesRequest, GetQueueAttributesResult, GetQueueUrlRequest, GetQueueUrlResult,
+    ListDeadLetterSourceQueuesRequest, ListDeadLetterSourceQueuesResult, ListQueueTagsRequest,
+    ListQueueTagsResult, ListQueuesRequest, ListQueuesResult, PurgeQueueRequest,
+    RemovePermissionRequest, SetQueueAttributesRequest, TagQueueRequest, UntagQueueRequest,
+};
+use ferrybridge_api::Entries;
 use ferrybridge_engine::sqs::{is_valid_queue_name, Queue, QueueKey, SqsEngine};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Map, Value};
 
-use crate::input::{
-    int_in_range, invalid, missing, opt_str, req_str, service_error, str_list, str_map,
-};
+use crate::input::{int_in_range, invalid, missing, required, service_error};
+use crate::resolve_queue;
 use crate::url::{queue_url, QueueUrlStyle};
-use crate::{empty, resolve_queue};
 
 const MAX_TAGS: usize = 50;
 
@@ -49,69 +54,71 @@ fn validate_tags(queue: &str, tags: &[(String, String)]) -> Result<(), ServiceEr
 pub(crate) fn create_queue(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
+    input: CreateQueueRequest,
     style: QueueUrlStyle,
-) -> Result<Value, ServiceError> {
+) -> Result<CreateQueueResult, ServiceError> {
     // A missing or empty name is not MissingParameter on AWS (validated against AWS by
     // LocalStack's request-validation tests).
-    let name = opt_str(input, "QueueName")?
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| {
-            invalid("Value for parameter QueueName is invalid. Reason: Must specify a queue name.")
-        })?;
-    let attributes = str_map(input, "Attributes")?;
-    let tags = str_map(input, "tags")?;
+    let name = input.queue_name.filter(|n| !n.is_empty()).ok_or_else(|| {
+        invalid("Value for parameter QueueName is invalid. Reason: Must specify a queue name.")
+    })?;
+    let attributes = input.attributes.unwrap_or_default().0;
+    let tags = input.tags.unwrap_or_default().0;
     validate_tags(&name, &tags)?;
     let key = QueueKey::new(&ctx.account_id, &ctx.region, name);
     let (queue, _) = engine
         .create_queue(key, &attributes, &tags)
         .map_err(service_error)?;
-    Ok(json!({ "QueueUrl": queue_url(style, ctx, queue.key()) }))
+    Ok(CreateQueueResult {
+        queue_url: Some(queue_url(style, ctx, queue.key())),
+    })
 }
 
 pub(crate) fn delete_queue(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    engine.delete_queue(queue.key()).map_err(service_error)?;
-    Ok(empty())
+    input: DeleteQueueRequest,
+) -> Result<(), ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    engine.delete_queue(queue.key()).map_err(service_error)
 }
 
 pub(crate) fn get_queue_url(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
+    input: GetQueueUrlRequest,
     style: QueueUrlStyle,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "QueueName")?;
-    let owner = opt_str(input, "QueueOwnerAWSAccountId")?
+) -> Result<GetQueueUrlResult, ServiceError> {
+    let name = required(input.queue_name, "QueueName")?;
+    let owner = input
+        .queue_owner_aws_account_id
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| ctx.account_id.clone());
     let queue = engine
         .queue(&QueueKey::new(owner, &ctx.region, name))
         .map_err(service_error)?;
-    Ok(json!({ "QueueUrl": queue_url(style, ctx, queue.key()) }))
+    Ok(GetQueueUrlResult {
+        queue_url: Some(queue_url(style, ctx, queue.key())),
+    })
 }
 
 /// One page of queue URLs: `MaxResults` 1-1000 with `NextToken`, or the first 1000 without.
+/// Answers the page's URLs and the next token.
 fn paginate(
     style: QueueUrlStyle,
     ctx: &RequestContext,
     queues: Vec<std::sync::Arc<Queue>>,
-    input: &Value,
-    urls_member: &str,
-    always_list: bool,
-) -> Result<Value, ServiceError> {
+    max_results: Option<i32>,
+    next_token: Option<String>,
+) -> Result<(Vec<String>, Option<String>), ServiceError> {
     let max = int_in_range(
-        input,
+        max_results,
         "MaxResults",
         1,
         1000,
         "MaxResults must be an integer between 1 and 1000.",
     )?;
-    let after = match opt_str(input, "NextToken")?.filter(|t| !t.is_empty()) {
+    let after = match next_token.filter(|t| !t.is_empty()) {
         None => None,
         Some(token) => Some(
             STANDARD
@@ -128,78 +135,74 @@ fn paginate(
     let page_size = max.unwrap_or(1000) as usize;
     let more = max.is_some() && remaining.len() > page_size;
     let page: Vec<_> = remaining.into_iter().take(page_size).collect();
-    let mut out = Map::new();
-    if !page.is_empty() || always_list {
-        let urls: Vec<Value> = page
-            .iter()
-            .map(|q| Value::String(queue_url(style, ctx, q.key())))
-            .collect();
-        out.insert(urls_member.to_string(), Value::Array(urls));
-    }
-    if more {
-        if let Some(last) = page.last() {
-            out.insert(
-                "NextToken".into(),
-                Value::String(STANDARD.encode(last.name().as_bytes())),
-            );
-        }
-    }
-    Ok(Value::Object(out))
+    let next = page
+        .last()
+        .filter(|_| more)
+        .map(|last| STANDARD.encode(last.name().as_bytes()));
+    let urls = page
+        .iter()
+        .map(|q| queue_url(style, ctx, q.key()))
+        .collect();
+    Ok((urls, next))
 }
 
 pub(crate) fn list_queues(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
+    input: ListQueuesRequest,
     style: QueueUrlStyle,
-) -> Result<Value, ServiceError> {
-    let prefix = opt_str(input, "QueueNamePrefix")?.unwrap_or_default();
+) -> Result<ListQueuesResult, ServiceError> {
+    let prefix = input.queue_name_prefix.unwrap_or_default();
     let queues = engine.list_queues(&ctx.account_id, &ctx.region, &prefix);
-    paginate(style, ctx, queues, input, "QueueUrls", false)
+    let (urls, next_token) = paginate(style, ctx, queues, input.max_results, input.next_token)?;
+    Ok(ListQueuesResult {
+        queue_urls: (!urls.is_empty()).then_some(urls),
+        next_token,
+    })
 }
 
 pub(crate) fn list_dead_letter_source_queues(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
+    input: ListDeadLetterSourceQueuesRequest,
     style: QueueUrlStyle,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
+) -> Result<ListDeadLetterSourceQueuesResult, ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
     let sources = engine.dead_letter_source_queues(&queue);
-    paginate(style, ctx, sources, input, "queueUrls", true)
+    let (queue_urls, next_token) =
+        paginate(style, ctx, sources, input.max_results, input.next_token)?;
+    Ok(ListDeadLetterSourceQueuesResult {
+        queue_urls,
+        next_token,
+    })
 }
 
 pub(crate) fn get_queue_attributes(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    let names = str_list(input, "AttributeNames");
+    input: GetQueueAttributesRequest,
+) -> Result<GetQueueAttributesResult, ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    let names = input.attribute_names.unwrap_or_default();
     if names.is_empty() {
-        return Ok(empty());
+        return Ok(GetQueueAttributesResult::default());
     }
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let values = queue.get_attributes(&names).map_err(service_error)?;
-    if values.is_empty() {
-        return Ok(empty());
-    }
-    let map: Map<String, Value> = values
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    Ok(json!({ "Attributes": map }))
+    Ok(GetQueueAttributesResult {
+        attributes: (!values.is_empty()).then(|| values.into_iter().collect()),
+    })
 }
 
 pub(crate) fn set_queue_attributes(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
+    input: SetQueueAttributesRequest,
+) -> Result<(), ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
     // `FifoQueue` is judged by the engine: unknown on a standard queue, `true` accepted and
     // `false` refused (the type cannot change) on a FIFO queue, as on AWS.
-    let attributes = str_map(input, "Attributes")?;
+    let attributes = input.attributes.unwrap_or_default();
     if attributes.is_empty() {
         // AWS names the Query form of the member (validated against AWS by LocalStack).
         return Err(ServiceError::new(
@@ -212,66 +215,58 @@ pub(crate) fn set_queue_attributes(
             &queue,
             attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         )
-        .map_err(service_error)?;
-    Ok(empty())
+        .map_err(service_error)
 }
 
 pub(crate) fn purge_queue(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    queue.purge().map_err(service_error)?;
-    Ok(empty())
+    input: PurgeQueueRequest,
+) -> Result<(), ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    queue.purge().map_err(service_error)
 }
 
 pub(crate) fn tag_queue(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    let tags = str_map(input, "Tags")?;
+    input: TagQueueRequest,
+) -> Result<(), ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    let tags = input.tags.unwrap_or_default().0;
     if tags.is_empty() {
         return Err(missing("Tags"));
     }
     validate_tags(queue.name(), &tags)?;
-    queue.tag(&tags, MAX_TAGS).map_err(service_error)?;
-    Ok(empty())
+    queue.tag(&tags, MAX_TAGS).map_err(service_error)
 }
 
 pub(crate) fn untag_queue(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
+    input: UntagQueueRequest,
+) -> Result<(), ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
     // An empty key list is refused like an empty key (over Query an empty list arrives as one
     // empty key).
-    let keys = str_list(input, "TagKeys");
+    let keys = input.tag_keys.unwrap_or_default();
     if keys.is_empty() || !keys.iter().all(|k| valid_tag_key(k)) {
         return Err(invalid(TAG_KEY_LENGTH_MESSAGE));
     }
     queue.untag(&keys);
-    Ok(empty())
+    Ok(())
 }
 
 pub(crate) fn list_queue_tags(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
+    input: ListQueueTagsRequest,
+) -> Result<ListQueueTagsResult, ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
     let tags = queue.tags();
-    if tags.is_empty() {
-        return Ok(empty());
-    }
-    let map: Map<String, Value> = tags
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    Ok(json!({ "Tags": map }))
+    Ok(ListQueueTagsResult {
+        tags: (!tags.is_empty()).then(|| tags.into_iter().collect::<Entries<String>>()),
+    })
 }
 
 /// Actions `AddPermission` accepts (without the `SQS:` prefix).
@@ -297,10 +292,10 @@ const PERMISSION_ACTIONS: &[&str] = &[
 pub(crate) fn add_permission(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    let label = req_str(input, "Label")?;
+    input: AddPermissionRequest,
+) -> Result<(), ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    let label = required(input.label, "Label")?;
     if !is_valid_queue_name(&label) {
         return Err(invalid(format!(
             "Value {label} for parameter Label is invalid. Reason: Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length."
@@ -308,13 +303,13 @@ pub(crate) fn add_permission(
     }
     // No principal is AWS's PrincipalId error, not MissingParameter (moto pins the text). Over
     // Query an empty list arrives as one empty id.
-    let accounts = str_list(input, "AWSAccountIds");
+    let accounts = input.aws_account_ids.unwrap_or_default();
     if accounts.iter().all(String::is_empty) {
         return Err(invalid(
             "Value [] for parameter PrincipalId is invalid. Reason: Unable to verify.",
         ));
     }
-    let actions = str_list(input, "Actions");
+    let actions = input.actions.unwrap_or_default();
     if actions.is_empty() {
         return Err(missing("Actions"));
     }
@@ -336,17 +331,15 @@ pub(crate) fn add_permission(
     }
     queue
         .add_permission(&label, &accounts, &actions)
-        .map_err(service_error)?;
-    Ok(empty())
+        .map_err(service_error)
 }
 
 pub(crate) fn remove_permission(
     engine: &SqsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let queue = resolve_queue(engine, ctx, input)?;
-    let label = req_str(input, "Label")?;
-    queue.remove_permission(&label).map_err(service_error)?;
-    Ok(empty())
+    input: RemovePermissionRequest,
+) -> Result<(), ServiceError> {
+    let queue = resolve_queue(engine, ctx, input.queue_url)?;
+    let label = required(input.label, "Label")?;
+    queue.remove_permission(&label).map_err(service_error)
 }
