@@ -12,6 +12,7 @@
 //! Targets on API destinations make real HTTP calls ([`api_call`]), each in a task of its own,
 //! authorized by their connection (Basic, API key, or an OAuth token from [`oauth`]).
 
+mod access;
 pub mod api_call;
 mod api_destinations;
 mod archives;
@@ -47,6 +48,8 @@ pub struct Events {
     deterministic: bool,
     /// OAuth tokens of connections (shared with the API destination calls).
     authorizer: Arc<oauth::Authorizer>,
+    /// Whether bus policies are enforced on requests (`--no-cross-account-checks`).
+    access_checks: bool,
 }
 
 impl Events {
@@ -69,6 +72,7 @@ impl Events {
                 dispatcher,
                 deterministic: true,
                 authorizer,
+                access_checks: true,
             },
             workers,
         )
@@ -112,6 +116,14 @@ impl Events {
         out
     }
 
+    /// With `on` (the default), rules and targets on another account's bus need a grant in
+    /// its policy (see [`access`]); off, any caller may manage any bus's rules. `PutEvents`
+    /// into another account's bus always follows the bus policy, as before.
+    pub fn with_access_checks(mut self, on: bool) -> Self {
+        self.access_checks = on;
+        self
+    }
+
     pub fn engine(&self) -> &Arc<EventsEngine> {
         &self.engine
     }
@@ -132,6 +144,9 @@ impl Events {
         }
         let e = &*self.engine;
         let i = &input;
+        if self.access_checks {
+            access::check(e, ctx, operation, i)?;
+        }
         match operation {
             "CreateEventBus" => buses::create_event_bus(e, ctx, i),
             "DescribeEventBus" => buses::describe_event_bus(e, ctx, i),

@@ -13,6 +13,10 @@ use std::borrow::Cow;
 pub struct ServiceError {
     pub code: Cow<'static, str>,
     pub message: String,
+    /// The wording over the Query protocol when AWS's legacy front end words this error
+    /// differently from its JSON one (SQS access denials: `Access to the resource <url> is
+    /// denied.` over Query, an IAM-style `User: ... is not authorized ...` over JSON).
+    pub query_message: Option<String>,
 }
 
 impl ServiceError {
@@ -20,7 +24,14 @@ impl ServiceError {
         Self {
             code: code.into(),
             message: message.into(),
+            query_message: None,
         }
+    }
+
+    /// This error, worded `message` over the Query protocol.
+    pub fn with_query_message(mut self, message: impl Into<String>) -> Self {
+        self.query_message = Some(message.into());
+        self
     }
 }
 

@@ -5,6 +5,7 @@
 //! calls the engine, and answers with the output shape, or a [`ServiceError`] named by the SQS
 //! model's error shape (`QueueDoesNotExist`...) or a common AWS code (`InvalidParameterValue`).
 
+mod access;
 mod input;
 mod messages;
 mod move_tasks;
@@ -22,6 +23,8 @@ use serde_json::Value;
 pub struct Sqs {
     engine: Arc<SqsEngine>,
     url_style: url::QueueUrlStyle,
+    /// Whether queue policies are enforced (`--no-cross-account-checks` turns it off).
+    access_checks: bool,
 }
 
 impl Sqs {
@@ -29,7 +32,16 @@ impl Sqs {
         Self {
             engine,
             url_style: url::QueueUrlStyle::default(),
+            access_checks: true,
         }
+    }
+
+    /// With `on` (the default), a caller of another account needs a grant in the queue's
+    /// policy and an explicit `Deny` stops anyone (see [`access`]); off, any caller may act on
+    /// any queue, as before such checks existed (and as on LocalStack).
+    pub fn with_access_checks(mut self, on: bool) -> Self {
+        self.access_checks = on;
+        self
     }
 
     /// Hands out queue URLs in `style` (every style is accepted on input whatever this is).
@@ -52,6 +64,9 @@ impl Sqs {
         let e = &self.engine;
         let i = &input;
         let u = self.url_style;
+        if self.access_checks {
+            access::check(e, ctx, operation, i)?;
+        }
         match operation {
             "CreateQueue" => queues::create_queue(e, ctx, i, u),
             "DeleteQueue" => queues::delete_queue(e, ctx, i),

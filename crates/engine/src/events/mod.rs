@@ -826,6 +826,20 @@ impl EventsEngine {
         region: &str,
         entries: &[EntryInput],
     ) -> (Vec<Result<String, EntryError>>, Vec<Invocation>) {
+        let caller = format!("arn:aws:iam::{account}:root");
+        self.put_events_as(account, &caller, region, entries)
+    }
+
+    /// [`EventsEngine::put_events`] by the identity `caller_arn` of `account`: a bus of
+    /// another account takes the events only if its policy allows `events:PutEvents` to that
+    /// identity (the evaluator of [`crate::policy`]).
+    pub fn put_events_as(
+        &self,
+        account: &str,
+        caller_arn: &str,
+        region: &str,
+        entries: &[EntryInput],
+    ) -> (Vec<Result<String, EntryError>>, Vec<Invocation>) {
         let now = self.now();
         let mut results = Vec::with_capacity(entries.len());
         let mut invocations = Vec::new();
@@ -840,8 +854,20 @@ impl EventsEngine {
             let id = uuid::Uuid::new_v4().to_string();
             // AWS accepts an event for a bus that does not exist (it answers an EventId and
             // the event goes nowhere), and likewise one the bus's policy does not admit.
+            let allowed = |bus: &EventBus| {
+                let req = crate::policy::Request {
+                    principal: crate::policy::Principal::Aws {
+                        account,
+                        arn: caller_arn,
+                    },
+                    action: "events:PutEvents",
+                    resource: &bus.arn,
+                    context: &[],
+                };
+                bus.authorize(&req) == crate::policy::Decision::Allow
+            };
             let bus = match self.bus(account, region, entry.event_bus_name.as_deref()) {
-                Ok(bus) if bus.allows_put_events_from(account) => bus,
+                Ok(bus) if allowed(&bus) => bus,
                 _ => {
                     results.push(Ok(id));
                     continue;

@@ -161,14 +161,8 @@ impl<'a> Context<'a> {
             Principal::Service(name) => {
                 derived("aws:principalisawsservice", "true");
                 derived("aws:principalservicename", name);
-                if let Some(account) = req
-                    .context
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case("aws:SourceAccount"))
-                    .map(|(_, v)| *v)
-                {
-                    derived("aws:sourceowner", account);
-                }
+                // No aws:SourceOwner for services: the default SNS topic policy (AWS "*" on
+                // condition AWS:SourceOwner) does not let EventBridge publish, as on AWS.
             }
         }
         Context { keys, req }
@@ -240,10 +234,7 @@ impl Condition {
         }
         let actual = ctx.get(&self.key);
         if self.op == Op::Null {
-            let want_absent = self
-                .values
-                .iter()
-                .any(|v| v.eq_ignore_ascii_case("true"));
+            let want_absent = self.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
             return actual.is_none() == want_absent;
         }
         let Some(actual) = actual else {

@@ -138,7 +138,9 @@ fn strings(value: &Value) -> Result<Vec<String>, PolicyError> {
             .collect(),
         Value::Number(n) => Ok(vec![n.to_string()]),
         Value::Bool(b) => Ok(vec![b.to_string()]),
-        _ => Err(PolicyError("a string or a list of strings was expected".into())),
+        _ => Err(PolicyError(
+            "a string or a list of strings was expected".into(),
+        )),
     }
 }
 
@@ -232,10 +234,9 @@ impl Policy {
     /// Parses a policy document already read as JSON.
     pub fn from_value(value: &Value) -> Result<Policy, PolicyError> {
         let statements = match value.get("Statement") {
-            Some(Value::Array(list)) => list
-                .iter()
-                .map(parse_statement)
-                .collect::<Result<_, _>>()?,
+            Some(Value::Array(list)) => {
+                list.iter().map(parse_statement).collect::<Result<_, _>>()?
+            }
             Some(one @ Value::Object(_)) => vec![parse_statement(one)?],
             None => Vec::new(),
             Some(_) => return Err(PolicyError("Statement must be a list or an object".into())),
