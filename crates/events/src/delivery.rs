@@ -371,7 +371,13 @@ fn deliver(
         // Bus targets receive the event itself; Input settings do not apply.
         let forwarded = shared
             .engine
-            .forward_to_bus(&target.arn, &inv.event, &inv.account_id, &inv.region)
+            .forward_to_bus_by_rule(
+                &target.arn,
+                &inv.event,
+                &inv.account_id,
+                &inv.region,
+                Some(&inv.rule.arn),
+            )
             .map_err(|e| Failure::permanent(e.code(), e.to_string()))?;
         shared
             .dispatcher

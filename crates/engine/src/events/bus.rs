@@ -133,12 +133,22 @@ impl EventBus {
     /// Whether the bus's resource policy lets `account` (another account's root) put events on
     /// it. A bus always accepts events from its own account unless its policy denies them.
     pub fn allows_put_events_from(&self, account: &str) -> bool {
+        self.allows_forward_from(account, None)
+    }
+
+    /// [`EventBus::allows_put_events_from`] for events a rule (`rule_arn`, the policy's
+    /// `aws:SourceArn`) of `account` forwards.
+    pub fn allows_forward_from(&self, account: &str, rule_arn: Option<&str>) -> bool {
         let arn = format!("arn:aws:iam::{account}:root");
+        let mut context = vec![("aws:SourceAccount", account)];
+        if let Some(rule) = rule_arn {
+            context.push(("aws:SourceArn", rule));
+        }
         let req = policy::Request {
             principal: policy::Principal::Aws { account, arn: &arn },
             action: "events:PutEvents",
             resource: &self.arn,
-            context: &[],
+            context: &context,
         };
         self.authorize(&req) == policy::Decision::Allow
     }

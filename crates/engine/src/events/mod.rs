@@ -932,6 +932,20 @@ impl EventsEngine {
         from_account: &str,
         from_region: &str,
     ) -> Result<Vec<Invocation>, ForwardFailure> {
+        self.forward_to_bus_by_rule(bus_arn, event, from_account, from_region, None)
+    }
+
+    /// [`EventsEngine::forward_to_bus`] by the rule `rule_arn`: the receiving bus's policy sees
+    /// it as `aws:SourceArn` (the EventBridge User Guide's "send events only from a specific
+    /// rule" policy) and the sending account as `aws:SourceAccount`.
+    pub fn forward_to_bus_by_rule(
+        &self,
+        bus_arn: &str,
+        event: &Event,
+        from_account: &str,
+        from_region: &str,
+        rule_arn: Option<&str>,
+    ) -> Result<Vec<Invocation>, ForwardFailure> {
         let bus = self
             .bus_by_arn(bus_arn)
             .ok_or_else(|| ForwardFailure::NoBus(bus_arn.to_owned()))?;
@@ -951,7 +965,7 @@ impl EventsEngine {
             // names no error for it and dead-letters nothing).
             return Ok(Vec::new());
         }
-        if !bus.allows_put_events_from(from_account) {
+        if !bus.allows_forward_from(from_account, rule_arn) {
             return Err(ForwardFailure::NotAllowed {
                 account: from_account.to_owned(),
                 bus_arn: bus.arn.clone(),
