@@ -22,6 +22,7 @@ import time
 import urllib.request
 import uuid
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -122,24 +123,25 @@ def root(account):
 
 
 def sqs_operations(sqs, url):
-    """Every queue operation a queue policy can grant, as another account calls it."""
-    return {
-        "sqs:sendmessage": lambda: sqs.send_message(QueueUrl=url, MessageBody="x"),
-        "sqs:sendmessage ": lambda: sqs.send_message_batch(
-            QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "x"}]
+    """Every queue operation a queue policy can grant, as another account calls it, with the
+    action AWS names (the batch operations by their single form)."""
+    return [
+        ("sqs:sendmessage", lambda: sqs.send_message(QueueUrl=url, MessageBody="x")),
+        ("sqs:sendmessage", lambda: sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "x"}])),
+        ("sqs:receivemessage", lambda: sqs.receive_message(QueueUrl=url)),
+        ("sqs:deletemessage", lambda: sqs.delete_message(QueueUrl=url, ReceiptHandle="bogus")),
+        (
+            "sqs:deletemessage",
+            lambda: sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": "1", "ReceiptHandle": "bogus"}]),
         ),
-        "sqs:receivemessage": lambda: sqs.receive_message(QueueUrl=url),
-        "sqs:deletemessage": lambda: sqs.delete_message(QueueUrl=url, ReceiptHandle="bogus"),
-        "sqs:deletemessage ": lambda: sqs.delete_message_batch(
-            QueueUrl=url, Entries=[{"Id": "1", "ReceiptHandle": "bogus"}]
+        (
+            "sqs:changemessagevisibility",
+            lambda: sqs.change_message_visibility(QueueUrl=url, ReceiptHandle="bogus", VisibilityTimeout=1),
         ),
-        "sqs:changemessagevisibility": lambda: sqs.change_message_visibility(
-            QueueUrl=url, ReceiptHandle="bogus", VisibilityTimeout=1
-        ),
-        "sqs:getqueueattributes": lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]),
-        "sqs:purgequeue": lambda: sqs.purge_queue(QueueUrl=url),
-        "sqs:listdeadlettersourcequeues": lambda: sqs.list_dead_letter_source_queues(QueueUrl=url),
-    }
+        ("sqs:getqueueattributes", lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])),
+        ("sqs:purgequeue", lambda: sqs.purge_queue(QueueUrl=url)),
+        ("sqs:listdeadlettersourcequeues", lambda: sqs.list_dead_letter_source_queues(QueueUrl=url)),
+    ]
 
 
 def test_sqs_every_action_is_denied_across_accounts_without_a_policy(endpoint):
@@ -147,8 +149,8 @@ def test_sqs_every_action_is_denied_across_accounts_without_a_policy(endpoint):
     other, _, _ = clients(endpoint, B)
     url, arn = new_queue(owner)
     owner.send_message(QueueUrl=url, MessageBody="mine")
-    for action, call in sqs_operations(other, url).items():
-        assert error(call) == sqs_denied(root(B), action.strip(), arn), action
+    for action, call in sqs_operations(other, url):
+        assert error(call) == sqs_denied(root(B), action, arn), action
     # Nothing happened to the queue.
     assert [m["Body"] for m in receive(owner, url, 1)] == ["mine"]
     # The owner needs no policy.
@@ -259,7 +261,7 @@ def test_sqs_role_principals_match_the_sessions_of_that_role(endpoint):
     creds = make_client(endpoint, "sts", B).assume_role(
         RoleArn=f"arn:aws:iam::{B}:role/consumer", RoleSessionName="worker-1"
     )["Credentials"]
-    role_sqs = __import__("boto3").client(
+    role_sqs = boto3.client(
         "sqs",
         endpoint_url=endpoint,
         region_name=REGION,
@@ -275,7 +277,7 @@ def test_sqs_role_principals_match_the_sessions_of_that_role(endpoint):
     creds = make_client(endpoint, "sts", B).assume_role(
         RoleArn=f"arn:aws:iam::{B}:role/intruder", RoleSessionName="worker-1"
     )["Credentials"]
-    intruder = __import__("boto3").client(
+    intruder = boto3.client(
         "sqs",
         endpoint_url=endpoint,
         region_name=REGION,
@@ -325,25 +327,28 @@ def test_sns_every_topic_action_is_denied_across_accounts_by_the_default_policy(
     other_sqs, other, _ = clients(endpoint, B)
     topic = owner.create_topic(Name=unique("t"))["TopicArn"]
     _, queue_arn = new_queue(other_sqs)
-    calls = {
-        "SNS:Publish": lambda: other.publish(TopicArn=topic, Message="x"),
-        "SNS:Publish ": lambda: other.publish_batch(
-            TopicArn=topic, PublishBatchRequestEntries=[{"Id": "1", "Message": "x"}]
+    calls = [
+        ("SNS:Publish", lambda: other.publish(TopicArn=topic, Message="x")),
+        (
+            "SNS:Publish",
+            lambda: other.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "1", "Message": "x"}]),
         ),
-        "SNS:Subscribe": lambda: other.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn),
-        "SNS:DeleteTopic": lambda: other.delete_topic(TopicArn=topic),
-        "SNS:GetTopicAttributes": lambda: other.get_topic_attributes(TopicArn=topic),
-        "SNS:SetTopicAttributes": lambda: other.set_topic_attributes(
-            TopicArn=topic, AttributeName="DisplayName", AttributeValue="x"
+        ("SNS:Subscribe", lambda: other.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)),
+        ("SNS:DeleteTopic", lambda: other.delete_topic(TopicArn=topic)),
+        ("SNS:GetTopicAttributes", lambda: other.get_topic_attributes(TopicArn=topic)),
+        (
+            "SNS:SetTopicAttributes",
+            lambda: other.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="x"),
         ),
-        "SNS:ListSubscriptionsByTopic": lambda: other.list_subscriptions_by_topic(TopicArn=topic),
-        "SNS:AddPermission": lambda: other.add_permission(
-            TopicArn=topic, Label="x", AWSAccountId=[B], ActionName=["Publish"]
+        ("SNS:ListSubscriptionsByTopic", lambda: other.list_subscriptions_by_topic(TopicArn=topic)),
+        (
+            "SNS:AddPermission",
+            lambda: other.add_permission(TopicArn=topic, Label="x", AWSAccountId=[B], ActionName=["Publish"]),
         ),
-        "SNS:RemovePermission": lambda: other.remove_permission(TopicArn=topic, Label="x"),
-    }
-    for action, call in calls.items():
-        assert error(call) == sns_denied(root(B), action.strip(), topic), action
+        ("SNS:RemovePermission", lambda: other.remove_permission(TopicArn=topic, Label="x")),
+    ]
+    for action, call in calls:
+        assert error(call) == sns_denied(root(B), action, topic), action
     assert error(other.list_tags_for_resource, ResourceArn=topic)[0] == "AuthorizationError"
     assert owner.get_topic_attributes(TopicArn=topic)["Attributes"]["TopicArn"] == topic
 
@@ -464,6 +469,49 @@ def test_events_put_events_into_another_accounts_bus_follows_its_policy(endpoint
     (got,) = receive(owner_sqs, url, 1)
     event = json.loads(got["Body"])
     assert event["detail"] == {"n": 2} and event["account"] == B
+
+
+def test_events_bus_to_bus_forwarding_can_be_limited_to_one_rule(endpoint):
+    """EventBridge User Guide, "Send events only from a specific rule": the receiving bus's
+    policy names the sender's rule in aws:SourceArn; another rule of the same account is
+    refused with NO_PERMISSIONS (to the target's DLQ)."""
+    sender_sqs, _, sender = clients(endpoint, A)
+    receiver_sqs, _, receiver = clients(endpoint, B)
+    bus = unique("gate")
+    bus_arn = receiver.create_event_bus(Name=bus)["EventBusArn"]
+    url, queue_arn = new_queue(receiver_sqs)
+    receiver.put_rule(Name="all", EventBusName=bus, EventPattern=json.dumps({"source": ["shop"]}))
+    receiver.put_targets(Rule="all", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+    dlq_url, dlq_arn = new_queue(sender_sqs)
+    role = f"arn:aws:iam::{A}:role/forwarder"
+    rules = {}
+    for name in (unique("chosen"), unique("other")):
+        rules[name] = sender.put_rule(Name=name, EventPattern=json.dumps({"source": ["shop"], "detail-type": [name]}))["RuleArn"]
+        sender.put_targets(
+            Rule=name, Targets=[{"Id": "gate", "Arn": bus_arn, "RoleArn": role, "DeadLetterConfig": {"Arn": dlq_arn}}]
+        )
+    chosen, other = list(rules)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": A},
+                "Action": "events:PutEvents",
+                "Resource": bus_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rules[chosen]}},
+            }
+        ],
+    }
+    receiver.put_permission(EventBusName=bus, Policy=json.dumps(policy))
+    for name in (chosen, other):
+        sender.put_events(Entries=[{"Source": "shop", "DetailType": name, "Detail": "{}"}])
+    (got,) = receive(receiver_sqs, url, 1)
+    assert json.loads(got["Body"])["detail-type"] == chosen
+    (dead,) = receive(sender_sqs, dlq_url, 1)
+    attrs = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
+    assert attrs["ERROR_CODE"] == "NO_PERMISSIONS" and attrs["RULE_ARN"] == rules[other]
+    assert receive(receiver_sqs, url, 1, timeout=0.5) == []
 
 
 # ---------------------------------------------------------------------------------------------
