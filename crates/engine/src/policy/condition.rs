@@ -111,9 +111,10 @@ pub(crate) fn parse_block(value: &Value) -> Result<Vec<Condition>, PolicyError> 
     Ok(out)
 }
 
-/// The condition keys of one request, names lower-cased.
+/// The condition keys of one request (names compared without case). Borrowed from the
+/// request: building it allocates one small vector, nothing per key.
 pub(crate) struct Context<'a> {
-    keys: Vec<(String, String)>,
+    keys: Vec<(&'a str, &'a str)>,
     req: &'a Request<'a>,
 }
 
@@ -129,14 +130,11 @@ const IGNORED_KEYS: &[&str] = &[
 
 impl<'a> Context<'a> {
     pub(crate) fn new(req: &'a Request<'a>) -> Self {
-        let mut keys: Vec<(String, String)> = req
-            .context
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
-            .collect();
-        let mut derived = |k: &str, v: &str| {
-            if !keys.iter().any(|(have, _)| have == k) {
-                keys.push((k.to_owned(), v.to_owned()));
+        let mut keys: Vec<(&'a str, &'a str)> = Vec::with_capacity(req.context.len() + 6);
+        keys.extend(req.context.iter().copied());
+        let mut derived = |k: &'static str, v: &'a str| {
+            if !keys.iter().any(|(have, _)| have.eq_ignore_ascii_case(k)) {
+                keys.push((k, v));
             }
         };
         derived("aws:securetransport", "true");
@@ -168,11 +166,12 @@ impl<'a> Context<'a> {
         Context { keys, req }
     }
 
-    fn get(&self, key: &str) -> Option<&str> {
+    /// The value of `key` (lower-cased).
+    fn get(&self, key: &str) -> Option<&'a str> {
         self.keys
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| *v)
     }
 
     /// Replaces policy variables (`${aws:PrincipalAccount}`, `${*}`, `${?}`, `${$}`) in a

@@ -5,15 +5,40 @@
 /// lower-case both sides where AWS compares without case. Iterative with backtracking to the
 /// last `*`: linear in practice, never exponential.
 pub(crate) fn glob(pattern: &str, text: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return pattern == text;
+    }
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob_units(pattern.as_bytes(), text.as_bytes(), |a, b| a == b);
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
+    glob_units(&p, &t, |a, b| a == b)
+}
+
+/// [`glob`] without case for `text` (`pattern` is lower-cased already, as parsed actions are).
+pub(crate) fn glob_ignore_case(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        if !pattern.contains(['*', '?']) {
+            return pattern.eq_ignore_ascii_case(text);
+        }
+        return glob_units(pattern.as_bytes(), text.as_bytes(), |p, t| {
+            *p == t.to_ascii_lowercase()
+        });
+    }
+    glob(pattern, &text.to_lowercase())
+}
+
+/// The wildcard walk over units (bytes or chars) compared by `eq`.
+fn glob_units<T: PartialEq + From<u8>>(p: &[T], t: &[T], eq: impl Fn(&T, &T) -> bool) -> bool {
+    let (many, one) = (T::from(b'*'), T::from(b'?'));
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == one || eq(&p[pi], &t[ti])) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == many {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -24,7 +49,7 @@ pub(crate) fn glob(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == many {
         pi += 1;
     }
     pi == p.len()
@@ -37,9 +62,8 @@ pub(crate) fn arn_like(pattern: &str, arn: &str) -> bool {
     if !pattern.starts_with("arn:") {
         return glob(pattern, arn);
     }
-    let p: Vec<&str> = pattern.splitn(6, ':').collect();
-    let a: Vec<&str> = arn.splitn(6, ':').collect();
-    p.len() == 6 && a.len() == 6 && p.iter().zip(&a).all(|(p, a)| glob(p, a))
+    let (mut p, mut a) = (pattern.splitn(6, ':'), arn.splitn(6, ':'));
+    (0..6).all(|_| matches!((p.next(), a.next()), (Some(p), Some(a)) if glob(p, a)))
 }
 
 /// Whether the `AWS` principal `name` of a policy names the caller (`account`, `arn`):

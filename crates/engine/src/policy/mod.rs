@@ -274,10 +274,11 @@ impl Policy {
 
     /// What this policy says about `req`.
     pub fn evaluate(&self, req: &Request<'_>) -> Decision {
-        let ctx = condition::Context::new(req);
+        // The condition keys are gathered only once a statement gets as far as its conditions.
+        let mut ctx: Option<condition::Context<'_>> = None;
         let mut allowed = false;
         for s in &self.statements {
-            if !s.applies(req, &ctx) {
+            if !s.applies(req, &mut ctx) {
                 continue;
             }
             match s.effect {
@@ -294,7 +295,7 @@ impl Policy {
 }
 
 impl Statement {
-    fn applies(&self, req: &Request<'_>, ctx: &condition::Context<'_>) -> bool {
+    fn applies<'r>(&self, req: &'r Request<'r>, ctx: &mut Option<condition::Context<'r>>) -> bool {
         let Some((principals, negated)) = &self.principal else {
             return false;
         };
@@ -302,8 +303,11 @@ impl Statement {
             return false;
         }
         let (actions, negated) = &self.action;
-        let action = req.action.to_ascii_lowercase();
-        if actions.iter().any(|p| matching::glob(p, &action)) == *negated {
+        if actions
+            .iter()
+            .any(|p| matching::glob_ignore_case(p, req.action))
+            == *negated
+        {
             return false;
         }
         if let Some((resources, negated)) = &self.resource {
@@ -315,6 +319,10 @@ impl Statement {
                 return false;
             }
         }
+        if self.conditions.is_empty() {
+            return true;
+        }
+        let ctx = ctx.get_or_insert_with(|| condition::Context::new(req));
         self.conditions.iter().all(|c| c.holds(ctx))
     }
 }
