@@ -1633,6 +1633,28 @@ async fn cross_account_topic_delivers_to_another_accounts_queue() {
     let other_sns = emu.sns_as("222222222222", "us-east-1");
     let arn = topic(&owner, "shared").await;
     let url = ferrybridge_tests::create_queue(&other_sqs, "inbox").await;
+    // The default topic policy admits the owner account only: as on AWS, the other account
+    // needs a grant to subscribe and publish.
+    let refused = other_sns
+        .publish()
+        .topic_arn(&arn)
+        .message("not yet")
+        .send()
+        .await;
+    assert_eq!(
+        error(refused),
+        format!("AuthorizationError: User: arn:aws:iam::222222222222:root is not authorized to perform: SNS:Publish on resource: {arn} because no resource-based policy allows the SNS:Publish action")
+    );
+    owner
+        .add_permission()
+        .topic_arn(&arn)
+        .label("other-account")
+        .aws_account_id("222222222222")
+        .action_name("Subscribe")
+        .action_name("Publish")
+        .send()
+        .await
+        .unwrap();
     other_sns
         .subscribe()
         .topic_arn(&arn)

@@ -907,7 +907,23 @@ async fn state_is_per_account_and_region() {
         .queue_urls
         .unwrap_or_default();
     assert_eq!(eu_only.len(), 1);
-    // GetQueueUrl of another account's queue.
+    // GetQueueUrl of another account's queue: hidden without a grant in its policy, as on AWS.
+    let hidden = default
+        .get_queue_url()
+        .queue_name("shared-name")
+        .queue_owner_aws_account_id("111122223333")
+        .send()
+        .await;
+    assert_eq!(code(hidden), "AWS.SimpleQueueService.NonExistentQueue");
+    other_account
+        .add_permission()
+        .queue_url(&url)
+        .label("lookup")
+        .aws_account_ids("000000000000")
+        .actions("GetQueueUrl")
+        .send()
+        .await
+        .unwrap();
     let theirs = default
         .get_queue_url()
         .queue_name("shared-name")

@@ -7,12 +7,14 @@
 //! * [`sns`]: Amazon SNS topics, subscriptions and deliveries.
 //! * [`sts`]: who a request's credentials are, and the temporary credentials STS issues.
 //! * [`arn`]: splitting an ARN into its parts.
+//! * [`policy`]: resource policies and the one evaluator that decides who may act on what.
 //! * [`shutdown`]: the signal that ends long polls when the server stops.
 //! * [`reset`]: resetting state, and the generation background work checks against resets.
 
 pub mod arn;
 pub mod clock;
 pub mod events;
+pub mod policy;
 pub mod reset;
 pub mod shutdown;
 pub mod sns;

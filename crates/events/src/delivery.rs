@@ -371,7 +371,13 @@ fn deliver(
         // Bus targets receive the event itself; Input settings do not apply.
         let forwarded = shared
             .engine
-            .forward_to_bus(&target.arn, &inv.event, &inv.account_id, &inv.region)
+            .forward_to_bus_by_rule(
+                &target.arn,
+                &inv.event,
+                &inv.account_id,
+                &inv.region,
+                Some(&inv.rule.arn),
+            )
             .map_err(|e| Failure::permanent(e.code(), e.to_string()))?;
         shared
             .dispatcher
@@ -383,30 +389,33 @@ fn deliver(
     };
     match &target.kind {
         TargetKind::Sqs => send_to_queue(shared, inv, payload, generation),
-        TargetKind::Sns => shared
-            .sns
-            .publish_for_service(
-                &target.arn,
-                payload,
-                target.message_group_id.clone(),
-                target
-                    .message_group_id
-                    .as_ref()
-                    .map(|_| inv.event.id.clone()),
-                shared.base.clone(),
-                ferrybridge_sns::Origin {
-                    generation,
-                    first: first.cloned(),
-                },
-            )
-            .map(|_| ())
-            .map_err(|e| match e.code() {
-                "NotFoundException" => Failure::permanent(
-                    "NO_RESOURCE",
-                    format!("Topic {} does not exist.", target.arn),
-                ),
-                _ => Failure::permanent("INVALID_PARAMETER", e.message().to_owned()),
-            }),
+        TargetKind::Sns => {
+            topic_admits(shared, inv)?;
+            shared
+                .sns
+                .publish_for_service(
+                    &target.arn,
+                    payload,
+                    target.message_group_id.clone(),
+                    target
+                        .message_group_id
+                        .as_ref()
+                        .map(|_| inv.event.id.clone()),
+                    shared.base.clone(),
+                    ferrybridge_sns::Origin {
+                        generation,
+                        first: first.cloned(),
+                    },
+                )
+                .map(|_| ())
+                .map_err(|e| match e.code() {
+                    "NotFoundException" => Failure::permanent(
+                        "NO_RESOURCE",
+                        format!("Topic {} does not exist.", target.arn),
+                    ),
+                    _ => Failure::permanent("INVALID_PARAMETER", e.message().to_owned()),
+                })
+        }
         // Carried out by `api_call::run` in a task of its own (see `work`), never here.
         TargetKind::ApiDestination => Ok(()),
         TargetKind::Recorded(service) => {
@@ -471,6 +480,16 @@ fn send_to_queue(
         // A queue made after a reset that came after the event: not delivered.
         return Ok(());
     }
+    let policy = queue.access_policy();
+    admits(
+        shared,
+        inv,
+        policy.as_deref(),
+        "sqs:SendMessage",
+        queue.arn(),
+        &queue.key().account_id,
+        "",
+    )?;
     let fifo = queue.is_fifo();
     queue
         .send(NewMessage {
@@ -492,6 +511,67 @@ fn send_to_queue(
         })
         .map(|_| ())
         .map_err(|e| Failure::permanent("INVALID_PARAMETER", e.to_string()))
+}
+
+/// Whether the target's resource policy lets `events.amazonaws.com` do `action` for the
+/// invocation's rule (`aws:SourceArn` the rule, `aws:SourceAccount` its account): refused
+/// with NO_PERMISSIONS (not retried, to the DLQ) under `--enforce-policies`, else a warning
+/// once per rule target (see [`ferrybridge_sns::policy_gate`]; `suffix` tells the target's
+/// dead-letter queue apart from the target).
+fn admits(
+    shared: &Shared,
+    inv: &Invocation,
+    policy: Option<&ferrybridge_engine::policy::Policy>,
+    action: &str,
+    resource: &str,
+    owner: &str,
+    suffix: &str,
+) -> Result<(), Failure> {
+    let key = format!("{}#{}{suffix}", inv.rule.arn, inv.target.id);
+    shared
+        .sns
+        .policy_gate()
+        .admit(
+            policy,
+            &ferrybridge_sns::policy_gate::Delivery {
+                service: "events.amazonaws.com",
+                action,
+                resource,
+                owner,
+                source_arn: &inv.rule.arn,
+                source_account: &inv.account_id,
+                key: &key,
+            },
+        )
+        .map_err(|_| {
+            Failure::permanent(
+                "NO_PERMISSIONS",
+                format!(
+                    "EventBridge is not authorized to perform: {action} on resource: {resource}: its resource-based policy does not allow events.amazonaws.com."
+                ),
+            )
+        })
+}
+
+/// [`admits`] for an SNS topic target (a missing topic is left to the publish: NO_RESOURCE).
+fn topic_admits(shared: &Shared, inv: &Invocation) -> Result<(), Failure> {
+    let arn = &inv.target.arn;
+    let Some(region) = ferrybridge_engine::arn::parse(arn).map(|a| a.region.to_owned()) else {
+        return Ok(());
+    };
+    let Ok(topic) = shared.sns.engine().topic(&region, arn) else {
+        return Ok(());
+    };
+    let policy = topic.access_policy();
+    admits(
+        shared,
+        inv,
+        policy.as_deref(),
+        "sns:Publish",
+        topic.arn(),
+        topic.account_id(),
+        "",
+    )
 }
 
 /// Sends a failed invocation's event to the target's dead-letter queue, if it has one that
@@ -517,6 +597,25 @@ pub(crate) fn dead_letter(
         return;
     };
     if shared.sqs.reset_since(generation, queue.key()) {
+        return;
+    }
+    // The DLQ's policy must let EventBridge send too (EventBridge User Guide, "Granting
+    // permissions to the dead-letter queue"); otherwise the event is dropped.
+    let policy = queue.access_policy();
+    let owner = &queue.key().account_id;
+    let action = "sqs:SendMessage";
+    if admits(
+        shared,
+        inv,
+        policy.as_deref(),
+        action,
+        queue.arn(),
+        owner,
+        "#dlq",
+    )
+    .is_err()
+    {
+        tracing::debug!(dlq = %dlq_arn, "EventBridge DLQ policy refuses EventBridge: event dropped");
         return;
     }
     let s = |v: &str| MessageAttributeValue::string("String", v);

@@ -14,6 +14,7 @@
 //! Targets on API destinations make real HTTP calls ([`api_call`]), each in a task of its own,
 //! authorized by their connection (Basic, API key, or an OAuth token from [`oauth`]).
 
+mod access;
 pub mod api_call;
 mod api_destinations;
 mod archives;
@@ -51,6 +52,8 @@ pub struct Events {
     deterministic: bool,
     /// OAuth tokens of connections (shared with the API destination calls).
     authorizer: Arc<oauth::Authorizer>,
+    /// Whether bus policies are enforced on requests (`--no-cross-account-checks`).
+    access_checks: bool,
 }
 
 impl Events {
@@ -73,6 +76,7 @@ impl Events {
                 dispatcher,
                 deterministic: true,
                 authorizer,
+                access_checks: true,
             },
             workers,
         )
@@ -116,6 +120,14 @@ impl Events {
         out
     }
 
+    /// With `on` (the default), rules and targets on another account's bus need a grant in
+    /// its policy (see [`access`]); off, any caller may manage any bus's rules. `PutEvents`
+    /// into another account's bus always follows the bus policy, as before.
+    pub fn with_access_checks(mut self, on: bool) -> Self {
+        self.access_checks = on;
+        self
+    }
+
     pub fn engine(&self) -> &Arc<EventsEngine> {
         &self.engine
     }
@@ -133,6 +145,9 @@ impl Events {
             ferrybridge_protocol::validate_input(ServiceName::Events, operation, &input)
         {
             return Err(ServiceError::new("ValidationException", message));
+        }
+        if self.access_checks {
+            access::check(&self.engine, ctx, operation, &input)?;
         }
         events::dispatch(self, ctx, operation, &input)
             .unwrap_or_else(|| Err(unknown_operation(operation)))

@@ -34,7 +34,8 @@ pub(crate) fn put_events(
             "Total size of the entries in the request is over the limit.",
         ));
     }
-    let (results, invocations) = e.put_events(&ctx.account_id, &ctx.region, &entries);
+    let (results, invocations) =
+        e.put_events_as(&ctx.account_id, &ctx.caller_arn, &ctx.region, &entries);
     d.dispatch(invocations);
     let failed = results.iter().filter(|r| r.is_err()).count();
     let entries = results

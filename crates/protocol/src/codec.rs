@@ -796,7 +796,7 @@ impl Codec {
                         "Error": {
                             "Type": fault,
                             "Code": r.query_code,
-                            "Message": r.query_message.unwrap_or(&err.message),
+                            "Message": err.query_message.as_deref().or(r.query_message).unwrap_or(&err.message),
                         },
                         "RequestId": request_id,
                     }
@@ -830,7 +830,13 @@ impl Codec {
                 out.extend_from_slice(b"</Type><Code>");
                 xml::escape_into(&mut out, &r.query_code);
                 out.extend_from_slice(b"</Code><Message>");
-                xml::escape_into(&mut out, r.query_message.unwrap_or(&err.message));
+                xml::escape_into(
+                    &mut out,
+                    err.query_message
+                        .as_deref()
+                        .or(r.query_message)
+                        .unwrap_or(&err.message),
+                );
                 out.extend_from_slice(b"</Message>");
                 if sqs {
                     out.extend_from_slice(b"<Detail/>");

@@ -15,6 +15,10 @@ pub struct ServiceError {
     pub code: Cow<'static, str>,
     /// The human-readable message, AWS's wording where it is known.
     pub message: String,
+    /// The wording over the Query protocol when AWS's legacy front end words this error
+    /// differently from its JSON one (SQS access denials: `Access to the resource <url> is
+    /// denied.` over Query, an IAM-style `User: ... is not authorized ...` over JSON).
+    pub query_message: Option<String>,
 }
 
 impl ServiceError {
@@ -23,7 +27,14 @@ impl ServiceError {
         Self {
             code: code.into(),
             message: message.into(),
+            query_message: None,
         }
+    }
+
+    /// This error, worded `message` over the Query protocol.
+    pub fn with_query_message(mut self, message: impl Into<String>) -> Self {
+        self.query_message = Some(message.into());
+        self
     }
 }
 

@@ -88,6 +88,25 @@ pub struct Config {
     /// an AWS-shaped error. Default: all. LocalStack's SERVICES is honoured too.
     #[arg(long, env = "FERRYBRIDGE_SERVICES", value_name = "LIST")]
     pub services: Option<String>,
+
+    // ---- Accounts and resource policies ----
+    /// Let any account act on any other account's queues, topics and bus rules (the behaviour
+    /// before account checks, and LocalStack's); FERRYBRIDGE_CROSS_ACCOUNT_CHECKS=false does the
+    /// same. By default a caller of another account needs a grant in the resource's policy,
+    /// and an explicit Deny stops anyone, as on AWS.
+    #[arg(
+        long = "no-cross-account-checks",
+        env = "FERRYBRIDGE_CROSS_ACCOUNT_CHECKS",
+        action = clap::ArgAction::SetFalse
+    )]
+    pub cross_account_checks: bool,
+
+    /// Refuse service deliveries (SNS -> SQS, EventBridge -> SQS and SNS) that the target's
+    /// resource policy does not allow, as AWS does (DLQ with AccessDenied / NO_PERMISSIONS).
+    /// Off by default: such deliveries go through with a warning, once per subscription or
+    /// target.
+    #[arg(long, env = "FERRYBRIDGE_ENFORCE_POLICIES", default_value_t = false)]
+    pub enforce_policies: bool,
 }
 
 impl Config {
@@ -108,6 +127,8 @@ impl Config {
             async_delivery: false,
             public_host: None,
             services: None,
+            cross_account_checks: true,
+            enforce_policies: false,
         }
     }
 

@@ -64,7 +64,11 @@ impl App {
             sqs_engine.clone(),
             ferrybridge_sns::Signer::shared(),
         );
-        let sns = sns.with_async_delivery(config.async_delivery);
+        let checks = config.cross_account_checks;
+        let sns = sns
+            .with_async_delivery(config.async_delivery)
+            .with_access_checks(checks)
+            .with_enforced_policies(config.enforce_policies);
         for task in workers.into_tasks() {
             tokio::spawn(task);
         }
@@ -80,14 +84,18 @@ impl App {
             sns.clone(),
             base,
         );
-        let events = events.with_async_delivery(config.async_delivery);
+        let events = events
+            .with_async_delivery(config.async_delivery)
+            .with_access_checks(checks);
         for task in workers.into_tasks() {
             tokio::spawn(task);
         }
         let enabled = config.services.as_deref().map(crate::admin::parse_services);
         App {
             codec: Codec::new(),
-            sqs: Sqs::new(sqs_engine.clone()).with_queue_url_style(config.queue_url_style),
+            sqs: Sqs::new(sqs_engine.clone())
+                .with_queue_url_style(config.queue_url_style)
+                .with_access_checks(checks),
             sqs_engine,
             sns,
             events,

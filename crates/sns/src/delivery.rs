@@ -199,16 +199,24 @@ pub(crate) struct Shared {
     pub(crate) http: HttpClient,
     /// Per-subscription throttles (`maxReceivesPerSecond`).
     throttles: Mutex<HashMap<String, Arc<Throttle>>>,
+    /// Queue policies: enforced or warned about.
+    pub(crate) gate: Arc<crate::policy_gate::PolicyGate>,
 }
 
 impl Shared {
-    pub(crate) fn new(sns: Arc<SnsEngine>, sqs: Arc<SqsEngine>, signer: Arc<Signer>) -> Self {
+    pub(crate) fn new(
+        sns: Arc<SnsEngine>,
+        sqs: Arc<SqsEngine>,
+        signer: Arc<Signer>,
+        gate: Arc<crate::policy_gate::PolicyGate>,
+    ) -> Self {
         Shared {
             sns,
             sqs,
             signer,
             http: HttpClient::new(),
             throttles: Mutex::new(HashMap::new()),
+            gate,
         }
     }
 
@@ -548,6 +556,32 @@ fn deliver_sqs(
         // The queue found is a new one, made after a reset that came after the publish.
         return;
     }
+    let (topic_account, _) = topic_location(&sub.topic_arn);
+    let policy = queue.access_policy();
+    let admitted = shared.gate.admit(
+        policy.as_deref(),
+        &crate::policy_gate::Delivery {
+            service: "sns.amazonaws.com",
+            action: "sqs:SendMessage",
+            resource: queue.arn(),
+            owner: &queue.key().account_id,
+            source_arn: &sub.topic_arn,
+            source_account: &topic_account,
+            key: &sub.arn,
+        },
+    );
+    if admitted.is_err() {
+        // A client-side error (403): not retried, to the subscription's DLQ if it has one
+        // (SNS Developer Guide, "Amazon SNS message delivery retries"); the subscription
+        // stays. The wording is SQS's, as SNS's delivery status logs report it.
+        let key = queue.key();
+        let message = format!(
+            "Access to the resource https://sqs.{}.amazonaws.com/{}/{} is denied.",
+            key.region, key.account_id, key.name
+        );
+        dead_letter(shared, sub, n, body, attributes, "AccessDenied", &message);
+        return;
+    }
     let fifo = queue.is_fifo();
     let msg = NewMessage {
         body: body.clone(),
@@ -606,6 +640,23 @@ pub(crate) fn dead_letter(
         );
         return false;
     };
+    // The DLQ's policy must let SNS send too (SNS Developer Guide, "Configuring an Amazon SNS
+    // dead-letter queue for a subscription"); otherwise the message is lost.
+    let (topic_account, _) = topic_location(&sub.topic_arn);
+    let policy = queue.access_policy();
+    let delivery = crate::policy_gate::Delivery {
+        service: "sns.amazonaws.com",
+        action: "sqs:SendMessage",
+        resource: queue.arn(),
+        owner: &queue.key().account_id,
+        source_arn: &sub.topic_arn,
+        source_account: &topic_account,
+        key: &format!("{}#dlq", sub.arn),
+    };
+    if shared.gate.admit(policy.as_deref(), &delivery).is_err() {
+        tracing::debug!(subscription = %sub.arn, dead_letter_queue = %dlq_arn, "the dead-letter queue's policy refuses SNS: message dropped");
+        return false;
+    }
     attributes.retain(|(k, _)| k != "RequestID" && k != "ErrorCode" && k != "ErrorMessage");
     attributes.push((
         "RequestID".into(),

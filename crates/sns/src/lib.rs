@@ -7,6 +7,7 @@
 //! Publishing never waits for deliveries: the engine picks the subscriptions a message goes to,
 //! and the [`Deliverer`] hands them to [`DeliveryWorkers`], background tasks the server spawns.
 
+mod access;
 pub mod delivery;
 pub mod delivery_policy;
 pub mod envelope;
@@ -15,6 +16,7 @@ pub mod http_delivery;
 mod input;
 mod mobile;
 mod policies;
+pub mod policy_gate;
 mod publish;
 pub mod signing;
 mod subscriptions;
@@ -39,6 +41,10 @@ pub struct Sns {
     /// Whether Publish answers only after the first attempt of its deliveries into this
     /// emulator's queues (the default; `false` restores fully asynchronous deliveries).
     deterministic: bool,
+    /// Whether topic policies are enforced on requests (`--no-cross-account-checks`).
+    access_checks: bool,
+    /// Deliveries into queues obey their policies (`--enforce-policies`) or warn.
+    gate: Arc<policy_gate::PolicyGate>,
 }
 
 impl Sns {
@@ -49,7 +55,13 @@ impl Sns {
         sqs: Arc<SqsEngine>,
         signer: Arc<Signer>,
     ) -> (Sns, DeliveryWorkers) {
-        let shared = Arc::new(delivery::Shared::new(engine.clone(), sqs, signer.clone()));
+        let gate = Arc::new(policy_gate::PolicyGate::new(false));
+        let shared = Arc::new(delivery::Shared::new(
+            engine.clone(),
+            sqs,
+            signer.clone(),
+            gate.clone(),
+        ));
         let (deliverer, workers) = delivery::channel(shared);
         (
             Sns {
@@ -57,6 +69,8 @@ impl Sns {
                 deliverer,
                 signer,
                 deterministic: true,
+                access_checks: true,
+                gate,
             },
             workers,
         )
@@ -66,6 +80,25 @@ impl Sns {
     pub fn with_async_delivery(mut self, on: bool) -> Self {
         self.deterministic = !on;
         self
+    }
+
+    /// With `on` (the default), a caller of another account needs a grant in the topic's
+    /// policy and an explicit `Deny` stops anyone (see [`access`]).
+    pub fn with_access_checks(mut self, on: bool) -> Self {
+        self.access_checks = on;
+        self
+    }
+
+    /// With `on`, deliveries into SQS queues need the queue policy to allow
+    /// `sns.amazonaws.com` (see [`policy_gate`]); off (the default) they only warn.
+    pub fn with_enforced_policies(self, on: bool) -> Self {
+        self.gate.set_enforce(on);
+        self
+    }
+
+    /// The delivery gate (shared with the delivery workers).
+    pub fn policy_gate(&self) -> &Arc<policy_gate::PolicyGate> {
+        &self.gate
     }
 
     pub fn is_deterministic(&self) -> bool {
@@ -161,6 +194,9 @@ impl Sns {
         let e = &self.engine;
         let d = &self.deliverer;
         let i = &input;
+        if self.access_checks {
+            access::check(e, ctx, operation, i)?;
+        }
         match operation {
             "CreateTopic" => topics::create_topic(e, ctx, i),
             "DeleteTopic" => topics::delete_topic(e, ctx, i),

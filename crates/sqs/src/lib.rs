@@ -6,6 +6,7 @@
 //! engine, and answers with the typed output, or a [`ServiceError`] named by the SQS model's
 //! error shape (`QueueDoesNotExist`...) or a common AWS code (`InvalidParameterValue`).
 
+mod access;
 mod input;
 mod messages;
 mod move_tasks;
@@ -25,6 +26,8 @@ use serde_json::Value;
 pub struct Sqs {
     engine: Arc<SqsEngine>,
     url_style: url::QueueUrlStyle,
+    /// Whether queue policies are enforced (`--no-cross-account-checks` turns it off).
+    access_checks: bool,
 }
 
 impl Sqs {
@@ -32,7 +35,16 @@ impl Sqs {
         Self {
             engine,
             url_style: url::QueueUrlStyle::default(),
+            access_checks: true,
         }
+    }
+
+    /// With `on` (the default), a caller of another account needs a grant in the queue's
+    /// policy and an explicit `Deny` stops anyone (see [`access`]); off, any caller may act on
+    /// any queue, as before such checks existed (and as on LocalStack).
+    pub fn with_access_checks(mut self, on: bool) -> Self {
+        self.access_checks = on;
+        self
     }
 
     /// Hands out queue URLs in `style` (every style is accepted on input whatever this is).
@@ -53,6 +65,9 @@ impl Sqs {
         operation: &str,
         input: Value,
     ) -> Result<Value, ServiceError> {
+        if self.access_checks {
+            access::check(&self.engine, ctx, operation, &input)?;
+        }
         sqs::dispatch(self, ctx, operation, &input)
             .await
             .unwrap_or_else(|| Err(invalid_action(operation)))

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::error::EventsError;
 use super::rule::Rule;
+use crate::policy::{self, Policy};
 
 /// What `CreateEventBus`/`UpdateEventBus` set on a bus.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +30,8 @@ pub(crate) struct BusState {
     pub settings: BusSettings,
     /// The resource policy (`PutPermission`), a JSON policy document.
     pub policy: Option<Value>,
+    /// `policy`, parsed once when it changes.
+    pub parsed_policy: Option<Arc<Policy>>,
     pub last_modified_ms: u64,
     pub tags: BTreeMap<String, String>,
 }
@@ -69,6 +72,7 @@ impl EventBus {
             state: RwLock::new(BusState {
                 settings,
                 policy: None,
+                parsed_policy: None,
                 last_modified_ms: now_ms,
                 tags: BTreeMap::new(),
             }),
@@ -126,36 +130,33 @@ impl EventBus {
             .collect()
     }
 
-    /// Whether the bus's resource policy lets `account` (another account) put events on it.
-    /// A bus always accepts events from its own account.
+    /// Whether the bus's resource policy lets `account` (another account's root) put events on
+    /// it. A bus always accepts events from its own account unless its policy denies them.
     pub fn allows_put_events_from(&self, account: &str) -> bool {
-        if account == self.account_id {
-            return true;
+        self.allows_forward_from(account, None)
+    }
+
+    /// [`EventBus::allows_put_events_from`] for events a rule (`rule_arn`, the policy's
+    /// `aws:SourceArn`) of `account` forwards.
+    pub fn allows_forward_from(&self, account: &str, rule_arn: Option<&str>) -> bool {
+        let arn = format!("arn:aws:iam::{account}:root");
+        let mut context = vec![("aws:SourceAccount", account)];
+        if let Some(rule) = rule_arn {
+            context.push(("aws:SourceArn", rule));
         }
-        let state = self.state.read();
-        let Some(policy) = &state.policy else {
-            return false;
+        let req = policy::Request {
+            principal: policy::Principal::Aws { account, arn: &arn },
+            action: "events:PutEvents",
+            resource: &self.arn,
+            context: &context,
         };
-        let statements = match policy.get("Statement") {
-            Some(Value::Array(list)) => list.clone(),
-            Some(one @ Value::Object(_)) => vec![one.clone()],
-            _ => return false,
-        };
-        let allows = |s: &Value| {
-            s.get("Effect").and_then(Value::as_str) == Some("Allow")
-                && one_or_many(s.get("Action"))
-                    .iter()
-                    .any(|a| matches!(a.as_str(), "events:PutEvents" | "events:*" | "*"))
-                && principal_matches(s.get("Principal"), account)
-        };
-        let denies = |s: &Value| {
-            s.get("Effect").and_then(Value::as_str) == Some("Deny")
-                && one_or_many(s.get("Action"))
-                    .iter()
-                    .any(|a| matches!(a.as_str(), "events:PutEvents" | "events:*" | "*"))
-                && principal_matches(s.get("Principal"), account)
-        };
-        !statements.iter().any(denies) && statements.iter().any(allows)
+        self.authorize(&req) == policy::Decision::Allow
+    }
+
+    /// The decision of the bus's resource policy (and the same-account rule) on `req`.
+    pub fn authorize(&self, req: &policy::Request<'_>) -> policy::Decision {
+        let parsed = self.state.read().parsed_policy.clone();
+        policy::authorize(parsed.as_deref(), &self.account_id, req)
     }
 
     /// `PutPermission` with `Action`/`Principal`/`StatementId`/`Condition`: adds (or replaces)
@@ -170,12 +171,14 @@ impl EventBus {
             list.retain(|s| s.get("Sid") != sid.as_ref());
             list.push(statement);
         }
+        state.parsed_policy = state.policy.as_ref().map(parse);
         state.last_modified_ms = now_ms;
     }
 
     /// `PutPermission` with `Policy`: replaces the whole policy.
     pub(crate) fn set_policy(&self, policy: Value, now_ms: u64) {
         let mut state = self.state.write();
+        state.parsed_policy = Some(parse(&policy));
         state.policy = Some(policy);
         state.last_modified_ms = now_ms;
     }
@@ -190,6 +193,7 @@ impl EventBus {
         let mut state = self.state.write();
         if all {
             state.policy = None;
+            state.parsed_policy = None;
             state.last_modified_ms = now_ms;
             return Ok(());
         }
@@ -218,35 +222,14 @@ impl EventBus {
         if list.is_empty() {
             state.policy = None;
         }
+        state.parsed_policy = state.policy.as_ref().map(parse);
         state.last_modified_ms = now_ms;
         Ok(())
     }
 }
 
-fn one_or_many(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(list)) => list
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Whether a policy `Principal` names `account` ("*", an account id, or an IAM ARN in it).
-fn principal_matches(principal: Option<&Value>, account: &str) -> bool {
-    let names = match principal {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Object(map)) => one_or_many(map.get("AWS")),
-        _ => Vec::new(),
-    };
-    names.iter().any(|p| {
-        p == "*"
-            || p == account
-            || crate::arn::parse(p).is_some_and(|a| a.service == "iam" && a.account == account)
-    })
+fn parse(policy: &Value) -> Arc<Policy> {
+    Arc::new(Policy::from_value_lenient(policy))
 }
 
 /// The ARN of bus `name`.

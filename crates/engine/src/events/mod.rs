@@ -826,6 +826,20 @@ impl EventsEngine {
         region: &str,
         entries: &[EntryInput],
     ) -> (Vec<Result<String, EntryError>>, Vec<Invocation>) {
+        let caller = format!("arn:aws:iam::{account}:root");
+        self.put_events_as(account, &caller, region, entries)
+    }
+
+    /// [`EventsEngine::put_events`] by the identity `caller_arn` of `account`: a bus of
+    /// another account takes the events only if its policy allows `events:PutEvents` to that
+    /// identity (the evaluator of [`crate::policy`]).
+    pub fn put_events_as(
+        &self,
+        account: &str,
+        caller_arn: &str,
+        region: &str,
+        entries: &[EntryInput],
+    ) -> (Vec<Result<String, EntryError>>, Vec<Invocation>) {
         let now = self.now();
         let mut results = Vec::with_capacity(entries.len());
         let mut invocations = Vec::new();
@@ -840,8 +854,20 @@ impl EventsEngine {
             let id = uuid::Uuid::new_v4().to_string();
             // AWS accepts an event for a bus that does not exist (it answers an EventId and
             // the event goes nowhere), and likewise one the bus's policy does not admit.
+            let allowed = |bus: &EventBus| {
+                let req = crate::policy::Request {
+                    principal: crate::policy::Principal::Aws {
+                        account,
+                        arn: caller_arn,
+                    },
+                    action: "events:PutEvents",
+                    resource: &bus.arn,
+                    context: &[],
+                };
+                bus.authorize(&req) == crate::policy::Decision::Allow
+            };
             let bus = match self.bus(account, region, entry.event_bus_name.as_deref()) {
-                Ok(bus) if bus.allows_put_events_from(account) => bus,
+                Ok(bus) if allowed(&bus) => bus,
                 _ => {
                     results.push(Ok(id));
                     continue;
@@ -906,6 +932,20 @@ impl EventsEngine {
         from_account: &str,
         from_region: &str,
     ) -> Result<Vec<Invocation>, ForwardFailure> {
+        self.forward_to_bus_by_rule(bus_arn, event, from_account, from_region, None)
+    }
+
+    /// [`EventsEngine::forward_to_bus`] by the rule `rule_arn`: the receiving bus's policy sees
+    /// it as `aws:SourceArn` (the EventBridge User Guide's "send events only from a specific
+    /// rule" policy) and the sending account as `aws:SourceAccount`.
+    pub fn forward_to_bus_by_rule(
+        &self,
+        bus_arn: &str,
+        event: &Event,
+        from_account: &str,
+        from_region: &str,
+        rule_arn: Option<&str>,
+    ) -> Result<Vec<Invocation>, ForwardFailure> {
         let bus = self
             .bus_by_arn(bus_arn)
             .ok_or_else(|| ForwardFailure::NoBus(bus_arn.to_owned()))?;
@@ -925,7 +965,7 @@ impl EventsEngine {
             // names no error for it and dead-letters nothing).
             return Ok(Vec::new());
         }
-        if !bus.allows_put_events_from(from_account) {
+        if !bus.allows_forward_from(from_account, rule_arn) {
             return Err(ForwardFailure::NotAllowed {
                 account: from_account.to_owned(),
                 bus_arn: bus.arn.clone(),

@@ -798,3 +798,27 @@ fn the_envelope_text_is_written_exactly_as_its_value_serializes() {
     );
     assert_eq!(event::format_time(951_782_400_000), "2000-02-29T00:00:00Z");
 }
+
+#[test]
+fn a_bus_policy_can_admit_forwarding_from_one_rule_only() {
+    // EventBridge User Guide, "Send events only from a specific rule to the bus in a different
+    // Region": a condition on aws:SourceArn naming the sender's rule.
+    let e = engine();
+    let bus = e
+        .create_event_bus(ACCOUNT, REGION, "gate", BusSettings::default(), &[])
+        .expect("bus");
+    let rule = format!("arn:aws:events:{REGION}:{OTHER}:rule/send-orders");
+    bus.set_policy(
+        json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": OTHER}, "Action": "events:PutEvents",
+            "Resource": bus.arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule}}}]}),
+        0,
+    );
+    assert!(bus.allows_forward_from(OTHER, Some(&rule)));
+    let other_rule = format!("arn:aws:events:{REGION}:{OTHER}:rule/other");
+    assert!(!bus.allows_forward_from(OTHER, Some(&other_rule)));
+    assert!(
+        !bus.allows_put_events_from(OTHER),
+        "PutEvents by the account itself has no source rule"
+    );
+}

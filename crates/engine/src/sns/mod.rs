@@ -311,10 +311,8 @@ impl SnsEngine {
             return Err(SnsError::invalid("Topic Name"));
         }
         let arn = arn::topic_arn(region, account, name);
-        let mut attrs = TopicAttributes {
-            policy: topic::default_policy(&arn, account),
-            ..TopicAttributes::default()
-        };
+        let mut attrs = TopicAttributes::default();
+        attrs.set_policy(topic::default_policy(&arn, account));
         for (k, v) in attributes {
             if k == "FifoTopic" {
                 if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") {

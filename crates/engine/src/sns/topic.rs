@@ -54,6 +54,8 @@ pub struct TopicAttributes {
     pub display_name: String,
     /// The access policy document, as AWS renders it (compact JSON).
     pub policy: String,
+    /// `policy`, parsed once when it is set (cross-account requests evaluate it).
+    pub parsed_policy: Option<std::sync::Arc<crate::policy::Policy>>,
     /// The topic's `DeliveryPolicy` as the client set it.
     pub delivery_policy: Option<String>,
     pub kms_master_key_id: Option<String>,
@@ -68,6 +70,12 @@ pub struct TopicAttributes {
 }
 
 impl TopicAttributes {
+    /// Stores the topic's access policy and its parsed form.
+    pub fn set_policy(&mut self, text: String) {
+        self.parsed_policy = crate::policy::Policy::parse_lenient(&text);
+        self.policy = text;
+    }
+
     /// The signature version notifications of this topic are signed with.
     pub fn signature_version(&self) -> &str {
         self.signature_version.as_deref().unwrap_or("1")
@@ -134,7 +142,7 @@ pub fn apply_attribute(
             if !parsed.is_object() {
                 return Err(SnsError::invalid("Policy Error: null"));
             }
-            attrs.policy = value.into();
+            attrs.set_policy(value.into());
         }
         "DeliveryPolicy" => {
             attrs.delivery_policy = (!value.is_empty()).then(|| value.into());
@@ -317,6 +325,11 @@ impl Topic {
         self.attributes.read().clone()
     }
 
+    /// The topic's access policy, parsed.
+    pub fn access_policy(&self) -> Option<std::sync::Arc<crate::policy::Policy>> {
+        self.attributes.read().parsed_policy.clone()
+    }
+
     pub fn tags(&self) -> BTreeMap<String, String> {
         self.tags.read().clone()
     }
@@ -430,7 +443,7 @@ impl Topic {
             "Action": one_or_many(actions),
             "Resource": self.arn,
         }));
-        attrs.policy = policy.to_string();
+        attrs.set_policy(policy.to_string());
         Ok(())
     }
 
@@ -443,7 +456,7 @@ impl Topic {
         if let Some(statements) = policy["Statement"].as_array_mut() {
             statements.retain(|s| s["Sid"] != label);
         }
-        attrs.policy = policy.to_string();
+        attrs.set_policy(policy.to_string());
         Ok(())
     }
 

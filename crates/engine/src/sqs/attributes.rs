@@ -65,6 +65,9 @@ pub struct QueueAttributes {
     pub receive_message_wait_time_seconds: u32,
     pub visibility_timeout: u32,
     pub policy: Option<String>,
+    /// `policy`, parsed once when it is set (every cross-account request and, with
+    /// `--enforce-policies`, every service delivery evaluates it).
+    pub parsed_policy: Option<std::sync::Arc<crate::policy::Policy>>,
     pub redrive_policy: Option<RedrivePolicy>,
     pub redrive_allow_policy: Option<String>,
     pub kms_master_key_id: Option<String>,
@@ -91,6 +94,7 @@ impl Default for QueueAttributes {
             receive_message_wait_time_seconds: 0,
             visibility_timeout: 30,
             policy: None,
+            parsed_policy: None,
             redrive_policy: None,
             redrive_allow_policy: None,
             kms_master_key_id: None,
@@ -253,6 +257,14 @@ fn parse_redrive_allow_policy(value: &str) -> Result<Option<String>, SqsError> {
 }
 
 impl QueueAttributes {
+    /// Stores the queue's access policy and its parsed form.
+    pub fn set_policy(&mut self, text: Option<String>) {
+        self.parsed_policy = text
+            .as_deref()
+            .and_then(crate::policy::Policy::parse_lenient);
+        self.policy = text;
+    }
+
     /// Applies one client-supplied attribute, validating it with AWS's limits and messages.
     pub fn apply(&mut self, name: &str, value: &str) -> Result<(), SqsError> {
         match name {
@@ -269,10 +281,12 @@ impl QueueAttributes {
             "VisibilityTimeout" => self.visibility_timeout = parse_int(name, value, 0, 43_200)?,
             "Policy" => {
                 if value.is_empty() {
-                    self.policy = None;
+                    self.set_policy(None);
                 } else {
                     match serde_json::from_str::<serde_json::Value>(value) {
-                        Ok(serde_json::Value::Object(_)) => self.policy = Some(value.to_string()),
+                        Ok(serde_json::Value::Object(_)) => {
+                            self.set_policy(Some(value.to_string()))
+                        }
                         _ => return Err(SqsError::invalid_attribute_value(name)),
                     }
                 }

@@ -268,6 +268,11 @@ impl Queue {
         self.meta.read().attributes.clone()
     }
 
+    /// The queue's access policy, parsed (`None`: no policy).
+    pub fn access_policy(&self) -> Option<std::sync::Arc<crate::policy::Policy>> {
+        self.meta.read().attributes.parsed_policy.clone()
+    }
+
     pub(crate) fn mark_deleted(&self) {
         self.deleted.store(true, Ordering::SeqCst);
         self.notify.notify_waiters();
@@ -444,7 +449,7 @@ impl Queue {
             }
             list.push(statement);
         }
-        meta.attributes.policy = Some(policy.to_string());
+        meta.attributes.set_policy(Some(policy.to_string()));
         meta.last_modified = self.clock.now_seconds();
         Ok(())
     }
@@ -473,11 +478,8 @@ impl Queue {
             return Err(not_found());
         }
         let empty = list.is_empty();
-        meta.attributes.policy = if empty {
-            None
-        } else {
-            Some(policy.to_string())
-        };
+        meta.attributes
+            .set_policy((!empty).then(|| policy.to_string()));
         meta.last_modified = self.clock.now_seconds();
         Ok(())
     }
