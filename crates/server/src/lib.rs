@@ -15,6 +15,7 @@ mod http_server;
 pub mod init_hooks;
 mod sns_admin;
 mod startup;
+pub mod tls;
 
 pub use config::Config;
 pub use emulator::{Emulator, EmulatorBuilder, EmulatorHandle};

@@ -199,6 +199,8 @@ pub(crate) struct Shared {
     pub(crate) http: HttpClient,
     /// Per-subscription throttles (`maxReceivesPerSecond`).
     throttles: Mutex<HashMap<String, Arc<Throttle>>>,
+    /// Set once when the server serves TLS: `SigningCertURL`s are then `https://`.
+    pub(crate) https_cert: Arc<std::sync::OnceLock<envelope::HttpsCert>>,
 }
 
 impl Shared {
@@ -209,7 +211,13 @@ impl Shared {
             signer,
             http: HttpClient::new(),
             throttles: Mutex::new(HashMap::new()),
+            https_cert: Arc::default(),
         }
+    }
+
+    /// The `SigningCertURL` of messages whose links are based on `base`.
+    pub(crate) fn cert_url(&self, base: &str) -> String {
+        envelope::signing_cert_url(base, self.https_cert.get().copied())
     }
 
     /// The throttle of a subscription (one per subscription ARN, kept while the server runs).
@@ -381,7 +389,7 @@ async fn deliver(shared: Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>,
                 })
                 .collect();
             let sigs = sign_many(shared, requests, n.signature_version.clone()).await;
-            let cert = envelope::cert_url(&base);
+            let cert = shared.cert_url(&base);
             for (text, signature) in texts.into_iter().zip(sigs) {
                 signatures.insert(
                     text,
@@ -694,7 +702,7 @@ async fn confirmation_document(
     let signature = SignatureFields {
         version,
         signature: sig,
-        cert_url: envelope::cert_url(base),
+        cert_url: shared.cert_url(base),
     };
     let doc = envelope::confirmation(
         kind,

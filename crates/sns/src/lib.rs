@@ -36,6 +36,8 @@ pub struct Sns {
     engine: Arc<SnsEngine>,
     deliverer: Deliverer,
     signer: Arc<Signer>,
+    /// Shared with the delivery workers: set when the server serves TLS.
+    https_cert: Arc<std::sync::OnceLock<envelope::HttpsCert>>,
     /// Whether Publish answers only after the first attempt of its deliveries into this
     /// emulator's queues (the default; `false` restores fully asynchronous deliveries).
     deterministic: bool,
@@ -50,12 +52,14 @@ impl Sns {
         signer: Arc<Signer>,
     ) -> (Sns, DeliveryWorkers) {
         let shared = Arc::new(delivery::Shared::new(engine.clone(), sqs, signer.clone()));
+        let https_cert = shared.https_cert.clone();
         let (deliverer, workers) = delivery::channel(shared);
         (
             Sns {
                 engine,
                 deliverer,
                 signer,
+                https_cert,
                 deterministic: true,
             },
             workers,
@@ -66,6 +70,14 @@ impl Sns {
     pub fn with_async_delivery(mut self, on: bool) -> Self {
         self.deterministic = !on;
         self
+    }
+
+    /// The server serves TLS (on the same port, or on the TLS-only `https_port`): signed
+    /// messages from now on name an `https://` `SigningCertURL`, which AWS's validators require.
+    pub fn serve_signing_cert_over_https(&self, https_port: Option<u16>) {
+        let _ = self
+            .https_cert
+            .set(envelope::HttpsCert { port: https_port });
     }
 
     pub fn is_deterministic(&self) -> bool {
