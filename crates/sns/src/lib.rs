@@ -80,6 +80,12 @@ impl Sns {
             .set(envelope::HttpsCert { port: https_port });
     }
 
+    /// Delivery jobs shed so far because a delivery queue was full (see
+    /// [`delivery::JOB_QUEUE_CAPACITY`]).
+    pub fn shed_deliveries(&self) -> u64 {
+        self.deliverer.shed_count()
+    }
+
     pub fn is_deterministic(&self) -> bool {
         self.deterministic
     }
@@ -97,6 +103,8 @@ impl Sns {
         if !matches!(operation, "Publish" | "PublishBatch") {
             return self.handle(ctx, operation, input, authenticated);
         }
+        // Back-pressure: a flood of publishes waits briefly while the delivery queues are full.
+        self.deliverer.wait_for_room().await;
         let generation = self.engine.resets().generation();
         let (first, done) = if self.deterministic {
             let (first, done) = FirstAttempt::new();
