@@ -177,14 +177,16 @@ fn tls_setup(config: &Config) -> std::io::Result<Option<crate::tls::Tls>> {
 const TLS_HANDSHAKE: u8 = 0x16;
 
 /// Serves one connection (plain or TLS) until it ends or the server stops.
+/// A connection idle (no request in flight, no byte moving) for `idle` is closed.
 async fn serve_io<I, S>(
     builder: auto::Builder<TokioExecutor>,
     io: I,
     service: S,
     watcher: hyper_util::server::graceful::Watcher,
     peer: SocketAddr,
+    (activity, idle): (Arc<crate::idle::Activity>, Duration),
 ) where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     S: hyper::service::Service<
             Request<Incoming>,
             Response = Response<Full<Bytes>>,
@@ -193,11 +195,14 @@ async fn serve_io<I, S>(
         + 'static,
     S::Future: Send + 'static,
 {
+    let io = TokioIo::new(crate::idle::IdleIo::new(io, activity.clone()));
     let conn = builder
         .serve_connection_with_upgrades(io, service)
         .into_owned();
-    if let Err(err) = watcher.watch(conn).await {
-        tracing::debug!(%err, %peer, "connection ended with an error");
+    match crate::idle::serve(watcher.watch(conn), &activity, idle).await {
+        Some(Ok(())) => {}
+        Some(Err(err)) => tracing::debug!(%err, %peer, "connection ended with an error"),
+        None => tracing::debug!(%peer, "connection idle; closed"),
     }
 }
 
@@ -242,10 +247,19 @@ async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let header_timeout = Duration::from_secs(app.config().header_timeout);
         let app = app.clone();
+        let activity = crate::idle::Activity::new();
+        let in_flight = activity.clone();
         let service = service_fn(move |req: Request<Incoming>| {
             let app = app.clone();
-            async move { Ok::<Response<Full<Bytes>>, Infallible>(app.serve(req, peer).await) }
+            let request = in_flight.request();
+            async move {
+                let response = app.serve(req, peer).await;
+                drop(request);
+                Ok::<Response<Full<Bytes>>, Infallible>(response)
+            }
         });
+        // An idle connection gets as long as a new one to start its next request.
+        let idle = (activity, header_timeout);
         let builder = builder.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
@@ -266,7 +280,7 @@ async fn accept_loop(
                     // The handshake gets the same time as a request head.
                     match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => {
-                            serve_io(builder, TokioIo::new(stream), service, watcher, peer).await
+                            serve_io(builder, stream, service, watcher, peer, idle).await
                         }
                         Ok(Err(err)) => tracing::debug!(%err, %peer, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake not done in time; closed"),
@@ -275,7 +289,7 @@ async fn accept_loop(
                 _ if tls_only => {
                     tracing::debug!(%peer, "plain connection on the TLS-only port; closed")
                 }
-                _ => serve_io(builder, TokioIo::new(stream), service, watcher, peer).await,
+                _ => serve_io(builder, stream, service, watcher, peer, idle).await,
             }
             drop(slot);
         });

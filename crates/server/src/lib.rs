@@ -12,6 +12,7 @@ mod emulator;
 mod events_admin;
 pub mod health_check;
 mod http_server;
+mod idle;
 pub mod init_hooks;
 mod sns_admin;
 mod startup;
