@@ -199,7 +199,7 @@ impl Dispatcher {
     /// as a failed invocation when its target has a DLQ.
     fn shed(&self, job: Job) {
         let shed = self.shed_count.fetch_add(1, Ordering::Relaxed) + 1;
-        if shed == 1 || shed % 1000 == 0 {
+        if shed == 1 || shed.is_multiple_of(1000) {
             tracing::warn!(
                 shed,
                 capacity = JOB_QUEUE_CAPACITY,

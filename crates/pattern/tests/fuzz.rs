@@ -425,10 +425,10 @@ proptest! {
         extra in random_event(),
     ) {
         let (patterns, events) = eventbridge_seeds();
-        let text = mutated(pick.get::<String>(&patterns), &edits);
+        let text = mutated(pick.get::<String>(patterns), &edits);
         let mut evs: Vec<String> = events.iter().take(4).cloned().collect();
-        evs.push(pick.get(&events).clone());
-        evs.push(mutated(pick.get::<String>(&events), &edits));
+        evs.push(pick.get(events).clone());
+        evs.push(mutated(pick.get::<String>(events), &edits));
         evs.push(extra.to_string());
         evs.extend(tricky_events());
         check_pattern(&text, &evs);
@@ -451,15 +451,15 @@ proptest! {
         body in random_event(),
     ) {
         let (policies, bodies, attributes) = sns_seeds();
-        let text = mutated(pick.get::<String>(&policies), &edits);
+        let text = mutated(pick.get::<String>(policies), &edits);
         let mut bs: Vec<String> = vec![body.to_string(), mutated(&body.to_string(), &edits)];
         if !bodies.is_empty() {
-            bs.push(pick.get(&bodies).clone());
+            bs.push(pick.get(bodies).clone());
         }
         bs.extend(tricky_events());
         let mut all = vec![attrs];
         if !attributes.is_empty() {
-            all.push(pick.get(&attributes).clone());
+            all.push(pick.get(attributes).clone());
         }
         check_policy(&text, &bs, &all);
     }

@@ -166,7 +166,7 @@ impl Deliverer {
             .shed_jobs
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             + 1;
-        if shed == 1 || shed % 1000 == 0 {
+        if shed == 1 || shed.is_multiple_of(1000) {
             tracing::warn!(
                 shed,
                 capacity = JOB_QUEUE_CAPACITY,
