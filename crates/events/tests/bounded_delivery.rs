@@ -64,7 +64,7 @@ async fn full_invocation_queues_slow_put_events_down_then_shed_counted_and_dead_
         Signer::shared(),
     );
     // The workers are never spawned: nothing drains the invocation queues.
-    let (events, _workers) = Events::new(
+    let (events, workers) = Events::new(
         Arc::new(EventsEngine::new(clock.clone())),
         sqs.clone(),
         sns,
@@ -127,4 +127,26 @@ async fn full_invocation_queues_slow_put_events_down_then_shed_counted_and_dead_
     // Shed invocations went to their target's dead-letter queue, as failed invocations.
     assert_eq!(dlq.counts().visible, shed);
     assert_eq!(target.counts().visible, 0, "the workers never ran");
+
+    // Room appears (the workers start): a waiting PutEvents goes on at once, nothing more is
+    // shed, and the deterministic PutEvents answers once its invocations were made.
+    let started = Instant::now();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for task in workers.into_tasks() {
+            tokio::spawn(task);
+        }
+    });
+    let out = call(&events, "PutEvents", entries(1)).await;
+    assert_eq!(out["FailedEntryCount"], 0, "{out}");
+    let waited = started.elapsed();
+    assert!(waited < delivery::ROOM_WAIT, "{waited:?}");
+    assert_eq!(events.shed_invocations(), shed);
+    // Its invocations were made (behind their workers' backlogs); the rest of the backlog follows.
+    let all = (capacity + TARGETS) as u64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while target.counts().visible < all && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(target.counts().visible, all, "all delivered");
 }

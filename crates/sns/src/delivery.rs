@@ -200,10 +200,15 @@ impl Deliverer {
     /// queue is full.
     pub async fn wait_for_room(&self) {
         let deadline = tokio::time::Instant::now() + ROOM_WAIT;
-        while self.shards.iter().any(|s| s.capacity() == 0)
-            && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        // Checked again after 2, 4, 8 ... 50 ms: many callers waiting must not spin.
+        let mut pause = std::time::Duration::from_millis(2);
+        while self.shards.iter().any(|s| s.capacity() == 0) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            tokio::time::sleep(pause.min(left)).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(50));
         }
     }
 

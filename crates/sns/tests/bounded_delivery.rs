@@ -44,7 +44,7 @@ async fn full_delivery_queues_slow_publish_down_then_shed_counted_and_dead_lette
     let (target, _) = sqs.create_queue(key("target"), &[], &[]).expect("queue");
     let (dlq, _) = sqs.create_queue(key("dlq"), &[], &[]).expect("dlq");
     // The workers are never spawned: nothing drains the delivery queues.
-    let (sns, _workers) = Sns::new(
+    let (sns, workers) = Sns::new(
         Arc::new(SnsEngine::new(clock.clone())),
         sqs.clone(),
         Signer::shared(),
@@ -116,5 +116,36 @@ async fn full_delivery_queues_slow_publish_down_then_shed_counted_and_dead_lette
         target.counts().visible,
         0,
         "nothing was delivered: the workers never ran"
+    );
+
+    // Room appears (the workers start): a waiting Publish goes on at once, nothing is shed, and
+    // the deterministic Publish answers once its message is in the queue (behind its shard's
+    // backlog); the rest of the backlog follows.
+    let started = Instant::now();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for task in workers.into_tasks() {
+            tokio::spawn(task);
+        }
+    });
+    call(
+        &sns,
+        "Publish",
+        json!({"TopicArn": topic, "Message": "after"}),
+    )
+    .await;
+    let waited = started.elapsed();
+    assert!(waited < delivery::ROOM_WAIT, "{waited:?}");
+    assert_eq!(sns.shed_deliveries(), 10);
+    // Its own shard's backlog is delivered (the other shard's may still be draining).
+    assert!(target.counts().visible > capacity as u64 / 2);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while target.counts().visible < capacity as u64 + 1 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        target.counts().visible,
+        capacity as u64 + 1,
+        "all delivered"
     );
 }
