@@ -17,11 +17,19 @@ async function freePort() {
   });
 }
 
-/** Starts the emulator; resolves to `{ endpoint, stop }` once its health endpoint answers. */
-export async function startEmulator() {
+/** The binary the tests run. */
+export const ferrybridgeBinary = binary;
+
+/**
+ * Starts the emulator (with `extraArgs` on its command line); resolves to
+ * `{ endpoint, port, stop }` once its health endpoint answers.
+ */
+export async function startEmulator(extraArgs = []) {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const server = spawn(binary, ["--port", String(port), "--log-level", "warn"], { stdio: "inherit" });
+  const server = spawn(binary, ["--port", String(port), "--log-level", "warn", ...extraArgs], {
+    stdio: "inherit",
+  });
   for (let i = 0; i < 500; i++) {
     try {
       const res = await fetch(`${endpoint}/_ferrybridge/health`);
@@ -30,7 +38,7 @@ export async function startEmulator() {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-  return { endpoint, stop: () => server.kill("SIGTERM") };
+  return { endpoint, port, stop: () => server.kill("SIGTERM") };
 }
 
 /** Credentials and region every client of the tests uses. */

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -19,6 +20,10 @@ import botocore
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# The emulators the tests start serve HTTPS too, with a local CA made on first start: keep it in
+# a directory of this run (servers and `ferrybridge ca print` read the variable), not in $HOME.
+os.environ.setdefault("FERRYBRIDGE_CA_DIR", tempfile.mkdtemp(prefix="ferrybridge-ca-"))
 
 
 def _free_port():

@@ -81,8 +81,8 @@ def test_a_client_that_sends_half_a_request_head_is_dropped(server):
     assert "QueueUrl" in sqs.create_queue(QueueName="after-slowloris")
 
 
-def receive_request(port, queue_url):
-    body = json.dumps({"QueueUrl": queue_url, "WaitTimeSeconds": 20}).encode()
+def receive_request(port, queue_url, wait=20):
+    body = json.dumps({"QueueUrl": queue_url, "WaitTimeSeconds": wait}).encode()
     head = (
         "POST / HTTP/1.1\r\n"
         f"Host: 127.0.0.1:{port}\r\n"
@@ -94,6 +94,44 @@ def receive_request(port, queue_url):
         f"Content-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
+
+
+def read_until_closed(sock):
+    """Everything the server sends until it closes the connection, and how long that took."""
+    sock.settimeout(10)
+    started = time.monotonic()
+    raw = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return raw, time.monotonic() - started
+        raw += chunk
+
+
+def test_idle_http2_and_half_sent_preface_connections_are_closed_long_polls_are_not(server):
+    _, port, url = server("--header-timeout", "1")
+    # HTTP/2 by prior knowledge: the preface and an empty SETTINGS frame, then no stream. hyper
+    # has no idle timeout of its own for HTTP/2: without the server's, this stays open.
+    h2 = socket.create_connection(("127.0.0.1", port))
+    h2.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))
+    raw, took = read_until_closed(h2)
+    assert raw[3] == 4, "the server answered with its SETTINGS frame"
+    assert 0.5 < took < 5, took
+    # A few bytes of the HTTP/2 preface, then nothing (hyper waits for the rest).
+    half = socket.create_connection(("127.0.0.1", port))
+    half.sendall(b"PRI * HT")
+    raw, took = read_until_closed(half)
+    assert took < 5, took
+    # A long poll longer than the timeout: a request in flight is not idle.
+    queue_url = make_client(url).create_queue(QueueName="idle-long-poll")["QueueUrl"]
+    poll = socket.create_connection(("127.0.0.1", port))
+    poll.sendall(receive_request(port, queue_url, wait=3))
+    poll.settimeout(10)
+    started = time.monotonic()
+    answer = poll.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    assert time.monotonic() - started > 2.5
+    poll.close()
 
 
 def test_sigterm_with_a_thousand_parked_long_polls_exits_within_two_seconds(server):

@@ -5,8 +5,11 @@ SignatureVersion 2, with the `cryptography` package directly."""
 
 import base64
 import json
+import os
 import queue as queue_module
 import re
+import ssl
+import subprocess
 import threading
 import time
 import urllib.request
@@ -20,11 +23,29 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 from sns_message_validator import SNSMessageValidator, SignatureVerificationFailureException
 
-from conftest import make_client
+from conftest import ROOT, make_client
 from test_cli import aws
 
-# Our certificate is served by the emulator itself, over http on 127.0.0.1.
-CERT_URL_PATTERN = r"^http://127\.0\.0\.1:\d+/_ferrybridge/sns/"
+# Our certificate is served by the emulator itself on 127.0.0.1: over https, since the emulator
+# serves TLS too (with a certificate from its local CA), as AWS's validators require.
+CERT_URL_PATTERN = r"^https://127\.0\.0\.1:\d+/_ferrybridge/sns/"
+
+
+@pytest.fixture(scope="module")
+def ca_bundle(endpoint, tmp_path_factory):
+    """The emulator's local CA (`ferrybridge ca print`, the same --ca-dir / FERRYBRIDGE_CA_DIR)."""
+    binary = os.environ.get("FERRYBRIDGE_BIN", str(ROOT / "target" / "release" / "ferrybridge"))
+    pem = subprocess.run([binary, "ca", "print"], check=True, capture_output=True, text=True).stdout
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    path.write_text(pem)
+    return path
+
+
+@pytest.fixture
+def trust_ca(ca_bundle, monkeypatch):
+    """The validator fetches the signing certificate with requests: trust the emulator's CA."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_bundle))
+    return ca_bundle
 
 
 @pytest.fixture
@@ -105,7 +126,7 @@ def test_fan_out_with_filter_policies_in_both_scopes(sns, sqs):
             assert all(json.loads(m["Body"])["Type"] == "Notification" for m in got)
 
 
-def test_envelope_signatures_verify_with_an_independent_validator(sns, sqs):
+def test_envelope_signatures_verify_with_an_independent_validator(sns, sqs, trust_ca):
     topic = sns.create_topic(Name=unique("signed"))["TopicArn"]
     url, arn = make_queue(sqs)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
@@ -127,7 +148,8 @@ def test_envelope_signatures_verify_with_an_independent_validator(sns, sqs):
     sns.publish(TopicArn=topic, Message="v2", Subject="s")
     envelope = json.loads(receive(sqs, url, 1)[0]["Body"])
     assert envelope["SignatureVersion"] == "2"
-    pem = urllib.request.urlopen(envelope["SigningCertURL"]).read()
+    context = ssl.create_default_context(cafile=str(trust_ca))
+    pem = urllib.request.urlopen(envelope["SigningCertURL"], context=context).read()
     key = x509.load_pem_x509_certificate(pem).public_key()
     canonical = "".join(
         f"{k}\n{envelope[k]}\n" for k in ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
@@ -166,7 +188,7 @@ def next_post(server, kind, timeout=5):
             return headers, body
 
 
-def test_http_subscription_confirmation_and_notifications(sns, http_endpoint):
+def test_http_subscription_confirmation_and_notifications(sns, http_endpoint, trust_ca):
     topic = sns.create_topic(Name=unique("web"))["TopicArn"]
     url = f"http://127.0.0.1:{http_endpoint.server_port}/hook"
     out = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url)

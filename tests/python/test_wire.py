@@ -130,6 +130,8 @@ def test_health(endpoint):
     assert doc["services"]["sqs"] == "running"
     assert doc["version"]
     assert doc["uptime_seconds"] >= 0
+    # Nothing was shed from the (bounded) delivery queues.
+    assert doc["deliveriesShed"] == {"sns": 0, "events": 0}
 
 
 def test_json_common_errors_use_the_json_names(endpoint):

@@ -27,6 +27,20 @@ pub const EVENTS_SENDER_ID: &str = "AIDAIEVENTBRIDGEFERRYB";
 /// Number of delivery workers (and queues).
 const SHARDS: usize = 4;
 
+/// Invocations each worker's queue holds. Bounded so a flood of events cannot grow memory
+/// without end: `PutEvents` first waits briefly for room ([`Dispatcher::wait_for_room`]), and
+/// an invocation that still finds its queue full is shed: counted, logged, and dead-lettered
+/// (`ERROR_CODE` `THROTTLING`) when its target has a DLQ, as an invocation that failed.
+pub const JOB_QUEUE_CAPACITY: usize = 4096;
+
+/// Invocations carried out on tasks of their own at once (API destination calls, retries
+/// waiting for their next attempt), across all workers. A worker waits for a slot before it
+/// starts another: slow or failing targets slow the workers down, which fills their queues.
+pub const MAX_BACKGROUND_INVOCATIONS: usize = 8192;
+
+/// How long `PutEvents` waits for room in full queues before handing its invocations on.
+pub const ROOM_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Why an invocation failed, as a DLQ message reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -90,7 +104,10 @@ pub(crate) struct Job {
 /// Hands invocations to the background workers. Cheap to clone.
 #[derive(Clone)]
 pub struct Dispatcher {
-    shards: Arc<Vec<mpsc::UnboundedSender<Job>>>,
+    shards: Arc<Vec<mpsc::Sender<Job>>>,
+    /// For shedding: the workers' shared state (set once it exists; weak, it holds us).
+    shed_to: Arc<std::sync::OnceLock<std::sync::Weak<Shared>>>,
+    shed_count: Arc<std::sync::atomic::AtomicU64>,
     next: Arc<AtomicUsize>,
     resets: Arc<Resets>,
     /// For one call: the reset generation when it started, and its first-attempt token.
@@ -134,19 +151,87 @@ impl Dispatcher {
         invocations: Vec<Invocation>,
     ) {
         for inv in invocations {
-            let shard = if inv.target.message_group_id.is_some() {
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                inv.target.arn.hash(&mut h);
-                (h.finish() as usize) % self.shards.len()
-            } else {
-                self.next.fetch_add(1, Ordering::Relaxed) % self.shards.len()
-            };
-            // A closed channel means the server is shutting down.
-            let _ = self.shards[shard].send(Job {
+            let shard = self.shard_for(&inv);
+            let job = Job {
                 inv,
                 generation,
                 first: first.clone(),
-            });
+            };
+            match self.shards[shard].try_send(job) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(job)) => self.shed(job),
+                // A closed channel means the server is shutting down.
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+    }
+
+    /// Queues invocations made at reset `generation`, waiting for room in full queues rather
+    /// than shedding: for background producers (replays), which may wait as long as it takes.
+    pub(crate) async fn dispatch_waiting(&self, generation: u64, invocations: Vec<Invocation>) {
+        for inv in invocations {
+            let shard = self.shard_for(&inv);
+            let job = Job {
+                inv,
+                generation,
+                first: None,
+            };
+            // A closed channel means the server is shutting down.
+            if self.shards[shard].send(job).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// The worker an invocation goes to: those for a FIFO queue keep their order (one worker
+    /// per queue); the rest spread over all workers.
+    fn shard_for(&self, inv: &Invocation) -> usize {
+        if inv.target.message_group_id.is_some() {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            inv.target.arn.hash(&mut h);
+            (h.finish() as usize) % self.shards.len()
+        } else {
+            self.next.fetch_add(1, Ordering::Relaxed) % self.shards.len()
+        }
+    }
+
+    /// An invocation that found its queue full: dropped, counted, logged, and dead-lettered
+    /// as a failed invocation when its target has a DLQ.
+    fn shed(&self, job: Job) {
+        let shed = self.shed_count.fetch_add(1, Ordering::Relaxed) + 1;
+        if shed == 1 || shed.is_multiple_of(1000) {
+            tracing::warn!(
+                shed,
+                capacity = JOB_QUEUE_CAPACITY,
+                "EventBridge delivery queue full: invocations shed (dead-lettered where a DLQ is set)"
+            );
+        }
+        if let Some(shared) = self.shed_to.get().and_then(std::sync::Weak::upgrade) {
+            let failure = Failure::retriable(
+                "THROTTLING",
+                "The emulator's EventBridge delivery queue is full; the invocation was shed.",
+            );
+            dead_letter(&shared, &job.inv, &failure, 0, None, job.generation);
+        }
+    }
+
+    /// Invocations shed so far because a delivery queue was full.
+    pub fn shed_count(&self) -> u64 {
+        self.shed_count.load(Ordering::Relaxed)
+    }
+
+    /// Back-pressure for the request path: waits (at most [`ROOM_WAIT`]) while a queue is full.
+    pub async fn wait_for_room(&self) {
+        let deadline = tokio::time::Instant::now() + ROOM_WAIT;
+        // Checked again after 2, 4, 8 ... 50 ms: many callers waiting must not spin.
+        let mut pause = std::time::Duration::from_millis(2);
+        while self.shards.iter().any(|s| s.capacity() == 0) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            tokio::time::sleep(pause.min(left)).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(50));
         }
     }
 }
@@ -154,7 +239,7 @@ impl Dispatcher {
 /// The delivery workers, to be spawned on the server's runtime.
 pub struct DeliveryWorkers {
     shared: Arc<Shared>,
-    receivers: Vec<mpsc::UnboundedReceiver<Job>>,
+    receivers: Vec<mpsc::Receiver<Job>>,
 }
 
 impl DeliveryWorkers {
@@ -164,8 +249,9 @@ impl DeliveryWorkers {
     ) -> Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
         let mut tasks: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> =
             Vec::new();
+        let background = Arc::new(tokio::sync::Semaphore::new(MAX_BACKGROUND_INVOCATIONS));
         for rx in self.receivers {
-            tasks.push(Box::pin(work(self.shared.clone(), rx)));
+            tasks.push(Box::pin(work(self.shared.clone(), rx, background.clone())));
         }
         tasks.push(Box::pin(crate::scheduler::run(self.shared.clone())));
         tasks.push(Box::pin(crate::replayer::run(self.shared.clone())));
@@ -183,12 +269,14 @@ pub(crate) fn channel(
     let mut senders = Vec::with_capacity(SHARDS);
     let mut receivers = Vec::with_capacity(SHARDS);
     for _ in 0..SHARDS {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(JOB_QUEUE_CAPACITY);
         senders.push(tx);
         receivers.push(rx);
     }
     let dispatcher = Dispatcher {
         shards: Arc::new(senders),
+        shed_to: Arc::default(),
+        shed_count: Arc::default(),
         next: Arc::new(AtomicUsize::new(0)),
         resets: engine.resets().clone(),
         generation: None,
@@ -202,6 +290,7 @@ pub(crate) fn channel(
         dispatcher: dispatcher.clone(),
         api,
     });
+    let _ = dispatcher.shed_to.set(Arc::downgrade(&shared));
     (dispatcher, DeliveryWorkers { shared, receivers })
 }
 
@@ -212,11 +301,15 @@ pub(crate) fn stale(shared: &Shared, generation: u64, inv: &Invocation) -> bool 
         .reset_since(generation, &inv.account_id, &inv.region)
 }
 
-async fn work(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn work(
+    shared: Arc<Shared>,
+    mut rx: mpsc::Receiver<Job>,
+    background: Arc<tokio::sync::Semaphore>,
+) {
     while let Some(Job {
         inv,
         generation,
-        first,
+        mut first,
     }) = rx.recv().await
     {
         if stale(&shared, generation, &inv) {
@@ -226,14 +319,28 @@ async fn work(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
             // An HTTP call may take seconds and wait for its rate limit: never in the worker,
             // and never waited for by PutEvents.
             drop(first);
-            tokio::spawn(crate::api_call::run(shared.clone(), inv, generation));
+            let Ok(slot) = background.clone().acquire_owned().await else {
+                return;
+            };
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                crate::api_call::run(shared, inv, generation).await;
+                drop(slot);
+            });
             continue;
         }
         match deliver(&shared, &inv, generation, first.as_ref()) {
             Ok(()) => {}
             Err(f) if f.retriable => {
+                drop(first.take());
+                let Ok(slot) = background.clone().acquire_owned().await else {
+                    return;
+                };
                 let shared = shared.clone();
-                tokio::spawn(async move { retry(shared, inv, f, generation).await });
+                tokio::spawn(async move {
+                    retry(shared, inv, f, generation).await;
+                    drop(slot);
+                });
             }
             Err(f) => dead_letter(&shared, &inv, &f, 0, None, generation),
         }

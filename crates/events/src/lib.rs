@@ -101,6 +101,8 @@ impl Events {
         if operation != "PutEvents" {
             return self.handle(ctx, operation, input);
         }
+        // Back-pressure: a flood of events waits briefly while the delivery queues are full.
+        self.dispatcher.wait_for_room().await;
         let generation = self.dispatcher.generation();
         let (first, done) = if self.deterministic {
             let (first, done) = ferrybridge_sns::FirstAttempt::new();
@@ -126,6 +128,12 @@ impl Events {
     pub fn with_access_checks(mut self, on: bool) -> Self {
         self.access_checks = on;
         self
+    }
+
+    /// Invocations shed so far because a delivery queue was full (see
+    /// [`delivery::JOB_QUEUE_CAPACITY`]).
+    pub fn shed_invocations(&self) -> u64 {
+        self.dispatcher.shed_count()
     }
 
     pub fn engine(&self) -> &Arc<EventsEngine> {

@@ -33,9 +33,11 @@ async fn replay_one(shared: Arc<Shared>, replay: Arc<Replay>) {
         }
         match engine.replay_step(&replay, from) {
             (ReplayStep::Replayed(invocations), next) => {
+                // Waits while the delivery queues are full: a replay is never shed.
                 shared
                     .dispatcher
-                    .dispatch_with(generation, None, invocations);
+                    .dispatch_waiting(generation, invocations)
+                    .await;
                 from = next;
                 // Let other tasks (deliveries, CancelReplay) in between minutes.
                 tokio::task::yield_now().await;

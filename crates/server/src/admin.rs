@@ -178,6 +178,12 @@ fn health(app: &App) -> Response<Full<Bytes>> {
             "version": env!("CARGO_PKG_VERSION"),
             "services": services,
             "uptime_seconds": app.started.elapsed().as_secs_f64(),
+            // Deliveries dropped because a bounded delivery queue was full (README: Deterministic
+            // local deliveries): SNS messages and EventBridge target invocations.
+            "deliveriesShed": {
+                "sns": app.sns.shed_deliveries(),
+                "events": app.events.shed_invocations(),
+            },
         }),
     )
 }

@@ -107,6 +107,24 @@ pub struct Config {
     /// target.
     #[arg(long, env = "FERRYBRIDGE_ENFORCE_POLICIES", default_value_t = false)]
     pub enforce_policies: bool,
+
+    // --- HTTPS (issue 17 item 4): TLS on the same port, a local CA ---
+    /// Serve plain HTTP only: no TLS on the port, no local CA (SNS `SigningCertURL`s stay
+    /// `http://`). By default a connection whose first byte is a TLS handshake is served
+    /// over TLS with a certificate from the local CA (`--ca-dir`), everything else as HTTP.
+    #[arg(long, env = "FERRYBRIDGE_NO_HTTPS", default_value_t = false)]
+    pub no_https: bool,
+
+    /// Also listen on this port for TLS only (the main port keeps serving both); 0 picks a
+    /// free port. SNS `SigningCertURL`s then name this port.
+    #[arg(long, env = "FERRYBRIDGE_HTTPS_PORT", value_name = "PORT")]
+    pub https_port: Option<u16>,
+
+    /// Directory of the local certificate authority (`ca.pem`, `ca-key.pem`, both 0600):
+    /// created with a new CA on first start, reused afterwards. Default:
+    /// `$XDG_DATA_HOME/ferrybridge/ca`, else `~/.local/share/ferrybridge/ca`.
+    #[arg(long, env = "FERRYBRIDGE_CA_DIR", value_name = "DIR")]
+    pub ca_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -129,6 +147,11 @@ impl Config {
             services: None,
             cross_account_checks: true,
             enforce_policies: false,
+
+            // Embedders and tests get plain HTTP unless they ask: no CA written to $HOME.
+            no_https: true,
+            https_port: None,
+            ca_dir: None,
         }
     }
 

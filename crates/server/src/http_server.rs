@@ -26,6 +26,10 @@ use crate::Config;
 pub struct RunningServer {
     /// The address the listener is bound to (useful with port 0).
     pub addr: SocketAddr,
+    /// The TLS-only listener's address (`--https-port`), if any.
+    pub https_addr: Option<SocketAddr>,
+    /// The local CA's certificate (PEM) when HTTPS is served, on `addr` and `https_addr`.
+    pub ca_pem: Option<String>,
     stop: watch::Sender<bool>,
     done: tokio::task::JoinHandle<()>,
     app: Arc<App>,
@@ -42,6 +46,14 @@ impl RunningServer {
     /// The endpoint URL clients should use, e.g. `http://127.0.0.1:4566`.
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The HTTPS endpoint URL, e.g. `https://localhost:4566` (the TLS-only port if there is
+    /// one), when HTTPS is served. Names `localhost`: the certificate is issued for it.
+    pub fn https_endpoint_url(&self) -> Option<String> {
+        self.ca_pem.as_ref()?;
+        let port = self.https_addr.unwrap_or(self.addr).port();
+        Some(format!("https://localhost:{port}"))
     }
 
     /// Runs the `--init-dir` hooks (if any) against this server, in order; afterwards
@@ -83,14 +95,47 @@ pub async fn start_with_clock(
 ) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
     let addr = listener.local_addr()?;
+    let tls = tls_setup(&config)?;
+    let https_listener = match (&tls, config.https_port) {
+        (Some(_), Some(port)) => Some(TcpListener::bind(SocketAddr::new(config.host, port)).await?),
+        _ => None,
+    };
+    let https_addr = match &https_listener {
+        Some(l) => Some(l.local_addr()?),
+        None => None,
+    };
     let app = Arc::new(App::new(config, clock, addr));
+    if tls.is_some() {
+        // Signed SNS messages name an https:// SigningCertURL (the TLS-only port if any).
+        app.sns
+            .serve_signing_cert_over_https(https_addr.map(|a| a.port()));
+    }
     crate::startup::apply_config_file(&app, addr)
         .await
         .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
     let (stop, stopped) = watch::channel(false);
-    let done = tokio::spawn(accept_loop(listener, app.clone(), stopped));
+    let ca_pem = tls.as_ref().map(|t| t.ca.cert_pem.clone());
+    let acceptor = tls.map(|t| t.acceptor);
+    let https_done = https_listener.map(|l| {
+        tokio::spawn(accept_loop(
+            l,
+            app.clone(),
+            stopped.clone(),
+            acceptor.clone(),
+            true,
+        ))
+    });
+    let main = tokio::spawn(accept_loop(listener, app.clone(), stopped, acceptor, false));
+    let done = tokio::spawn(async move {
+        let _ = main.await;
+        if let Some(https) = https_done {
+            let _ = https.await;
+        }
+    });
     Ok(RunningServer {
         addr,
+        https_addr,
+        ca_pem,
         stop,
         done,
         app,
@@ -102,7 +147,75 @@ pub async fn start_with_clock(
 /// the 10 seconds `docker stop` gives.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 
-async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+/// The TLS set-up the configuration asks for: `None` with `--no-https`, or when no CA
+/// directory can be had and none was named (HTTPS is then off, with a warning). A CA directory
+/// named by `--ca-dir`, or `--https-port`, that cannot be used fails the start.
+fn tls_setup(config: &Config) -> std::io::Result<Option<crate::tls::Tls>> {
+    if config.no_https {
+        return Ok(None);
+    }
+    let explicit = config.ca_dir.is_some() || config.https_port.is_some();
+    let Some(dir) = config.ca_dir.clone().or_else(crate::tls::default_ca_dir) else {
+        tracing::warn!("HTTPS off: no --ca-dir, XDG_DATA_HOME or HOME to keep the local CA in");
+        return Ok(None);
+    };
+    let names = crate::tls::server_names(config.host, config.public_host.as_deref());
+    match crate::tls::Tls::new(&dir, &names) {
+        Ok(tls) => Ok(Some(tls)),
+        Err(err) if explicit => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("HTTPS: {err} (CA directory {})", dir.display()),
+        )),
+        Err(err) => {
+            tracing::warn!(%err, dir = %dir.display(), "HTTPS off: the local CA cannot be used");
+            Ok(None)
+        }
+    }
+}
+
+/// TLS handshake record type: the first byte a TLS client sends.
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// Serves one connection (plain or TLS) until it ends or the server stops.
+/// A connection idle (no request in flight, no byte moving) for `idle` is closed.
+async fn serve_io<I, S>(
+    builder: auto::Builder<TokioExecutor>,
+    io: I,
+    service: S,
+    watcher: hyper_util::server::graceful::Watcher,
+    peer: SocketAddr,
+    (activity, idle): (Arc<crate::idle::Activity>, Duration),
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            Request<Incoming>,
+            Response = Response<Full<Bytes>>,
+            Error = Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let io = TokioIo::new(crate::idle::IdleIo::new(io, activity.clone()));
+    let conn = builder
+        .serve_connection_with_upgrades(io, service)
+        .into_owned();
+    match crate::idle::serve(watcher.watch(conn), &activity, idle).await {
+        Some(Ok(())) => {}
+        Some(Err(err)) => tracing::debug!(%err, %peer, "connection ended with an error"),
+        None => tracing::debug!(%peer, "connection idle; closed"),
+    }
+}
+
+/// Accepts connections on `listener` until the server stops. With `tls`, a connection whose
+/// first byte is a TLS handshake is served over TLS; `tls_only` refuses the others (the
+/// `--https-port` listener).
+async fn accept_loop(
+    listener: TcpListener,
+    app: Arc<App>,
+    mut stopped: watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls_only: bool,
+) {
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -134,12 +247,22 @@ async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: watch::R
         let _ = stream.set_nodelay(true);
         let header_timeout = Duration::from_secs(app.config().header_timeout);
         let app = app.clone();
+        let activity = crate::idle::Activity::new();
+        let in_flight = activity.clone();
         let service = service_fn(move |req: Request<Incoming>| {
             let app = app.clone();
-            async move { Ok::<Response<Full<Bytes>>, Infallible>(app.serve(req, peer).await) }
+            let request = in_flight.request();
+            async move {
+                let response = app.serve(req, peer).await;
+                drop(request);
+                Ok::<Response<Full<Bytes>>, Infallible>(response)
+            }
         });
+        // An idle connection gets as long as a new one to start its next request.
+        let idle = (activity, header_timeout);
         let builder = builder.clone();
         let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
             // hyper's header timeout runs once a request head has begun; a client that
             // connects and sends nothing gets the same time to start one.
@@ -152,11 +275,21 @@ async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: watch::R
                 drop(slot);
                 return;
             }
-            let conn = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .into_owned();
-            if let Err(err) = watcher.watch(conn).await {
-                tracing::debug!(%err, %peer, "connection ended with an error");
+            match tls {
+                Some(acceptor) if first[0] == TLS_HANDSHAKE => {
+                    // The handshake gets the same time as a request head.
+                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            serve_io(builder, stream, service, watcher, peer, idle).await
+                        }
+                        Ok(Err(err)) => tracing::debug!(%err, %peer, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake not done in time; closed"),
+                    }
+                }
+                _ if tls_only => {
+                    tracing::debug!(%peer, "plain connection on the TLS-only port; closed")
+                }
+                _ => serve_io(builder, stream, service, watcher, peer, idle).await,
             }
             drop(slot);
         });

@@ -12,9 +12,11 @@ mod emulator;
 mod events_admin;
 pub mod health_check;
 mod http_server;
+mod idle;
 pub mod init_hooks;
 mod sns_admin;
 mod startup;
+pub mod tls;
 
 pub use config::Config;
 pub use emulator::{Emulator, EmulatorBuilder, EmulatorHandle};

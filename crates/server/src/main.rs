@@ -1,5 +1,5 @@
 //! `ferrybridge`: start the emulator (`ferrybridge [FLAGS]`), or ask a running one whether it
-//! is healthy (`ferrybridge health`).
+//! is healthy (`ferrybridge health`), or print the local CA (`ferrybridge ca print`).
 
 use std::io::IsTerminal;
 use std::net::IpAddr;
@@ -30,6 +30,26 @@ enum Command {
     /// and port the server flags name; 0.0.0.0 and :: are reached through loopback). Exit
     /// status 0 when it is, 1 when not: a container HEALTHCHECK or a CI step.
     Health(HealthArgs),
+
+    /// The local certificate authority that signs the HTTPS certificate (made in --ca-dir on
+    /// first use, reused afterwards).
+    #[command(subcommand)]
+    Ca(CaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CaCommand {
+    /// Print the CA certificate (PEM) to standard output, to trust it:
+    /// `ferrybridge ca print > ca.pem`, then `AWS_CA_BUNDLE=ca.pem`, `NODE_EXTRA_CA_CERTS=ca.pem`
+    /// or boto3's `verify="ca.pem"`. Creates the CA if there is none yet.
+    Print(CaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CaArgs {
+    /// Directory of the local CA (default: the server's --ca-dir).
+    #[arg(long, env = "FERRYBRIDGE_CA_DIR", value_name = "DIR")]
+    ca_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,8 +89,10 @@ fn main() -> std::process::ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
     let config = cli.config.apply_localstack_env(&matches);
-    if let Some(Command::Health(args)) = cli.command {
-        return health(&args, &config);
+    match cli.command {
+        Some(Command::Health(args)) => return health(&args, &config),
+        Some(Command::Ca(CaCommand::Print(args))) => return ca_print(&args, &config),
+        None => {}
     }
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -142,6 +164,29 @@ fn health(args: &HealthArgs, config: &Config) -> std::process::ExitCode {
             if !args.quiet {
                 eprintln!("ferrybridge health: {err}");
             }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `ferrybridge ca print`: the CA certificate of `--ca-dir` (or the default directory).
+fn ca_print(args: &CaArgs, config: &Config) -> std::process::ExitCode {
+    let Some(dir) = args
+        .ca_dir
+        .clone()
+        .or_else(|| config.ca_dir.clone())
+        .or_else(ferrybridge_server::tls::default_ca_dir)
+    else {
+        eprintln!("ferrybridge ca print: no --ca-dir, XDG_DATA_HOME or HOME");
+        return std::process::ExitCode::FAILURE;
+    };
+    match ferrybridge_server::tls::LocalCa::load_or_create(&dir) {
+        Ok(ca) => {
+            print!("{}", ca.cert_pem);
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("ferrybridge ca print: {err}");
             std::process::ExitCode::FAILURE
         }
     }

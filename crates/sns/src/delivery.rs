@@ -32,6 +32,31 @@ const MAX_RAW_SQS_ATTRIBUTES: usize = 10;
 /// Number of delivery shards (worker tasks).
 const SHARDS: usize = 2;
 
+/// Jobs (published messages, confirmation requests) each shard's queue holds. Bounded so a
+/// flood of publishes cannot grow memory without end: when a queue is full, `Publish` first
+/// waits briefly for room (see [`Deliverer::wait_for_room`]), and a job that still finds it
+/// full is shed ([`Deliverer::shed`]: counted, logged, dead-lettered where the subscription
+/// has a DLQ).
+pub const JOB_QUEUE_CAPACITY: usize = 1024;
+
+/// Signed jobs (whose RSA signatures take milliseconds) a shard runs side by side; more wait
+/// in the queue.
+pub const CONCURRENT_SIGNED_JOBS: usize = 64;
+
+/// Bytes of HTTP/S deliveries in flight (being sent, or waiting to be retried) at once, across
+/// all subscriptions: each costs its payload plus [`OUTBOUND_OVERHEAD`]. A slow or failing
+/// endpoint holds its deliveries' share until they end; when the budget is spent the workers
+/// wait, their queues fill up and publishing is slowed, then shed — memory stays bounded.
+pub const OUTBOUND_BUDGET_BYTES: usize = 64 * 1024 * 1024;
+
+/// What an HTTP/S delivery costs in the outbound budget on top of its payload (its task,
+/// headers, retry state): at most 16,384 small deliveries are in flight at once.
+pub const OUTBOUND_OVERHEAD: usize = 4096;
+
+/// How long `Publish` waits for room in full delivery queues before handing its deliveries on
+/// anyway (they are then shed if the queues are still full).
+pub const ROOM_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Held by the delivery jobs of one call (Publish, PublishBatch, an EventBridge target); the
 /// call's [`FirstAttempt::wait`] returns once every holder is dropped, i.e. once the first
 /// attempt of each delivery into this emulator's own queues was made. Deliveries that leave
@@ -94,7 +119,9 @@ pub(crate) enum Job {
 /// Hands deliveries to the background workers. Cheap to clone.
 #[derive(Clone)]
 pub struct Deliverer {
-    shards: Arc<Vec<mpsc::UnboundedSender<Job>>>,
+    shards: Arc<Vec<mpsc::Sender<Job>>>,
+    /// For shedding: dead-lettering deliveries that found the queue full, and counting them.
+    shared: Arc<Shared>,
     /// Round-robin position for messages of standard topics, which need no order.
     next: Arc<std::sync::atomic::AtomicUsize>,
     resets: Arc<Resets>,
@@ -117,8 +144,72 @@ fn shard_of(topic_arn: &str) -> usize {
 
 impl Deliverer {
     fn send(&self, topic_arn: &str, job: Job) {
-        // A closed channel means the server is shutting down: nothing left to deliver to.
-        let _ = self.shards[shard_of(topic_arn)].send(job);
+        self.send_to(shard_of(topic_arn), job);
+    }
+
+    fn send_to(&self, shard: usize, job: Job) {
+        match self.shards[shard].try_send(job) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(job)) => self.shed(job),
+            // A closed channel means the server is shutting down: nothing left to deliver to.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    /// A job that found its queue full: dropped, counted and logged; the deliveries of a
+    /// message fail as a delivery to an endpoint that refuses would (to the subscription's
+    /// dead-letter queue, if it has one, with the message itself as the body: signing here
+    /// would spend the CPU the backlog lacks).
+    fn shed(&self, job: Job) {
+        let shed = self
+            .shared
+            .shed_jobs
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        if shed == 1 || shed.is_multiple_of(1000) {
+            tracing::warn!(
+                shed,
+                capacity = JOB_QUEUE_CAPACITY,
+                "SNS delivery queue full: deliveries shed (dead-lettered where a DLQ is set)"
+            );
+        }
+        if let Job::Deliver { deliveries, .. } = job {
+            for d in &deliveries {
+                let n = &d.notification;
+                dead_letter(
+                    &self.shared,
+                    &d.subscription,
+                    n,
+                    n.message_for(d.subscription.protocol).to_owned(),
+                    Vec::new(),
+                    "Throttled",
+                    "The emulator's SNS delivery queue is full; the delivery was shed.",
+                );
+            }
+        }
+    }
+
+    /// Jobs shed so far because a delivery queue was full.
+    pub fn shed_count(&self) -> u64 {
+        self.shared
+            .shed_jobs
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Back-pressure for the request path: waits (at most [`ROOM_WAIT`]) while a delivery
+    /// queue is full.
+    pub async fn wait_for_room(&self) {
+        let deadline = tokio::time::Instant::now() + ROOM_WAIT;
+        // Checked again after 2, 4, 8 ... 50 ms: many callers waiting must not spin.
+        let mut pause = std::time::Duration::from_millis(2);
+        while self.shards.iter().any(|s| s.capacity() == 0) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            tokio::time::sleep(pause.min(left)).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(50));
+        }
     }
 
     /// A deliverer for one call that started at reset `generation`: its jobs carry `first`.
@@ -152,7 +243,7 @@ impl Deliverer {
         } else {
             // A standard topic's messages spread over every worker (and core).
             let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let _ = self.shards[i % self.shards.len()].send(job);
+            self.send_to(i % self.shards.len(), job);
         }
     }
 
@@ -201,6 +292,12 @@ pub(crate) struct Shared {
     throttles: Mutex<HashMap<String, Arc<Throttle>>>,
     /// Queue policies: enforced or warned about.
     pub(crate) gate: Arc<crate::policy_gate::PolicyGate>,
+    /// Jobs shed because a delivery queue was full.
+    pub(crate) shed_jobs: std::sync::atomic::AtomicU64,
+    /// The outbound budget ([`OUTBOUND_BUDGET_BYTES`]), in bytes.
+    pub(crate) outbound: Arc<tokio::sync::Semaphore>,
+    /// Set once when the server serves TLS: `SigningCertURL`s are then `https://`.
+    pub(crate) https_cert: Arc<std::sync::OnceLock<envelope::HttpsCert>>,
 }
 
 impl Shared {
@@ -217,7 +314,15 @@ impl Shared {
             http: HttpClient::new(),
             throttles: Mutex::new(HashMap::new()),
             gate,
+            https_cert: Arc::default(),
+            shed_jobs: Default::default(),
+            outbound: Arc::new(tokio::sync::Semaphore::new(OUTBOUND_BUDGET_BYTES)),
         }
+    }
+
+    /// The `SigningCertURL` of messages whose links are based on `base`.
+    pub(crate) fn cert_url(&self, base: &str) -> String {
+        envelope::signing_cert_url(base, self.https_cert.get().copied())
     }
 
     /// The throttle of a subscription (one per subscription ARN, kept while the server runs).
@@ -231,7 +336,7 @@ impl Shared {
 
 /// The background workers; the server spawns [`DeliveryWorkers::into_tasks`] on its runtime.
 pub struct DeliveryWorkers {
-    receivers: Vec<mpsc::UnboundedReceiver<Job>>,
+    receivers: Vec<mpsc::Receiver<Job>>,
     shared: Arc<Shared>,
 }
 
@@ -242,11 +347,13 @@ impl std::fmt::Debug for DeliveryWorkers {
 }
 
 pub(crate) fn channel(shared: Arc<Shared>) -> (Deliverer, DeliveryWorkers) {
-    let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..SHARDS).map(|_| mpsc::unbounded_channel()).unzip();
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..SHARDS)
+        .map(|_| mpsc::channel(JOB_QUEUE_CAPACITY))
+        .unzip();
     (
         Deliverer {
             shards: Arc::new(senders),
+            shared: shared.clone(),
             next: Arc::default(),
             resets: shared.sns.resets().clone(),
             generation: None,
@@ -267,7 +374,8 @@ impl DeliveryWorkers {
     }
 }
 
-async fn run(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
+    let signing = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SIGNED_JOBS));
     while let Some(job) = rx.recv().await {
         match job {
             Job::Deliver {
@@ -285,9 +393,14 @@ async fn run(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Job>) {
                 });
                 if signed {
                     let shared = shared.clone();
+                    // At most CONCURRENT_SIGNED_JOBS at once: the queue holds the rest.
+                    let Ok(permit) = signing.clone().acquire_owned().await else {
+                        continue;
+                    };
                     tokio::spawn(async move {
                         deliver(shared, deliveries, base, generation).await;
                         drop(first);
+                        drop(permit);
                     });
                 } else {
                     deliver(shared.clone(), deliveries, base, generation).await;
@@ -389,7 +502,7 @@ async fn deliver(shared: Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>,
                 })
                 .collect();
             let sigs = sign_many(shared, requests, n.signature_version.clone()).await;
-            let cert = envelope::cert_url(&base);
+            let cert = shared.cert_url(&base);
             for (text, signature) in texts.into_iter().zip(sigs) {
                 signatures.insert(
                     text,
@@ -418,7 +531,18 @@ async fn deliver(shared: Arc<Shared>, deliveries: Vec<Delivery>, base: Arc<str>,
                 } else {
                     body()
                 };
-                crate::http::spawn_notification(shared.clone(), d.clone(), payload, generation);
+                // Waits while the outbound budget is spent (slow endpoints): back-pressure.
+                let cost = (payload.len() + OUTBOUND_OVERHEAD).min(OUTBOUND_BUDGET_BYTES) as u32;
+                let Ok(permit) = shared.outbound.clone().acquire_many_owned(cost).await else {
+                    continue;
+                };
+                crate::http::spawn_notification(
+                    shared.clone(),
+                    d.clone(),
+                    payload,
+                    generation,
+                    permit,
+                );
             }
             Protocol::Lambda => {
                 let event = envelope::lambda_event(&n, sub, &base, &ts, signature);
@@ -745,7 +869,7 @@ async fn confirmation_document(
     let signature = SignatureFields {
         version,
         signature: sig,
-        cert_url: envelope::cert_url(base),
+        cert_url: shared.cert_url(base),
     };
     let doc = envelope::confirmation(
         kind,

@@ -40,6 +40,71 @@ pub fn cert_url(base: &str) -> String {
     format!("{base}{CERT_PATH}")
 }
 
+/// Where the signing certificate is served over HTTPS, when the server serves TLS: on the
+/// same port as `base` (`None`) or on a TLS-only port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpsCert {
+    pub port: Option<u16>,
+}
+
+/// `SigningCertURL` for links based on `base` (`http://host[:port]`): `https://` when the
+/// server serves TLS (`https`), because AWS's validators (npm `sns-validator`, the SDKs'
+/// message validators) refuse any other scheme; the same host, on the TLS-only port if any.
+pub fn signing_cert_url(base: &str, https: Option<HttpsCert>) -> String {
+    let Some(https) = https else {
+        return cert_url(base);
+    };
+    let host = base
+        .strip_prefix("http://")
+        .or_else(|| base.strip_prefix("https://"))
+        .unwrap_or(base);
+    match https.port {
+        None => format!("https://{host}{CERT_PATH}"),
+        Some(port) => format!("https://{}:{port}{CERT_PATH}", without_port(host)),
+    }
+}
+
+/// `host` (`[v6]` kept in brackets) of `host[:port]`.
+fn without_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host,
+        };
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if !h.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+#[cfg(test)]
+mod cert_url_tests {
+    use super::*;
+
+    #[test]
+    fn signing_cert_url_follows_https() {
+        let base = "http://localhost:4566";
+        assert_eq!(signing_cert_url(base, None), format!("{base}{CERT_PATH}"));
+        assert_eq!(
+            signing_cert_url(base, Some(HttpsCert { port: None })),
+            format!("https://localhost:4566{CERT_PATH}")
+        );
+        assert_eq!(
+            signing_cert_url(base, Some(HttpsCert { port: Some(4567) })),
+            format!("https://localhost:4567{CERT_PATH}")
+        );
+        assert_eq!(
+            signing_cert_url("http://[::1]:1", Some(HttpsCert { port: Some(2) })),
+            format!("https://[::1]:2{CERT_PATH}")
+        );
+        assert_eq!(
+            signing_cert_url("http://h.test", Some(HttpsCert { port: Some(2) })),
+            format!("https://h.test:2{CERT_PATH}")
+        );
+    }
+}
+
 fn quoted(s: &str) -> String {
     Value::String(s.to_owned()).to_string()
 }

@@ -88,8 +88,11 @@ pub(crate) fn spawn_notification(
     delivery: Delivery,
     payload: String,
     generation: u64,
+    budget: tokio::sync::OwnedSemaphorePermit,
 ) {
     tokio::spawn(async move {
+        // This delivery's share of the outbound budget, held until it ends (retries included).
+        let _budget = budget;
         let sub = &delivery.subscription;
         let n = &delivery.notification;
         let policy = policy_for(&shared, sub);

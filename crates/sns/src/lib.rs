@@ -38,6 +38,8 @@ pub struct Sns {
     engine: Arc<SnsEngine>,
     deliverer: Deliverer,
     signer: Arc<Signer>,
+    /// Shared with the delivery workers: set when the server serves TLS.
+    https_cert: Arc<std::sync::OnceLock<envelope::HttpsCert>>,
     /// Whether Publish answers only after the first attempt of its deliveries into this
     /// emulator's queues (the default; `false` restores fully asynchronous deliveries).
     deterministic: bool,
@@ -62,12 +64,14 @@ impl Sns {
             signer.clone(),
             gate.clone(),
         ));
+        let https_cert = shared.https_cert.clone();
         let (deliverer, workers) = delivery::channel(shared);
         (
             Sns {
                 engine,
                 deliverer,
                 signer,
+                https_cert,
                 deterministic: true,
                 access_checks: true,
                 gate,
@@ -101,6 +105,20 @@ impl Sns {
         &self.gate
     }
 
+    /// The server serves TLS (on the same port, or on the TLS-only `https_port`): signed
+    /// messages from now on name an `https://` `SigningCertURL`, which AWS's validators require.
+    pub fn serve_signing_cert_over_https(&self, https_port: Option<u16>) {
+        let _ = self
+            .https_cert
+            .set(envelope::HttpsCert { port: https_port });
+    }
+
+    /// Delivery jobs shed so far because a delivery queue was full (see
+    /// [`delivery::JOB_QUEUE_CAPACITY`]).
+    pub fn shed_deliveries(&self) -> u64 {
+        self.deliverer.shed_count()
+    }
+
     pub fn is_deterministic(&self) -> bool {
         self.deterministic
     }
@@ -118,6 +136,8 @@ impl Sns {
         if !matches!(operation, "Publish" | "PublishBatch") {
             return self.handle(ctx, operation, input, authenticated);
         }
+        // Back-pressure: a flood of publishes waits briefly while the delivery queues are full.
+        self.deliverer.wait_for_room().await;
         let generation = self.engine.resets().generation();
         let (first, done) = if self.deterministic {
             let (first, done) = FirstAttempt::new();
