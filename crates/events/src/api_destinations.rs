@@ -74,12 +74,30 @@ fn describe(e: &EventsEngine, d: &ApiDestination, with_description: bool) -> Val
     Value::Object(out)
 }
 
+/// An API destination calls its endpoint over HTTP: `file://`, `gopher://` and other schemes
+/// are refused (issue 17). AWS only accepts `https://`; the emulator also takes `http://`, so
+/// that local endpoints without TLS can be used.
+pub(crate) fn check_http_url(member: &str, url: &str) -> Result<(), ServiceError> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    let host = url.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    if matches!(scheme.as_deref(), Some("http" | "https")) && !host.is_empty() {
+        return Ok(());
+    }
+    Err(ServiceError::new(
+        "ValidationException",
+        format!("Invalid {member}: {url:?} is not an http:// or https:// URL with a host."),
+    ))
+}
+
 pub(crate) fn create_api_destination(
     e: &EventsEngine,
     ctx: &RequestContext,
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let name = req_str(input, "Name")?;
+    check_http_url("InvocationEndpoint", req_str(input, "InvocationEndpoint")?)?;
     let config = ApiDestinationConfig {
         description: opt_str(input, "Description").map(str::to_owned),
         connection_arn: req_str(input, "ConnectionArn")?.to_owned(),
@@ -111,6 +129,9 @@ pub(crate) fn update_api_destination(
     input: &Value,
 ) -> Result<Value, ServiceError> {
     let name = req_str(input, "Name")?;
+    if let Some(url) = opt_str(input, "InvocationEndpoint") {
+        check_http_url("InvocationEndpoint", url)?;
+    }
     let update = ApiDestinationUpdate {
         description: opt_str(input, "Description").map(str::to_owned),
         connection_arn: opt_str(input, "ConnectionArn").map(str::to_owned),

@@ -3,7 +3,10 @@
 //! * `GET /_ferrybridge/events/invocations[?targetArn=..&ruleArn=..]`: what targets the
 //!   emulator does not run (Lambda, Step Functions, Kinesis, Firehose, ECS, Batch, CloudWatch
 //!   Logs, ...) would have received, oldest first, as `{"invocations": [...]}`: each with the
-//!   rule and target, the event id and the input after Input/InputPath/InputTransformer.
+//!   rule and target, the event id and the input after Input/InputPath/InputTransformer. At
+//!   most `max` (default 1000) per answer; `next` (present when more follow) asks for the
+//!   following page. A ring buffer of the last 10,000
+//!   (`ferrybridge_engine::events::MAX_RECORDED`).
 //! * `DELETE /_ferrybridge/events/invocations[?targetArn=..]`: forgets them; `{"cleared": n}`.
 //! * `POST /_ferrybridge/events/managed-rules?name=..&managedBy=..&eventPattern=..[&eventBusName=..&accountId=..&region=..]`:
 //!   creates a rule as an AWS service would on a customer's behalf (`ManagedBy`), which users
@@ -46,14 +49,21 @@ pub(crate) fn handle(
     match (method, rest) {
         ("GET", "invocations") => {
             let rule = param(&params, "ruleArn");
-            let list: Vec<Value> = events
+            let matching: Vec<RecordedInvocation> = events
                 .engine()
                 .recordings(target)
-                .iter()
+                .into_iter()
                 .filter(|r| rule.is_none_or(|a| r.rule_arn == a))
-                .map(invocation_json)
                 .collect();
-            json_response(StatusCode::OK, &json!({"invocations": list}))
+            let (page, next) = match crate::admin_page::page(matching, &params) {
+                Ok(found) => found,
+                Err(response) => return response,
+            };
+            let list: Vec<Value> = page.iter().map(invocation_json).collect();
+            json_response(
+                StatusCode::OK,
+                &crate::admin_page::body("invocations", list, next),
+            )
         }
         ("DELETE", "invocations") => {
             let cleared = events.engine().clear_recordings(target);

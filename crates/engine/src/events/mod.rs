@@ -43,8 +43,10 @@ pub use target::{RetryPolicy, Target, TargetKind};
 use crate::clock::Clock;
 use crate::reset::{Resets, Service};
 
-/// Most invocations of recorded target types kept for inspection (oldest dropped first).
-pub const MAX_RECORDED: usize = 100_000;
+/// Most invocations of recorded target types kept for inspection (oldest dropped first): a
+/// ring buffer of 10,000, as SNS's recordings (each input is at most 256 KiB, see
+/// `transform::MAX_RENDERED_INPUT`).
+pub const MAX_RECORDED: usize = 10_000;
 
 /// A page of a `List*` answer.
 #[derive(Debug, Clone)]
