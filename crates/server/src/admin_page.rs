@@ -20,12 +20,9 @@ pub(crate) const DEFAULT_PAGE: usize = 1000;
 /// Largest `max` accepted (the size of the ring buffers).
 pub(crate) const MAX_PAGE: usize = 10_000;
 
-/// The page of `items` the `max` and `next` parameters ask for, and the `next` token of the
-/// page after it (`None` on the last page); or the 400 answer for bad parameters.
-pub(crate) fn page<T>(
-    items: Vec<T>,
-    params: &[(String, String)],
-) -> Result<(Vec<T>, Option<String>), Response<Full<Bytes>>> {
+/// The position and size of the page the `max` and `next` parameters ask for; or the 400
+/// answer for bad parameters.
+pub(crate) fn bounds(params: &[(String, String)]) -> Result<(usize, usize), Response<Full<Bytes>>> {
     let bad = |message: String| {
         json_response(
             StatusCode::BAD_REQUEST,
@@ -54,11 +51,14 @@ pub(crate) fn page<T>(
             }
         },
     };
-    let total = items.len();
-    let end = start.saturating_add(max).min(total);
-    let next = (end < total).then(|| end.to_string());
-    let page = items.into_iter().skip(start).take(max).collect();
-    Ok((page, next))
+    Ok((start, max))
+}
+
+/// The `next` token after a page of `len` items from `start`, of `total` matching (`None` on
+/// the last page).
+pub(crate) fn next_token(start: usize, len: usize, total: usize) -> Option<String> {
+    let end = start.saturating_add(len);
+    (len > 0 && end < total).then(|| end.to_string())
 }
 
 /// `{key: items, "next": token}` (`next` only when there is a further page).

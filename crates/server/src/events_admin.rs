@@ -6,7 +6,8 @@
 //!   rule and target, the event id and the input after Input/InputPath/InputTransformer. At
 //!   most `max` (default 1000) per answer; `next` (present when more follow) asks for the
 //!   following page. A ring buffer of the last 10,000
-//!   (`ferrybridge_engine::events::MAX_RECORDED`).
+//!   (`ferrybridge_engine::events::MAX_RECORDED`), at most 64 MiB of inputs
+//!   (`MAX_RECORDED_BYTES`).
 //! * `DELETE /_ferrybridge/events/invocations[?targetArn=..]`: forgets them; `{"cleared": n}`.
 //! * `POST /_ferrybridge/events/managed-rules?name=..&managedBy=..&eventPattern=..[&eventBusName=..&accountId=..&region=..]`:
 //!   creates a rule as an AWS service would on a customer's behalf (`ManagedBy`), which users
@@ -49,16 +50,12 @@ pub(crate) fn handle(
     match (method, rest) {
         ("GET", "invocations") => {
             let rule = param(&params, "ruleArn");
-            let matching: Vec<RecordedInvocation> = events
-                .engine()
-                .recordings(target)
-                .into_iter()
-                .filter(|r| rule.is_none_or(|a| r.rule_arn == a))
-                .collect();
-            let (page, next) = match crate::admin_page::page(matching, &params) {
+            let (start, max) = match crate::admin_page::bounds(&params) {
                 Ok(found) => found,
                 Err(response) => return response,
             };
+            let (page, total) = events.engine().recordings_page(target, rule, start, max);
+            let next = crate::admin_page::next_token(start, page.len(), total);
             let list: Vec<Value> = page.iter().map(invocation_json).collect();
             json_response(
                 StatusCode::OK,

@@ -7,7 +7,8 @@
 //!   endpoints the emulator cannot reach (sms, email, email-json, lambda, firehose,
 //!   application), oldest first, as `{"messages": [...], "next": ".."}`: at most `max` (default
 //!   1000) per answer, `next` (present when more follow) asks for the following page. A ring
-//!   buffer of the last 10,000 (`ferrybridge_engine::sns::MAX_RECORDINGS`).
+//!   buffer of the last 10,000 (`ferrybridge_engine::sns::MAX_RECORDINGS`), at most 64 MiB
+//!   (`MAX_RECORDING_BYTES`).
 //! * `DELETE /_ferrybridge/sns/messages[?protocol=sms]`: forgets them; `{"cleared": n}`.
 //! * `GET /_ferrybridge/sns/subscription-token?SubscriptionArn=..`: a subscription's
 //!   confirmation token (for endpoints a test cannot receive HTTP on).
@@ -110,16 +111,12 @@ pub(crate) fn handle(
         ("GET", "messages") => {
             let protocol = param(&params, "protocol");
             let endpoint = param(&params, "endpoint");
-            let matching: Vec<Recorded> = sns
-                .engine()
-                .recordings(protocol)
-                .into_iter()
-                .filter(|r| endpoint.is_none_or(|e| r.endpoint == e))
-                .collect();
-            let (page, next) = match crate::admin_page::page(matching, &params) {
+            let (start, max) = match crate::admin_page::bounds(&params) {
                 Ok(found) => found,
                 Err(response) => return response,
             };
+            let (page, total) = sns.engine().recordings_page(protocol, endpoint, start, max);
+            let next = crate::admin_page::next_token(start, page.len(), total);
             let messages: Vec<Value> = page.iter().map(recorded_json).collect();
             json_response(
                 StatusCode::OK,
