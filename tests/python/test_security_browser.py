@@ -452,6 +452,19 @@ def test_api_destination_and_http_subscription_need_http_urls(endpoint):
     events.create_api_destination(
         Name=unique("d"), ConnectionArn=conn, InvocationEndpoint="https://hooks.example.com/x", HttpMethod="POST"
     )
+    with pytest.raises(ClientError) as info:
+        events.create_connection(
+            Name=unique("o"),
+            AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+            AuthParameters={
+                "OAuthParameters": {
+                    "AuthorizationEndpoint": "file:///etc/shadow",
+                    "HttpMethod": "POST",
+                    "ClientParameters": {"ClientID": "id", "ClientSecret": "secret"},
+                }
+            },
+        )
+    assert info.value.response["Error"]["Code"] == "ValidationException"
     sns = make_client(endpoint, "sns")
     topic = sns.create_topic(Name=unique("t"))["TopicArn"]
     with pytest.raises(ClientError) as info:

@@ -175,6 +175,9 @@ pub(crate) fn create_connection(
         .get("AuthParameters")
         .map(auth_input)
         .unwrap_or_default();
+    if let Some(url) = auth.oauth_authorization_endpoint.as_deref() {
+        crate::api_destinations::check_http_url("AuthorizationEndpoint", url)?;
+    }
     let connection = e
         .create_connection(
             &ctx.account_id,
@@ -261,6 +264,12 @@ pub(crate) fn update_connection(
 ) -> Result<Value, ServiceError> {
     let name = req_str(input, "Name")?;
     let authorization_type = opt_str(input, "AuthorizationType").and_then(AuthorizationType::parse);
+    if let Some(url) = input
+        .pointer("/AuthParameters/OAuthParameters/AuthorizationEndpoint")
+        .and_then(Value::as_str)
+    {
+        crate::api_destinations::check_http_url("AuthorizationEndpoint", url)?;
+    }
     let update = ConnectionUpdate {
         description: opt_str(input, "Description").map(str::to_owned),
         authorization_type,

@@ -252,8 +252,19 @@ impl Guard {
 
     /// Host, Origin, Sec-Fetch-Site and Referer checks. `Ok(Some(origin))`: a configured
     /// origin whose answer gets CORS headers.
+    #[cfg(test)]
     pub(crate) fn check(&self, headers: &HeaderMap) -> Result<Option<HeaderValue>, Refusal> {
-        let host = header(headers, "host");
+        self.check_with_authority(headers, None)
+    }
+
+    /// [`Guard::check`], with the authority of the request URI (HTTP/2's `:authority`, or an
+    /// absolute-form HTTP/1.1 target) standing in for a missing `Host`.
+    pub(crate) fn check_with_authority(
+        &self,
+        headers: &HeaderMap,
+        authority: Option<&str>,
+    ) -> Result<Option<HeaderValue>, Refusal> {
+        let host = header(headers, "host").or(authority);
         if let Some(host) = host {
             if !self.hosts.allows(host) {
                 return Err(Refusal::Host(host.to_owned()));
@@ -505,6 +516,13 @@ mod tests {
                 "{bad}"
             );
         }
+        // HTTP/2 carries the host in :authority, not Host.
+        assert!(g
+            .check_with_authority(&headers(&[]), Some("evil.example:4566"))
+            .is_err());
+        assert!(g
+            .check_with_authority(&headers(&[]), Some("localhost:4566"))
+            .is_ok());
         let any = guard(|c| c.allowed_hosts = Some("*".into()));
         assert!(any.check(&headers(&[("host", "evil.example")])).is_ok());
     }

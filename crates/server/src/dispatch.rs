@@ -135,7 +135,8 @@ impl App {
             || path.starts_with("/_localstack/")
             || path.starts_with("/moto-api/");
         // Browser safety first: nothing of a refused request is read or acted on.
-        let cors_origin = match self.guard.check(&parts.headers) {
+        let authority = parts.uri.authority().map(|a| a.as_str());
+        let cors_origin = match self.guard.check_with_authority(&parts.headers, authority) {
             Ok(origin) => origin,
             Err(refusal) => {
                 tracing::warn!(%peer, method = %parts.method, path, reason = %refusal.message(), "request refused");
