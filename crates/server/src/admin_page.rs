@@ -20,23 +20,25 @@ pub(crate) const DEFAULT_PAGE: usize = 1000;
 /// Largest `max` accepted (the size of the ring buffers).
 pub(crate) const MAX_PAGE: usize = 10_000;
 
-/// The position and size of the page the `max` and `next` parameters ask for; or the 400
-/// answer for bad parameters.
-pub(crate) fn bounds(params: &[(String, String)]) -> Result<(usize, usize), Response<Full<Bytes>>> {
-    let bad = |message: String| {
-        json_response(
-            StatusCode::BAD_REQUEST,
-            &json!({"error": "InvalidParameter", "message": message}),
-        )
-    };
+/// The 400 answer for bad `max` / `next` parameters.
+pub(crate) fn bad(message: String) -> Response<Full<Bytes>> {
+    json_response(
+        StatusCode::BAD_REQUEST,
+        &json!({"error": "InvalidParameter", "message": message}),
+    )
+}
+
+/// The position and size of the page the `max` and `next` parameters ask for; or why they
+/// are wrong (see [`bad`]).
+pub(crate) fn bounds(params: &[(String, String)]) -> Result<(usize, usize), String> {
     let max = match param(params, "max") {
         None | Some("") => DEFAULT_PAGE,
         Some(text) => match text.parse::<usize>() {
             Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
             _ => {
-                return Err(bad(format!(
+                return Err(format!(
                     "max is a number from 1 to {MAX_PAGE}, not {text:?}"
-                )))
+                ))
             }
         },
     };
@@ -44,11 +46,7 @@ pub(crate) fn bounds(params: &[(String, String)]) -> Result<(usize, usize), Resp
         None | Some("") => 0,
         Some(text) => match text.parse::<usize>() {
             Ok(n) => n,
-            Err(_) => {
-                return Err(bad(format!(
-                    "next {text:?} is not a token this endpoint gave"
-                )))
-            }
+            Err(_) => return Err(format!("next {text:?} is not a token this endpoint gave")),
         },
     };
     Ok((start, max))

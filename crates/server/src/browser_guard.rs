@@ -108,7 +108,7 @@ impl Origins {
 
     fn allows(&self, origin: &str) -> bool {
         let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-        self.any || self.list.iter().any(|o| *o == origin)
+        self.any || self.list.contains(&origin)
     }
 }
 
@@ -193,8 +193,7 @@ impl HostRules {
         {
             return true;
         }
-        self.exact.iter().any(|e| *e == name)
-            || self.suffixes.iter().any(|s| name.ends_with(s.as_str()))
+        self.exact.contains(&name) || self.suffixes.iter().any(|s| name.ends_with(s.as_str()))
     }
 }
 

@@ -52,7 +52,7 @@ pub(crate) fn handle(
             let rule = param(&params, "ruleArn");
             let (start, max) = match crate::admin_page::bounds(&params) {
                 Ok(found) => found,
-                Err(response) => return response,
+                Err(message) => return crate::admin_page::bad(message),
             };
             let (page, total) = events.engine().recordings_page(target, rule, start, max);
             let next = crate::admin_page::next_token(start, page.len(), total);

@@ -113,7 +113,7 @@ pub(crate) fn handle(
             let endpoint = param(&params, "endpoint");
             let (start, max) = match crate::admin_page::bounds(&params) {
                 Ok(found) => found,
-                Err(response) => return response,
+                Err(message) => return crate::admin_page::bad(message),
             };
             let (page, total) = sns.engine().recordings_page(protocol, endpoint, start, max);
             let next = crate::admin_page::next_token(start, page.len(), total);
