@@ -122,7 +122,8 @@ impl Origins {
 /// * single-label names (`ferrybridge`, `localstack`: docker compose service names, which
 ///   public DNS never answers),
 /// * `*.internal` (`host.docker.internal`, `host.testcontainers.internal`: a TLD reserved
-///   for private use, never delegated),
+///   for private use, never delegated) and `*.local` (mDNS names and Kubernetes service
+///   names such as `ferrybridge.ci.svc.cluster.local`: special-use, never in public DNS),
 /// * `localhost.localstack.cloud` and its subdomains (LocalStack's public names for
 ///   127.0.0.1, e.g. `sqs.us-east-1.localhost.localstack.cloud`; the domain is LocalStack's),
 /// * `*.amazonaws.com` (real queue URLs sent to the emulator through a proxy or hosts file;
@@ -186,7 +187,7 @@ impl HostRules {
             // `localhost` and docker service names.
             return true;
         }
-        const BUILT_IN: &[&str] = &[".localhost", ".internal", ".amazonaws.com"];
+        const BUILT_IN: &[&str] = &[".localhost", ".internal", ".local", ".amazonaws.com"];
         if BUILT_IN.iter().any(|s| name.ends_with(s))
             || name == "localhost.localstack.cloud"
             || name.ends_with(".localhost.localstack.cloud")
@@ -494,6 +495,7 @@ mod tests {
             "localhost.localstack.cloud",
             "ferrybridge:4566",
             "host.docker.internal:4566",
+            "ferrybridge.ci.svc.cluster.local:4566",
             "sqs.us-east-1.amazonaws.com",
             "a.example.test",
             "api.dev:1",
@@ -508,6 +510,7 @@ mod tests {
             "example.test",
             "localhost.evil.com",
             "api.dev.evil.com",
+            "evil.local.example",
         ] {
             assert_eq!(
                 g.check(&headers(&[("host", bad)])),

@@ -101,7 +101,8 @@ pub struct Config {
     /// Extra names the emulator answers to in the `Host` header (comma-separated; `*.example.test`
     /// matches subdomains, `*` any host). Always accepted: IP literals, `localhost` and
     /// `*.localhost`, single-label names (docker service names), `*.internal`
-    /// (`host.docker.internal`), `localhost.localstack.cloud` and its subdomains,
+    /// (`host.docker.internal`), `*.local` (Kubernetes service names),
+    /// `localhost.localstack.cloud` and its subdomains,
     /// `*.amazonaws.com` and `--public-host`. Other names are refused to shut DNS rebinding.
     #[arg(long, env = "FERRYBRIDGE_ALLOWED_HOSTS", value_name = "LIST")]
     pub allowed_hosts: Option<String>,
