@@ -83,17 +83,35 @@ impl Emulator {
 
     /// GET an admin endpoint (`/_ferrybridge/...`) and parse its JSON answer.
     pub async fn admin_get(&self, path_and_query: &str) -> serde_json::Value {
-        admin_request(&self.endpoint_url(), "GET", path_and_query).await
+        admin_request(
+            &self.endpoint_url(),
+            self.server.admin_token(),
+            "GET",
+            path_and_query,
+        )
+        .await
     }
 
     /// POST (no body) to an admin endpoint.
     pub async fn admin_request_post(&self, path_and_query: &str) -> serde_json::Value {
-        admin_request(&self.endpoint_url(), "POST", path_and_query).await
+        admin_request(
+            &self.endpoint_url(),
+            self.server.admin_token(),
+            "POST",
+            path_and_query,
+        )
+        .await
     }
 
     /// DELETE on an admin endpoint.
     pub async fn admin_delete(&self, path_and_query: &str) -> serde_json::Value {
-        admin_request(&self.endpoint_url(), "DELETE", path_and_query).await
+        admin_request(
+            &self.endpoint_url(),
+            self.server.admin_token(),
+            "DELETE",
+            path_and_query,
+        )
+        .await
     }
 }
 
@@ -157,13 +175,18 @@ pub fn events_client(
     aws_sdk_eventbridge::Client::from_conf(config)
 }
 
-/// A minimal HTTP/1.1 request over a fresh connection; the body parsed as JSON.
+/// A minimal HTTP/1.1 request over a fresh connection, with the admin token (if any) as
+/// `Authorization: Bearer`; the body parsed as JSON.
 pub async fn admin_request(
     endpoint: &str,
+    token: Option<&str>,
     method: &str,
     path_and_query: &str,
 ) -> serde_json::Value {
-    let (status, body) = http_request(endpoint, method, path_and_query).await;
+    let headers: Vec<(&str, String)> = token
+        .map(|t| vec![("Authorization", format!("Bearer {t}"))])
+        .unwrap_or_default();
+    let (status, body) = http_request_with(endpoint, method, path_and_query, &headers).await;
     assert!(
         status < 500,
         "{method} {path_and_query} answered {status}: {body}"
@@ -173,13 +196,27 @@ pub async fn admin_request(
 
 /// A minimal HTTP/1.1 request (no body); the status and the body as text.
 pub async fn http_request(endpoint: &str, method: &str, path_and_query: &str) -> (u16, String) {
+    http_request_with(endpoint, method, path_and_query, &[]).await
+}
+
+/// [`http_request`] with extra headers.
+pub async fn http_request_with(
+    endpoint: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, String)],
+) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = endpoint.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(host)
         .await
         .expect("connect to the emulator");
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let request = format!(
-        "{method} {path_and_query} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        "{method} {path_and_query} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n{extra}\r\n"
     );
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = Vec::new();

@@ -25,6 +25,17 @@ ROOT = Path(__file__).resolve().parents[2]
 # a directory of this run (servers and `ferrybridge ca print` read the variable), not in $HOME.
 os.environ.setdefault("FERRYBRIDGE_CA_DIR", tempfile.mkdtemp(prefix="ferrybridge-ca-"))
 
+#: The admin token of the session's emulator (passed as --admin-token): admin endpoints other
+#: than health need it.
+ADMIN_TOKEN = "test-" + uuid.uuid4().hex
+
+
+def admin_request(url, method=None, token=None):
+    """A urllib Request for an admin endpoint (``/_ferrybridge/...``) carrying the admin token."""
+    return urllib.request.Request(
+        url, method=method, headers={"Authorization": f"Bearer {token or ADMIN_TOKEN}"}
+    )
+
 
 def _free_port():
     with socket.socket() as s:
@@ -37,7 +48,7 @@ def endpoint():
     binary = os.environ.get("FERRYBRIDGE_BIN", str(ROOT / "target" / "release" / "ferrybridge"))
     port = _free_port()
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--log-level", "warn"],
+        [binary, "--port", str(port), "--log-level", "warn", "--admin-token", ADMIN_TOKEN],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -41,7 +41,10 @@ class Emulator:
         full_env = dict(os.environ)
         # The AWS CLI of this venv, for init hooks.
         full_env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + full_env.get("PATH", "")
+        # The admin token (reset, state and the other non-health admin endpoints need it).
+        full_env["FERRYBRIDGE_ADMIN_TOKEN"] = "dropin-" + uuid.uuid4().hex
         full_env.update(env or {})
+        self.token = full_env["FERRYBRIDGE_ADMIN_TOKEN"]
         cmd = [BINARY, "--log-level", "warn", *args]
         if port is not False:
             cmd += ["--port", str(self.port)]
@@ -72,7 +75,12 @@ class Emulator:
         )
 
     def get(self, path, method="GET"):
-        req = urllib.request.Request(self.url + path, method=method, data=b"" if method == "POST" else None)
+        req = urllib.request.Request(
+            self.url + path,
+            method=method,
+            data=b"" if method == "POST" else None,
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 body = resp.read()

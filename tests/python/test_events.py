@@ -22,7 +22,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import make_client
+from conftest import admin_request, make_client
 from test_cli import aws
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -317,7 +317,7 @@ def test_non_sqs_targets_are_recorded_for_inspection(endpoint, events):
     url = f"{endpoint}/_ferrybridge/events/invocations?targetArn={urllib.parse.quote(function)}"
     deadline = time.monotonic() + 5
     while True:
-        with urllib.request.urlopen(url) as resp:
+        with urllib.request.urlopen(admin_request(url)) as resp:
             invocations = json.load(resp)["invocations"]
         if invocations or time.monotonic() > deadline:
             break
@@ -326,7 +326,7 @@ def test_non_sqs_targets_are_recorded_for_inspection(endpoint, events):
     assert inv["eventId"] == entry["EventId"]
     assert inv["targetId"] == "fn" and inv["service"] == "lambda"
     assert json.loads(inv["input"]) == {"orderId": "o-7", "region": "eu-west-1", "total": 70}
-    req = urllib.request.Request(url, method="DELETE")
+    req = admin_request(url, method="DELETE")
     with urllib.request.urlopen(req) as resp:
         assert json.load(resp) == {"cleared": 1}
 
@@ -874,13 +874,13 @@ def test_recorded_invocations_filter_by_rule(endpoint, events):
     base = f"{endpoint}/_ferrybridge/events/invocations?targetArn={urllib.parse.quote(function)}"
     deadline = time.monotonic() + 5
     while True:
-        with urllib.request.urlopen(base) as resp:
+        with urllib.request.urlopen(admin_request(base)) as resp:
             both = json.load(resp)["invocations"]
         if len(both) >= 2 or time.monotonic() > deadline:
             break
         time.sleep(0.02)
     assert sorted(i["ruleArn"] for i in both) == sorted(arns)
-    with urllib.request.urlopen(f"{base}&ruleArn={urllib.parse.quote(arns[0])}") as resp:
+    with urllib.request.urlopen(admin_request(f"{base}&ruleArn={urllib.parse.quote(arns[0])}")) as resp:
         (one,) = json.load(resp)["invocations"]
     assert one["ruleArn"] == arns[0]
 

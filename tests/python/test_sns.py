@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 from sns_message_validator import SNSMessageValidator, SignatureVerificationFailureException
 
-from conftest import ROOT, make_client
+from conftest import ROOT, admin_request, make_client
 from test_cli import aws
 
 # Our certificate is served by the emulator itself on 127.0.0.1: over https, since the emulator
@@ -339,9 +339,9 @@ def test_sms_and_email_are_recorded_for_inspection(sns, endpoint):
     sns.publish(PhoneNumber=phone, Message="direct text")
     deadline = time.monotonic() + 5
     while True:
-        with urllib.request.urlopen(
+        with urllib.request.urlopen(admin_request(
             f"{endpoint}/_ferrybridge/sns/messages?protocol=sms&endpoint={urllib.parse.quote(phone)}"
-        ) as resp:
+        )) as resp:
             messages = json.load(resp)["messages"]
         if len(messages) >= 2 or time.monotonic() > deadline:
             break
@@ -349,7 +349,7 @@ def test_sms_and_email_are_recorded_for_inspection(sns, endpoint):
     assert sorted(m["message"] for m in messages) == ["direct text", "server down"]
     assert published["MessageId"] in {m["messageId"] for m in messages}
     # The email subscription is pending: its confirmation mail was recorded instead.
-    with urllib.request.urlopen(f"{endpoint}/_ferrybridge/sns/messages?protocol=email") as resp:
+    with urllib.request.urlopen(admin_request(f"{endpoint}/_ferrybridge/sns/messages?protocol=email")) as resp:
         mails = [m for m in json.load(resp)["messages"] if m["topicArn"] == topic]
     assert len(mails) == 1 and "ConfirmSubscription" in mails[0]["message"]
 

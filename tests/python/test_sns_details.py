@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import make_client
+from conftest import admin_request, make_client
 from test_sns import error_of, http_endpoint, make_queue, next_post, receive, unique  # noqa: F401
 
 ACCOUNT = "000000000000"
@@ -321,7 +321,7 @@ def test_sms_opt_out_and_opt_in(sns, endpoint):
     # STOP; OptInPhoneNumber opts it back in; ListPhoneNumbersOptedOut lists the opted-out ones.
     phone = "+1555" + str(int(time.time() * 1000))[-7:]
     assert sns.check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"] is False
-    request = urllib.request.Request(
+    request = admin_request(
         f"{endpoint}/_ferrybridge/sns/opt-out?phoneNumber={urllib.parse.quote(phone)}", method="POST")
     urllib.request.urlopen(request).read()
     assert sns.check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"] is True

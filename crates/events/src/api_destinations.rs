@@ -58,11 +58,29 @@ fn describe(e: &EventsEngine, d: &ApiDestination) -> DescribeApiDestinationRespo
     }
 }
 
+/// An API destination calls its endpoint over HTTP: `file://`, `gopher://` and other schemes
+/// are refused (issue 17). AWS only accepts `https://`; the emulator also takes `http://`, so
+/// that local endpoints without TLS can be used.
+pub(crate) fn check_http_url(member: &str, url: &str) -> Result<(), ServiceError> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    let host = url.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    if matches!(scheme.as_deref(), Some("http" | "https")) && !host.is_empty() {
+        return Ok(());
+    }
+    Err(ServiceError::new(
+        "ValidationException",
+        format!("Invalid {member}: {url:?} is not an http:// or https:// URL with a host."),
+    ))
+}
+
 pub(crate) fn create_api_destination(
     e: &EventsEngine,
     ctx: &RequestContext,
     input: CreateApiDestinationRequest,
 ) -> Result<CreateApiDestinationResponse, ServiceError> {
+    check_http_url("InvocationEndpoint", &input.invocation_endpoint)?;
     let config = ApiDestinationConfig {
         description: input.description,
         connection_arn: input.connection_arn,
@@ -99,6 +117,9 @@ pub(crate) fn update_api_destination(
     ctx: &RequestContext,
     input: UpdateApiDestinationRequest,
 ) -> Result<UpdateApiDestinationResponse, ServiceError> {
+    if let Some(url) = &input.invocation_endpoint {
+        check_http_url("InvocationEndpoint", url)?;
+    }
     let update = ApiDestinationUpdate {
         description: input.description,
         connection_arn: input.connection_arn,

@@ -221,6 +221,12 @@ pub(crate) fn create_connection(
     // The model has already held AuthorizationType to its enum.
     let authorization_type = AuthorizationType::parse(kind)
         .ok_or_else(|| validation(format!("Invalid AuthorizationType {kind}.")))?;
+    if let Some(o) = &input.auth_parameters.o_auth_parameters {
+        crate::api_destinations::check_http_url(
+            "AuthorizationEndpoint",
+            &o.authorization_endpoint,
+        )?;
+    }
     let connection = e
         .create_connection(
             &ctx.account_id,
@@ -279,6 +285,14 @@ pub(crate) fn update_connection(
     ctx: &RequestContext,
     input: UpdateConnectionRequest,
 ) -> Result<UpdateConnectionResponse, ServiceError> {
+    if let Some(url) = input
+        .auth_parameters
+        .as_ref()
+        .and_then(|a| a.o_auth_parameters.as_ref())
+        .and_then(|o| o.authorization_endpoint.as_deref())
+    {
+        crate::api_destinations::check_http_url("AuthorizationEndpoint", url)?;
+    }
     let update = ConnectionUpdate {
         description: input.description,
         authorization_type: input

@@ -563,6 +563,25 @@ pub(crate) fn render(inv: &Invocation) -> Result<Option<String>, Failure> {
     match rendered {
         Ok(payload) => Ok(Some(payload)),
         Err(TransformError::NothingSelected { .. }) => Ok(None),
+        // What the target service answers for a too-large message, reported as EventBridge
+        // reports a target's refusal of a parameter (ERROR_CODE INVALID_PARAMETER; codes:
+        // EventBridge user guide, "Using dead-letter queues to process undelivered events").
+        Err(TransformError::TooLarge { limit }) => {
+            let message = match inv.target.kind {
+                // source: SQS SendMessage's InvalidParameterValue for a long body.
+                TargetKind::Sqs => format!(
+                    "One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes."
+                ),
+                // source: SNS Publish's InvalidParameter for a long message.
+                TargetKind::Sns => "Invalid parameter: Message too long".to_owned(),
+                _ => format!(
+                    "The input for target {} is larger than {limit} bytes, the most the target service accepts.",
+                    inv.target.id
+                ),
+            };
+            tracing::debug!(target = %inv.target.arn, limit, "EventBridge target input too large");
+            Err(Failure::permanent("INVALID_PARAMETER", message))
+        }
         Err(e) => Err(Failure::permanent("INVALID_JSON", e.to_string())),
     }
 }

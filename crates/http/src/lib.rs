@@ -13,7 +13,7 @@
 //! `maxReceivesPerSecond`, an API destination's `InvocationRateLimitPerSecond`).
 
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -138,6 +138,13 @@ impl HttpClient {
         timeout: Duration,
     ) -> Result<HttpResponse, HttpError> {
         let uri = parse_url(url)?;
+        if let Some(host) = uri.host() {
+            if !outbound_allowed(host) {
+                return Err(HttpError::Connect(format!(
+                    "the host {host} is not in the outbound allow list (--outbound-allow)"
+                )));
+            }
+        }
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|_| HttpError::Other(format!("invalid HTTP method {method:?}")))?;
         let https = uri.scheme_str() == Some("https");
@@ -264,6 +271,57 @@ fn http_connector() -> HttpConnector {
     connector
 }
 
+/// The hosts outbound requests may go to (`--outbound-allow`); `None`: any. Process-wide:
+/// one emulator runs per process (the last configuration set wins).
+static OUTBOUND_ALLOW: RwLock<Option<Vec<String>>> = RwLock::new(None);
+
+/// Restricts the hosts every [`HttpClient`] of the process may call to `list`
+/// (comma-separated: `api.example.com`, `*.example.com` for its subdomains, `127.0.0.1`,
+/// `[::1]`, `*` for any); `None` lifts the restriction. A refused request fails with
+/// [`HttpError::Connect`] before any I/O, as an unreachable endpoint does.
+pub fn set_outbound_allow(list: Option<&str>) {
+    let patterns = list.map(|list| {
+        list.split(',')
+            .map(|p| p.trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+    });
+    *OUTBOUND_ALLOW.write().unwrap_or_else(|e| e.into_inner()) = patterns;
+}
+
+/// Whether `host` (a URL's host: a name, an IPv4 literal or a bracketed IPv6 literal) may be
+/// called.
+pub fn outbound_allowed(host: &str) -> bool {
+    let allow = OUTBOUND_ALLOW.read().unwrap_or_else(|e| e.into_inner());
+    let Some(patterns) = allow.as_ref() else {
+        return true;
+    };
+    matches_any(patterns, host)
+}
+
+/// Whether `host` matches one of the (lower-case) `patterns` of [`set_outbound_allow`].
+fn matches_any(patterns: &[String], host: &str) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    patterns.iter().any(|pattern| {
+        let pattern = pattern.trim_start_matches('[').trim_end_matches(']');
+        if pattern == "*" {
+            return true;
+        }
+        match pattern.strip_prefix("*.") {
+            Some(suffix) => {
+                host.len() > suffix.len() + 1
+                    && host.ends_with(suffix)
+                    && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
+            }
+            None => pattern == host,
+        }
+    })
+}
+
 fn parse_url(url: &str) -> Result<Uri, HttpError> {
     let uri: Uri = url
         .parse()
@@ -308,6 +366,35 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn outbound_allow_patterns() {
+        let patterns: Vec<String> = ["api.example.com", "*.hooks.test", "127.0.0.1", "[::1]"]
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        for ok in [
+            "api.example.com",
+            "API.example.com.",
+            "a.hooks.test",
+            "b.a.hooks.test",
+            "127.0.0.1",
+            "[::1]",
+        ] {
+            assert!(super::matches_any(&patterns, ok), "{ok}");
+        }
+        for bad in [
+            "example.com",
+            "hooks.test",
+            "xhooks.test",
+            "evil.api.example.com",
+            "127.0.0.2",
+            "169.254.169.254",
+        ] {
+            assert!(!super::matches_any(&patterns, bad), "{bad}");
+        }
+        assert!(super::matches_any(&["*".to_string()], "anything.test"));
+    }
+
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;

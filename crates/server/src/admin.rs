@@ -9,6 +9,11 @@
 //! * `GET /_ferrybridge/state[?account=..&region=..]`: a JSON summary per account and region.
 //! * `GET|HEAD /_localstack/health`, `GET /_localstack/init[/<stage>]`: LocalStack's shapes.
 //! * `POST /moto-api/reset`: moto's answer, `{"status": "ok"}`.
+//! * `POST /_localstack/state/reset`, `POST /_localstack/state/<service>/reset`: LocalStack's
+//!   state reset (all, or one service), `{}`.
+//!
+//! All but health, init status, moto's and LocalStack's resets need the admin token (see
+//! `crate::browser_guard`).
 //!
 //! Unknown admin paths answer a JSON 404, known ones with the wrong method a JSON 405.
 
@@ -85,7 +90,8 @@ pub(crate) fn handle(
     let allowed = match path {
         "/_ferrybridge/health" | "/_localstack/health" => "GET, HEAD",
         "/_ferrybridge/state" => "GET",
-        "/_ferrybridge/reset" | "/moto-api/reset" => "POST",
+        "/_ferrybridge/reset" | "/moto-api/reset" | "/_localstack/state/reset" => "POST",
+        p if localstack_service_reset(p).is_some() => "POST",
         "/_localstack/init" => "GET",
         p if p.starts_with("/_localstack/init/") => "GET",
         _ => return not_found(method, path),
@@ -142,6 +148,28 @@ pub(crate) fn handle(
             reset(app, &ResetScope::all());
             json_response(StatusCode::OK, &json!({"status": "ok"}))
         }
+        "/_localstack/state/reset" => {
+            reset(app, &ResetScope::all());
+            json_response(StatusCode::OK, &json!({}))
+        }
+        p if localstack_service_reset(p).is_some() => {
+            let name = localstack_service_reset(p).unwrap_or_default();
+            let Some(service) = Service::parse(&parse_services(name).concat()) else {
+                return json_response(
+                    StatusCode::NOT_FOUND,
+                    &json!({"error": "NotFound", "message": format!("no service {name:?} here: sqs, sns, events or sts")}),
+                );
+            };
+            reset(
+                app,
+                &ResetScope {
+                    service: Some(service),
+                    account: None,
+                    region: None,
+                },
+            );
+            json_response(StatusCode::OK, &json!({}))
+        }
         "/_ferrybridge/state" => {
             let params = query_params(query);
             json_response(
@@ -163,6 +191,14 @@ pub(crate) fn handle(
             }
         }
     }
+}
+
+/// The service of LocalStack's `/_localstack/state/<service>/reset`.
+pub(crate) fn localstack_service_reset(path: &str) -> Option<&str> {
+    let service = path
+        .strip_prefix("/_localstack/state/")?
+        .strip_suffix("/reset")?;
+    (!service.is_empty() && !service.contains('/')).then_some(service)
 }
 
 /// `/_ferrybridge/health`: reads no engine state (a deadlocked engine must not hide it).

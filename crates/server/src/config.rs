@@ -125,6 +125,38 @@ pub struct Config {
     /// `$XDG_DATA_HOME/ferrybridge/ca`, else `~/.local/share/ferrybridge/ca`.
     #[arg(long, env = "FERRYBRIDGE_CA_DIR", value_name = "DIR")]
     pub ca_dir: Option<PathBuf>,
+
+    // ---- Browser safety, the admin API and outbound calls (issue 17; see
+    // ---- `crate::browser_guard` and README "Security model").
+    /// Web origins (comma-separated, e.g. `http://localhost:3000`) whose pages may call the
+    /// emulator: their requests pass the Origin check and get CORS headers. Default: none, so
+    /// no web page can make a browser change or read local state. `*` allows any origin.
+    /// LocalStack's EXTRA_CORS_ALLOWED_ORIGINS is honoured too.
+    #[arg(long, env = "FERRYBRIDGE_CORS_ORIGINS", value_name = "LIST")]
+    pub cors_origins: Option<String>,
+
+    /// Extra names the emulator answers to in the `Host` header (comma-separated; `*.example.test`
+    /// matches subdomains, `*` any host). Always accepted: IP literals, `localhost` and
+    /// `*.localhost`, single-label names (docker service names), `*.internal`
+    /// (`host.docker.internal`), `*.local` (Kubernetes service names),
+    /// `localhost.localstack.cloud` and its subdomains,
+    /// `*.amazonaws.com` and `--public-host`. Other names are refused to shut DNS rebinding.
+    #[arg(long, env = "FERRYBRIDGE_ALLOWED_HOSTS", value_name = "LIST")]
+    pub allowed_hosts: Option<String>,
+
+    /// Token the admin endpoints that change state or reveal data require, sent as
+    /// `Authorization: Bearer TOKEN` or `x-ferrybridge-admin-token: TOKEN`. Unset: a random
+    /// token is generated at start and printed in the `ferrybridge ready` log line (and given
+    /// to init hooks as FERRYBRIDGE_ADMIN_TOKEN). `none` turns the check off.
+    #[arg(long, env = "FERRYBRIDGE_ADMIN_TOKEN", value_name = "TOKEN")]
+    pub admin_token: Option<String>,
+
+    /// Hosts that deliveries (SNS HTTP/S subscriptions, EventBridge API destinations and their
+    /// OAuth token requests) may call (comma-separated patterns: `api.example.com`,
+    /// `*.example.com`, `127.0.0.1`, `*`). Default: any. A refused call fails like an
+    /// unreachable endpoint and is logged.
+    #[arg(long, env = "FERRYBRIDGE_OUTBOUND_ALLOW", value_name = "LIST")]
+    pub outbound_allow: Option<String>,
 }
 
 impl Config {
@@ -152,13 +184,18 @@ impl Config {
             no_https: true,
             https_port: None,
             ca_dir: None,
+
+            cors_origins: None,
+            allowed_hosts: None,
+            admin_token: None,
+            outbound_allow: None,
         }
     }
 
     /// Applies LocalStack's environment variables where ferrybridge's own flags and variables
     /// left the default (`matches`: the parsed command line this configuration came from):
     /// GATEWAY_LISTEN (`[host]:port`, the first of a list), DEFAULT_REGION, LOCALSTACK_HOST,
-    /// SERVICES.
+    /// SERVICES, EXTRA_CORS_ALLOWED_ORIGINS.
     pub fn apply_localstack_env(mut self, matches: &clap::ArgMatches) -> Self {
         use clap::parser::ValueSource;
         let config = &mut self;
@@ -195,6 +232,9 @@ impl Config {
         }
         if config.services.is_none() {
             config.services = var("SERVICES");
+        }
+        if config.cors_origins.is_none() {
+            config.cors_origins = var("EXTRA_CORS_ALLOWED_ORIGINS");
         }
         self
     }

@@ -15,12 +15,13 @@ use ferrybridge_events::Events;
 use ferrybridge_protocol::sigv4;
 use ferrybridge_protocol::{
     Codec, DecodedRequest, EncodedResponse, HttpRequest, RequestContext, ServiceError, ServiceName,
+    WireProtocol,
 };
 use ferrybridge_sns::Sns;
 use ferrybridge_sqs::Sqs;
 use ferrybridge_sts::Sts;
 use futures_util::FutureExt;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use serde_json::Value;
@@ -28,8 +29,9 @@ use serde_json::Value;
 use crate::Config;
 
 /// Largest request body we read: a 1 MiB SQS message, base64-encoded binary attributes and
-/// form encoding can exceed 1 MiB on the wire, so leave generous room.
-const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// form encoding can exceed 1 MiB on the wire, so leave generous room. Larger bodies get an
+/// AWS-shaped `413 RequestEntityTooLarge` (see `crate::edges`).
+pub(crate) const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Everything a request needs, shared by all connections.
 pub(crate) struct App {
@@ -47,6 +49,8 @@ pub(crate) struct App {
     /// Init hooks and their states, for `/_localstack/init`.
     pub(crate) init: Arc<crate::init_hooks::InitStatus>,
     pub(crate) started: Instant,
+    /// Host/Origin checks, CORS and the admin token (issue 17).
+    pub(crate) guard: crate::browser_guard::Guard,
 }
 
 impl App {
@@ -91,7 +95,13 @@ impl App {
             tokio::spawn(task);
         }
         let enabled = config.services.as_deref().map(crate::admin::parse_services);
+        let guard = crate::browser_guard::Guard::new(&config, addr);
+        if let Some(list) = config.outbound_allow.as_deref() {
+            // Process-wide (the outbound client is shared by all deliveries of the process).
+            ferrybridge_http::set_outbound_allow(Some(list));
+        }
         App {
+            guard,
             codec: Codec::new(),
             sqs: Sqs::new(sqs_engine.clone())
                 .with_queue_url_style(config.queue_url_style)
@@ -129,20 +139,64 @@ impl App {
         let request_id = uuid::Uuid::new_v4().to_string();
 
         let path = parts.uri.path();
-        if path.starts_with("/_ferrybridge/")
+        let is_admin = path.starts_with("/_ferrybridge/")
             || path.starts_with("/_localstack/")
-            || path.starts_with("/moto-api/")
-        {
+            || path.starts_with("/moto-api/");
+        // Browser safety first: nothing of a refused request is read or acted on.
+        let authority = parts.uri.authority().map(|a| a.as_str());
+        let cors_origin = match self.guard.check_with_authority(&parts.headers, authority) {
+            Ok(origin) => origin,
+            Err(refusal) => {
+                tracing::warn!(%peer, method = %parts.method, path, reason = %refusal.message(), "request refused");
+                if is_admin {
+                    return crate::browser_guard::admin_browser_refusal(&refusal);
+                }
+                let error = ServiceError::new("AccessDenied", refusal.message());
+                return into_response(self.edge_error(&parts, 403, &error, &request_id));
+            }
+        };
+        if let Some(origin) = &cors_origin {
+            if parts.method == hyper::Method::OPTIONS
+                && parts.headers.contains_key("access-control-request-method")
+            {
+                return self.guard.preflight(origin.clone());
+            }
+        }
+        let mut response = self
+            .serve_checked(parts, body, peer, started, &request_id, is_admin)
+            .await;
+        if let Some(origin) = cors_origin {
+            crate::browser_guard::add_cors(response.headers_mut(), origin);
+        }
+        response
+    }
+
+    /// [`App::serve`] once the browser checks passed.
+    async fn serve_checked(
+        &self,
+        parts: http::request::Parts,
+        body: Incoming,
+        peer: SocketAddr,
+        started: Instant,
+        request_id: &str,
+        is_admin: bool,
+    ) -> Response<Full<Bytes>> {
+        let path = parts.uri.path();
+        if is_admin {
+            let access = self
+                .guard
+                .admin_check(parts.method.as_str(), path, &parts.headers);
+            if access != crate::browser_guard::AdminAccess::Allowed {
+                tracing::warn!(%peer, method = %parts.method, path, "admin request without the admin token refused");
+                return crate::browser_guard::admin_refusal(access);
+            }
             return self.admin(parts.method.as_str(), path, parts.uri.query());
         }
 
-        let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => {
-                return plain(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "request body too large or unreadable",
-                )
+        let body = match crate::edges::read_body(&parts, body, MAX_BODY_BYTES).await {
+            Ok(body) => body,
+            Err((status, error)) => {
+                return into_response(self.edge_error(&parts, status, &error, request_id))
             }
         };
         let http_request = HttpRequest {
@@ -171,11 +225,11 @@ impl App {
         let (encoded, operation) = match self.codec.decode(&http_request) {
             Ok(decoded) => {
                 let operation = decoded.operation.clone();
-                let encoded = self.call(decoded, host, trace_header, &request_id).await;
+                let encoded = self.call(decoded, host, trace_header, request_id).await;
                 (encoded, operation)
             }
             Err(err) => (
-                self.codec.encode_decode_error(&err, &request_id),
+                self.codec.encode_decode_error(&err, request_id),
                 String::from("-"),
             ),
         };
@@ -190,6 +244,60 @@ impl App {
             "request"
         );
         into_response(encoded)
+    }
+
+    /// An AWS-shaped error with `status` for a request refused before its body was decoded:
+    /// in the protocol (and for the service) its headers, path and query show (SigV4
+    /// credential scope, `X-Amz-Target`, `Content-Type`, `Action` in the query), else a
+    /// Query-style XML `ErrorResponse`.
+    fn edge_error(
+        &self,
+        parts: &http::request::Parts,
+        status: u16,
+        error: &ServiceError,
+        request_id: &str,
+    ) -> EncodedResponse {
+        let probe = HttpRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body: &[],
+        };
+        let (service, protocol) = match self.codec.decode(&probe) {
+            Ok(decoded) => (Some(decoded.service), Some(decoded.protocol)),
+            Err(err) => (err.service, err.protocol),
+        };
+        let mut encoded = match (service, protocol) {
+            (Some(service), Some(protocol)) => {
+                let mut error = error.clone();
+                if error.code == "AccessDenied" {
+                    // Each service's name for "not allowed": SQS's AccessDenied (its Query
+                    // code, which boto3 also reports over JSON through x-amzn-query-error),
+                    // SNS's AuthorizationError, the JSON services' AccessDeniedException.
+                    error.code = match (service, protocol) {
+                        (ServiceName::Sns, _) => "AuthorizationError".into(),
+                        (ServiceName::Sqs, _)
+                        | (_, WireProtocol::AwsQuery | WireProtocol::AwsQueryJson) => {
+                            "AccessDenied".into()
+                        }
+                        _ => "AccessDeniedException".into(),
+                    };
+                }
+                self.codec
+                    .encode_error(service, protocol, &error, request_id)
+            }
+            _ => self.codec.encode_decode_error(
+                &ferrybridge_protocol::DecodeError {
+                    service,
+                    protocol,
+                    error: error.clone(),
+                },
+                request_id,
+            ),
+        };
+        encoded.status = status;
+        encoded
     }
 
     async fn call(
@@ -317,11 +425,5 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Full<B
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
-    response
-}
-
-pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    *response.status_mut() = status;
     response
 }

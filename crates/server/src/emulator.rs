@@ -150,6 +150,12 @@ impl EmulatorHandle {
         self.server.endpoint_url()
     }
 
+    /// The token its admin API wants (`Authorization: Bearer <token>`); `None` when the
+    /// configuration turned it off (`admin_token: Some("none")`).
+    pub fn admin_token(&self) -> Option<&str> {
+        self.server.admin_token()
+    }
+
     /// The address the emulator listens on.
     pub fn addr(&self) -> SocketAddr {
         self.server.addr

@@ -3,7 +3,11 @@
 //! * `GET /_ferrybridge/events/invocations[?targetArn=..&ruleArn=..]`: what targets the
 //!   emulator does not run (Lambda, Step Functions, Kinesis, Firehose, ECS, Batch, CloudWatch
 //!   Logs, ...) would have received, oldest first, as `{"invocations": [...]}`: each with the
-//!   rule and target, the event id and the input after Input/InputPath/InputTransformer.
+//!   rule and target, the event id and the input after Input/InputPath/InputTransformer. At
+//!   most `max` (default 1000) per answer; `next` (present when more follow) asks for the
+//!   following page. A ring buffer of the last 10,000
+//!   (`ferrybridge_engine::events::MAX_RECORDED`), at most 64 MiB of inputs
+//!   (`MAX_RECORDED_BYTES`).
 //! * `DELETE /_ferrybridge/events/invocations[?targetArn=..]`: forgets them; `{"cleared": n}`.
 //! * `POST /_ferrybridge/events/managed-rules?name=..&managedBy=..&eventPattern=..[&eventBusName=..&accountId=..&region=..]`:
 //!   creates a rule as an AWS service would on a customer's behalf (`ManagedBy`), which users
@@ -46,14 +50,17 @@ pub(crate) fn handle(
     match (method, rest) {
         ("GET", "invocations") => {
             let rule = param(&params, "ruleArn");
-            let list: Vec<Value> = events
-                .engine()
-                .recordings(target)
-                .iter()
-                .filter(|r| rule.is_none_or(|a| r.rule_arn == a))
-                .map(invocation_json)
-                .collect();
-            json_response(StatusCode::OK, &json!({"invocations": list}))
+            let (start, max) = match crate::admin_page::bounds(&params) {
+                Ok(found) => found,
+                Err(message) => return crate::admin_page::bad(message),
+            };
+            let (page, total) = events.engine().recordings_page(target, rule, start, max);
+            let next = crate::admin_page::next_token(start, page.len(), total);
+            let list: Vec<Value> = page.iter().map(invocation_json).collect();
+            json_response(
+                StatusCode::OK,
+                &crate::admin_page::body("invocations", list, next),
+            )
         }
         ("DELETE", "invocations") => {
             let cleared = events.engine().clear_recordings(target);

@@ -43,6 +43,19 @@ impl RunningServer {
         crate::admin::reset(&self.app, &scope)
     }
 
+    /// The token the admin API wants (`Authorization: Bearer <token>` or
+    /// `x-ferrybridge-admin-token`): `--admin-token`'s, or the one generated at start;
+    /// `None` when turned off (`--admin-token none`).
+    pub fn admin_token(&self) -> Option<&str> {
+        self.app.guard.admin_token()
+    }
+
+    /// Whether [`RunningServer::admin_token`] was generated at start (not configured), so
+    /// that the binary prints it.
+    pub fn admin_token_generated(&self) -> bool {
+        self.app.guard.token_generated()
+    }
+
     /// The endpoint URL clients should use, e.g. `http://127.0.0.1:4566`.
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.addr)
@@ -69,6 +82,7 @@ impl RunningServer {
             config.init_dir.as_deref(),
             &format!("http://{host}"),
             &config.default_region,
+            self.app.guard.admin_token(),
             &self.app.init,
         )
         .await;

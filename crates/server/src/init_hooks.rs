@@ -147,7 +147,15 @@ fn is_executable(_path: &Path) -> bool {
 
 /// Runs the hooks of `dir` one after another with the emulator at `endpoint`; READY is
 /// completed afterwards (also when there is no directory).
-pub async fn run(dir: Option<&Path>, endpoint: &str, region: &str, status: &InitStatus) {
+/// `admin_token` is given to the hooks as FERRYBRIDGE_ADMIN_TOKEN, so that they can call the
+/// admin API.
+pub async fn run(
+    dir: Option<&Path>,
+    endpoint: &str,
+    region: &str,
+    admin_token: Option<&str>,
+    status: &InitStatus,
+) {
     let scripts = match dir.map(scripts_in) {
         None => Vec::new(),
         Some(Ok(scripts)) => scripts,
@@ -166,9 +174,11 @@ pub async fn run(dir: Option<&Path>, endpoint: &str, region: &str, status: &Init
     for (index, script) in scripts.into_iter().enumerate() {
         status.set(index, ScriptState::Running);
         let (endpoint, region) = (endpoint.to_owned(), region.to_owned());
+        let token = admin_token.unwrap_or("").to_owned();
         let path = script.clone();
         let output = tokio::task::spawn_blocking(move || {
             std::process::Command::new(&path)
+                .env("FERRYBRIDGE_ADMIN_TOKEN", &token)
                 .env("AWS_ENDPOINT_URL", &endpoint)
                 .env("AWS_ACCESS_KEY_ID", "test")
                 .env("AWS_SECRET_ACCESS_KEY", "test")

@@ -6,8 +6,11 @@
 //! Business rules live in the engine and the service crates, never here.
 
 mod admin;
+mod admin_page;
+mod browser_guard;
 pub mod config;
 mod dispatch;
+mod edges;
 mod emulator;
 mod events_admin;
 pub mod health_check;

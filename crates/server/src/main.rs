@@ -125,6 +125,15 @@ fn main() -> std::process::ExitCode {
             }
         };
         tracing::info!(endpoint = %server.endpoint_url(), "ferrybridge ready");
+        match server.admin_token() {
+            // The generated token is only known here: print it whatever the log level (on
+            // standard error, so that standard output keeps LocalStack's lines).
+            Some(token) if server.admin_token_generated() => {
+                eprintln!("ferrybridge: admin token (for /_ferrybridge/ admin calls; set --admin-token to choose one): {token}");
+            }
+            Some(_) => {}
+            None => tracing::warn!("--admin-token none: the admin API needs no token"),
+        }
         let stop = wait_for_signal();
         server.run_init_hooks().await;
         // Testcontainers' LocalStack modules wait for exactly this line on standard output.

@@ -5,7 +5,10 @@
 //!   key signs messages (the `SigningCertURL` of every signed message).
 //! * `GET /_ferrybridge/sns/messages[?protocol=sms&endpoint=+15550100]`: what was sent to
 //!   endpoints the emulator cannot reach (sms, email, email-json, lambda, firehose,
-//!   application), oldest first, as `{"messages": [...]}`.
+//!   application), oldest first, as `{"messages": [...], "next": ".."}`: at most `max` (default
+//!   1000) per answer, `next` (present when more follow) asks for the following page. A ring
+//!   buffer of the last 10,000 (`ferrybridge_engine::sns::MAX_RECORDINGS`), at most 64 MiB
+//!   (`MAX_RECORDING_BYTES`).
 //! * `DELETE /_ferrybridge/sns/messages[?protocol=sms]`: forgets them; `{"cleared": n}`.
 //! * `GET /_ferrybridge/sns/subscription-token?SubscriptionArn=..`: a subscription's
 //!   confirmation token (for endpoints a test cannot receive HTTP on).
@@ -108,14 +111,17 @@ pub(crate) fn handle(
         ("GET", "messages") => {
             let protocol = param(&params, "protocol");
             let endpoint = param(&params, "endpoint");
-            let messages: Vec<Value> = sns
-                .engine()
-                .recordings(protocol)
-                .iter()
-                .filter(|r| endpoint.is_none_or(|e| r.endpoint == e))
-                .map(recorded_json)
-                .collect();
-            json_response(StatusCode::OK, &json!({"messages": messages}))
+            let (start, max) = match crate::admin_page::bounds(&params) {
+                Ok(found) => found,
+                Err(message) => return crate::admin_page::bad(message),
+            };
+            let (page, total) = sns.engine().recordings_page(protocol, endpoint, start, max);
+            let next = crate::admin_page::next_token(start, page.len(), total);
+            let messages: Vec<Value> = page.iter().map(recorded_json).collect();
+            json_response(
+                StatusCode::OK,
+                &crate::admin_page::body("messages", messages, next),
+            )
         }
         ("DELETE", "messages") => {
             let cleared = sns.engine().clear_recordings(param(&params, "protocol"));

@@ -31,6 +31,11 @@ export interface Ferrybridge {
   readonly port: number;
   /** The region the emulator assumes for unsigned requests: us-east-1. */
   readonly region: string;
+  /**
+   * The token of the emulator's admin API (reset, state, recordings), sent as
+   * `Authorization: Bearer <token>`.
+   */
+  readonly adminToken: string;
   /** Test credentials (account 000000000000). */
   readonly credentials: FerrybridgeCredentials;
   /** The running process. */

@@ -4,6 +4,7 @@
 'use strict';
 
 const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
@@ -52,10 +53,12 @@ function freePort(host) {
   });
 }
 
-function request(host, port, method, path, timeoutMs = 5000) {
+function request(host, port, method, path, timeoutMs = 5000, token = null) {
+  const headers = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host, port, method, path, headers: { accept: 'application/json' }, timeout: timeoutMs, agent: false },
+      { host, port, method, path, headers, timeout: timeoutMs, agent: false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -145,6 +148,15 @@ async function startFerrybridge(options = {}) {
   const timeoutMs = options.timeoutMs ?? 10000;
   const args = [...(options.config ? ['--config', options.config] : []), ...(options.args || [])];
   const env = { ...process.env, ...(options.env || {}) };
+  // The admin API (reset, state, recordings) needs a token: the caller's (--admin-token or
+  // FERRYBRIDGE_ADMIN_TOKEN), else a fresh one handed to the server.
+  const flagAt = args.indexOf('--admin-token');
+  const inline = args.find((a) => typeof a === 'string' && a.startsWith('--admin-token='));
+  const adminToken =
+    (flagAt >= 0 ? args[flagAt + 1] : inline && inline.slice('--admin-token='.length)) ||
+    env.FERRYBRIDGE_ADMIN_TOKEN ||
+    crypto.randomBytes(16).toString('hex');
+  env.FERRYBRIDGE_ADMIN_TOKEN = adminToken;
   let port = options.port;
   let proc;
   for (let attempt = 0; ; attempt += 1) {
@@ -169,6 +181,7 @@ async function startFerrybridge(options = {}) {
     host,
     port,
     region: 'us-east-1',
+    adminToken,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     get process() {
       return proc.child;
@@ -179,7 +192,7 @@ async function startFerrybridge(options = {}) {
     },
     async reset() {
       if (stopped) throw new Error('ferrybridge is stopped');
-      const { status, body } = await request(host, port, 'POST', '/_ferrybridge/reset');
+      const { status, body } = await request(host, port, 'POST', '/_ferrybridge/reset', 5000, adminToken);
       if (status >= 200 && status < 300) return 'reset';
       if (status !== 404) throw new Error(`reset answered ${status}: ${body}`);
       // This emulator has no reset endpoint: a new process on the same port is a clean state.

@@ -15,6 +15,7 @@ import http.client
 import itertools
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -76,6 +77,17 @@ def _free_port(host: str) -> int:
 _accounts = itertools.count(int(time.time() * 1000) % 10**9 * 100 + os.getpid() % 100)
 
 
+def _flag_value(args: Sequence[str], flag: str) -> Optional[str]:
+    """The value of ``flag`` in ``args`` (``--flag value`` or ``--flag=value``), if given."""
+    args = list(args)
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(flag + "="):
+            return arg[len(flag) + 1 :]
+    return None
+
+
 def fresh_account_id() -> str:
     """A 12-digit account id not handed out before in this process (never 000000000000)."""
     return "%012d" % (100_000_000_000 + next(_accounts) % 900_000_000_000)
@@ -85,8 +97,18 @@ class Ferrybridge:
     """A ferrybridge process started by :meth:`start`; :meth:`stop` (or leaving the ``with``
     block) ends it."""
 
-    def __init__(self, process: subprocess.Popen, host: str, port: int, log_path: Path, log: IO[bytes]):
+    def __init__(
+        self,
+        process: subprocess.Popen,
+        host: str,
+        port: int,
+        log_path: Path,
+        log: IO[bytes],
+        admin_token: Optional[str] = None,
+    ):
         self.process = process
+        #: The token the emulator's admin API (reset, state, recordings) wants.
+        self.admin_token = admin_token
         self.host = host
         self.port = port
         self.log_path = log_path
@@ -119,6 +141,14 @@ class Ferrybridge:
             fd, name = tempfile.mkstemp(prefix="ferrybridge-", suffix=".log")
             log = os.fdopen(fd, "w+b")
             process_env = dict(os.environ if env is None else env)
+            # The admin API (reset, state, recordings) needs a token: the one the caller chose
+            # (--admin-token or FERRYBRIDGE_ADMIN_TOKEN), else a fresh one we hand the server.
+            token = (
+                _flag_value(args, "--admin-token")
+                or process_env.get("FERRYBRIDGE_ADMIN_TOKEN")
+                or secrets.token_hex(16)
+            )
+            process_env["FERRYBRIDGE_ADMIN_TOKEN"] = token
             process = subprocess.Popen(
                 [binary, "--host", host, "--port", str(chosen), *args],
                 stdin=subprocess.DEVNULL,
@@ -126,7 +156,7 @@ class Ferrybridge:
                 stderr=subprocess.STDOUT,
                 env=process_env,
             )
-            emulator = cls(process, host, chosen, Path(name), log)
+            emulator = cls(process, host, chosen, Path(name), log, admin_token=token)
             try:
                 emulator.wait_healthy(timeout)
                 return emulator
@@ -147,7 +177,10 @@ class Ferrybridge:
     def _request(self, method: str, path: str, timeout: float = 5.0):
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
-            conn.request(method, path, headers={"Accept": "application/json"})
+            headers = {"Accept": "application/json"}
+            if self.admin_token:
+                headers["Authorization"] = "Bearer " + self.admin_token
+            conn.request(method, path, headers=headers)
             response = conn.getresponse()
             return response.status, response.read().decode("utf-8", "replace")
         finally:

@@ -43,8 +43,20 @@ pub use target::{RetryPolicy, Target, TargetKind};
 use crate::clock::Clock;
 use crate::reset::{Resets, Service};
 
-/// Most invocations of recorded target types kept for inspection (oldest dropped first).
-pub const MAX_RECORDED: usize = 100_000;
+/// Most invocations of recorded target types kept for inspection (oldest dropped first): a
+/// ring buffer of 10,000, as SNS's recordings (each input is at most 256 KiB, see
+/// `transform::MAX_RENDERED_INPUT`).
+pub const MAX_RECORDED: usize = 10_000;
+/// Most bytes of inputs the recorded invocations keep (the oldest are dropped first beyond
+/// it, whatever their number).
+pub const MAX_RECORDED_BYTES: usize = 64 * 1024 * 1024;
+
+/// The recorded invocations ring buffer and the bytes of their inputs.
+#[derive(Debug, Default)]
+struct Recorded {
+    all: std::collections::VecDeque<RecordedInvocation>,
+    bytes: usize,
+}
 
 /// A page of a `List*` answer.
 #[derive(Debug, Clone)]
@@ -119,7 +131,7 @@ struct Region {
 pub struct EventsEngine {
     clock: Arc<dyn Clock>,
     regions: RwLock<HashMap<(String, String), Arc<Region>>>,
-    recorded: Mutex<std::collections::VecDeque<RecordedInvocation>>,
+    recorded: Mutex<Recorded>,
     /// Woken whenever a scheduled rule is added, changed or removed.
     schedules_changed: tokio::sync::Notify,
     /// Replays started and not yet taken by the replayer, which this wakes.
@@ -165,7 +177,7 @@ impl EventsEngine {
         EventsEngine {
             clock,
             regions: RwLock::new(HashMap::new()),
-            recorded: Mutex::new(std::collections::VecDeque::new()),
+            recorded: Mutex::new(Recorded::default()),
             schedules_changed: tokio::sync::Notify::new(),
             pending_replays: Mutex::new(Vec::new()),
             replays_changed: tokio::sync::Notify::new(),
@@ -221,9 +233,13 @@ impl EventsEngine {
                 replay.finish(replay::ReplayState::Cancelled, Some("Reset".into()), now);
             }
         }
-        self.recorded
-            .lock()
-            .retain(|rec| !matches(&rec.account_id, &rec.region));
+        {
+            let mut recorded = self.recorded.lock();
+            recorded
+                .all
+                .retain(|rec| !matches(&rec.account_id, &rec.region));
+            recorded.bytes = recorded.all.iter().map(|r| r.input.len()).sum();
+        }
         self.schedules_changed.notify_waiters();
         self.replays_changed.notify_waiters();
         removed.len()
@@ -1046,30 +1062,59 @@ impl EventsEngine {
 
     // ---- recordings ----
 
+    /// Keeps an invocation of a target the emulator does not run: the last [`MAX_RECORDED`]
+    /// and at most [`MAX_RECORDED_BYTES`] of inputs, oldest dropped first.
     pub fn record(&self, invocation: RecordedInvocation) {
         let mut recorded = self.recorded.lock();
-        if recorded.len() >= MAX_RECORDED {
-            recorded.pop_front();
+        recorded.bytes += invocation.input.len();
+        recorded.all.push_back(invocation);
+        while recorded.all.len() > MAX_RECORDED
+            || (recorded.bytes > MAX_RECORDED_BYTES && recorded.all.len() > 1)
+        {
+            if let Some(old) = recorded.all.pop_front() {
+                recorded.bytes = recorded.bytes.saturating_sub(old.input.len());
+            }
         }
-        recorded.push_back(invocation);
     }
 
     /// Recorded invocations, oldest first, optionally of one target ARN only.
     pub fn recordings(&self, target_arn: Option<&str>) -> Vec<RecordedInvocation> {
-        self.recorded
-            .lock()
-            .iter()
-            .filter(|r| target_arn.is_none_or(|a| r.target_arn == a))
-            .cloned()
-            .collect()
+        self.recordings_page(target_arn, None, 0, usize::MAX).0
+    }
+
+    /// At most `max` recorded invocations from position `start` of those of `target_arn`
+    /// and `rule_arn` (each if given), oldest first, and how many match in all. Only the
+    /// page is copied.
+    pub fn recordings_page(
+        &self,
+        target_arn: Option<&str>,
+        rule_arn: Option<&str>,
+        start: usize,
+        max: usize,
+    ) -> (Vec<RecordedInvocation>, usize) {
+        let recorded = self.recorded.lock();
+        let mut total = 0;
+        let mut page = Vec::new();
+        for r in recorded.all.iter().filter(|r| {
+            target_arn.is_none_or(|a| r.target_arn == a) && rule_arn.is_none_or(|a| r.rule_arn == a)
+        }) {
+            if total >= start && page.len() < max {
+                page.push(r.clone());
+            }
+            total += 1;
+        }
+        (page, total)
     }
 
     /// Forgets recorded invocations (of one target ARN only, if given); returns how many.
     pub fn clear_recordings(&self, target_arn: Option<&str>) -> usize {
         let mut recorded = self.recorded.lock();
-        let before = recorded.len();
-        recorded.retain(|r| target_arn.is_some_and(|a| r.target_arn != a));
-        before - recorded.len()
+        let before = recorded.all.len();
+        recorded
+            .all
+            .retain(|r| target_arn.is_some_and(|a| r.target_arn != a));
+        recorded.bytes = recorded.all.iter().map(|r| r.input.len()).sum();
+        before - recorded.all.len()
     }
 }
 

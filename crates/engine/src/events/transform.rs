@@ -69,6 +69,10 @@ pub enum TransformError {
     /// with a `"` placed inside a quoted string, which AWS does not escape), so nothing is sent.
     #[error("the InputTemplate filled in for this event is not valid JSON")]
     RenderedNotJson,
+    /// At delivery: the input for this event would be larger than the target services
+    /// accept ([`MAX_RENDERED_INPUT`]); rendering stopped as soon as it was.
+    #[error("the input for this event is larger than {limit} bytes")]
+    TooLarge { limit: usize },
 }
 
 impl TransformError {
@@ -91,9 +95,9 @@ impl TransformError {
                     placeholder,
                 }
             }
-            other @ (TransformError::NothingSelected { .. } | TransformError::RenderedNotJson) => {
-                other
-            }
+            other @ (TransformError::NothingSelected { .. }
+            | TransformError::RenderedNotJson
+            | TransformError::TooLarge { .. }) => other,
         }
     }
 }
@@ -178,13 +182,24 @@ impl TargetInput {
     /// Errors mean nothing is delivered: an `InputPath` that selects nothing
     /// ([`TransformError::NothingSelected`]) or a JSON template whose filled-in text is not
     /// JSON ([`TransformError::RenderedNotJson`]).
+    ///
+    /// Never produces more than [`MAX_RENDERED_INPUT`] bytes: a template that repeats a large
+    /// value could otherwise render hundreds of megabytes from one event (a 40 KB value in a
+    /// legal 8 KB template gives 111 MB), so rendering stops with
+    /// [`TransformError::TooLarge`] as soon as the output passes the cap.
     pub fn render(&self, ctx: &RenderContext<'_>) -> Result<String, TransformError> {
-        match self {
+        let rendered = match self {
             TargetInput::Event => Ok(ctx.event_json.to_owned()),
             TargetInput::Constant(input) => Ok(input.clone()),
             TargetInput::Path(path) => path.render(ctx),
             TargetInput::Transformer(transformer) => transformer.render(ctx),
+        }?;
+        if rendered.len() > MAX_RENDERED_INPUT {
+            return Err(TransformError::TooLarge {
+                limit: MAX_RENDERED_INPUT,
+            });
         }
+        Ok(rendered)
     }
 }
 
@@ -478,6 +493,11 @@ impl InputTransformer {
                     };
                     let raw = *in_string || !self.json;
                     insert(&mut out, value.as_ref(), raw, !self.json);
+                    if out.len() > MAX_RENDERED_INPUT {
+                        return Err(TransformError::TooLarge {
+                            limit: MAX_RENDERED_INPUT,
+                        });
+                    }
                 }
             }
         }
@@ -680,6 +700,11 @@ fn minify(text: &str) -> String {
     out
 }
 
+/// Largest input a target receives: 256 KiB, what SQS (`SendMessage`), SNS (`Publish`) and
+/// Lambda (asynchronous `Invoke`) accept, and the size of the largest event. A larger
+/// rendered input fails the delivery (see [`TargetInput::render`]).
+pub const MAX_RENDERED_INPUT: usize = 256 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -750,6 +775,32 @@ mod tests {
             rule_name: "example",
             ingestion_time: "2015-11-11T21:29:55Z",
         })
+    }
+
+    /// Issue 17: a 40 KB value repeated by a legal 8 KB template would render 111 MB; the
+    /// render stops once the output passes 256 KiB, for text and JSON templates alike.
+    #[test]
+    fn rendering_stops_at_the_cap() {
+        let event = localstack_event(json!({"big": "x".repeat(40 * 1024)}));
+        let paths = pairs(&[("v", "$.detail.big")]);
+        let text_template = "<v>".repeat(2700);
+        let json_template = format!("{{\"a\": [{}null]}}", "<v>,".repeat(1600));
+        for template in [text_template.as_str(), json_template.as_str()] {
+            // 8192: the longest InputTemplate the model allows.
+            assert!(template.len() <= 8192, "{}", template.len());
+            let input = TargetInput::from_target(None, None, Some((&paths, template)))
+                .expect("a legal template");
+            assert_eq!(
+                render_with(&input, &event),
+                Err(TransformError::TooLarge {
+                    limit: MAX_RENDERED_INPUT
+                })
+            );
+        }
+        // Just under the cap still renders.
+        let six = "<v>".repeat(6);
+        let input = TargetInput::from_target(None, None, Some((&paths, six.as_str()))).unwrap();
+        assert_eq!(render_with(&input, &event).unwrap().len(), 6 * 40 * 1024);
     }
 
     fn transform(paths: &[(String, String)], template: &str, event: &Value) -> String {

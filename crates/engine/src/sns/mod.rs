@@ -62,6 +62,29 @@ pub struct Recorded {
 /// Most recordings kept (SMS, email, Lambda, Firehose, mobile push deliveries): a ring buffer,
 /// so that a long-running emulator's memory stays bounded (10,000 messages of up to 256 KB).
 pub const MAX_RECORDINGS: usize = 10_000;
+/// Most bytes of messages and attributes the recordings keep (the oldest are dropped first
+/// beyond it, whatever their number): 10,000 messages of 256 KiB would be 2.5 GB.
+pub const MAX_RECORDING_BYTES: usize = 64 * 1024 * 1024;
+
+impl Recorded {
+    /// Bytes counted against [`MAX_RECORDING_BYTES`]: the message, subject and attributes.
+    pub fn size(&self) -> usize {
+        self.message.len()
+            + self.subject.as_ref().map_or(0, String::len)
+            + self
+                .attributes
+                .iter()
+                .map(|(n, v)| v.size(n))
+                .sum::<usize>()
+    }
+}
+
+/// The recordings ring buffer and the bytes it holds.
+#[derive(Debug, Default)]
+struct Recordings {
+    all: VecDeque<Recorded>,
+    bytes: usize,
+}
 
 /// One account's resources in one region.
 #[derive(Default)]
@@ -156,7 +179,7 @@ pub struct Subscribed {
 pub struct SnsEngine {
     clock: Arc<dyn Clock>,
     regions: RwLock<HashMap<(String, String), Arc<Region>>>,
-    recordings: Mutex<VecDeque<Recorded>>,
+    recordings: Mutex<Recordings>,
     resets: Arc<Resets>,
 }
 
@@ -188,7 +211,7 @@ impl SnsEngine {
         SnsEngine {
             clock,
             regions: RwLock::new(HashMap::new()),
-            recordings: Mutex::new(VecDeque::new()),
+            recordings: Mutex::new(Recordings::default()),
             resets: Arc::new(Resets::new()),
         }
     }
@@ -236,9 +259,11 @@ impl SnsEngine {
             }
             topics += r.topics.read().len();
         }
-        self.recordings
-            .lock()
-            .retain(|rec| !matches(&rec.account_id, &rec.region));
+        {
+            let mut rec = self.recordings.lock();
+            rec.all.retain(|r| !matches(&r.account_id, &r.region));
+            rec.bytes = rec.all.iter().map(Recorded::size).sum();
+        }
         topics
     }
 
@@ -793,31 +818,58 @@ impl SnsEngine {
     // ---- recordings ----
 
     /// Keeps what would have been sent to an endpoint the emulator cannot reach: the last
-    /// [`MAX_RECORDINGS`], oldest dropped first.
+    /// [`MAX_RECORDINGS`] and at most [`MAX_RECORDING_BYTES`], oldest dropped first.
     pub fn record(&self, r: Recorded) {
-        let mut all = self.recordings.lock();
-        if all.len() >= MAX_RECORDINGS {
-            all.pop_front();
+        let mut rec = self.recordings.lock();
+        rec.bytes += r.size();
+        rec.all.push_back(r);
+        while rec.all.len() > MAX_RECORDINGS
+            || (rec.bytes > MAX_RECORDING_BYTES && rec.all.len() > 1)
+        {
+            if let Some(old) = rec.all.pop_front() {
+                rec.bytes = rec.bytes.saturating_sub(old.size());
+            }
         }
-        all.push_back(r);
     }
 
     /// Recordings, optionally only one protocol's (`sms`, `email`...).
     pub fn recordings(&self, protocol: Option<&str>) -> Vec<Recorded> {
-        self.recordings
-            .lock()
-            .iter()
-            .filter(|r| protocol.is_none_or(|p| r.protocol == p))
-            .cloned()
-            .collect()
+        self.recordings_page(protocol, None, 0, usize::MAX).0
+    }
+
+    /// At most `max` recordings from position `start` of those of `protocol` (if given) and
+    /// `endpoint` (if given), oldest first, and how many match in all. Only the page is
+    /// copied.
+    pub fn recordings_page(
+        &self,
+        protocol: Option<&str>,
+        endpoint: Option<&str>,
+        start: usize,
+        max: usize,
+    ) -> (Vec<Recorded>, usize) {
+        let rec = self.recordings.lock();
+        let matching = rec.all.iter().filter(|r| {
+            protocol.is_none_or(|p| r.protocol == p) && endpoint.is_none_or(|e| r.endpoint == e)
+        });
+        let mut total = 0;
+        let mut page = Vec::new();
+        for r in matching {
+            if total >= start && page.len() < max {
+                page.push(r.clone());
+            }
+            total += 1;
+        }
+        (page, total)
     }
 
     /// Forgets recordings (one protocol's or all); returns how many.
     pub fn clear_recordings(&self, protocol: Option<&str>) -> usize {
-        let mut all = self.recordings.lock();
-        let before = all.len();
-        all.retain(|r| protocol.is_some_and(|p| r.protocol != p));
-        before - all.len()
+        let mut rec = self.recordings.lock();
+        let before = rec.all.len();
+        rec.all
+            .retain(|r| protocol.is_some_and(|p| r.protocol != p));
+        rec.bytes = rec.all.iter().map(Recorded::size).sum();
+        before - rec.all.len()
     }
 
     // ---- mobile push ----

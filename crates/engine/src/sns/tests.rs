@@ -181,6 +181,40 @@ fn recordings_are_a_ring_buffer() {
     assert_eq!(all[0].endpoint, "+15550000005");
 }
 
+/// Issue 17: the recordings also keep at most MAX_RECORDING_BYTES (300 KB messages: a few
+/// hundred, not 10,000), and a page copies only its part.
+#[test]
+fn recordings_are_bounded_in_bytes_and_paged() {
+    let (e, _) = engine();
+    let big = "x".repeat(300 * 1024);
+    for i in 0..400 {
+        e.record(Recorded {
+            account_id: "000000000000".into(),
+            region: "us-east-1".into(),
+            protocol: if i % 2 == 0 { "sms" } else { "lambda" }.into(),
+            endpoint: format!("e{i}"),
+            topic_arn: None,
+            subscription_arn: None,
+            message_id: i.to_string(),
+            subject: None,
+            message: big.clone(),
+            attributes: Default::default(),
+            timestamp_ms: 0,
+        });
+    }
+    let kept = e.recordings(None);
+    let bytes: usize = kept.iter().map(Recorded::size).sum();
+    assert!(bytes <= MAX_RECORDING_BYTES, "{bytes}");
+    assert_eq!(kept.len(), MAX_RECORDING_BYTES / (300 * 1024));
+    assert_eq!(kept.last().map(|r| r.endpoint.as_str()), Some("e399"));
+    let (page, total) = e.recordings_page(Some("sms"), None, 10, 5);
+    assert_eq!(total, kept.iter().filter(|r| r.protocol == "sms").count());
+    assert_eq!(page.len(), 5);
+    assert!(page.iter().all(|r| r.protocol == "sms"));
+    let (one, total) = e.recordings_page(None, Some("e399"), 0, 10);
+    assert_eq!((one.len(), total), (1, 1));
+}
+
 /// Page tokens are opaque base64 (AWS's are: `AAHrokS2B2V0PGIaX/pqx/9+0pHV1+5YQl4a3nOvPI7q5A==`,
 /// recorded in LocalStack's test_subscription_paging), and only ours are taken back.
 #[test]
