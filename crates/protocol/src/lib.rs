@@ -78,6 +78,8 @@ mod xml;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod sigv4_suite_tests;
 
 pub use codec::{
     Codec, DecodeError, DecodedRequest, EncodedResponse, HttpRequest, ServiceName, WireProtocol,
