@@ -77,9 +77,9 @@ pub mod value;
 mod xml;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod sigv4_suite_tests;
+#[cfg(test)]
+mod tests;
 
 pub use codec::{
     Codec, DecodeError, DecodedRequest, EncodedResponse, HttpRequest, ServiceName, WireProtocol,

@@ -104,10 +104,14 @@ fn canonical_requests_and_signatures_match_the_aws_suite() {
             if skipped_form(&name, form) {
                 continue;
             }
-            let Ok(signed) = std::fs::read_to_string(dir.path().join(format!("{form}-signed-request.txt"))) else {
+            let Ok(signed) =
+                std::fs::read_to_string(dir.path().join(format!("{form}-signed-request.txt")))
+            else {
                 continue;
             };
-            let Ok(expected) = std::fs::read_to_string(dir.path().join(format!("{form}-canonical-request.txt"))) else {
+            let Ok(expected) =
+                std::fs::read_to_string(dir.path().join(format!("{form}-canonical-request.txt")))
+            else {
                 continue;
             };
             let Some(req) = parse(&signed) else {
@@ -146,7 +150,9 @@ fn canonical_requests_and_signatures_match_the_aws_suite() {
                 (ours.clone(), expected.clone())
             };
             if ours_cmp != expected_cmp {
-                failures.push(format!("{name}/{form}: canonical request\n{ours}\n--- expected\n{expected}"));
+                failures.push(format!(
+                    "{name}/{form}: canonical request\n{ours}\n--- expected\n{expected}"
+                ));
                 continue;
             }
             if name == "double-encode-path" {
@@ -179,6 +185,11 @@ fn canonical_requests_and_signatures_match_the_aws_suite() {
             checked += 1;
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     assert!(checked >= 50, "only {checked} signed requests checked");
 }

@@ -81,9 +81,11 @@ pub async fn start_with_clock(
     config: Config,
     clock: Arc<dyn Clock>,
 ) -> std::io::Result<RunningServer> {
+    let verifier = crate::auth::Verifier::from_config(&config, clock.clone())
+        .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
     let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
     let addr = listener.local_addr()?;
-    let app = Arc::new(App::new(config, clock, addr));
+    let app = Arc::new(App::new(config, clock, addr).with_verifier(verifier));
     crate::startup::apply_config_file(&app, addr)
         .await
         .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;

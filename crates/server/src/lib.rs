@@ -6,6 +6,7 @@
 //! Business rules live in the engine and the service crates, never here.
 
 mod admin;
+mod auth;
 pub mod config;
 mod dispatch;
 mod emulator;
