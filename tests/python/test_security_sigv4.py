@@ -308,3 +308,44 @@ def test_chunked_payload_signing(endpoint):
     status, body = _chunked_publish(endpoint, topic, message, tamper=True)
     assert status == 403, body
     assert "<Code>SignatureDoesNotMatch</Code>" in body
+
+
+def test_incomplete_and_missing_signatures(endpoint):
+    def send(target, content_type, headers):
+        return http(
+            "POST",
+            endpoint + "/",
+            b"{}",
+            {"Content-Type": content_type, "X-Amz-Target": target, **headers},
+        )
+
+    status, body = send(
+        "AmazonSQS.ListQueues",
+        "application/x-amz-json-1.0",
+        {
+            "X-Amz-Date": "20240101T000000Z",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={KEY}/20240101/us-east-1/sqs/"
+            "aws4_request, SignedHeaders=host;x-amz-date",
+        },
+    )
+    assert status == 400, body
+    assert json.loads(body)["message"].startswith(
+        "Authorization header requires 'Signature' parameter."
+    ), body
+    status, body = send(
+        "AWSEvents.ListEventBuses",
+        "application/x-amz-json-1.1",
+        {
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={KEY}/20240101/us-east-1/events/"
+            "aws4_request, SignedHeaders=host, Signature=" + "0" * 64,
+        },
+    )
+    assert status == 400, body
+    assert json.loads(body) == {
+        "__type": "IncompleteSignatureException",
+        "message": "Authorization header requires existence of either a 'X-Amz-Date' or a "
+        "'Date' header.",
+    }
+    status, body = send("AmazonSQS.ListQueues", "application/x-amz-json-1.0", {})
+    assert status == 403, body
+    assert json.loads(body)["message"] == "Request is missing Authentication Token"

@@ -354,6 +354,11 @@ impl Verifier {
             }
         }
 
+        if creds.amz_date.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            return Err(names.incomplete(
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+            ));
+        }
         let Some((signed_at, iso)) = normalized_date(creds) else {
             return Err(names.incomplete(format!(
                 "Date must be in ISO-8601 'basic format'. Got '{}'. See http://docs.aws.amazon.com/general/latest/gr/sigv4-date-handling.html",
