@@ -17,11 +17,14 @@ async function freePort() {
   });
 }
 
-/** Starts the emulator; resolves to `{ endpoint, stop }` once its health endpoint answers. */
-export async function startEmulator() {
+/** Starts the emulator (with extra command-line `flags`); resolves to `{ endpoint, stop }` once
+ * its health endpoint answers. */
+export async function startEmulator(...flags) {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const server = spawn(binary, ["--port", String(port), "--log-level", "warn"], { stdio: "inherit" });
+  const server = spawn(binary, ["--port", String(port), "--log-level", "warn", ...flags], {
+    stdio: "inherit",
+  });
   for (let i = 0; i < 500; i++) {
     try {
       const res = await fetch(`${endpoint}/_ferrybridge/health`);
