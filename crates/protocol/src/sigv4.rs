@@ -374,7 +374,7 @@ pub fn canonical_request(
 ) -> String {
     let canonical_path = canonical_uri(path);
     let canonical_query = canonical_query(query, creds.presigned);
-    let mut canonical_headers = String::new();
+    let mut canonical_headers = String::with_capacity(64 * creds.signed_headers.len());
     for name in &creds.signed_headers {
         canonical_headers.push_str(name);
         canonical_headers.push(':');
@@ -392,10 +392,48 @@ pub fn canonical_request(
         }
         canonical_headers.push('\n');
     }
-    format!(
-        "{method}\n{canonical_path}\n{canonical_query}\n{canonical_headers}\n{}\n{body_sha256}",
-        creds.signed_headers.join(";")
-    )
+    // One buffer: this runs for every verified request.
+    let mut out = String::with_capacity(
+        method.len()
+            + canonical_path.len()
+            + canonical_query.len()
+            + canonical_headers.len()
+            + 16 * creds.signed_headers.len()
+            + body_sha256.len()
+            + 8,
+    );
+    for part in [
+        method,
+        "\n",
+        &canonical_path,
+        "\n",
+        &canonical_query,
+        "\n",
+        &canonical_headers,
+        "\n",
+    ] {
+        out.push_str(part);
+    }
+    for (i, name) in creds.signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
+    out.push('\n');
+    out.push_str(body_sha256);
+    out
+}
+
+/// Lower-case hex, in one allocation of the exact size (`hex::encode` collects chars).
+fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 /// The string to sign for a canonical request.
@@ -406,7 +444,7 @@ pub fn string_to_sign(creds: &Credentials, canonical_request: &str) -> String {
         creds.date,
         creds.region,
         creds.service,
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+        hex_lower(&Sha256::digest(canonical_request.as_bytes()))
     )
 }
 
@@ -432,7 +470,7 @@ pub fn signing_key(secret_key: &str, date: &str, region: &str, service: &str) ->
 
 /// The hex signature of `string_to_sign` under a [`signing_key`].
 pub fn signature_with_key(key: &[u8], string_to_sign: &str) -> String {
-    hex::encode(hmac(key, string_to_sign.as_bytes()))
+    hex_lower(&hmac(key, string_to_sign.as_bytes()))
 }
 
 /// The hex signature of `string_to_sign` under `secret_key` for the credentials' scope.
@@ -562,7 +600,7 @@ fn decode_chunks(
 
 /// Hex SHA-256 of a body, for [`verify`].
 pub fn sha256_hex(body: &[u8]) -> String {
-    hex::encode(Sha256::digest(body))
+    hex_lower(&Sha256::digest(body))
 }
 
 #[cfg(test)]

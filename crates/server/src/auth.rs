@@ -36,7 +36,7 @@ use std::sync::Arc;
 use ferrybridge_engine::clock::Clock;
 use ferrybridge_engine::sts::{Identity, StsEngine};
 use ferrybridge_protocol::sigv4::{self, Credentials};
-use ferrybridge_protocol::timestamp::civil_from_days;
+use ferrybridge_protocol::timestamp::{civil_from_days, days_from_civil};
 use ferrybridge_protocol::{DecodedRequest, HttpRequest, ServiceError, ServiceName};
 use http::HeaderMap;
 use parking_lot::Mutex;
@@ -90,9 +90,9 @@ struct ConfiguredKey {
 }
 
 /// How a verified key's session token is checked.
-enum Token {
+enum Token<'a> {
     /// The request must carry exactly this token, or none when `None`.
-    Exactly(Option<String>),
+    Exactly(Option<Cow<'a, str>>),
     /// Not checked (the test credentials).
     Any,
 }
@@ -102,7 +102,8 @@ pub(crate) struct Verifier {
     mode: Mode,
     configured: HashMap<String, ConfiguredKey>,
     clock: Arc<dyn Clock>,
-    keys: Mutex<HashMap<String, Arc<[u8]>>>,
+    keys: Mutex<HashMap<u64, CachedKey>>,
+    key_hasher: std::collections::hash_map::RandomState,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -189,6 +190,7 @@ impl Verifier {
             configured,
             clock,
             keys: Mutex::new(HashMap::new()),
+            key_hasher: std::collections::hash_map::RandomState::new(),
         })
     }
 
@@ -225,6 +227,7 @@ impl Verifier {
             configured: HashMap::new(),
             clock,
             keys: Mutex::new(HashMap::new()),
+            key_hasher: std::collections::hash_map::RandomState::new(),
         })
     }
 
@@ -262,11 +265,11 @@ impl Verifier {
         access_key: &str,
         sts: &StsEngine,
         names: Names,
-    ) -> Result<Option<(String, Token)>, ServiceError> {
+    ) -> Result<Option<(Cow<'_, str>, Token<'_>)>, ServiceError> {
         if let Some(k) = self.configured.get(access_key) {
             return Ok(Some((
-                k.secret.clone(),
-                Token::Exactly(k.session_token.clone()),
+                Cow::Borrowed(k.secret.as_str()),
+                Token::Exactly(k.session_token.as_deref().map(Cow::Borrowed)),
             )));
         }
         if let Some(issued) = sts.issued(access_key) {
@@ -274,13 +277,13 @@ impl Verifier {
                 return Err(names.expired_token());
             }
             return Ok(Some((
-                issued.secret_access_key,
-                Token::Exactly(Some(issued.session_token)),
+                Cow::Owned(issued.secret_access_key),
+                Token::Exactly(Some(Cow::Owned(issued.session_token))),
             )));
         }
         match self.mode {
             Mode::Forced if is_test_key(access_key) => {
-                Ok(Some((TEST_SECRET.to_owned(), Token::Any)))
+                Ok(Some((Cow::Borrowed(TEST_SECRET), Token::Any)))
             }
             Mode::Strict | Mode::Forced if !is_test_key(access_key) => Err(names.invalid_token()),
             _ => Ok(None),
@@ -318,7 +321,7 @@ impl Verifier {
         };
         let key = secret.map(|(secret, _)| self.signing_key(&secret, &creds));
         let creds = match normalized_date(&creds) {
-            Some((_, iso)) => with_date(&creds, iso),
+            Some((_, iso)) => with_date(&creds, iso.into_owned()),
             None => Cow::Borrowed(&creds),
         };
         let decoded = match &key {
@@ -375,10 +378,10 @@ impl Verifier {
         let now = (self.clock.now_millis() / 1000) as i64;
         self.check_time(creds, signed_at, &iso, now, names)?;
 
-        let creds = if creds.amz_date.as_deref() == Some(iso.as_str()) {
+        let creds = if creds.amz_date.as_deref() == Some(&*iso) {
             Cow::Borrowed(creds)
         } else {
-            with_date(creds, iso)
+            with_date(creds, iso.into_owned())
         };
         let key = self.signing_key(&secret, &creds);
         let payload = payload_hash(&creds, req);
@@ -462,24 +465,40 @@ impl Verifier {
         Ok(())
     }
 
-    /// The derived signing key of a scope, cached.
-    fn signing_key(&self, secret: &str, creds: &Credentials) -> Arc<[u8]> {
-        let id = format!(
-            "{secret}\u{0}{}\u{0}{}\u{0}{}",
-            creds.date, creds.region, creds.service
-        );
-        if let Some(key) = self.keys.lock().get(&id) {
-            return key.clone();
+    /// The derived signing key of a scope, cached. A hit allocates nothing: the cache is
+    /// keyed by a hash of (secret, date, region, service) and the entry keeps the four to rule
+    /// out a collision (a colliding scope just replaces the entry).
+    fn signing_key(&self, secret: &str, creds: &Credentials) -> [u8; 32] {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let parts = [secret, &creds.date, &creds.region, &creds.service];
+        let mut hasher = self.key_hasher.build_hasher();
+        parts.hash(&mut hasher);
+        let id = hasher.finish();
+        if let Some(entry) = self.keys.lock().get(&id) {
+            if entry.scope.iter().map(String::as_str).eq(parts) {
+                return entry.key;
+            }
         }
-        let key: Arc<[u8]> =
-            sigv4::signing_key(secret, &creds.date, &creds.region, &creds.service).into();
+        let derived = sigv4::signing_key(secret, &creds.date, &creds.region, &creds.service);
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&derived[..32.min(derived.len())]);
+        let entry = CachedKey {
+            scope: parts.map(str::to_owned),
+            key,
+        };
         let mut keys = self.keys.lock();
         if keys.len() >= KEY_CACHE_CAPACITY {
             keys.clear();
         }
-        keys.insert(id, key.clone());
+        keys.insert(id, entry);
         key
     }
+}
+
+/// A derived signing key and the scope it was derived for.
+struct CachedKey {
+    scope: [String; 4],
+    key: [u8; 32],
 }
 
 /// Errors of the chunk decoder renamed for JSON clients.
@@ -517,13 +536,13 @@ fn payload_hash(creds: &Credentials, req: &HttpRequest) -> String {
 
 /// `X-Amz-Date` (ISO 8601 basic, `20240101T000000Z`) or an HTTP `Date` as epoch seconds and
 /// ISO 8601 basic.
-fn normalized_date(creds: &Credentials) -> Option<(i64, String)> {
+fn normalized_date(creds: &Credentials) -> Option<(i64, Cow<'_, str>)> {
     let raw = creds.amz_date.as_deref()?.trim();
     if let Some(secs) = parse_basic(raw) {
-        return Some((secs, raw.to_owned()));
+        return Some((secs, Cow::Borrowed(raw)));
     }
     let secs = parse_http_date(raw)?;
-    Some((secs, basic(secs)))
+    Some((secs, Cow::Owned(basic(secs))))
 }
 
 fn parse_basic(s: &str) -> Option<i64> {
@@ -534,16 +553,16 @@ fn parse_basic(s: &str) -> Option<i64> {
     if !b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit) {
         return None;
     }
-    let extended = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &s[0..4],
-        &s[4..6],
-        &s[6..8],
-        &s[9..11],
-        &s[11..13],
-        &s[13..15]
-    );
-    ferrybridge_protocol::timestamp::parse(&extended).map(|f| f as i64)
+    let n = |r: std::ops::Range<usize>| {
+        b[r].iter()
+            .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'))
+    };
+    let (y, m, d) = (n(0..4), n(4..6), n(6..8));
+    let (hh, mm, ss) = (n(9..11), n(11..13), n(13..15));
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT` (the only HTTP date form SDKs send).
