@@ -357,7 +357,11 @@ impl Verifier {
             }
         }
 
-        if creds.amz_date.as_deref().is_none_or(|d| d.trim().is_empty()) {
+        if creds
+            .amz_date
+            .as_deref()
+            .is_none_or(|d| d.trim().is_empty())
+        {
             return Err(names.incomplete(
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
             ));
@@ -469,11 +473,9 @@ impl Verifier {
     /// keyed by a hash of (secret, date, region, service) and the entry keeps the four to rule
     /// out a collision (a colliding scope just replaces the entry).
     fn signing_key(&self, secret: &str, creds: &Credentials) -> [u8; 32] {
-        use std::hash::{BuildHasher, Hash, Hasher};
+        use std::hash::BuildHasher;
         let parts = [secret, &creds.date, &creds.region, &creds.service];
-        let mut hasher = self.key_hasher.build_hasher();
-        parts.hash(&mut hasher);
-        let id = hasher.finish();
+        let id = self.key_hasher.hash_one(parts);
         if let Some(entry) = self.keys.lock().get(&id) {
             if entry.scope.iter().map(String::as_str).eq(parts) {
                 return entry.key;
