@@ -21,10 +21,11 @@ async function freePort() {
 export const ferrybridgeBinary = binary;
 
 /**
- * Starts the emulator (with `extraArgs` on its command line); resolves to
- * `{ endpoint, port, stop }` once its health endpoint answers.
+ * Starts the emulator with extra command-line flags (given as arguments or as one array);
+ * resolves to `{ endpoint, port, stop }` once its health endpoint answers.
  */
-export async function startEmulator(extraArgs = []) {
+export async function startEmulator(...flags) {
+  const extraArgs = flags.flat();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const server = spawn(binary, ["--port", String(port), "--log-level", "warn", ...extraArgs], {

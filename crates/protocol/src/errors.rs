@@ -40,11 +40,19 @@ const fn renamed_in_json(code: &'static str, json_name: &'static str) -> CommonE
 }
 
 /// The table (AWS "Common Errors" pages of the SQS/SNS/EventBridge API references, plus the
-/// JSON-protocol names of the request-layer errors).
+/// JSON-protocol names of the request-layer errors). The signature errors (SigV4 verification,
+/// `crates/server/src/auth.rs`): Query services answer `InvalidClientTokenId`,
+/// `SignatureDoesNotMatch` (also for a date outside the 15-minute window), `ExpiredToken` (403)
+/// and `IncompleteSignature`, `RequestExpired` (400); JSON services (EventBridge) name them
+/// `UnrecognizedClientException`, `InvalidSignatureException`, `ExpiredTokenException`,
+/// `IncompleteSignatureException`, all 400 as the request layer of JSON services answers.
 pub const COMMON_ERRORS: &[CommonError] = &[
     e("AccessDenied", 403, true, false),
     e("AccessDeniedException", 400, true, true),
+    e("ExpiredToken", 403, true, true),
+    e("ExpiredTokenException", 400, true, true),
     e("IncompleteSignature", 400, true, true),
+    e("IncompleteSignatureException", 400, true, true),
     e("InternalError", 500, false, false),
     e("InternalFailure", 500, false, true),
     e("InvalidAction", 400, true, false),

@@ -79,6 +79,8 @@ pub mod value;
 mod xml;
 
 #[cfg(test)]
+mod sigv4_suite_tests;
+#[cfg(test)]
 mod tests;
 
 pub use codec::{

@@ -13,6 +13,33 @@ pub fn utc(secs: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(secs).ok()
 }
 
+/// The Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian); `None` for a date that does
+/// not exist (February 30th) or is out of `time`'s range.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?)
+        .ok()?;
+    Some(i64::from(date.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY)
+}
+
+/// The civil date (year, month 1-12, day 1-31) of a day counted from 1970-01-01, clamped to
+/// `time`'s range.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let julian = (days + UNIX_EPOCH_JULIAN_DAY).clamp(
+        i64::from(time::Date::MIN.to_julian_day()),
+        i64::from(time::Date::MAX.to_julian_day()),
+    );
+    let date = time::Date::from_julian_day(julian as i32).unwrap_or(time::Date::MIN);
+    (
+        i64::from(date.year()),
+        i64::from(u8::from(date.month())),
+        i64::from(date.day()),
+    )
+}
+
 /// Parses ISO 8601 (`2024-01-02T03:04:05Z`, optional fraction, `Z`, `±hh:mm` or `±hhmm`, or no
 /// offset for UTC) or epoch seconds (`1704164645`, `1704164645.5`) into epoch seconds.
 pub fn parse(s: &str) -> Option<f64> {
@@ -83,5 +110,9 @@ mod tests {
         assert_eq!(parse("2024-01-02T04:04:05+0100"), Some(1_704_164_645.0));
         assert_eq!(parse("2024-01-02t03:04:05z"), Some(1_704_164_645.0));
         assert_eq!(format_iso8601(-1.5), "1969-12-31T23:59:58.500Z");
+        assert_eq!(days_from_civil(2024, 1, 2), Some(19_724));
+        assert_eq!(days_from_civil(2024, 2, 30), None);
+        assert_eq!(civil_from_days(19_724), (2024, 1, 2));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
     }
 }

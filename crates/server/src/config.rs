@@ -157,6 +157,42 @@ pub struct Config {
     /// unreachable endpoint and is logged.
     #[arg(long, env = "FERRYBRIDGE_OUTBOUND_ALLOW", value_name = "LIST")]
     pub outbound_allow: Option<String>,
+
+    // --- Signatures: SigV4 verification (crates/server/src/auth.rs, README "Security model") ---
+    /// SigV4 verification: `auto` (default) verifies every key whose secret is known (from
+    /// --credentials / --credentials-map, or issued by STS) and, once a credentials source is
+    /// configured, refuses unknown keys except the test credentials (`test`, 12-digit account
+    /// ids); `on` also verifies the test credentials (secret `test`) and refuses unknown keys;
+    /// `off` checks nothing. A bare `--verify-signatures` means `on`.
+    #[arg(
+        long,
+        env = "FERRYBRIDGE_VERIFY_SIGNATURES",
+        num_args = 0..=1,
+        default_value = "auto",
+        default_missing_value = "on",
+        value_name = "on|off|auto",
+        value_parser = verify_signatures
+    )]
+    pub verify_signatures: VerifySignatures,
+
+    /// Access keys and their secrets, in the AWS shared-credentials file format (`[profile]`
+    /// sections with aws_access_key_id, aws_secret_access_key, optional aws_session_token and
+    /// aws_account_id: the account the key acts in).
+    #[arg(
+        long = "credentials",
+        env = "FERRYBRIDGE_CREDENTIALS_FILE",
+        value_name = "FILE"
+    )]
+    pub credentials_file: Option<PathBuf>,
+
+    /// Access keys and their secrets as `AKID=SECRET[:ACCOUNT]`, separated by commas (ACCOUNT:
+    /// the 12-digit account the key acts in; default: --default-account-id).
+    #[arg(
+        long = "credentials-map",
+        env = "FERRYBRIDGE_CREDENTIALS",
+        value_name = "AKID=SECRET[:ACCOUNT],..."
+    )]
+    pub credentials_map: Option<String>,
 }
 
 impl Config {
@@ -189,6 +225,10 @@ impl Config {
             allowed_hosts: None,
             admin_token: None,
             outbound_allow: None,
+
+            verify_signatures: VerifySignatures::Auto,
+            credentials_file: None,
+            credentials_map: None,
         }
     }
 
@@ -246,6 +286,24 @@ fn account_id(value: &str) -> Result<String, String> {
         Ok(value.to_owned())
     } else {
         Err(format!("an account id is 12 digits, not {value:?}"))
+    }
+}
+
+/// `--verify-signatures`: see the flag's help and `crate::auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VerifySignatures {
+    On,
+    Off,
+    #[default]
+    Auto,
+}
+
+fn verify_signatures(value: &str) -> Result<VerifySignatures, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" | "strict" => Ok(VerifySignatures::On),
+        "off" | "false" | "0" | "no" => Ok(VerifySignatures::Off),
+        "auto" | "" => Ok(VerifySignatures::Auto),
+        other => Err(format!("expected on, off or auto, not {other:?}")),
     }
 }
 

@@ -51,6 +51,8 @@ pub(crate) struct App {
     pub(crate) started: Instant,
     /// Host/Origin checks, CORS and the admin token (issue 17).
     pub(crate) guard: crate::browser_guard::Guard,
+    /// SigV4 verification (`crate::auth`).
+    auth: crate::auth::Verifier,
 }
 
 impl App {
@@ -58,6 +60,7 @@ impl App {
     /// `addr`: where the listener is bound (links in messages sent in the background point there).
     pub(crate) fn new(config: Config, clock: Arc<dyn Clock>, addr: SocketAddr) -> Self {
         let resets = Arc::new(Resets::new());
+        let auth = crate::auth::Verifier::without_sources(&config, clock.clone());
         let sqs_engine = Arc::new(SqsEngine::new(clock.clone()).with_resets(resets.clone()));
         let sts = Sts::new(
             Arc::new(StsEngine::new(clock.clone())),
@@ -114,8 +117,20 @@ impl App {
             enabled,
             init: Arc::new(crate::init_hooks::InitStatus::default()),
             started: Instant::now(),
+            auth,
             config,
         }
+    }
+
+    /// Uses `verifier` (built from the configured credentials source) for SigV4 verification.
+    pub(crate) fn with_verifier(mut self, verifier: crate::auth::Verifier) -> Self {
+        tracing::debug!(
+            strict = verifier.strict(),
+            configured_keys = verifier.configured_keys(),
+            "signature verification"
+        );
+        self.auth = verifier;
+        self
     }
 
     pub(crate) fn config(&self) -> &Config {
@@ -199,6 +214,22 @@ impl App {
                 return into_response(self.edge_error(&parts, status, &error, request_id))
             }
         };
+        let body =
+            match self
+                .auth
+                .unchunk(&parts.headers, parts.uri.query(), &body, self.sts.engine())
+            {
+                Ok(None) => body,
+                Ok(Some(decoded)) => Bytes::from(decoded),
+                Err((service, error)) => {
+                    let err = ferrybridge_protocol::DecodeError {
+                        service,
+                        protocol: None,
+                        error,
+                    };
+                    return into_response(self.codec.encode_decode_error(&err, request_id));
+                }
+            };
         let http_request = HttpRequest {
             method: parts.method.as_str(),
             path: parts.uri.path(),
@@ -223,11 +254,18 @@ impl App {
             .filter(|h| !h.is_empty())
             .map(str::to_owned);
         let (encoded, operation) = match self.codec.decode(&http_request) {
-            Ok(decoded) => {
-                let operation = decoded.operation.clone();
-                let encoded = self.call(decoded, host, trace_header, request_id).await;
-                (encoded, operation)
-            }
+            Ok(decoded) => match self.auth.check(&decoded, &http_request, self.sts.engine()) {
+                Ok(()) => {
+                    let operation = decoded.operation.clone();
+                    let encoded = self.call(decoded, host, trace_header, request_id).await;
+                    (encoded, operation)
+                }
+                Err(err) => (
+                    self.codec
+                        .encode_error(decoded.service, decoded.protocol, &err, request_id),
+                    decoded.operation,
+                ),
+            },
             Err(err) => (
                 self.codec.encode_decode_error(&err, request_id),
                 String::from("-"),
@@ -243,7 +281,9 @@ impl App {
             request_id = %request_id,
             "request"
         );
-        into_response(encoded)
+        let mut response = into_response(encoded);
+        (response.headers_mut()).insert(http::header::DATE, self.auth.http_date());
+        response
     }
 
     /// An AWS-shaped error with `status` for a request refused before its body was decoded:
@@ -357,9 +397,8 @@ impl App {
         let default_account = &self.config.default_account_id;
         let (caller, region) = match &decoded.auth {
             Some(creds) => (
-                self.sts
-                    .engine()
-                    .identity(&creds.access_key_id, default_account),
+                self.auth
+                    .identity(&creds.access_key_id, self.sts.engine(), default_account),
                 creds.region.clone(),
             ),
             None if self.config.allow_unsigned

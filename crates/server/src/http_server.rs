@@ -107,6 +107,8 @@ pub async fn start_with_clock(
     config: Config,
     clock: Arc<dyn Clock>,
 ) -> std::io::Result<RunningServer> {
+    let verifier = crate::auth::Verifier::from_config(&config, clock.clone())
+        .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
     let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
     let addr = listener.local_addr()?;
     let tls = tls_setup(&config)?;
@@ -118,7 +120,7 @@ pub async fn start_with_clock(
         Some(l) => Some(l.local_addr()?),
         None => None,
     };
-    let app = Arc::new(App::new(config, clock, addr));
+    let app = Arc::new(App::new(config, clock, addr).with_verifier(verifier));
     if tls.is_some() {
         // Signed SNS messages name an https:// SigningCertURL (the TLS-only port if any).
         app.sns

@@ -8,6 +8,7 @@
 mod admin;
 mod admin_page;
 mod browser_guard;
+mod auth;
 pub mod config;
 mod dispatch;
 mod edges;

@@ -10,7 +10,8 @@
 //! * any other key is the root of the default account.
 //!
 //! The store of issued credentials is bounded ([`DEFAULT_CAPACITY`]): expired entries are
-//! dropped when it fills, then the entry expiring soonest. Time comes from the engine's
+//! kept (a request signed with one is told `ExpiredToken`) until it fills, then dropped
+//! first, then the entry expiring soonest. Time comes from the engine's
 //! [`Clock`]. The single lock is a leaf: it is held only to read or write the map.
 
 use std::collections::HashMap;
@@ -127,6 +128,20 @@ pub struct IssuedCredentials {
 struct Session {
     identity: Identity,
     expiration_ms: u64,
+    /// Kept so that requests signed with the key can be verified (SigV4) and their
+    /// `X-Amz-Security-Token` compared with the one issued.
+    secret_access_key: String,
+    session_token: String,
+}
+
+/// What the engine knows about a key it issued: enough to verify a request signed with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedKey {
+    pub identity: Identity,
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// The credentials expired (a request signed with them gets `ExpiredToken`).
+    pub expired: bool,
 }
 
 /// Issued temporary credentials and the identity rule.
@@ -165,17 +180,15 @@ impl StsEngine {
     }
 
     /// Who a request signed with `access_key_id` is (see the module docs for the rule).
+    /// An expired key acts as a long-term key again here; the server refuses requests signed
+    /// with it (`ExpiredToken`) before they get this far, see [`StsEngine::issued`].
     pub fn identity(&self, access_key_id: &str, default_account: &str) -> Identity {
         let now = self.clock.now_millis();
         let issued = {
-            let mut sessions = self.sessions.lock();
+            let sessions = self.sessions.lock();
             match sessions.get(access_key_id) {
                 Some(s) if s.expiration_ms > now => Some(s.identity.clone()),
-                Some(_) => {
-                    sessions.remove(access_key_id);
-                    None
-                }
-                None => None,
+                _ => None,
             }
         };
         if let Some(identity) = issued {
@@ -186,6 +199,21 @@ impl StsEngine {
         } else {
             Identity::root(default_account)
         }
+    }
+
+    /// The secret, session token and state of a key this engine issued (`None`: not issued
+    /// here, or forgotten by a reset or because the store filled). Expired keys are remembered
+    /// until the store needs their room, so that a request signed with one is told
+    /// `ExpiredToken` rather than acting as an unknown key.
+    pub fn issued(&self, access_key_id: &str) -> Option<IssuedKey> {
+        let now = self.clock.now_millis();
+        let sessions = self.sessions.lock();
+        sessions.get(access_key_id).map(|s| IssuedKey {
+            identity: s.identity.clone(),
+            secret_access_key: s.secret_access_key.clone(),
+            session_token: s.session_token.clone(),
+            expired: s.expiration_ms <= now,
+        })
     }
 
     /// Issues credentials acting as `identity` for `duration_secs` seconds, with a session
@@ -225,6 +253,8 @@ impl StsEngine {
             Session {
                 identity,
                 expiration_ms,
+                secret_access_key: creds.secret_access_key.clone(),
+                session_token: creds.session_token.clone(),
             },
         );
         creds

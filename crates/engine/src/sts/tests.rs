@@ -61,7 +61,13 @@ fn issued_keys_act_as_their_identity_until_they_expire() {
         sts.identity(&creds.access_key_id, "000000000000"),
         Identity::root("000000000000")
     );
-    assert!(sts.is_empty(), "the expired entry is dropped");
+    let issued = sts
+        .issued(&creds.access_key_id)
+        .expect("remembered once expired");
+    assert!(issued.expired);
+    assert_eq!(issued.secret_access_key, creds.secret_access_key);
+    assert_eq!(issued.session_token, creds.session_token);
+    assert_eq!(sts.len(), 1, "expired entries stay until the store fills");
 }
 
 #[test]
