@@ -1,0 +1,3 @@
+//! Durable storage for `--data-dir`. See docs/persistence.md.
+
+pub mod log;
