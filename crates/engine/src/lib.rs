@@ -13,6 +13,7 @@
 pub mod arn;
 pub mod clock;
 pub mod events;
+pub mod persist;
 pub mod reset;
 pub mod shutdown;
 pub mod sns;

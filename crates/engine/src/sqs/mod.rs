@@ -16,6 +16,7 @@ pub mod fifo_store;
 mod in_flight;
 pub mod message;
 pub mod move_task;
+pub mod persist;
 pub mod queue;
 pub mod receipt;
 pub mod storage;
@@ -66,6 +67,8 @@ pub struct SqsEngine {
     move_tasks: move_task::MoveTasks,
     shutdown: Arc<Shutdown>,
     resets: Arc<Resets>,
+    /// `--data-dir`: where every change is journaled (see [`persist`]).
+    journal: Option<Arc<dyn crate::persist::Journal>>,
 }
 
 impl std::fmt::Debug for SqsEngine {
@@ -98,7 +101,42 @@ impl SqsEngine {
             move_tasks: move_task::MoveTasks::default(),
             shutdown: Arc::new(Shutdown::default()),
             resets: Arc::new(Resets::new()),
+            journal: None,
         }
+    }
+
+    /// A new, empty message store for the queue `inc`, journaling its changes when
+    /// persistence is on.
+    fn new_store(&self, key: &QueueKey, fifo: bool, inc: u64) -> Box<dyn store::MessageStore> {
+        let inner = self.storage.message_store(key, fifo);
+        match &self.journal {
+            Some(j) => Box::new(persist::JournaledStore::new(inner, j.clone(), inc)),
+            None => inner,
+        }
+    }
+
+    /// Journals a queue's creation (`reset`) or removal.
+    fn journal_queue(&self, queue: &Queue, created: bool) {
+        let Some(j) = &self.journal else { return };
+        let mut e = crate::persist::Enc::default();
+        let kind = if created {
+            persist::encode_queue(
+                &mut e,
+                true,
+                queue.incarnation(),
+                queue.key(),
+                queue.created_timestamp(),
+                &queue.meta(),
+                0,
+            );
+            crate::persist::kind::SQS_QUEUE
+        } else {
+            e.u64(queue.incarnation());
+            crate::persist::kind::SQS_QUEUE_DELETE
+        };
+        let mut buf = Vec::new();
+        crate::persist::frame(&mut buf, kind, &e.0);
+        crate::persist::append(&**j, &buf);
     }
 
     /// The server is stopping: every parked long poll answers now (empty), and polls that
@@ -130,6 +168,7 @@ impl SqsEngine {
         let queues = self.storage.remove_all(account_id, region);
         for queue in &queues {
             queue.mark_deleted();
+            self.journal_queue(queue, false);
         }
         let tasks = self.move_tasks.remove_all(|key| {
             account_id.is_none_or(|a| a == key.account_id) && region.is_none_or(|r| r == key.region)
@@ -189,21 +228,29 @@ impl SqsEngine {
             return self.check_same(existing, attributes).map(|q| (q, false));
         }
         let tags: BTreeMap<String, String> = tags.iter().cloned().collect();
+        let inc = self.incarnations.fetch_add(1, Ordering::SeqCst);
         let queue = Arc::new(Queue::new(
             key.clone(),
-            self.incarnations.fetch_add(1, Ordering::SeqCst),
+            inc,
             attrs,
             tags,
-            self.storage.message_store(&key, fifo),
+            self.new_store(&key, fifo, inc),
             self.clock.clone(),
             self.secret.clone(),
             Arc::downgrade(&self.storage),
             self.shutdown.clone(),
+            self.journal.clone(),
         ));
-        match self
-            .storage
-            .create(queue.clone(), self.clock.now_millis(), RECENTLY_DELETED_MS)
-        {
+        // Journaled before the queue can be found, so that no record of a message sent to it
+        // precedes its creation; undone below if it is not created after all.
+        self.journal_queue(&queue, true);
+        let outcome =
+            self.storage
+                .create(queue.clone(), self.clock.now_millis(), RECENTLY_DELETED_MS);
+        if !matches!(outcome, CreateOutcome::Created) {
+            self.journal_queue(&queue, false);
+        }
+        match outcome {
             CreateOutcome::Created => Ok((queue, true)),
             CreateOutcome::Exists(existing) => {
                 self.check_same(existing, attributes).map(|q| (q, false))
@@ -309,6 +356,7 @@ impl SqsEngine {
             .remove(key, self.clock.now_millis())
             .ok_or_else(SqsError::queue_does_not_exist)?;
         queue.mark_deleted();
+        self.journal_queue(&queue, false);
         Ok(())
     }
 
