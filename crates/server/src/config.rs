@@ -88,6 +88,20 @@ pub struct Config {
     /// an AWS-shaped error. Default: all. LocalStack's SERVICES is honoured too.
     #[arg(long, env = "FERRYBRIDGE_SERVICES", value_name = "LIST")]
     pub services: Option<String>,
+
+    // --- persistence (`--data-dir`; see docs/persistence.md) ---
+    /// Keep all state in this directory and restore it at start (off by default: state lives
+    /// in memory only). A request that changed state is answered only once the change is on
+    /// disk (fsync), so what was acknowledged survives `kill -9`.
+    #[arg(long, env = "FERRYBRIDGE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// With --data-dir: `always` syncs before answering (default); `interval:MS` answers once
+    /// the change is written and syncs at most every MS milliseconds (faster; a power loss, not
+    /// a killed process, can lose the last MS milliseconds).
+    #[arg(long, env = "FERRYBRIDGE_FSYNC", default_value = "always", value_parser = fsync_mode)]
+    pub fsync: ferrybridge_store::Fsync,
+    // --- end persistence ---
 }
 
 impl Config {
@@ -108,6 +122,8 @@ impl Config {
             async_delivery: false,
             public_host: None,
             services: None,
+            data_dir: None,
+            fsync: ferrybridge_store::Fsync::Always,
         }
     }
 
@@ -166,5 +182,9 @@ fn account_id(value: &str) -> Result<String, String> {
 }
 
 fn queue_url_style(value: &str) -> Result<QueueUrlStyle, String> {
+    value.parse()
+}
+
+fn fsync_mode(value: &str) -> Result<ferrybridge_store::Fsync, String> {
     value.parse()
 }

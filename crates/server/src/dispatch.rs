@@ -47,14 +47,24 @@ pub(crate) struct App {
     /// Init hooks and their states, for `/_localstack/init`.
     pub(crate) init: Arc<crate::init_hooks::InitStatus>,
     pub(crate) started: Instant,
+    /// `--data-dir`: answers to requests that changed state wait until the change is durable.
+    pub(crate) journal: Option<Arc<ferrybridge_store::Durable>>,
 }
 
 impl App {
     /// Builds the services; SNS delivery workers are spawned on the current tokio runtime.
     /// `addr`: where the listener is bound (links in messages sent in the background point there).
-    pub(crate) fn new(config: Config, clock: Arc<dyn Clock>, addr: SocketAddr) -> Self {
+    /// `persisted`: the opened `--data-dir`, restored into the engines here.
+    pub(crate) fn new(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        addr: SocketAddr,
+        persisted: Option<crate::persistence::Opened>,
+    ) -> Self {
         let resets = Arc::new(Resets::new());
-        let sqs_engine = Arc::new(SqsEngine::new(clock.clone()).with_resets(resets.clone()));
+        let mut sqs_engine = SqsEngine::new(clock.clone()).with_resets(resets.clone());
+        let journal = persisted.map(|p| p.attach(&mut sqs_engine));
+        let sqs_engine = Arc::new(sqs_engine);
         let sts = Sts::new(
             Arc::new(StsEngine::new(clock.clone())),
             &config.default_account_id,
@@ -97,6 +107,7 @@ impl App {
             init: Arc::new(crate::init_hooks::InitStatus::default()),
             started: Instant::now(),
             config,
+            journal,
         }
     }
 
@@ -202,7 +213,7 @@ impl App {
         let authenticated = decoded.auth.is_some();
         let operation = decoded.operation;
         let input = decoded.input;
-        let result = std::panic::AssertUnwindSafe(async {
+        let (result, ticket) = ferrybridge_engine::persist::scope(std::panic::AssertUnwindSafe(async {
             match service {
                 ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
                 ServiceName::Sns => self.sns.call(&ctx, &operation, input, authenticated).await,
@@ -210,14 +221,24 @@ impl App {
                 ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
             }
         })
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|_| {
+        .catch_unwind())
+        .await;
+        let mut result = result.unwrap_or_else(|_| {
             Err(ServiceError::new(
                 "InternalFailure",
                 "The request processing has failed because of an unknown error, exception or failure.",
             ))
         });
+        // `--data-dir`: what this request changed is durable before it is acknowledged.
+        if let (Some(journal), true) = (&self.journal, ticket > 0) {
+            if let Err(e) = journal.wait_durable(ticket).await {
+                tracing::error!(error = %e, "state change not durable");
+                result = Err(ServiceError::new(
+                    "InternalFailure",
+                    "The request processing has failed because of an unknown error, exception or failure.",
+                ));
+            }
+        }
         match result {
             Ok(output) => self
                 .codec

@@ -66,6 +66,9 @@ impl RunningServer {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.done.await;
+        if let Some(journal) = &self.app.journal {
+            journal.close();
+        }
     }
 }
 
@@ -83,7 +86,12 @@ pub async fn start_with_clock(
 ) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
     let addr = listener.local_addr()?;
-    let app = Arc::new(App::new(config, clock, addr));
+    let persisted = crate::persistence::open(&config)
+        .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
+    let app = Arc::new(App::new(config, clock, addr, persisted));
+    if let Some(journal) = &app.journal {
+        crate::persistence::spawn_compactor(journal.clone(), app.sqs_engine.clone());
+    }
     crate::startup::apply_config_file(&app, addr)
         .await
         .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;

@@ -13,6 +13,7 @@ mod events_admin;
 pub mod health_check;
 mod http_server;
 pub mod init_hooks;
+mod persistence;
 mod sns_admin;
 mod startup;
 

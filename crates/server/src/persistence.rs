@@ -1,0 +1,119 @@
+//! `--data-dir`: opening the journal, restoring the engines from it before the port answers,
+//! and compacting it in the background. See docs/persistence.md.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferrybridge_engine::sqs::persist::SqsReplay;
+use ferrybridge_engine::sqs::SqsEngine;
+use ferrybridge_store::Durable;
+
+use crate::Config;
+
+/// A journal opened and read, not yet attached to the engines.
+pub(crate) struct Opened {
+    journal: Arc<Durable>,
+    sqs: SqsReplay,
+    started: Instant,
+    stats: ferrybridge_store::OpenStats,
+}
+
+/// Opens `--data-dir` (if set) and reads it. The error names the damaged file.
+pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
+    let Some(dir) = &config.data_dir else {
+        return Ok(None);
+    };
+    let started = Instant::now();
+    let mut sqs = SqsReplay::default();
+    let (journal, stats) = Durable::open(dir, config.fsync, |kind, data| {
+        if sqs.apply(kind, data)? {
+            Ok(())
+        } else {
+            Err(format!(
+                "unknown record kind {kind} (written by a newer ferrybridge?)"
+            ))
+        }
+    })
+    .map_err(|e| format!("cannot open the data directory: {e}"))?;
+    Ok(Some(Opened {
+        journal,
+        sqs,
+        started,
+        stats,
+    }))
+}
+
+impl Opened {
+    /// Restores the engines and journals their later changes; returns the journal.
+    pub(crate) fn attach(self, sqs: &mut SqsEngine) -> Arc<Durable> {
+        sqs.set_journal(self.journal.clone());
+        let (queues, messages) = sqs.restore(self.sqs);
+        sqs.journal_secret();
+        tracing::info!(
+            dir = %self.journal.dir().display(),
+            queues,
+            messages,
+            bytes = self.stats.bytes,
+            torn_tail_repaired = self.stats.torn,
+            millis = self.started.elapsed().as_millis() as u64,
+            "state restored"
+        );
+        self.journal
+    }
+}
+
+/// The journal is compacted once its newest segment grows past this, or past twice the size
+/// of the last checkpoint, whichever is larger.
+const COMPACT_AT: u64 = 64 << 20;
+
+/// Compacts the journal in the background: a new segment, a checkpoint of every queue (each
+/// under its own locks, one at a time), then the older segments are deleted.
+pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>) {
+    tokio::spawn(async move {
+        let mut threshold = COMPACT_AT;
+        let mut first = true;
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let old_segments = std::mem::take(&mut first) && has_old_segments(&journal);
+            if journal.segment_bytes() < threshold && !old_segments {
+                continue;
+            }
+            let started = Instant::now();
+            let segment = journal.rotate();
+            let (journal2, sqs2) = (journal.clone(), sqs.clone());
+            let ticket = match tokio::task::spawn_blocking(move || {
+                sqs2.checkpoint();
+                journal2.barrier()
+            })
+            .await
+            {
+                Ok(t) => t,
+                Err(_) => continue,
+            };
+            if let Err(e) = journal.wait_durable(ticket).await {
+                tracing::error!(error = %e, "journal compaction failed");
+                return;
+            }
+            if let Err(e) = journal.drop_segments_before(segment) {
+                tracing::error!(error = %e, "journal compaction could not delete old segments");
+            }
+            threshold = COMPACT_AT.max(journal.segment_bytes().saturating_mul(2));
+            tracing::info!(
+                bytes = journal.segment_bytes(),
+                millis = started.elapsed().as_millis() as u64,
+                "journal compacted"
+            );
+        }
+    });
+}
+
+fn has_old_segments(journal: &Durable) -> bool {
+    std::fs::read_dir(journal.dir())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("journal-"))
+                .count()
+                > 1
+        })
+        .unwrap_or(false)
+}
