@@ -23,8 +23,9 @@ BINARY = os.environ.get("FERRYBRIDGE_BIN", str(ROOT / "target" / "release" / "fe
 
 
 class Server:
-    def __init__(self, data_dir, *flags):
+    def __init__(self, data_dir, *flags, env=None):
         self.data_dir = str(data_dir)
+        self.env = {**os.environ, **(env or {})}
         self.flags = flags
         self.port = _free_port()
         self.proc = None
@@ -35,6 +36,7 @@ class Server:
              "--data-dir", self.data_dir, *self.flags],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            env=self.env,
         )
         deadline = time.monotonic() + 15
         while True:
@@ -72,8 +74,8 @@ class Server:
 def server(tmp_path):
     started = []
 
-    def run(*flags, data_dir=None):
-        s = Server(data_dir or tmp_path / "data", *flags).start()
+    def run(*flags, data_dir=None, env=None):
+        s = Server(data_dir or tmp_path / "data", *flags, env=env).start()
         started.append(s)
         return s
 
@@ -320,3 +322,59 @@ def test_torn_tail_is_repaired_and_corruption_is_a_clear_error(server, tmp_path)
     assert proc.returncode != 0
     err = proc.stderr.decode()
     assert str(log) in err and "corrupt" in err, err
+
+
+def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path):
+    """With a tiny compaction threshold the journal is rewritten many times while messages are
+    sent and deleted; a kill and restart afterwards finds exactly the live ones."""
+    s = server(env={"FERRYBRIDGE_COMPACT_BYTES": "100000"})
+    sqs = s.client()
+    url = sqs.create_queue(QueueName="compact")["QueueUrl"]
+    fifo = sqs.create_queue(QueueName="compact.fifo",
+                            Attributes={"FifoQueue": "true"})["QueueUrl"]
+    kept = set()
+    deadline = time.monotonic() + 3.5
+    n = 0
+    while time.monotonic() < deadline:
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": f"c{n}-{i}" + "x" * 200} for i in range(10)])
+        kept.update(f"c{n}-{i}" for i in range(10))
+        r = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=6, VisibilityTimeout=300)
+        for m in r.get("Messages", []):
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            kept.discard(m["Body"][: m["Body"].index("x")])
+        sqs.send_message(QueueUrl=fifo, MessageBody=f"f{n}", MessageGroupId="g",
+                         MessageDeduplicationId=f"f{n}")
+        n += 1
+    segments = sorted((tmp_path / "data").glob("journal-*.log"))
+    assert int(segments[-1].name[8:16]) > 1, "no compaction happened"
+    s.kill()
+    s.start()
+    sqs = s.client()
+    got = {m["Body"][: m["Body"].index("x")] for m in drain(sqs, url)}
+    assert got == kept
+    bodies = [m["Body"] for m in drain(sqs, fifo, fifo=True)]
+    assert bodies == [f"f{i}" for i in range(n)]
+    # A duplicate of the last FIFO message is still recognised.
+    dup = sqs.send_message(QueueUrl=fifo, MessageBody="again", MessageGroupId="g",
+                           MessageDeduplicationId=f"f{n - 1}")
+    assert "MessageId" in dup
+    assert "Messages" not in sqs.receive_message(QueueUrl=fifo)
+
+
+def test_sts_credentials_issued_before_a_restart_keep_their_identity(server):
+    import boto3
+    s = server()
+    sts = make_client(s.url, "sts")
+    creds = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/app",
+                            RoleSessionName="kept")["Credentials"]
+    s.kill()
+    s.start()
+    who = boto3.client(
+        "sts", endpoint_url=s.url, region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    ).get_caller_identity()
+    assert who["Arn"] == "arn:aws:sts::123456789012:assumed-role/app/kept"
+    assert who["Account"] == "123456789012"

@@ -79,6 +79,10 @@ pub mod kind {
     pub const SQS_DELETE: u8 = 16;
     pub const SQS_PURGE: u8 = 17;
     pub const SQS_DEDUP: u8 = 18;
+    /// STS: temporary credentials issued (access key, identity, expiry).
+    pub const STS_SESSION: u8 = 40;
+    /// STS: credentials forgotten by a reset (all, or one account's).
+    pub const STS_RESET: u8 = 41;
 }
 
 /// Little-endian encoder of record bodies.

@@ -63,12 +63,10 @@ impl App {
     ) -> Self {
         let resets = Arc::new(Resets::new());
         let mut sqs_engine = SqsEngine::new(clock.clone()).with_resets(resets.clone());
-        let journal = persisted.map(|p| p.attach(&mut sqs_engine));
+        let mut sts_engine = StsEngine::new(clock.clone());
+        let journal = persisted.map(|p| p.attach(&mut sqs_engine, &mut sts_engine));
         let sqs_engine = Arc::new(sqs_engine);
-        let sts = Sts::new(
-            Arc::new(StsEngine::new(clock.clone())),
-            &config.default_account_id,
-        );
+        let sts = Sts::new(Arc::new(sts_engine), &config.default_account_id);
         let (sns, workers) = Sns::new(
             Arc::new(SnsEngine::new(clock.clone()).with_resets(resets.clone())),
             sqs_engine.clone(),

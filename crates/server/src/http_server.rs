@@ -90,7 +90,11 @@ pub async fn start_with_clock(
         .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
     let app = Arc::new(App::new(config, clock, addr, persisted));
     if let Some(journal) = &app.journal {
-        crate::persistence::spawn_compactor(journal.clone(), app.sqs_engine.clone());
+        crate::persistence::spawn_compactor(
+            journal.clone(),
+            app.sqs_engine.clone(),
+            app.sts.engine().clone(),
+        );
     }
     crate::startup::apply_config_file(&app, addr)
         .await

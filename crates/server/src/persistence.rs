@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use ferrybridge_engine::sqs::persist::SqsReplay;
 use ferrybridge_engine::sqs::SqsEngine;
+use ferrybridge_engine::sts::StsEngine;
 use ferrybridge_store::Durable;
 
 use crate::Config;
@@ -14,6 +15,8 @@ use crate::Config;
 pub(crate) struct Opened {
     journal: Arc<Durable>,
     sqs: SqsReplay,
+    /// STS records, applied once the engine exists (they are few).
+    sts: Vec<(u8, Vec<u8>)>,
     started: Instant,
     stats: ferrybridge_store::OpenStats,
 }
@@ -25,8 +28,12 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     };
     let started = Instant::now();
     let mut sqs = SqsReplay::default();
+    let mut sts = Vec::new();
     let (journal, stats) = Durable::open(dir, config.fsync, |kind, data| {
         if sqs.apply(kind, data)? {
+            Ok(())
+        } else if (40..50).contains(&kind) {
+            sts.push((kind, data.to_vec()));
             Ok(())
         } else {
             Err(format!(
@@ -38,6 +45,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     Ok(Some(Opened {
         journal,
         sqs,
+        sts,
         started,
         stats,
     }))
@@ -45,10 +53,16 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
 
 impl Opened {
     /// Restores the engines and journals their later changes; returns the journal.
-    pub(crate) fn attach(self, sqs: &mut SqsEngine) -> Arc<Durable> {
+    pub(crate) fn attach(self, sqs: &mut SqsEngine, sts: &mut StsEngine) -> Arc<Durable> {
         sqs.set_journal(self.journal.clone());
         let (queues, messages) = sqs.restore(self.sqs);
         sqs.journal_secret();
+        for (kind, data) in &self.sts {
+            if let Err(e) = sts.replay(*kind, data) {
+                tracing::warn!(error = %e, "an STS record could not be restored");
+            }
+        }
+        sts.set_journal(self.journal.clone());
         tracing::info!(
             dir = %self.journal.dir().display(),
             queues,
@@ -63,14 +77,23 @@ impl Opened {
 }
 
 /// The journal is compacted once its newest segment grows past this, or past twice the size
-/// of the last checkpoint, whichever is larger.
+/// of the last checkpoint, whichever is larger. `FERRYBRIDGE_COMPACT_BYTES` overrides it (tests).
 const COMPACT_AT: u64 = 64 << 20;
+
+fn compact_at() -> u64 {
+    std::env::var("FERRYBRIDGE_COMPACT_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(COMPACT_AT)
+}
 
 /// Compacts the journal in the background: a new segment, a checkpoint of every queue (each
 /// under its own locks, one at a time), then the older segments are deleted.
-pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>) {
+pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>, sts: Arc<StsEngine>) {
     tokio::spawn(async move {
-        let mut threshold = COMPACT_AT;
+        let base = compact_at();
+        let mut threshold = base;
         let mut first = true;
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -79,11 +102,12 @@ pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>) {
                 continue;
             }
             let started = Instant::now();
-            let segment = journal.rotate();
-            let (journal2, sqs2) = (journal.clone(), sqs.clone());
-            let ticket = match tokio::task::spawn_blocking(move || {
-                sqs2.checkpoint();
-                journal2.barrier()
+            let (journal2, sqs2, sts) = (journal.clone(), sqs.clone(), sts.clone());
+            let (segment, ticket) = match tokio::task::spawn_blocking(move || {
+                let mut segment = 0;
+                sqs2.checkpoint(|| segment = journal2.rotate());
+                sts.checkpoint();
+                (segment, journal2.barrier())
             })
             .await
             {
@@ -97,7 +121,7 @@ pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>) {
             if let Err(e) = journal.drop_segments_before(segment) {
                 tracing::error!(error = %e, "journal compaction could not delete old segments");
             }
-            threshold = COMPACT_AT.max(journal.segment_bytes().saturating_mul(2));
+            threshold = base.max(journal.segment_bytes().saturating_mul(2));
             tracing::info!(
                 bytes = journal.segment_bytes(),
                 millis = started.elapsed().as_millis() as u64,

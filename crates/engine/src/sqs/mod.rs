@@ -69,6 +69,9 @@ pub struct SqsEngine {
     resets: Arc<Resets>,
     /// `--data-dir`: where every change is journaled (see [`persist`]).
     journal: Option<Arc<dyn crate::persist::Journal>>,
+    /// Held (shared) from journaling a queue's creation until it is in the catalog; a
+    /// checkpoint holds it exclusively while it rotates the journal and lists the queues.
+    creating: parking_lot::RwLock<()>,
 }
 
 impl std::fmt::Debug for SqsEngine {
@@ -102,6 +105,7 @@ impl SqsEngine {
             shutdown: Arc::new(Shutdown::default()),
             resets: Arc::new(Resets::new()),
             journal: None,
+            creating: parking_lot::RwLock::new(()),
         }
     }
 
@@ -115,27 +119,21 @@ impl SqsEngine {
         }
     }
 
-    /// Journals a queue's creation (`reset`) or removal.
-    fn journal_queue(&self, queue: &Queue, created: bool) {
+    /// Journals a queue's creation.
+    fn journal_queue(&self, queue: &Queue) {
         let Some(j) = &self.journal else { return };
         let mut e = crate::persist::Enc::default();
-        let kind = if created {
-            persist::encode_queue(
-                &mut e,
-                true,
-                queue.incarnation(),
-                queue.key(),
-                queue.created_timestamp(),
-                &queue.meta(),
-                0,
-            );
-            crate::persist::kind::SQS_QUEUE
-        } else {
-            e.u64(queue.incarnation());
-            crate::persist::kind::SQS_QUEUE_DELETE
-        };
+        persist::encode_queue(
+            &mut e,
+            true,
+            queue.incarnation(),
+            queue.key(),
+            queue.created_timestamp(),
+            &queue.meta(),
+            0,
+        );
         let mut buf = Vec::new();
-        crate::persist::frame(&mut buf, kind, &e.0);
+        crate::persist::frame(&mut buf, crate::persist::kind::SQS_QUEUE, &e.0);
         crate::persist::append(&**j, &buf);
     }
 
@@ -168,7 +166,6 @@ impl SqsEngine {
         let queues = self.storage.remove_all(account_id, region);
         for queue in &queues {
             queue.mark_deleted();
-            self.journal_queue(queue, false);
         }
         let tasks = self.move_tasks.remove_all(|key| {
             account_id.is_none_or(|a| a == key.account_id) && region.is_none_or(|r| r == key.region)
@@ -243,12 +240,14 @@ impl SqsEngine {
         ));
         // Journaled before the queue can be found, so that no record of a message sent to it
         // precedes its creation; undone below if it is not created after all.
-        self.journal_queue(&queue, true);
-        let outcome =
+        let outcome = {
+            let _gate = self.journal.as_ref().map(|_| self.creating.read());
+            self.journal_queue(&queue);
             self.storage
-                .create(queue.clone(), self.clock.now_millis(), RECENTLY_DELETED_MS);
+                .create(queue.clone(), self.clock.now_millis(), RECENTLY_DELETED_MS)
+        };
         if !matches!(outcome, CreateOutcome::Created) {
-            self.journal_queue(&queue, false);
+            queue.mark_deleted();
         }
         match outcome {
             CreateOutcome::Created => Ok((queue, true)),
@@ -356,7 +355,6 @@ impl SqsEngine {
             .remove(key, self.clock.now_millis())
             .ok_or_else(SqsError::queue_does_not_exist)?;
         queue.mark_deleted();
-        self.journal_queue(&queue, false);
         Ok(())
     }
 

@@ -183,12 +183,9 @@ impl MessageStore for JournaledStore {
     }
 
     fn take_visible(&mut self, max: usize) -> Vec<Message> {
-        let out = self.inner.take_visible(max);
-        for m in &out {
-            self.deleted(m.seq);
-        }
-        self.flush();
-        out
+        // Journaled as gone by the move task once the destination stored them
+        // (`Queue::journal_gone`), or stored again if that failed.
+        self.inner.take_visible(max)
     }
 
     fn in_flight_deadline(&self, seq: u64, generation: u32) -> Option<u64> {
@@ -501,13 +498,23 @@ impl SqsEngine {
     }
 
     /// Writes every queue's whole state to the journal (a checkpoint; see [`crate::persist`]).
-    /// Each queue is written under its own locks, one queue at a time.
-    pub fn checkpoint(&self) {
+    /// `rotate` starts the journal's new segment: it runs while no queue is being created, so
+    /// every queue either is in the list checkpointed here or has its creation journaled after
+    /// the rotation. Each queue is then written under its own locks, one queue at a time (a
+    /// queue deleted meanwhile is skipped: see `Queue::checkpoint`).
+    pub fn checkpoint(&self, rotate: impl FnOnce()) {
+        let queues: Vec<Arc<Queue>> = {
+            let _gate = self.creating.write();
+            rotate();
+            self.storage
+                .scopes()
+                .into_iter()
+                .flat_map(|(account, region)| self.storage.list(&account, &region))
+                .collect()
+        };
         self.journal_secret();
-        for (account, region) in self.storage.scopes() {
-            for queue in self.storage.list(&account, &region) {
-                queue.checkpoint();
-            }
+        for queue in queues {
+            queue.checkpoint();
         }
     }
 }
@@ -640,7 +647,7 @@ mod tests {
         let got = q.receive(short(1)).await.remove(0);
         q.delete_message(&got.receipt_handle).unwrap();
         let before = journal.0.lock().len();
-        a.checkpoint();
+        a.checkpoint(|| ());
         // Only the checkpoint: what a compacted journal holds.
         let bytes = journal.0.lock()[before..].to_vec();
         let mut b = SqsEngine::new(clock.clone());

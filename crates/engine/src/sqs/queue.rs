@@ -304,9 +304,9 @@ impl Queue {
     }
 
     /// Journals that a message left this queue outside its store's own operations (moved to
-    /// the dead-letter queue: written after the dead-letter queue stored it, so a crash in
+    /// the dead-letter queue or by a move task: written after the dead-letter queue stored it, so a crash in
     /// between keeps it twice rather than losing it).
-    fn journal_gone(&self, seq: u64) {
+    pub(crate) fn journal_gone(&self, seq: u64) {
         if let Some(j) = &self.journal {
             let mut e = Enc::default();
             e.u64(self.incarnation).u64(seq);
@@ -323,6 +323,9 @@ impl Queue {
     pub(crate) fn checkpoint(&self) {
         let Some(j) = &self.journal else { return };
         let meta = self.meta.read();
+        if self.is_deleted() {
+            return;
+        }
         let dedup = self.dedup.lock();
         let store = self.messages.lock();
         let mut buf = Vec::new();
@@ -381,8 +384,21 @@ impl Queue {
         self.meta.read().attributes.clone()
     }
 
+    /// Marks the queue deleted and journals it, under the meta write lock: a checkpoint
+    /// (which checks under the meta read lock) is either written before the deletion record or
+    /// skipped, never written after it (which would bring the queue back at the next start).
     pub(crate) fn mark_deleted(&self) {
-        self.deleted.store(true, Ordering::SeqCst);
+        {
+            let _meta = self.meta.write();
+            self.deleted.store(true, Ordering::SeqCst);
+            if let Some(j) = &self.journal {
+                let mut e = Enc::default();
+                e.u64(self.incarnation);
+                let mut buf = Vec::new();
+                persist::frame(&mut buf, kind::SQS_QUEUE_DELETE, &e.0);
+                persist::append(&**j, &buf);
+            }
+        }
         self.notify.notify_waiters();
     }
 
