@@ -378,3 +378,69 @@ def test_sts_credentials_issued_before_a_restart_keep_their_identity(server):
     ).get_caller_identity()
     assert who["Arn"] == "arn:aws:sts::123456789012:assumed-role/app/kept"
     assert who["Account"] == "123456789012"
+
+
+def test_state_export_import_round_trip_and_state_file(server, tmp_path):
+    s = server()
+    sqs = s.client()
+    dlq = sqs.create_queue(QueueName="fx-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName="fx", tags={"team": "a"}, Attributes={
+        "VisibilityTimeout": "45",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}),
+    })["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="one",
+                     MessageAttributes={"k": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}})
+    sqs.send_message(QueueUrl=url, MessageBody="two")
+    s.proc.terminate()
+    assert s.proc.wait(timeout=10) == 0
+
+    data = tmp_path / "data"
+    out = subprocess.run([BINARY, "state", "export", "--data-dir", str(data)],
+                         capture_output=True, timeout=20, check=True)
+    doc = json.loads(out.stdout)
+    assert doc["format"] == "ferrybridge-state" and doc["version"] == 1
+    [fx] = [q for q in doc["sqs"]["queues"] if q["name"] == "fx"]
+    assert fx["attributes"]["VisibilityTimeout"] == "45"
+    assert fx["tags"] == {"team": "a"}
+    assert [m["body"] for m in fx["messages"]] == ["one", "two"]
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(doc))
+
+    # An invalid file changes nothing.
+    bad = json.loads(json.dumps(doc))
+    bad["sqs"]["queues"].append({"accountId": "000000000000", "region": "us-east-1",
+                                 "name": "new-one", "attributes": {}})
+    bad["sqs"]["queues"].append({"accountId": "000000000000", "region": "us-east-1",
+                                 "name": "bad name!", "attributes": {}})
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    other = tmp_path / "other"
+    proc = subprocess.run([BINARY, "state", "import", str(tmp_path / "bad.json"),
+                           "--data-dir", str(other)], capture_output=True, timeout=20)
+    assert proc.returncode != 0 and b"bad name!" in proc.stderr, proc.stderr
+    subprocess.run([BINARY, "state", "import", str(state), "--data-dir", str(other)],
+                   capture_output=True, timeout=20, check=True)
+    t = server(data_dir=other)
+    sqs = t.client()
+    names = sorted(u.rsplit("/", 1)[1] for u in sqs.list_queues()["QueueUrls"])
+    assert names == ["fx", "fx-dlq"]
+    fx_url = sqs.get_queue_url(QueueName="fx")["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=fx_url, AttributeNames=["All"])["Attributes"]
+    assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 3
+    got = sqs.receive_message(QueueUrl=fx_url, MaxNumberOfMessages=10,
+                              MessageAttributeNames=["All"])["Messages"]
+    assert sorted(m["Body"] for m in got) == ["one", "two"]
+    [one] = [m for m in got if m["Body"] == "one"]
+    assert one["MessageAttributes"]["k"]["BinaryValue"] == b"\x00\x01"
+    t.kill()
+
+    # --state-file at start, twice: the second start does not duplicate the messages.
+    for _ in range(2):
+        u = server("--state-file", str(state), data_dir=tmp_path / "third")
+        sqs = u.client()
+        fx_url = sqs.get_queue_url(QueueName="fx")["QueueUrl"]
+        n = sqs.get_queue_attributes(QueueUrl=fx_url,
+                                     AttributeNames=["ApproximateNumberOfMessages"])
+        assert n["Attributes"]["ApproximateNumberOfMessages"] == "2"
+        u.kill()

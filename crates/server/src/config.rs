@@ -101,6 +101,11 @@ pub struct Config {
     /// a killed process, can lose the last MS milliseconds).
     #[arg(long, env = "FERRYBRIDGE_FSYNC", default_value = "always", value_parser = fsync_mode)]
     pub fsync: ferrybridge_store::Fsync,
+
+    /// A state file (`ferrybridge state export`'s JSON) imported at start: its queues are
+    /// created unless they exist, with their messages (see docs/persistence.md).
+    #[arg(long, env = "FERRYBRIDGE_STATE_FILE", value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
     // --- end persistence ---
 }
 
@@ -124,6 +129,7 @@ impl Config {
             services: None,
             data_dir: None,
             fsync: ferrybridge_store::Fsync::Always,
+            state_file: None,
         }
     }
 

@@ -89,6 +89,17 @@ pub async fn start_with_clock(
     let persisted = crate::persistence::open(&config)
         .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
     let app = Arc::new(App::new(config, clock, addr, persisted));
+    if let Some(path) = &app.config.state_file {
+        let doc = crate::state::read(path)
+            .and_then(|doc| app.sqs_engine.import(&doc))
+            .map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("bad state file {}: {e}", path.display()),
+                )
+            })?;
+        tracing::info!(file = %path.display(), queues = doc.0, messages = doc.1, "state file imported");
+    }
     if let Some(journal) = &app.journal {
         crate::persistence::spawn_compactor(
             journal.clone(),

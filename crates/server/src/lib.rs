@@ -14,6 +14,7 @@ pub mod health_check;
 mod http_server;
 pub mod init_hooks;
 mod persistence;
+pub mod state;
 mod sns_admin;
 mod startup;
 

@@ -19,6 +19,7 @@ pub mod move_task;
 pub mod persist;
 pub mod queue;
 pub mod receipt;
+pub mod snapshot;
 pub mod storage;
 pub mod store;
 

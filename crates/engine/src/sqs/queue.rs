@@ -287,6 +287,14 @@ impl Queue {
         q
     }
 
+    /// Every stored message (visible, in flight or delayed), oldest first (an export).
+    pub fn messages_in_order(&self) -> Vec<Message> {
+        let mut out = Vec::new();
+        self.messages.lock().for_each(&mut |m, _| out.push(m.clone()));
+        out.sort_by_key(|m| m.seq);
+        out
+    }
+
     pub(crate) fn incarnation(&self) -> u64 {
         self.incarnation
     }
