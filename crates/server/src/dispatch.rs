@@ -211,15 +211,17 @@ impl App {
         let authenticated = decoded.auth.is_some();
         let operation = decoded.operation;
         let input = decoded.input;
-        let (result, ticket) = ferrybridge_engine::persist::scope(std::panic::AssertUnwindSafe(async {
-            match service {
-                ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
-                ServiceName::Sns => self.sns.call(&ctx, &operation, input, authenticated).await,
-                ServiceName::Events => self.events.call(&ctx, &operation, input).await,
-                ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
-            }
-        })
-        .catch_unwind())
+        let (result, ticket) = ferrybridge_engine::persist::scope(
+            std::panic::AssertUnwindSafe(async {
+                match service {
+                    ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
+                    ServiceName::Sns => self.sns.call(&ctx, &operation, input, authenticated).await,
+                    ServiceName::Events => self.events.call(&ctx, &operation, input).await,
+                    ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
+                }
+            })
+            .catch_unwind(),
+        )
         .await;
         let mut result = result.unwrap_or_else(|_| {
             Err(ServiceError::new(

@@ -14,9 +14,9 @@ pub mod health_check;
 mod http_server;
 pub mod init_hooks;
 mod persistence;
-pub mod state;
 mod sns_admin;
 mod startup;
+pub mod state;
 
 pub use config::Config;
 pub use emulator::{Emulator, EmulatorBuilder, EmulatorHandle};

@@ -324,7 +324,10 @@ fn main() {
             let many = hot_path($ty::open(&fresh(&root, "b")), 64, secs);
             let d = fresh(&root, "c");
             let (bytes, ms) = stored($ty::open(&d), &d, 100_000);
-            println!("| {} | {one:.0} | {many:.0} | {bytes:.0} | {ms:.0} |", $name);
+            println!(
+                "| {} | {one:.0} | {many:.0} | {bytes:.0} | {ms:.0} |",
+                $name
+            );
         }};
     }
     row!("own record log", Log);

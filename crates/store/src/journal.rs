@@ -180,8 +180,7 @@ impl Durable {
         let (segment, writer) = match last {
             Some((n, path, end)) => (
                 n,
-                LogWriter::append_to(&path, end.valid_len, end.group)
-                    .map_err(|e| StoreError::io(&path, e))?,
+                LogWriter::append_to(&path, end).map_err(|e| StoreError::io(&path, e))?,
             ),
             None => {
                 let path = segment_path(dir, 1);
@@ -370,7 +369,7 @@ fn write_loop(shared: &Shared, mut log: LogWriter) {
         })();
         shared.segment_bytes.store(log.len(), Ordering::Relaxed);
         buf.clear();
-        if buf.capacity() <= 4 << 20 {
+        if buf.capacity() <= 1 << 20 {
             spare = buf;
         }
         match result {
@@ -451,7 +450,9 @@ mod tests {
     fn a_second_process_on_the_same_directory_is_refused() {
         let d = dir("lock");
         let (_j, _) = Durable::open(&d, Fsync::Always, |_, _| Ok(())).unwrap();
-        let err = Durable::open(&d, Fsync::Always, |_, _| Ok(())).err().unwrap();
+        let err = Durable::open(&d, Fsync::Always, |_, _| Ok(()))
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("in use"), "{err}");
     }
 

@@ -93,20 +93,25 @@ impl LogWriter {
         })
     }
 
-    /// Opens an existing log to append after `valid_len` bytes (what [`read_log`] found valid;
-    /// anything after it, a torn group or allocated zeros, is zeroed so that no old record can
-    /// ever be read after new ones).
-    pub fn append_to(path: &Path, valid_len: u64, group: u64) -> io::Result<Self> {
+    /// Opens an existing log to append after `end.valid_len` bytes (what [`read_log`] found
+    /// valid). A torn tail after it is zeroed (and synced) so that no old record can ever be
+    /// read after new ones; without one, everything after it is allocated zeros already.
+    pub fn append_to(path: &Path, end: LogEnd) -> io::Result<Self> {
+        let LogEnd {
+            valid_len, group, ..
+        } = end;
         let file = OpenOptions::new().write(true).open(path)?;
         let size = file.metadata()?.len();
-        let zeros = vec![0u8; 1 << 20];
-        let mut at = valid_len;
-        while at < size {
-            let n = (size - at).min(zeros.len() as u64) as usize;
-            file.write_all_at(&zeros[..n], at)?;
-            at += n as u64;
+        if end.torn {
+            let zeros = vec![0u8; 1 << 20];
+            let mut at = valid_len;
+            while at < size {
+                let n = (size - at).min(zeros.len() as u64) as usize;
+                file.write_all_at(&zeros[..n], at)?;
+                at += n as u64;
+            }
+            file.sync_all()?;
         }
-        file.sync_all()?;
         Ok(Self {
             file,
             path: path.to_path_buf(),
@@ -238,7 +243,10 @@ pub fn read_log(
             Some((COMMIT, data, next)) => {
                 for (kind, range) in pending.drain(..) {
                     apply(kind, &bytes[range]).map_err(|m| {
-                        StoreError::corrupt(path, format!("record in group at byte {group_start}: {m}"))
+                        StoreError::corrupt(
+                            path,
+                            format!("record in group at byte {group_start}: {m}"),
+                        )
                     })?;
                 }
                 group = u64::from_le_bytes(bytes[data].try_into().unwrap_or([0; 8]));
@@ -324,7 +332,7 @@ mod tests {
         assert_eq!(recs, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
         assert_eq!(end.valid_len, good);
         assert!(end.torn);
-        let mut w = LogWriter::append_to(&p, end.valid_len, end.group).unwrap();
+        let mut w = LogWriter::append_to(&p, end).unwrap();
         w.append(1, b"e");
         w.sync().unwrap();
         let (recs, end) = collect(&p).unwrap();

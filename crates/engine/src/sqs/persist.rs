@@ -54,7 +54,7 @@ impl JournaledStore {
         if !self.buf.is_empty() {
             persist::append(&*self.journal, &self.buf);
             self.buf.clear();
-            if self.buf.capacity() > 1 << 20 {
+            if self.buf.capacity() > 64 << 10 {
                 self.buf = Vec::new();
             }
         }
@@ -100,7 +100,9 @@ pub(crate) fn encode_message(e: &mut Enc, m: &Message, visible_at: u64) {
     }
 }
 
-fn decode_message(d: &mut Dec) -> Result<(Message, u64), String> {
+/// `sender`: the last sender id decoded, shared by the messages that have the same (most of a
+/// queue's messages come from one sender; one allocation instead of one per message).
+fn decode_message(d: &mut Dec, sender: &mut Option<Arc<str>>) -> Result<(Message, u64), String> {
     let visible_at = d.u64()?;
     let mut m = Message {
         seq: d.u64()?,
@@ -110,7 +112,13 @@ fn decode_message(d: &mut Dec) -> Result<(Message, u64), String> {
         received_ms: d.u64()?,
         receive_count: d.u32()?,
         generation: d.u32()?,
-        sender_id: Arc::from(d.str()?),
+        sender_id: {
+            let s = d.str()?;
+            match sender {
+                Some(last) if **last == *s => last.clone(),
+                _ => sender.insert(Arc::from(s)).clone(),
+            }
+        },
         body: Arc::from(d.str()?),
         extra: None,
     };
@@ -310,6 +318,7 @@ pub struct SqsReplay {
     secret: Option<[u8; 32]>,
     queues: HashMap<u64, QueueImage>,
     max_inc: u64,
+    last_sender: Option<Arc<str>>,
 }
 
 impl SqsReplay {
@@ -378,7 +387,7 @@ impl SqsReplay {
             }
             kind::SQS_MESSAGE => {
                 let inc = d.u64()?;
-                let (m, visible_at) = decode_message(&mut d)?;
+                let (m, visible_at) = decode_message(&mut d, &mut self.last_sender)?;
                 if let Some(q) = self.queues.get_mut(&inc) {
                     q.seq = q.seq.max(m.seq);
                     q.messages.insert(m.seq, (m, visible_at));
@@ -424,7 +433,12 @@ impl SqsReplay {
             }
             kind::SQS_DEDUP => {
                 let inc = d.u64()?;
-                let entry = (d.str()?.to_string(), d.u128()?, d.str()?.to_string(), d.u64()?);
+                let entry = (
+                    d.str()?.to_string(),
+                    d.u128()?,
+                    d.str()?.to_string(),
+                    d.u64()?,
+                );
                 if let Some(q) = self.queues.get_mut(&inc) {
                     q.dedup.push(entry);
                 }
@@ -447,7 +461,10 @@ impl SqsEngine {
         if let Some(secret) = replay.secret {
             self.secret = Arc::new(secret);
         }
-        let next = self.incarnations.load(Ordering::SeqCst).max(replay.max_inc + 1);
+        let next = self
+            .incarnations
+            .load(Ordering::SeqCst)
+            .max(replay.max_inc + 1);
         self.incarnations.store(next, Ordering::SeqCst);
         let now = self.clock.now_millis();
         let mut images: Vec<(u64, QueueImage)> = replay.queues.into_iter().collect();

@@ -290,7 +290,9 @@ impl Queue {
     /// Every stored message (visible, in flight or delayed), oldest first (an export).
     pub fn messages_in_order(&self) -> Vec<Message> {
         let mut out = Vec::new();
-        self.messages.lock().for_each(&mut |m, _| out.push(m.clone()));
+        self.messages
+            .lock()
+            .for_each(&mut |m, _| out.push(m.clone()));
         out.sort_by_key(|m| m.seq);
         out
     }
@@ -304,7 +306,15 @@ impl Queue {
     fn journal_meta(&self, meta: &QueueMeta) {
         if let Some(j) = &self.journal {
             let mut e = Enc::default();
-            super::persist::encode_queue(&mut e, false, self.incarnation, &self.key, self.created, meta, 0);
+            super::persist::encode_queue(
+                &mut e,
+                false,
+                self.incarnation,
+                &self.key,
+                self.created,
+                meta,
+                0,
+            );
             let mut buf = Vec::new();
             persist::frame(&mut buf, kind::SQS_QUEUE, &e.0);
             persist::append(&**j, &buf);
@@ -356,7 +366,11 @@ impl Queue {
         });
         for (key, (id, seq, expires)) in &dedup.seen {
             let mut e = Enc::default();
-            e.u64(self.incarnation).str(key).u128(*id).str(seq).u64(*expires);
+            e.u64(self.incarnation)
+                .str(key)
+                .u128(*id)
+                .str(seq)
+                .u64(*expires);
             persist::frame(&mut buf, kind::SQS_DEDUP, &e.0);
         }
         persist::append(&**j, &buf);
@@ -760,7 +774,11 @@ impl Queue {
             let seq = sequence_number.clone().unwrap_or_default();
             if let Some(j) = &self.journal {
                 let mut e = Enc::default();
-                e.u64(self.incarnation).str(&key).u128(id).str(&seq).u64(expires);
+                e.u64(self.incarnation)
+                    .str(&key)
+                    .u128(id)
+                    .str(&seq)
+                    .u64(expires);
                 let mut buf = Vec::new();
                 persist::frame(&mut buf, kind::SQS_DEDUP, &e.0);
                 persist::append(&**j, &buf);

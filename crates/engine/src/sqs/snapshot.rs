@@ -113,7 +113,12 @@ impl SqsEngine {
     }
 }
 
-type Parsed = Vec<(QueueKey, Vec<(String, String)>, Vec<(String, String)>, Vec<NewMessage>)>;
+type Parsed = Vec<(
+    QueueKey,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<NewMessage>,
+)>;
 
 fn current_attributes(meta: &super::QueueMeta) -> Vec<(String, String)> {
     super::attributes::ALL_ATTRIBUTE_NAMES
@@ -137,7 +142,11 @@ fn apply(engine: &SqsEngine, queues: &Parsed) -> Result<(usize, usize), String> 
     for (key, attributes, tags, messages) in queues {
         let (attrs, redrive) = split_redrive(attributes.clone());
         let existing = engine.queue(key).ok();
-        let wanted = if existing.is_some() { attributes.clone() } else { attrs };
+        let wanted = if existing.is_some() {
+            attributes.clone()
+        } else {
+            attrs
+        };
         if let Some(q) = existing {
             // Kept as it is; the file must not contradict it.
             engine
@@ -175,7 +184,11 @@ fn parse(doc: &Value) -> Result<Parsed, String> {
     }
     match doc.get("version").and_then(Value::as_u64) {
         Some(VERSION) => {}
-        v => return Err(format!("unsupported version {v:?} (this ferrybridge reads {VERSION})")),
+        v => {
+            return Err(format!(
+                "unsupported version {v:?} (this ferrybridge reads {VERSION})"
+            ))
+        }
     }
     let Some(sqs) = doc.get("sqs") else {
         return Ok(Vec::new());
@@ -236,7 +249,9 @@ fn parse(doc: &Value) -> Result<Parsed, String> {
                     } else if let Some(b) = v.get("BinaryValue").and_then(Value::as_str) {
                         let bytes = base64::engine::general_purpose::STANDARD
                             .decode(b)
-                            .map_err(|_| format!("{at}.messageAttributes.{name}.BinaryValue is not base64"))?;
+                            .map_err(|_| {
+                                format!("{at}.messageAttributes.{name}.BinaryValue is not base64")
+                            })?;
                         MessageAttributeValue::binary(data_type, bytes)
                     } else {
                         return Err(format!("{at}.messageAttributes.{name} has no value"));

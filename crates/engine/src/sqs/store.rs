@@ -353,6 +353,8 @@ impl MessageStore for MemoryMessageStore {
     fn for_each(&self, f: &mut dyn FnMut(&Message, u64)) {
         self.ready.iter().for_each(|m| f(m, 0));
         self.in_flight.for_each(|m, deadline| f(m, deadline));
-        self.delayed.iter().for_each(|d| f(&d.message, d.visible_at));
+        self.delayed
+            .iter()
+            .for_each(|d| f(&d.message, d.visible_at));
     }
 }
