@@ -60,11 +60,13 @@ impl App {
         clock: Arc<dyn Clock>,
         addr: SocketAddr,
         persisted: Option<crate::persistence::Opened>,
-    ) -> Self {
+    ) -> Result<Self, String> {
         let resets = Arc::new(Resets::new());
         let mut sqs_engine = SqsEngine::new(clock.clone()).with_resets(resets.clone());
         let mut sts_engine = StsEngine::new(clock.clone());
-        let journal = persisted.map(|p| p.attach(&mut sqs_engine, &mut sts_engine));
+        let journal = persisted
+            .map(|p| p.attach(&mut sqs_engine, &mut sts_engine))
+            .transpose()?;
         let sqs_engine = Arc::new(sqs_engine);
         let sts = Sts::new(Arc::new(sts_engine), &config.default_account_id);
         let (sns, workers) = Sns::new(
@@ -93,7 +95,7 @@ impl App {
             tokio::spawn(task);
         }
         let enabled = config.services.as_deref().map(crate::admin::parse_services);
-        App {
+        Ok(App {
             codec: Codec::new(),
             sqs: Sqs::new(sqs_engine.clone()).with_queue_url_style(config.queue_url_style),
             sqs_engine,
@@ -106,7 +108,7 @@ impl App {
             started: Instant::now(),
             config,
             journal,
-        }
+        })
     }
 
     pub(crate) fn config(&self) -> &Config {

@@ -88,7 +88,10 @@ pub async fn start_with_clock(
     let addr = listener.local_addr()?;
     let persisted = crate::persistence::open(&config)
         .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
-    let app = Arc::new(App::new(config, clock, addr, persisted));
+    let app = Arc::new(
+        App::new(config, clock, addr, persisted)
+            .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?,
+    );
     if let Some(path) = &app.config.state_file {
         let doc = crate::state::read(path)
             .and_then(|doc| app.sqs_engine.import(&doc))

@@ -53,9 +53,18 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
 
 impl Opened {
     /// Restores the engines and journals their later changes; returns the journal.
-    pub(crate) fn attach(self, sqs: &mut SqsEngine, sts: &mut StsEngine) -> Arc<Durable> {
+    pub(crate) fn attach(
+        self,
+        sqs: &mut SqsEngine,
+        sts: &mut StsEngine,
+    ) -> Result<Arc<Durable>, String> {
         sqs.set_journal(self.journal.clone());
-        let (queues, messages) = sqs.restore(self.sqs);
+        let (queues, messages) = sqs.restore(self.sqs).map_err(|e| {
+            format!(
+                "cannot restore the data directory {}: {e}",
+                self.journal.dir().display()
+            )
+        })?;
         sqs.journal_secret();
         for (kind, data) in &self.sts {
             if let Err(e) = sts.replay(*kind, data) {
@@ -63,6 +72,7 @@ impl Opened {
             }
         }
         sts.set_journal(self.journal.clone());
+        release_freed_memory();
         tracing::info!(
             dir = %self.journal.dir().display(),
             queues,
@@ -72,7 +82,7 @@ impl Opened {
             millis = self.started.elapsed().as_millis() as u64,
             "state restored"
         );
-        self.journal
+        Ok(self.journal)
     }
 }
 
@@ -129,6 +139,17 @@ pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>, sts: A
             );
         }
     });
+}
+
+/// Hands the memory the replay used and freed (the file's bytes, the queues' images) back to
+/// the system: glibc keeps freed heap pages otherwise, and a restored server would hold more
+/// than one that received the same messages.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator; no pointer is involved.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn has_old_segments(journal: &Durable) -> bool {

@@ -19,7 +19,7 @@ fn open(dir: &Path) -> Result<(SqsEngine, Arc<ferrybridge_store::Durable>), Stri
     let opened = crate::persistence::open(&config)?.ok_or("no data directory")?;
     let mut sqs = SqsEngine::new(Arc::new(SystemClock));
     let mut sts = StsEngine::new(Arc::new(SystemClock));
-    let journal = opened.attach(&mut sqs, &mut sts);
+    let journal = opened.attach(&mut sqs, &mut sts)?;
     Ok((sqs, journal))
 }
 

@@ -232,7 +232,11 @@ pub fn read_log(
 ) -> Result<LogEnd, StoreError> {
     let mut bytes = Vec::new();
     File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .and_then(|mut f| {
+            // One allocation of the file's size (no doubling, returned whole when dropped).
+            bytes.reserve_exact(f.metadata()?.len() as usize);
+            f.read_to_end(&mut bytes)
+        })
         .map_err(|e| StoreError::io(path, e))?;
     let mut at = 0;
     let mut group_start = 0;

@@ -307,9 +307,21 @@ pub(crate) struct QueueImage {
     pub(crate) created: u64,
     pub(crate) meta: QueueMeta,
     pub(crate) seq: u64,
-    pub(crate) messages: BTreeMap<u64, (Message, u64)>,
+    /// seq -> where the message's record is in [`SqsReplay`]'s arena, and what later records
+    /// changed. Messages are decoded only when the queue is rebuilt: the replay's own memory
+    /// is then one large block (returned whole), not small blocks between the messages'.
+    pub(crate) messages: BTreeMap<u64, Stored>,
     /// key -> (message id, sequence number, expires).
     pub(crate) dedup: Vec<(String, u128, String, u64)>,
+}
+
+/// A message record kept by the replay.
+pub(crate) struct Stored {
+    at: usize,
+    len: usize,
+    visible_at: u64,
+    /// generation, receive count, first receive, last receive (from `SQS_RECEIVED`).
+    received: Option<(u32, u32, u64, u64)>,
 }
 
 /// Replays SQS records (see the module doc) into queue images.
@@ -318,7 +330,8 @@ pub struct SqsReplay {
     secret: Option<[u8; 32]>,
     queues: HashMap<u64, QueueImage>,
     max_inc: u64,
-    last_sender: Option<Arc<str>>,
+    /// The bytes of message records (after the incarnation).
+    arena: Vec<u8>,
 }
 
 impl SqsReplay {
@@ -387,36 +400,44 @@ impl SqsReplay {
             }
             kind::SQS_MESSAGE => {
                 let inc = d.u64()?;
-                let (m, visible_at) = decode_message(&mut d, &mut self.last_sender)?;
+                let record = d.0;
+                let (visible_at, seq) = (d.u64()?, d.u64()?);
                 if let Some(q) = self.queues.get_mut(&inc) {
-                    q.seq = q.seq.max(m.seq);
-                    q.messages.insert(m.seq, (m, visible_at));
+                    q.seq = q.seq.max(seq);
+                    let at = self.arena.len();
+                    self.arena.extend_from_slice(record);
+                    q.messages.insert(
+                        seq,
+                        Stored {
+                            at,
+                            len: record.len(),
+                            visible_at,
+                            received: None,
+                        },
+                    );
                 }
             }
             kind::SQS_RECEIVED => {
                 let (inc, seq) = (d.u64()?, d.u64()?);
                 let (generation, receive_count) = (d.u32()?, d.u32()?);
                 let (first, received, deadline) = (d.u64()?, d.u64()?, d.u64()?);
-                if let Some((m, visible_at)) = self
+                if let Some(s) = self
                     .queues
                     .get_mut(&inc)
                     .and_then(|q| q.messages.get_mut(&seq))
                 {
-                    m.generation = generation;
-                    m.receive_count = receive_count;
-                    m.first_receive_ms = first;
-                    m.received_ms = received;
-                    *visible_at = deadline;
+                    s.received = Some((generation, receive_count, first, received));
+                    s.visible_at = deadline;
                 }
             }
             kind::SQS_VISIBILITY => {
                 let (inc, seq, at) = (d.u64()?, d.u64()?, d.u64()?);
-                if let Some((_, visible_at)) = self
+                if let Some(s) = self
                     .queues
                     .get_mut(&inc)
                     .and_then(|q| q.messages.get_mut(&seq))
                 {
-                    *visible_at = at;
+                    s.visible_at = at;
                 }
             }
             kind::SQS_DELETE => {
@@ -456,8 +477,8 @@ impl SqsEngine {
     }
 
     /// Rebuilds the queues from replayed records (before the port answers). Returns the number
-    /// of queues and messages restored.
-    pub fn restore(&mut self, replay: SqsReplay) -> (usize, usize) {
+    /// of queues and messages restored; `Err` names a message record that cannot be decoded.
+    pub fn restore(&mut self, replay: SqsReplay) -> Result<(usize, usize), String> {
         if let Some(secret) = replay.secret {
             self.secret = Arc::new(secret);
         }
@@ -467,6 +488,8 @@ impl SqsEngine {
             .max(replay.max_inc + 1);
         self.incarnations.store(next, Ordering::SeqCst);
         let now = self.clock.now_millis();
+        let arena = replay.arena;
+        let mut sender = None;
         let mut images: Vec<(u64, QueueImage)> = replay.queues.into_iter().collect();
         images.sort_by_key(|(inc, _)| *inc);
         let (mut queues, mut messages) = (0, 0);
@@ -479,8 +502,17 @@ impl SqsEngine {
             let mut store = self.new_store(&image.key, fifo, inc);
             store.set_seq(image.seq);
             messages += image.messages.len();
-            for (_, (m, visible_at)) in image.messages {
-                store.restore(m, visible_at, now);
+            for (seq, s) in image.messages {
+                let mut d = Dec(&arena[s.at..s.at + s.len]);
+                let (mut m, _) = decode_message(&mut d, &mut sender)
+                    .map_err(|e| format!("queue {}: message record {seq}: {e}", image.key.name))?;
+                if let Some((generation, count, first, received)) = s.received {
+                    m.generation = generation;
+                    m.receive_count = count;
+                    m.first_receive_ms = first;
+                    m.received_ms = received;
+                }
+                store.restore(m, s.visible_at, now);
             }
             let queue = Queue::restored(
                 image.key,
@@ -502,7 +534,7 @@ impl SqsEngine {
                 queues += 1;
             }
         }
-        (queues, messages)
+        Ok((queues, messages))
     }
 
     /// Journals the receipt signing secret (at every start and in every checkpoint).
@@ -621,7 +653,7 @@ mod tests {
         let mut b = b;
         b.set_journal(Arc::new(Memory::default()));
         let bytes = journal.0.lock().clone();
-        assert_eq!(b.restore(replay(&bytes)), (2, 7));
+        assert_eq!(b.restore(replay(&bytes)).unwrap(), (2, 7));
         assert!(b.queue(&key("gone")).is_err());
         let q = b.queue(&key("q")).unwrap();
         assert_eq!(q.tags().get("team").map(String::as_str), Some("a"));
@@ -668,7 +700,7 @@ mod tests {
         // Only the checkpoint: what a compacted journal holds.
         let bytes = journal.0.lock()[before..].to_vec();
         let mut b = SqsEngine::new(clock.clone());
-        assert_eq!(b.restore(replay(&bytes)), (1, 2));
+        assert_eq!(b.restore(replay(&bytes)).unwrap(), (1, 2));
         let q = b.queue(&key("q")).unwrap();
         assert_eq!(q.counts().visible, 2);
         q.send(msg("m3")).unwrap();
