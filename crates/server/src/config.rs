@@ -193,6 +193,25 @@ pub struct Config {
         value_name = "AKID=SECRET[:ACCOUNT],..."
     )]
     pub credentials_map: Option<String>,
+
+    // --- persistence (`--data-dir`; see docs/persistence.md) ---
+    /// Keep all state in this directory and restore it at start (off by default: state lives
+    /// in memory only). A request that changed state is answered only once the change is on
+    /// disk (fsync), so what was acknowledged survives `kill -9`.
+    #[arg(long, env = "FERRYBRIDGE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// With --data-dir: `always` syncs before answering (default); `interval:MS` answers once
+    /// the change is written and syncs at most every MS milliseconds (faster; a power loss, not
+    /// a killed process, can lose the last MS milliseconds).
+    #[arg(long, env = "FERRYBRIDGE_FSYNC", default_value = "always", value_parser = fsync_mode)]
+    pub fsync: ferrybridge_store::Fsync,
+
+    /// A state file (`ferrybridge state export`'s JSON) imported at start: its queues are
+    /// created unless they exist, with their messages (see docs/persistence.md).
+    #[arg(long, env = "FERRYBRIDGE_STATE_FILE", value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+    // --- end persistence ---
 }
 
 impl Config {
@@ -229,6 +248,10 @@ impl Config {
             verify_signatures: VerifySignatures::Auto,
             credentials_file: None,
             credentials_map: None,
+
+            data_dir: None,
+            fsync: ferrybridge_store::Fsync::Always,
+            state_file: None,
         }
     }
 
@@ -308,5 +331,9 @@ fn verify_signatures(value: &str) -> Result<VerifySignatures, String> {
 }
 
 fn queue_url_style(value: &str) -> Result<QueueUrlStyle, String> {
+    value.parse()
+}
+
+fn fsync_mode(value: &str) -> Result<ferrybridge_store::Fsync, String> {
     value.parse()
 }

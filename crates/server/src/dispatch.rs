@@ -53,19 +53,29 @@ pub(crate) struct App {
     pub(crate) guard: crate::browser_guard::Guard,
     /// SigV4 verification (`crate::auth`).
     auth: crate::auth::Verifier,
+    /// `--data-dir`: answers to requests that changed state wait until the change is durable.
+    pub(crate) journal: Option<Arc<ferrybridge_store::Durable>>,
 }
 
 impl App {
     /// Builds the services; SNS delivery workers are spawned on the current tokio runtime.
     /// `addr`: where the listener is bound (links in messages sent in the background point there).
-    pub(crate) fn new(config: Config, clock: Arc<dyn Clock>, addr: SocketAddr) -> Self {
+    /// `persisted`: the opened `--data-dir`, restored into the engines here.
+    pub(crate) fn new(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        addr: SocketAddr,
+        persisted: Option<crate::persistence::Opened>,
+    ) -> Result<Self, String> {
         let resets = Arc::new(Resets::new());
         let auth = crate::auth::Verifier::without_sources(&config, clock.clone());
-        let sqs_engine = Arc::new(SqsEngine::new(clock.clone()).with_resets(resets.clone()));
-        let sts = Sts::new(
-            Arc::new(StsEngine::new(clock.clone())),
-            &config.default_account_id,
-        );
+        let mut sqs_engine = SqsEngine::new(clock.clone()).with_resets(resets.clone());
+        let mut sts_engine = StsEngine::new(clock.clone());
+        let journal = persisted
+            .map(|p| p.attach(&mut sqs_engine, &mut sts_engine))
+            .transpose()?;
+        let sqs_engine = Arc::new(sqs_engine);
+        let sts = Sts::new(Arc::new(sts_engine), &config.default_account_id);
         let (sns, workers) = Sns::new(
             Arc::new(SnsEngine::new(clock.clone()).with_resets(resets.clone())),
             sqs_engine.clone(),
@@ -103,7 +113,7 @@ impl App {
             // Process-wide (the outbound client is shared by all deliveries of the process).
             ferrybridge_http::set_outbound_allow(Some(list));
         }
-        App {
+        Ok(App {
             guard,
             codec: Codec::new(),
             sqs: Sqs::new(sqs_engine.clone())
@@ -119,7 +129,8 @@ impl App {
             started: Instant::now(),
             auth,
             config,
-        }
+            journal,
+        })
     }
 
     /// Uses `verifier` (built from the configured credentials source) for SigV4 verification.
@@ -358,22 +369,34 @@ impl App {
         let authenticated = decoded.auth.is_some();
         let operation = decoded.operation;
         let input = decoded.input;
-        let result = std::panic::AssertUnwindSafe(async {
-            match service {
-                ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
-                ServiceName::Sns => self.sns.call(&ctx, &operation, input, authenticated).await,
-                ServiceName::Events => self.events.call(&ctx, &operation, input).await,
-                ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
-            }
-        })
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|_| {
+        let (result, ticket) = ferrybridge_engine::persist::scope(
+            std::panic::AssertUnwindSafe(async {
+                match service {
+                    ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
+                    ServiceName::Sns => self.sns.call(&ctx, &operation, input, authenticated).await,
+                    ServiceName::Events => self.events.call(&ctx, &operation, input).await,
+                    ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
+                }
+            })
+            .catch_unwind(),
+        )
+        .await;
+        let mut result = result.unwrap_or_else(|_| {
             Err(ServiceError::new(
                 "InternalFailure",
                 "The request processing has failed because of an unknown error, exception or failure.",
             ))
         });
+        // `--data-dir`: what this request changed is durable before it is acknowledged.
+        if let (Some(journal), true) = (&self.journal, ticket > 0) {
+            if let Err(e) = journal.wait_durable(ticket).await {
+                tracing::error!(error = %e, "state change not durable");
+                result = Err(ServiceError::new(
+                    "InternalFailure",
+                    "The request processing has failed because of an unknown error, exception or failure.",
+                ));
+            }
+        }
         match result {
             Ok(output) => self
                 .codec

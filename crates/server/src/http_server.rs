@@ -92,6 +92,9 @@ impl RunningServer {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.done.await;
+        if let Some(journal) = &self.app.journal {
+            journal.close();
+        }
     }
 }
 
@@ -120,11 +123,35 @@ pub async fn start_with_clock(
         Some(l) => Some(l.local_addr()?),
         None => None,
     };
-    let app = Arc::new(App::new(config, clock, addr).with_verifier(verifier));
+    let persisted = crate::persistence::open(&config)
+        .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
+    let app = Arc::new(
+        App::new(config, clock, addr, persisted)
+            .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?
+            .with_verifier(verifier),
+    );
     if tls.is_some() {
         // Signed SNS messages name an https:// SigningCertURL (the TLS-only port if any).
         app.sns
             .serve_signing_cert_over_https(https_addr.map(|a| a.port()));
+    }
+    if let Some(path) = &app.config.state_file {
+        let doc = crate::state::read(path)
+            .and_then(|doc| app.sqs_engine.import(&doc))
+            .map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("bad state file {}: {e}", path.display()),
+                )
+            })?;
+        tracing::info!(file = %path.display(), queues = doc.0, messages = doc.1, "state file imported");
+    }
+    if let Some(journal) = &app.journal {
+        crate::persistence::spawn_compactor(
+            journal.clone(),
+            app.sqs_engine.clone(),
+            app.sts.engine().clone(),
+        );
     }
     crate::startup::apply_config_file(&app, addr)
         .await

@@ -7,8 +7,8 @@
 
 mod admin;
 mod admin_page;
-mod browser_guard;
 mod auth;
+mod browser_guard;
 pub mod config;
 mod dispatch;
 mod edges;
@@ -18,8 +18,10 @@ pub mod health_check;
 mod http_server;
 mod idle;
 pub mod init_hooks;
+mod persistence;
 mod sns_admin;
 mod startup;
+pub mod state;
 pub mod tls;
 
 pub use config::Config;

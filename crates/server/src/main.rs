@@ -35,6 +35,11 @@ enum Command {
     /// first use, reused afterwards).
     #[command(subcommand)]
     Ca(CaCommand),
+
+    /// Export or import state (queues, optionally messages) as versioned JSON, offline on the
+    /// data directory of a stopped server (docs/persistence.md).
+    #[command(subcommand)]
+    State(StateCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,6 +55,59 @@ struct CaArgs {
     /// Directory of the local CA (default: the server's --ca-dir).
     #[arg(long, env = "FERRYBRIDGE_CA_DIR", value_name = "DIR")]
     ca_dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum StateCommand {
+    /// Print the state of a data directory as JSON.
+    Export {
+        /// The data directory (of a stopped server).
+        #[arg(long = "data-dir", value_name = "DIR", id = "state_data_dir")]
+        dir: std::path::PathBuf,
+        /// Only this account.
+        #[arg(long)]
+        account: Option<String>,
+        /// Only this region.
+        #[arg(long)]
+        region: Option<String>,
+        /// Resources only, no messages.
+        #[arg(long)]
+        no_messages: bool,
+    },
+    /// Import a state file into a data directory: everything is validated first, nothing is
+    /// applied on error.
+    Import {
+        file: std::path::PathBuf,
+        /// The data directory (of a stopped server).
+        #[arg(long = "data-dir", value_name = "DIR", id = "state_data_dir")]
+        dir: std::path::PathBuf,
+    },
+}
+
+fn state(command: StateCommand) -> std::process::ExitCode {
+    use ferrybridge_server::state;
+    let result = match command {
+        StateCommand::Export {
+            dir,
+            account,
+            region,
+            no_messages,
+        } => state::export(&dir, account.as_deref(), region.as_deref(), !no_messages).map(|doc| {
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }),
+        StateCommand::Import { file, dir } => state::read(&file)
+            .and_then(|doc| state::import(&dir, &doc))
+            .map(|(queues, messages)| {
+                eprintln!("imported {queues} queues and {messages} messages");
+            }),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ferrybridge state: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -92,6 +150,7 @@ fn main() -> std::process::ExitCode {
     match cli.command {
         Some(Command::Health(args)) => return health(&args, &config),
         Some(Command::Ca(CaCommand::Print(args))) => return ca_print(&args, &config),
+        Some(Command::State(command)) => return state(command),
         None => {}
     }
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));

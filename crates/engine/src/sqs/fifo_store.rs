@@ -367,4 +367,39 @@ impl MessageStore for FifoMessageStore {
         self.seq += 1;
         self.seq
     }
+
+    fn current_seq(&self) -> u64 {
+        self.seq
+    }
+
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = self.seq.max(seq);
+    }
+
+    /// Messages must be restored in sequence order: an in-flight one locks its group again.
+    fn restore(&mut self, message: Message, visible_at: u64, now: u64) {
+        self.seq = self.seq.max(message.seq);
+        if message.generation > 0 && visible_at > now {
+            let group = group_of(&message);
+            let g = self.groups.entry(group.clone()).or_default();
+            g.in_flight += 1;
+            g.locked = true;
+            self.in_flight.insert(message, visible_at);
+            self.relist(&group);
+        } else {
+            self.insert(message, visible_at, now);
+        }
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&Message, u64)) {
+        for g in self.groups.values() {
+            g.ready.iter().for_each(|r| f(&r.message, 0));
+        }
+        self.in_flight.for_each(|m, deadline| f(m, deadline));
+        for Reverse((at, seq)) in self.delayed.iter() {
+            if let Some(m) = self.delayed_messages.get(seq) {
+                f(m, *at);
+            }
+        }
+    }
 }

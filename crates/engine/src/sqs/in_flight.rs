@@ -52,6 +52,11 @@ impl InFlight {
         self.messages.insert(m.seq, (m, deadline));
     }
 
+    /// Every in-flight message with its deadline.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Message, u64)) {
+        self.messages.values().for_each(|(m, d)| f(m, *d));
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.messages.len()
     }

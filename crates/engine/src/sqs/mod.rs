@@ -16,8 +16,10 @@ pub mod fifo_store;
 mod in_flight;
 pub mod message;
 pub mod move_task;
+pub mod persist;
 pub mod queue;
 pub mod receipt;
+pub mod snapshot;
 pub mod storage;
 pub mod store;
 
@@ -66,6 +68,11 @@ pub struct SqsEngine {
     move_tasks: move_task::MoveTasks,
     shutdown: Arc<Shutdown>,
     resets: Arc<Resets>,
+    /// `--data-dir`: where every change is journaled (see [`persist`]).
+    journal: Option<Arc<dyn crate::persist::Journal>>,
+    /// Held (shared) from journaling a queue's creation until it is in the catalog; a
+    /// checkpoint holds it exclusively while it rotates the journal and lists the queues.
+    creating: parking_lot::RwLock<()>,
 }
 
 impl std::fmt::Debug for SqsEngine {
@@ -98,7 +105,37 @@ impl SqsEngine {
             move_tasks: move_task::MoveTasks::default(),
             shutdown: Arc::new(Shutdown::default()),
             resets: Arc::new(Resets::new()),
+            journal: None,
+            creating: parking_lot::RwLock::new(()),
         }
+    }
+
+    /// A new, empty message store for the queue `inc`, journaling its changes when
+    /// persistence is on.
+    fn new_store(&self, key: &QueueKey, fifo: bool, inc: u64) -> Box<dyn store::MessageStore> {
+        let inner = self.storage.message_store(key, fifo);
+        match &self.journal {
+            Some(j) => Box::new(persist::JournaledStore::new(inner, j.clone(), inc)),
+            None => inner,
+        }
+    }
+
+    /// Journals a queue's creation.
+    fn journal_queue(&self, queue: &Queue) {
+        let Some(j) = &self.journal else { return };
+        let mut e = crate::persist::Enc::default();
+        persist::encode_queue(
+            &mut e,
+            true,
+            queue.incarnation(),
+            queue.key(),
+            queue.created_timestamp(),
+            &queue.meta(),
+            0,
+        );
+        let mut buf = Vec::new();
+        crate::persist::frame(&mut buf, crate::persist::kind::SQS_QUEUE, &e.0);
+        crate::persist::append(&**j, &buf);
     }
 
     /// The server is stopping: every parked long poll answers now (empty), and polls that
@@ -189,21 +226,31 @@ impl SqsEngine {
             return self.check_same(existing, attributes).map(|q| (q, false));
         }
         let tags: BTreeMap<String, String> = tags.iter().cloned().collect();
+        let inc = self.incarnations.fetch_add(1, Ordering::SeqCst);
         let queue = Arc::new(Queue::new(
             key.clone(),
-            self.incarnations.fetch_add(1, Ordering::SeqCst),
+            inc,
             attrs,
             tags,
-            self.storage.message_store(&key, fifo),
+            self.new_store(&key, fifo, inc),
             self.clock.clone(),
             self.secret.clone(),
             Arc::downgrade(&self.storage),
             self.shutdown.clone(),
+            self.journal.clone(),
         ));
-        match self
-            .storage
-            .create(queue.clone(), self.clock.now_millis(), RECENTLY_DELETED_MS)
-        {
+        // Journaled before the queue can be found, so that no record of a message sent to it
+        // precedes its creation; undone below if it is not created after all.
+        let outcome = {
+            let _gate = self.journal.as_ref().map(|_| self.creating.read());
+            self.journal_queue(&queue);
+            self.storage
+                .create(queue.clone(), self.clock.now_millis(), RECENTLY_DELETED_MS)
+        };
+        if !matches!(outcome, CreateOutcome::Created) {
+            queue.mark_deleted();
+        }
+        match outcome {
             CreateOutcome::Created => Ok((queue, true)),
             CreateOutcome::Exists(existing) => {
                 self.check_same(existing, attributes).map(|q| (q, false))

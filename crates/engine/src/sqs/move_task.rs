@@ -394,7 +394,11 @@ impl super::SqsEngine {
             }),
         });
         match sent {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                // Journaled only now that the destination has it: kept twice, never lost.
+                source.journal_gone(message.seq);
+                Ok(())
+            }
             Err(e) => {
                 source.restore_after_failed_move(message);
                 Err(e.code.to_string())

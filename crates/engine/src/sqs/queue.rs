@@ -17,6 +17,7 @@ use super::receipt::ReceiptHandle;
 use super::storage::SqsStorage;
 use super::store::{Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
 use crate::clock::Clock;
+use crate::persist::{self, kind, Enc, Journal};
 use crate::shutdown::Shutdown;
 
 /// Longest a message may stay in flight after a receive: 12 hours.
@@ -191,6 +192,9 @@ pub struct Queue {
     attempts: Mutex<std::collections::HashMap<String, ReceiveAttempt>>,
     /// Set when the server stops: long polls end at once.
     shutdown: Arc<Shutdown>,
+    /// Where configuration changes are journaled (`--data-dir`); message changes are
+    /// journaled by the queue's store (see [`super::persist`]).
+    journal: Option<Arc<dyn Journal>>,
 }
 
 impl std::fmt::Debug for Queue {
@@ -212,6 +216,7 @@ impl Queue {
         secret: Arc<[u8; 32]>,
         catalog: Weak<dyn SqsStorage>,
         shutdown: Arc<Shutdown>,
+        journal: Option<Arc<dyn Journal>>,
     ) -> Self {
         let now = clock.now_seconds();
         Self {
@@ -235,7 +240,140 @@ impl Queue {
             catalog,
             attempts: Mutex::new(std::collections::HashMap::new()),
             shutdown,
+            journal,
         }
+    }
+
+    /// A queue rebuilt from `--data-dir` (see [`super::persist`]): its configuration, store
+    /// (messages already restored) and FIFO deduplication ids as they were.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn restored(
+        key: QueueKey,
+        incarnation: u64,
+        created: u64,
+        meta: QueueMeta,
+        store: Box<dyn MessageStore>,
+        dedup: Vec<(String, u128, String, u64)>,
+        clock: Arc<dyn Clock>,
+        secret: Arc<[u8; 32]>,
+        catalog: Weak<dyn SqsStorage>,
+        shutdown: Arc<Shutdown>,
+        journal: Option<Arc<dyn Journal>>,
+    ) -> Self {
+        let mut q = Self::new(
+            key,
+            incarnation,
+            meta.attributes.clone(),
+            meta.tags.clone(),
+            store,
+            clock,
+            secret,
+            catalog,
+            shutdown,
+            journal,
+        );
+        q.created = created;
+        *q.meta.get_mut() = meta;
+        let now = q.clock.now_millis();
+        let mut entries = dedup;
+        entries.sort_by_key(|e| e.3);
+        let table = q.dedup.get_mut();
+        for (key, id, seq, expires) in entries {
+            if expires > now {
+                table.seen.insert(key.clone(), (id, seq, expires));
+                table.expiries.push_back((expires, key));
+            }
+        }
+        q
+    }
+
+    /// Every stored message (visible, in flight or delayed), oldest first (an export).
+    pub fn messages_in_order(&self) -> Vec<Message> {
+        let mut out = Vec::new();
+        self.messages
+            .lock()
+            .for_each(&mut |m, _| out.push(m.clone()));
+        out.sort_by_key(|m| m.seq);
+        out
+    }
+
+    pub(crate) fn incarnation(&self) -> u64 {
+        self.incarnation
+    }
+
+    /// Journals the queue's configuration (called with the meta write lock held, so the
+    /// records of one queue are in the order of its changes).
+    fn journal_meta(&self, meta: &QueueMeta) {
+        if let Some(j) = &self.journal {
+            let mut e = Enc::default();
+            super::persist::encode_queue(
+                &mut e,
+                false,
+                self.incarnation,
+                &self.key,
+                self.created,
+                meta,
+                0,
+            );
+            let mut buf = Vec::new();
+            persist::frame(&mut buf, kind::SQS_QUEUE, &e.0);
+            persist::append(&**j, &buf);
+        }
+    }
+
+    /// Journals that a message left this queue outside its store's own operations (moved to
+    /// the dead-letter queue or by a move task: written after the dead-letter queue stored it, so a crash in
+    /// between keeps it twice rather than losing it).
+    pub(crate) fn journal_gone(&self, seq: u64) {
+        if let Some(j) = &self.journal {
+            let mut e = Enc::default();
+            e.u64(self.incarnation).u64(seq);
+            let mut buf = Vec::new();
+            persist::frame(&mut buf, kind::SQS_DELETE, &e.0);
+            persist::append(&**j, &buf);
+        }
+    }
+
+    /// The queue's whole state as journal records: configuration (a reset record), every
+    /// message with the instant it becomes visible, FIFO deduplication ids. Taken under the
+    /// queue's own locks (meta, then deduplication, then messages, the order `send` uses), so
+    /// it sits between this queue's other records at the right place.
+    pub(crate) fn checkpoint(&self) {
+        let Some(j) = &self.journal else { return };
+        let meta = self.meta.read();
+        if self.is_deleted() {
+            return;
+        }
+        let dedup = self.dedup.lock();
+        let store = self.messages.lock();
+        let mut buf = Vec::new();
+        let mut e = Enc::default();
+        super::persist::encode_queue(
+            &mut e,
+            true,
+            self.incarnation,
+            &self.key,
+            self.created,
+            &meta,
+            store.current_seq(),
+        );
+        persist::frame(&mut buf, kind::SQS_QUEUE, &e.0);
+        store.for_each(&mut |m, visible_at| {
+            let mut e = Enc(Vec::with_capacity(96 + m.body.len()));
+            e.u64(self.incarnation);
+            super::persist::encode_message(&mut e, m, visible_at);
+            persist::frame(&mut buf, kind::SQS_MESSAGE, &e.0);
+        });
+        for (key, (id, seq, expires)) in &dedup.seen {
+            let mut e = Enc::default();
+            e.u64(self.incarnation)
+                .str(key)
+                .u128(*id)
+                .str(seq)
+                .u64(*expires);
+            persist::frame(&mut buf, kind::SQS_DEDUP, &e.0);
+        }
+        persist::append(&**j, &buf);
     }
 
     pub fn key(&self) -> &QueueKey {
@@ -273,8 +411,21 @@ impl Queue {
         self.meta.read().attributes.parsed_policy.clone()
     }
 
+    /// Marks the queue deleted and journals it, under the meta write lock: a checkpoint
+    /// (which checks under the meta read lock) is either written before the deletion record or
+    /// skipped, never written after it (which would bring the queue back at the next start).
     pub(crate) fn mark_deleted(&self) {
-        self.deleted.store(true, Ordering::SeqCst);
+        {
+            let _meta = self.meta.write();
+            self.deleted.store(true, Ordering::SeqCst);
+            if let Some(j) = &self.journal {
+                let mut e = Enc::default();
+                e.u64(self.incarnation);
+                let mut buf = Vec::new();
+                persist::frame(&mut buf, kind::SQS_QUEUE_DELETE, &e.0);
+                persist::append(&**j, &buf);
+            }
+        }
         self.notify.notify_waiters();
     }
 
@@ -302,6 +453,7 @@ impl Queue {
             let next = meta.attributes.with_applied(attrs)?;
             meta.attributes = next;
             meta.last_modified = self.clock.now_seconds();
+            self.journal_meta(&meta);
         }
         // A shorter wait or delay may matter to long pollers.
         self.notify.notify_waiters();
@@ -382,6 +534,7 @@ impl Queue {
             )));
         }
         meta.tags = next;
+        self.journal_meta(&meta);
         Ok(())
     }
 
@@ -390,6 +543,7 @@ impl Queue {
         for k in keys {
             meta.tags.remove(k);
         }
+        self.journal_meta(&meta);
     }
 
     /// `AddPermission`: appends a statement with `Sid = label` to the queue's policy.
@@ -451,6 +605,7 @@ impl Queue {
         }
         meta.attributes.set_policy(Some(policy.to_string()));
         meta.last_modified = self.clock.now_seconds();
+        self.journal_meta(&meta);
         Ok(())
     }
 
@@ -481,6 +636,7 @@ impl Queue {
         meta.attributes
             .set_policy((!empty).then(|| policy.to_string()));
         meta.last_modified = self.clock.now_seconds();
+        self.journal_meta(&meta);
         Ok(())
     }
 
@@ -617,10 +773,19 @@ impl Queue {
         };
         if let (Some(table), Some((key, _))) = (dedup.as_mut(), dedup_key) {
             let expires = now + DEDUPLICATION_WINDOW_MS;
-            table.seen.insert(
-                key.clone(),
-                (id, sequence_number.clone().unwrap_or_default(), expires),
-            );
+            let seq = sequence_number.clone().unwrap_or_default();
+            if let Some(j) = &self.journal {
+                let mut e = Enc::default();
+                e.u64(self.incarnation)
+                    .str(&key)
+                    .u128(id)
+                    .str(&seq)
+                    .u64(expires);
+                let mut buf = Vec::new();
+                persist::frame(&mut buf, kind::SQS_DEDUP, &e.0);
+                persist::append(&**j, &buf);
+            }
+            table.seen.insert(key.clone(), (id, seq, expires));
             table.expiries.push_back((expires, key));
         }
         drop(dedup);
@@ -681,7 +846,9 @@ impl Queue {
             };
             if let Some((dlq, _)) = &dead_letter {
                 for message in dead_letters {
+                    let seq = message.seq;
                     dlq.accept_dead_letter(message, &self.arn);
+                    self.journal_gone(seq);
                 }
             }
             if !received.is_empty() {
@@ -910,11 +1077,16 @@ impl Queue {
                 }
             }
             meta.last_purge_ms = Some(now);
+            self.journal_meta(&meta);
         }
-        self.messages.lock().purge();
         // A purge also forgets the deduplication ids and receive attempts of a FIFO queue: a
-        // message sent again with the same deduplication id is accepted and delivered.
-        *self.dedup.lock() = Deduplication::default();
+        // message sent again with the same deduplication id is accepted and delivered. (The
+        // store's purge record clears both on replay.)
+        {
+            let mut dedup = self.dedup.lock();
+            self.messages.lock().purge();
+            *dedup = Deduplication::default();
+        }
         self.attempts.lock().clear();
         Ok(())
     }

@@ -92,6 +92,17 @@ pub trait MessageStore: Send {
     fn next_visible_at(&self) -> Option<u64>;
     /// Next sequence number to assign.
     fn next_seq(&mut self) -> u64;
+    /// The last sequence number assigned.
+    fn current_seq(&self) -> u64;
+    /// Continues numbering after `seq` (restoring a queue from `--data-dir`).
+    fn set_seq(&mut self, seq: u64);
+    /// Puts back a message restored from `--data-dir`: in flight until `visible_at` if it was
+    /// received (`generation > 0`) and that is still ahead, else delayed or visible as
+    /// [`MessageStore::insert`] does.
+    fn restore(&mut self, message: Message, visible_at: u64, now: u64);
+    /// Every stored message with the instant it becomes visible (0: visible now; the deadline
+    /// of an in-flight one; the end of a delay), for a checkpoint of `--data-dir`.
+    fn for_each(&self, f: &mut dyn FnMut(&Message, u64));
 }
 
 struct Delayed {
@@ -319,5 +330,31 @@ impl MessageStore for MemoryMessageStore {
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
+    }
+
+    fn current_seq(&self) -> u64 {
+        self.seq
+    }
+
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = self.seq.max(seq);
+    }
+
+    fn restore(&mut self, message: Message, visible_at: u64, now: u64) {
+        self.seq = self.seq.max(message.seq);
+        if message.generation > 0 && visible_at > now {
+            self.oldest_sent = self.oldest_sent.min(message.sent_ms);
+            self.in_flight.insert(message, visible_at);
+        } else {
+            self.insert(message, visible_at, now);
+        }
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&Message, u64)) {
+        self.ready.iter().for_each(|m| f(m, 0));
+        self.in_flight.for_each(|m, deadline| f(m, deadline));
+        self.delayed
+            .iter()
+            .for_each(|d| f(&d.message, d.visible_at));
     }
 }

@@ -22,6 +22,7 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
+use crate::persist::{self, kind, Dec, Enc, Journal};
 
 #[cfg(test)]
 mod tests;
@@ -149,6 +150,8 @@ pub struct StsEngine {
     clock: Arc<dyn Clock>,
     capacity: usize,
     sessions: Mutex<HashMap<String, Session>>,
+    /// `--data-dir`: where issued credentials are journaled.
+    journal: Option<Arc<dyn Journal>>,
 }
 
 impl std::fmt::Debug for StsEngine {
@@ -171,6 +174,88 @@ impl StsEngine {
             clock,
             capacity: capacity.max(1),
             sessions: Mutex::new(HashMap::new()),
+            journal: None,
+        }
+    }
+
+    /// Journals issued credentials and resets to `journal` (`--data-dir`).
+    pub fn set_journal(&mut self, journal: Arc<dyn Journal>) {
+        self.journal = Some(journal);
+    }
+
+    fn journal_session(&self, key: &str, s: &Session) {
+        if let Some(j) = &self.journal {
+            let mut e = Enc::default();
+            let kind_tag = match s.identity.kind {
+                CredentialKind::LongTerm => 0,
+                CredentialKind::SessionToken => 1,
+                CredentialKind::AssumedRole => 2,
+                CredentialKind::Federated => 3,
+            };
+            e.str(key)
+                .str(&s.identity.account_id)
+                .str(&s.identity.arn)
+                .str(&s.identity.user_id)
+                .u8(kind_tag)
+                .u64(s.expiration_ms)
+                .str(&s.secret_access_key)
+                .str(&s.session_token);
+            let mut buf = Vec::new();
+            persist::frame(&mut buf, kind::STS_SESSION, &e.0);
+            persist::append(&**j, &buf);
+        }
+    }
+
+    /// Applies a journaled STS record; `Ok(false)` if `kind` is not one.
+    pub fn replay(&self, record_kind: u8, data: &[u8]) -> Result<bool, String> {
+        let mut d = Dec(data);
+        match record_kind {
+            kind::STS_SESSION => {
+                let key = d.str()?.to_string();
+                let identity = Identity {
+                    account_id: d.str()?.to_string(),
+                    arn: d.str()?.to_string(),
+                    user_id: d.str()?.to_string(),
+                    kind: match d.u8()? {
+                        0 => CredentialKind::LongTerm,
+                        1 => CredentialKind::SessionToken,
+                        2 => CredentialKind::AssumedRole,
+                        3 => CredentialKind::Federated,
+                        t => return Err(format!("bad credential kind {t}")),
+                    },
+                };
+                let expiration_ms = d.u64()?;
+                let secret_access_key = d.str()?.to_string();
+                let session_token = d.str()?.to_string();
+                self.sessions.lock().insert(
+                    key,
+                    Session {
+                        identity,
+                        expiration_ms,
+                        secret_access_key,
+                        session_token,
+                    },
+                );
+            }
+            kind::STS_RESET => {
+                let account = d.opt_str()?;
+                let mut sessions = self.sessions.lock();
+                match account {
+                    None => sessions.clear(),
+                    Some(a) => sessions.retain(|_, s| s.identity.account_id != a),
+                }
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Journals every unexpired session (a checkpoint: after the journal's rotation).
+    pub fn checkpoint(&self) {
+        let now = self.clock.now_millis();
+        let sessions = self.sessions.lock();
+        for (key, s) in sessions.iter().filter(|(_, s)| s.expiration_ms > now) {
+            self.journal_session(key, s);
         }
     }
 
@@ -248,15 +333,14 @@ impl StsEngine {
                 sessions.remove(&k);
             }
         }
-        sessions.insert(
-            creds.access_key_id.clone(),
-            Session {
-                identity,
-                expiration_ms,
-                secret_access_key: creds.secret_access_key.clone(),
-                session_token: creds.session_token.clone(),
-            },
-        );
+        let session = Session {
+            identity,
+            expiration_ms,
+            secret_access_key: creds.secret_access_key.clone(),
+            session_token: creds.session_token.clone(),
+        };
+        self.journal_session(&creds.access_key_id, &session);
+        sessions.insert(creds.access_key_id.clone(), session);
         creds
     }
 
@@ -264,6 +348,13 @@ impl StsEngine {
     /// emulator's state). Forgotten keys act as rule 2/3 keys again.
     pub fn reset(&self, account: Option<&str>) {
         let mut sessions = self.sessions.lock();
+        if let Some(j) = &self.journal {
+            let mut e = Enc::default();
+            e.opt_str(account);
+            let mut buf = Vec::new();
+            persist::frame(&mut buf, kind::STS_RESET, &e.0);
+            persist::append(&**j, &buf);
+        }
         match account {
             None => sessions.clear(),
             Some(account) => sessions.retain(|_, s| s.identity.account_id != account),

@@ -1,0 +1,169 @@
+//! The persistence seam: how state changes leave the engine to become durable (`--data-dir`).
+//!
+//! The engine keeps its state in memory, as without persistence; every change is also written
+//! as a *record* to a [`Journal`] (the `ferrybridge-store` crate implements it as a log with
+//! group commit). A record is appended by the code that made the change while it still holds
+//! the lock of the resource it changed, so the records of one resource are in the order of its
+//! changes. Appending only copies bytes into the journal's buffer: the journal's lock is a leaf
+//! (`Queue::messages` -> `Journal` is allowed; nothing is called while it is held) and waiting
+//! for the disk happens later, with no lock held: the server awaits [`Journal::wait`] for the
+//! request's [`ticket`] before it answers (see `scope`).
+//!
+//! Restoring reads the records back in order ([`crate::sqs::persist::SqsReplay`]) and rebuilds
+//! the state before the port answers. A *checkpoint* writes a resource's whole state as
+//! records; replaying it resets that resource, so older records can be dropped (compaction).
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Where records go. See the module doc.
+pub trait Journal: Send + Sync + 'static {
+    /// Appends already-framed records (see [`frame`]) to the group being collected and returns
+    /// the ticket that [`Journal::wait`] takes. Never calls into the engine.
+    fn append(&self, framed: &[u8]) -> u64;
+    /// Resolves when every record up to `ticket` is durable (or written, with an fsync
+    /// interval); `Err` when the journal cannot write (the request must not be acknowledged).
+    fn wait(&self, ticket: u64) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
+}
+
+tokio::task_local! {
+    /// The highest ticket the current request's changes were appended under.
+    static TICKET: Cell<u64>;
+}
+
+/// Runs a request, collecting the tickets of what it changed; returns its output and the
+/// ticket to wait for (0: it changed nothing).
+pub async fn scope<F: Future>(fut: F) -> (F::Output, u64) {
+    TICKET
+        .scope(Cell::new(0), async {
+            let out = fut.await;
+            (out, TICKET.with(|t| t.get()))
+        })
+        .await
+}
+
+/// Remembers that the current request (if in a [`scope`]) must wait for `ticket`.
+pub fn note(ticket: u64) {
+    let _ = TICKET.try_with(|t| t.set(t.get().max(ticket)));
+}
+
+/// Appends `framed` to `journal` and notes the ticket for the current request.
+pub fn append(journal: &dyn Journal, framed: &[u8]) {
+    if !framed.is_empty() {
+        note(journal.append(framed));
+    }
+}
+
+/// Frames one record: `len:u32le kind:u8 crc32:u32le data`. The crc covers kind and data.
+pub fn frame(buf: &mut Vec<u8>, kind: u8, data: &[u8]) {
+    buf.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    buf.push(kind);
+    let mut h = crc32fast::Hasher::new();
+    h.update(&[kind]);
+    h.update(data);
+    buf.extend_from_slice(&h.finalize().to_le_bytes());
+    buf.extend_from_slice(data);
+}
+
+/// Record kinds. Each service has a range; a kind is never reused for another meaning.
+pub mod kind {
+    /// SQS receipt-handle signing secret.
+    pub const SQS_SECRET: u8 = 10;
+    /// Queue created or its configuration changed; `reset` variant starts a checkpoint.
+    pub const SQS_QUEUE: u8 = 11;
+    pub const SQS_QUEUE_DELETE: u8 = 12;
+    pub const SQS_MESSAGE: u8 = 13;
+    pub const SQS_RECEIVED: u8 = 14;
+    pub const SQS_VISIBILITY: u8 = 15;
+    pub const SQS_DELETE: u8 = 16;
+    pub const SQS_PURGE: u8 = 17;
+    pub const SQS_DEDUP: u8 = 18;
+    /// STS: temporary credentials issued (access key, identity, expiry).
+    pub const STS_SESSION: u8 = 40;
+    /// STS: credentials forgotten by a reset (all, or one account's).
+    pub const STS_RESET: u8 = 41;
+}
+
+/// Little-endian encoder of record bodies.
+#[derive(Default)]
+pub struct Enc(pub Vec<u8>);
+
+impl Enc {
+    pub fn u8(&mut self, v: u8) -> &mut Self {
+        self.0.push(v);
+        self
+    }
+    pub fn u32(&mut self, v: u32) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn u64(&mut self, v: u64) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn u128(&mut self, v: u128) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn bytes(&mut self, v: &[u8]) -> &mut Self {
+        self.u32(v.len() as u32);
+        self.0.extend_from_slice(v);
+        self
+    }
+    pub fn str(&mut self, v: &str) -> &mut Self {
+        self.bytes(v.as_bytes())
+    }
+    pub fn opt_str(&mut self, v: Option<&str>) -> &mut Self {
+        match v {
+            Some(s) => self.u8(1).str(s),
+            None => self.u8(0),
+        }
+    }
+}
+
+/// Decoder of record bodies; every read fails cleanly on short or bad input.
+pub struct Dec<'a>(pub &'a [u8]);
+
+impl<'a> Dec<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if self.0.len() < n {
+            return Err("record too short".into());
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+    pub fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    pub fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().map_err(|_| "bad u32")?,
+        ))
+    }
+    pub fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().map_err(|_| "bad u64")?,
+        ))
+    }
+    pub fn u128(&mut self) -> Result<u128, String> {
+        Ok(u128::from_le_bytes(
+            self.take(16)?.try_into().map_err(|_| "bad u128")?,
+        ))
+    }
+    pub fn bytes(&mut self) -> Result<&'a [u8], String> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    pub fn str(&mut self) -> Result<&'a str, String> {
+        std::str::from_utf8(self.bytes()?).map_err(|_| "invalid UTF-8 in record".to_string())
+    }
+    pub fn opt_str(&mut self) -> Result<Option<&'a str>, String> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => self.str().map(Some),
+            t => Err(format!("bad option tag {t}")),
+        }
+    }
+}

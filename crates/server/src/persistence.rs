@@ -1,0 +1,164 @@
+//! `--data-dir`: opening the journal, restoring the engines from it before the port answers,
+//! and compacting it in the background. See docs/persistence.md.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferrybridge_engine::sqs::persist::SqsReplay;
+use ferrybridge_engine::sqs::SqsEngine;
+use ferrybridge_engine::sts::StsEngine;
+use ferrybridge_store::Durable;
+
+use crate::Config;
+
+/// A journal opened and read, not yet attached to the engines.
+pub(crate) struct Opened {
+    journal: Arc<Durable>,
+    sqs: SqsReplay,
+    /// STS records, applied once the engine exists (they are few).
+    sts: Vec<(u8, Vec<u8>)>,
+    started: Instant,
+    stats: ferrybridge_store::OpenStats,
+}
+
+/// Opens `--data-dir` (if set) and reads it. The error names the damaged file.
+pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
+    let Some(dir) = &config.data_dir else {
+        return Ok(None);
+    };
+    let started = Instant::now();
+    let mut sqs = SqsReplay::default();
+    let mut sts = Vec::new();
+    let (journal, stats) = Durable::open(dir, config.fsync, |kind, data| {
+        if sqs.apply(kind, data)? {
+            Ok(())
+        } else if (40..50).contains(&kind) {
+            sts.push((kind, data.to_vec()));
+            Ok(())
+        } else {
+            Err(format!(
+                "unknown record kind {kind} (written by a newer ferrybridge?)"
+            ))
+        }
+    })
+    .map_err(|e| format!("cannot open the data directory: {e}"))?;
+    Ok(Some(Opened {
+        journal,
+        sqs,
+        sts,
+        started,
+        stats,
+    }))
+}
+
+impl Opened {
+    /// Restores the engines and journals their later changes; returns the journal.
+    pub(crate) fn attach(
+        self,
+        sqs: &mut SqsEngine,
+        sts: &mut StsEngine,
+    ) -> Result<Arc<Durable>, String> {
+        sqs.set_journal(self.journal.clone());
+        let (queues, messages) = sqs.restore(self.sqs).map_err(|e| {
+            format!(
+                "cannot restore the data directory {}: {e}",
+                self.journal.dir().display()
+            )
+        })?;
+        sqs.journal_secret();
+        for (kind, data) in &self.sts {
+            if let Err(e) = sts.replay(*kind, data) {
+                tracing::warn!(error = %e, "an STS record could not be restored");
+            }
+        }
+        sts.set_journal(self.journal.clone());
+        release_freed_memory();
+        tracing::info!(
+            dir = %self.journal.dir().display(),
+            queues,
+            messages,
+            bytes = self.stats.bytes,
+            torn_tail_repaired = self.stats.torn,
+            millis = self.started.elapsed().as_millis() as u64,
+            "state restored"
+        );
+        Ok(self.journal)
+    }
+}
+
+/// The journal is compacted once its newest segment grows past this, or past twice the size
+/// of the last checkpoint, whichever is larger. `FERRYBRIDGE_COMPACT_BYTES` overrides it (tests).
+const COMPACT_AT: u64 = 64 << 20;
+
+fn compact_at() -> u64 {
+    std::env::var("FERRYBRIDGE_COMPACT_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(COMPACT_AT)
+}
+
+/// Compacts the journal in the background: a new segment, a checkpoint of every queue (each
+/// under its own locks, one at a time), then the older segments are deleted.
+pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>, sts: Arc<StsEngine>) {
+    tokio::spawn(async move {
+        let base = compact_at();
+        let mut threshold = base;
+        let mut first = true;
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let old_segments = std::mem::take(&mut first) && has_old_segments(&journal);
+            if journal.segment_bytes() < threshold && !old_segments {
+                continue;
+            }
+            let started = Instant::now();
+            let (journal2, sqs2, sts) = (journal.clone(), sqs.clone(), sts.clone());
+            let (segment, ticket) = match tokio::task::spawn_blocking(move || {
+                let mut segment = 0;
+                sqs2.checkpoint(|| segment = journal2.rotate());
+                sts.checkpoint();
+                (segment, journal2.barrier())
+            })
+            .await
+            {
+                Ok(t) => t,
+                Err(_) => continue,
+            };
+            if let Err(e) = journal.wait_durable(ticket).await {
+                tracing::error!(error = %e, "journal compaction failed");
+                return;
+            }
+            if let Err(e) = journal.drop_segments_before(segment) {
+                tracing::error!(error = %e, "journal compaction could not delete old segments");
+            }
+            threshold = base.max(journal.segment_bytes().saturating_mul(2));
+            tracing::info!(
+                bytes = journal.segment_bytes(),
+                millis = started.elapsed().as_millis() as u64,
+                "journal compacted"
+            );
+        }
+    });
+}
+
+/// Hands the memory the replay used and freed (the file's bytes, the queues' images) back to
+/// the system: glibc keeps freed heap pages otherwise, and a restored server would hold more
+/// than one that received the same messages.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator; no pointer is involved.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+fn has_old_segments(journal: &Durable) -> bool {
+    std::fs::read_dir(journal.dir())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("journal-"))
+                .count()
+                > 1
+        })
+        .unwrap_or(false)
+}

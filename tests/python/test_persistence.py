@@ -1,0 +1,446 @@
+"""`--data-dir`: what was acknowledged survives `kill -9`, and a restart finds everything as it was.
+
+Each test starts its own ferrybridge binary (from $FERRYBRIDGE_BIN) on a temporary data
+directory, kills it with SIGKILL and starts it again on the same directory.
+"""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+import uuid
+
+import pytest
+from botocore.config import Config
+
+from conftest import ROOT, _free_port, make_client
+
+BINARY = os.environ.get("FERRYBRIDGE_BIN", str(ROOT / "target" / "release" / "ferrybridge"))
+
+
+class Server:
+    def __init__(self, data_dir, *flags, env=None):
+        self.data_dir = str(data_dir)
+        self.env = {**os.environ, **(env or {})}
+        self.flags = flags
+        self.port = _free_port()
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [BINARY, "--port", str(self.port), "--log-level", "warn",
+             "--data-dir", self.data_dir, *self.flags],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=self.env,
+        )
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/_ferrybridge/health", timeout=1):
+                    return self
+            except OSError:
+                assert self.proc.poll() is None, self.proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "ferrybridge did not start"
+                time.sleep(0.01)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def client(self):
+        return make_client(self.url)
+
+    def fast_client(self):
+        # No retries: a request cut by the kill must fail, not be sent again to the new process.
+        import boto3
+        return boto3.client(
+            "sqs", endpoint_url=self.url, region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                          connect_timeout=2, read_timeout=5),
+        )
+
+
+@pytest.fixture
+def server(tmp_path):
+    started = []
+
+    def run(*flags, data_dir=None, env=None):
+        s = Server(data_dir or tmp_path / "data", *flags, env=env).start()
+        started.append(s)
+        return s
+
+    yield run
+    for s in started:
+        if s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait()
+
+
+def drain(sqs, url, fifo=False):
+    """Every message now receivable, each received once (a long visibility timeout; on a FIFO
+    queue each is deleted once received, which unlocks its group for the next)."""
+    got = []
+    empty = 0
+    while empty < 3:
+        kw = {"AttributeNames": ["All"]} if fifo else {}
+        r = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                VisibilityTimeout=600, WaitTimeSeconds=0, **kw)
+        msgs = r.get("Messages", [])
+        empty = 0 if msgs else empty + 1
+        got.extend(msgs)
+        if fifo and msgs:
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+    return got
+
+
+def crash_run(server, fifo, seed):
+    """A producer (threads sending batches) and a consumer (receive + delete) run against a
+    server that is SIGKILLed at a random moment; after a restart on the same directory every
+    acknowledged message is there exactly once and no acknowledged delete is undone."""
+    rnd = random.Random(seed)
+    s = server()
+    admin = s.client()
+    name = f"crash-{uuid.uuid4().hex[:8]}" + (".fifo" if fifo else "")
+    attrs = {"VisibilityTimeout": "1"}
+    if fifo:
+        attrs.update(FifoQueue="true", ContentBasedDeduplication="false")
+    url = admin.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+
+    lock = threading.Lock()
+    sent = {}         # body -> message id (acknowledged sends)
+    deleted = set()   # bodies whose delete was acknowledged
+    deleting = set()  # bodies whose delete was sent but not (yet) acknowledged
+    stop = threading.Event()
+    counter = iter(range(10**9))
+
+    def producer(n):
+        c = s.fast_client()
+        while not stop.is_set():
+            with lock:
+                batch = [f"m-{next(counter)}" for _ in range(10)]
+            entries = []
+            for i, body in enumerate(batch):
+                e = {"Id": str(i), "MessageBody": body}
+                if fifo:
+                    e.update(MessageGroupId=f"g{n}-{i % 3}", MessageDeduplicationId=body)
+                entries.append(e)
+            try:
+                r = c.send_message_batch(QueueUrl=url, Entries=entries)
+            except Exception:
+                return
+            with lock:
+                for ok in r.get("Successful", []):
+                    sent[batch[int(ok["Id"])]] = ok["MessageId"]
+
+    def consumer():
+        c = s.fast_client()
+        while not stop.is_set():
+            try:
+                r = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=1)
+                for m in r.get("Messages", [])[:5]:
+                    with lock:
+                        deleting.add(m["Body"])
+                    c.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                    with lock:
+                        deleted.add(m["Body"])
+            except Exception:
+                return
+
+    threads = [threading.Thread(target=producer, args=(n,)) for n in range(8)]
+    threads.append(threading.Thread(target=consumer))
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    time.sleep(rnd.uniform(0.8, 1.6))
+    with lock:
+        acked_at_kill = len(sent)
+    elapsed = time.monotonic() - started
+    s.kill()
+    stop.set()
+    for t in threads:
+        t.join()
+    rate = acked_at_kill / elapsed
+    assert rate >= 2000, f"producer reached only {rate:.0f} messages/s"
+
+    s.start()
+    sqs = s.client()
+    time.sleep(1.2)  # messages in flight at the kill return when their deadline passes
+    got = drain(sqs, url, fifo)
+    bodies = [m["Body"] for m in got]
+    assert len(bodies) == len(set(bodies)), "a message was received twice"
+    uncertain = deleting - deleted
+    expected = set(sent) - deleted
+    missing = expected - uncertain - set(bodies)
+    assert not missing, f"{len(missing)} acknowledged messages lost, e.g. {sorted(missing)[:5]}"
+    back = deleted & set(bodies)
+    assert not back, f"deleted messages came back: {sorted(back)[:5]}"
+    for m in got:
+        if m["Body"] in sent:
+            assert m["MessageId"] == sent[m["Body"]]
+    if fifo:
+        by_group = {}
+        for m in got:
+            by_group.setdefault(m["Attributes"]["MessageGroupId"], []).append(
+                int(m["Attributes"]["SequenceNumber"]))
+        for group, seqs in by_group.items():
+            assert seqs == sorted(seqs), f"group {group} out of order"
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "0"
+    if not fifo:
+        assert attrs["ApproximateNumberOfMessagesNotVisible"] == str(len(got))
+    s.kill()
+    return len(sent), len(deleted), len(got)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_during_standard_workload_loses_nothing_acknowledged(server, seed):
+    sent, deleted, restored = crash_run(server, fifo=False, seed=seed)
+    assert sent > 0 and deleted > 0 and restored > 0
+
+
+def test_kill_during_fifo_workload_keeps_order_and_loses_nothing(server):
+    sent, deleted, restored = crash_run(server, fifo=True, seed=7)
+    assert sent > 0 and restored > 0
+
+
+def test_restart_keeps_queues_attributes_in_flight_deadlines_and_receipt_handles(server):
+    s = server()
+    sqs = s.client()
+    url = sqs.create_queue(
+        QueueName="kept",
+        Attributes={"VisibilityTimeout": "37", "MaximumMessageSize": "2048",
+                    "MessageRetentionPeriod": "7200"},
+        tags={"team": "a"},
+    )["QueueUrl"]
+    sqs.add_permission(QueueUrl=url, Label="p1", AWSAccountIds=["111122223333"],
+                       Actions=["SendMessage"])
+    fifo = sqs.create_queue(QueueName="kept.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    f1 = sqs.send_message(QueueUrl=fifo, MessageBody="f1", MessageGroupId="g",
+                          MessageDeduplicationId="d1")
+    sqs.send_message(QueueUrl=fifo, MessageBody="f2", MessageGroupId="g",
+                     MessageDeduplicationId="d2")
+    sqs.send_message(
+        QueueUrl=url, MessageBody="hello",
+        MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}},
+    )
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=4)
+    sent_at = time.time()
+    r = sqs.receive_message(QueueUrl=url, VisibilityTimeout=3, AttributeNames=["All"],
+                            MessageAttributeNames=["All"])
+    first = r["Messages"][0]
+    fr = sqs.receive_message(QueueUrl=fifo, AttributeNames=["All"])["Messages"][0]
+    before = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    s.kill()
+
+    s.start()
+    sqs = s.client()
+    assert sorted(sqs.list_queues()["QueueUrls"]) == sorted([url, fifo])
+    after = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    for k in ["VisibilityTimeout", "MaximumMessageSize", "MessageRetentionPeriod", "Policy",
+              "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn"]:
+        assert after[k] == before[k], k
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "a"}
+    # In flight until its deadline; delayed until its delay ends.
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    assert after["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert after["ApproximateNumberOfMessagesDelayed"] == "1"
+    # The FIFO group stays locked while its message is in flight; a duplicate is still one.
+    assert "Messages" not in sqs.receive_message(QueueUrl=fifo)
+    dup = sqs.send_message(QueueUrl=fifo, MessageBody="f1", MessageGroupId="g",
+                           MessageDeduplicationId="d1")
+    assert dup["MessageId"] == f1["MessageId"]
+    assert dup["SequenceNumber"] == f1["SequenceNumber"]
+    # Receipt handles issued before the restart still work.
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"],
+                                  VisibilityTimeout=0)
+    again = sqs.receive_message(QueueUrl=url, AttributeNames=["All"],
+                                MessageAttributeNames=["All"])["Messages"][0]
+    assert again["MessageId"] == first["MessageId"]
+    assert again["MD5OfBody"] == first["MD5OfBody"]
+    assert again["MD5OfMessageAttributes"] == first["MD5OfMessageAttributes"]
+    assert again["Attributes"]["SentTimestamp"] == first["Attributes"]["SentTimestamp"]
+    assert again["Attributes"]["ApproximateReceiveCount"] == "2"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"])
+    sqs.delete_message(QueueUrl=fifo, ReceiptHandle=fr["ReceiptHandle"])
+    nxt = sqs.receive_message(QueueUrl=fifo, AttributeNames=["All"])["Messages"][0]
+    assert nxt["Body"] == "f2"
+    assert int(nxt["Attributes"]["SequenceNumber"]) > int(fr["Attributes"]["SequenceNumber"])
+    time.sleep(max(0, sent_at + 4.2 - time.time()))
+    later = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"][0]
+    assert later["Body"] == "later"
+    s.kill()
+
+    # A deleted queue stays deleted; a graceful stop keeps everything too.
+    s.start()
+    sqs = s.client()
+    sqs.delete_queue(QueueUrl=fifo)
+    s.proc.terminate()
+    assert s.proc.wait(timeout=10) == 0
+    s.start()
+    assert s.client().list_queues()["QueueUrls"] == [url]
+
+
+def test_torn_tail_is_repaired_and_corruption_is_a_clear_error(server, tmp_path):
+    s = server()
+    sqs = s.client()
+    url = sqs.create_queue(QueueName="t")["QueueUrl"]
+    for i in range(50):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}" * 50)
+    s.kill()
+    data = tmp_path / "data"
+    [log] = sorted(data.glob("journal-*.log"))
+    raw = log.read_bytes()
+    end = len(raw.rstrip(b"\0"))
+    # A torn tail: half a record after the last complete group.
+    with open(log, "r+b") as f:
+        f.seek(end + 16)  # `end` may have lost the zero bytes that end the last commit record
+        f.write(b"\x40\x00\x00\x00\x0d\x11\x22\x33\x44partial")
+    s.start()
+    sqs = s.client()
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attrs["Attributes"]["ApproximateNumberOfMessages"] == "50"
+    s.kill()
+    # Garbled in the middle: the start fails and names the file.
+    raw = bytearray(log.read_bytes())
+    raw[len(raw.rstrip(b"\0")) // 2] ^= 0xFF
+    log.write_bytes(bytes(raw))
+    proc = subprocess.run(
+        [BINARY, "--port", "0", "--data-dir", str(data)],
+        capture_output=True, timeout=10,
+    )
+    assert proc.returncode != 0
+    err = proc.stderr.decode()
+    assert str(log) in err and "corrupt" in err, err
+
+
+def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path):
+    """With a tiny compaction threshold the journal is rewritten many times while messages are
+    sent and deleted; a kill and restart afterwards finds exactly the live ones."""
+    s = server(env={"FERRYBRIDGE_COMPACT_BYTES": "100000"})
+    sqs = s.client()
+    url = sqs.create_queue(QueueName="compact")["QueueUrl"]
+    fifo = sqs.create_queue(QueueName="compact.fifo",
+                            Attributes={"FifoQueue": "true"})["QueueUrl"]
+    kept = set()
+    deadline = time.monotonic() + 3.5
+    n = 0
+    while time.monotonic() < deadline:
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": f"c{n}-{i}" + "x" * 200} for i in range(10)])
+        kept.update(f"c{n}-{i}" for i in range(10))
+        r = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=6, VisibilityTimeout=300)
+        for m in r.get("Messages", []):
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            kept.discard(m["Body"][: m["Body"].index("x")])
+        sqs.send_message(QueueUrl=fifo, MessageBody=f"f{n}", MessageGroupId="g",
+                         MessageDeduplicationId=f"f{n}")
+        n += 1
+    segments = sorted((tmp_path / "data").glob("journal-*.log"))
+    assert int(segments[-1].name[8:16]) > 1, "no compaction happened"
+    s.kill()
+    s.start()
+    sqs = s.client()
+    got = {m["Body"][: m["Body"].index("x")] for m in drain(sqs, url)}
+    assert got == kept
+    bodies = [m["Body"] for m in drain(sqs, fifo, fifo=True)]
+    assert bodies == [f"f{i}" for i in range(n)]
+    # A duplicate of the last FIFO message is still recognised.
+    dup = sqs.send_message(QueueUrl=fifo, MessageBody="again", MessageGroupId="g",
+                           MessageDeduplicationId=f"f{n - 1}")
+    assert "MessageId" in dup
+    assert "Messages" not in sqs.receive_message(QueueUrl=fifo)
+
+
+def test_sts_credentials_issued_before_a_restart_keep_their_identity(server):
+    import boto3
+    s = server()
+    sts = make_client(s.url, "sts")
+    creds = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/app",
+                            RoleSessionName="kept")["Credentials"]
+    s.kill()
+    s.start()
+    who = boto3.client(
+        "sts", endpoint_url=s.url, region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    ).get_caller_identity()
+    assert who["Arn"] == "arn:aws:sts::123456789012:assumed-role/app/kept"
+    assert who["Account"] == "123456789012"
+
+
+def test_state_export_import_round_trip_and_state_file(server, tmp_path):
+    s = server()
+    sqs = s.client()
+    dlq = sqs.create_queue(QueueName="fx-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName="fx", tags={"team": "a"}, Attributes={
+        "VisibilityTimeout": "45",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}),
+    })["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="one",
+                     MessageAttributes={"k": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}})
+    sqs.send_message(QueueUrl=url, MessageBody="two")
+    s.proc.terminate()
+    assert s.proc.wait(timeout=10) == 0
+
+    data = tmp_path / "data"
+    out = subprocess.run([BINARY, "state", "export", "--data-dir", str(data)],
+                         capture_output=True, timeout=20, check=True)
+    doc = json.loads(out.stdout)
+    assert doc["format"] == "ferrybridge-state" and doc["version"] == 1
+    [fx] = [q for q in doc["sqs"]["queues"] if q["name"] == "fx"]
+    assert fx["attributes"]["VisibilityTimeout"] == "45"
+    assert fx["tags"] == {"team": "a"}
+    assert [m["body"] for m in fx["messages"]] == ["one", "two"]
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(doc))
+
+    # An invalid file changes nothing.
+    bad = json.loads(json.dumps(doc))
+    bad["sqs"]["queues"].append({"accountId": "000000000000", "region": "us-east-1",
+                                 "name": "new-one", "attributes": {}})
+    bad["sqs"]["queues"].append({"accountId": "000000000000", "region": "us-east-1",
+                                 "name": "bad name!", "attributes": {}})
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    other = tmp_path / "other"
+    proc = subprocess.run([BINARY, "state", "import", str(tmp_path / "bad.json"),
+                           "--data-dir", str(other)], capture_output=True, timeout=20)
+    assert proc.returncode != 0 and b"bad name!" in proc.stderr, proc.stderr
+    subprocess.run([BINARY, "state", "import", str(state), "--data-dir", str(other)],
+                   capture_output=True, timeout=20, check=True)
+    t = server(data_dir=other)
+    sqs = t.client()
+    names = sorted(u.rsplit("/", 1)[1] for u in sqs.list_queues()["QueueUrls"])
+    assert names == ["fx", "fx-dlq"]
+    fx_url = sqs.get_queue_url(QueueName="fx")["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=fx_url, AttributeNames=["All"])["Attributes"]
+    assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 3
+    got = sqs.receive_message(QueueUrl=fx_url, MaxNumberOfMessages=10,
+                              MessageAttributeNames=["All"])["Messages"]
+    assert sorted(m["Body"] for m in got) == ["one", "two"]
+    [one] = [m for m in got if m["Body"] == "one"]
+    assert one["MessageAttributes"]["k"]["BinaryValue"] == b"\x00\x01"
+    t.kill()
+
+    # --state-file at start, twice: the second start does not duplicate the messages.
+    for _ in range(2):
+        u = server("--state-file", str(state), data_dir=tmp_path / "third")
+        sqs = u.client()
+        fx_url = sqs.get_queue_url(QueueName="fx")["QueueUrl"]
+        n = sqs.get_queue_attributes(QueueUrl=fx_url,
+                                     AttributeNames=["ApproximateNumberOfMessages"])
+        assert n["Attributes"]["ApproximateNumberOfMessages"] == "2"
+        u.kill()
