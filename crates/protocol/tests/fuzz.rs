@@ -585,6 +585,38 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config())]
+
+    /// `aws-chunked` bodies (chunked payload signing), well-formed ones mutated: decoding ends
+    /// in the payload or an AWS error (`IncompleteSignature`...), never a panic, in bounded time.
+    #[test]
+    fn aws_chunked_decoding(
+        // Chunks are not empty: a zero-size chunk ends the body.
+        chunks in prop::collection::vec(prop::collection::vec(any::<u8>(), 1..48), 0..4),
+        edits in prop::collection::vec(edit(), 0..8),
+    ) {
+        let mut body = Vec::new();
+        for chunk in chunks.iter().chain(std::iter::once(&Vec::new())) {
+            body.extend_from_slice(format!("{:x};chunk-signature={}\r\n", chunk.len(), "0".repeat(64)).as_bytes());
+            body.extend_from_slice(chunk);
+            body.extend_from_slice(b"\r\n");
+        }
+        let intact = edits.is_empty();
+        apply(&mut body, &edits);
+        let started = Instant::now();
+        match sigv4::decode_aws_chunked_unverified(&body) {
+            Ok(payload) => {
+                if intact {
+                    prop_assert_eq!(payload, chunks.concat());
+                }
+            }
+            Err(e) => prop_assert!(!e.code.is_empty()),
+        }
+        prop_assert!(started.elapsed() < BOUND);
+    }
+}
+
 const AUTHORIZATIONS: &[&str] = &[
     "AWS4-HMAC-SHA256 Credential=123456789012/20261127/us-east-1/sqs/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=047e216b4b271987c1e6e29c1087ff52ae64a4035ed9a37e3c8d3e84f67d083f",
     "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20261127/eu-west-1/events/aws4_request,SignedHeaders=host;x-amz-date;x-amz-security-token;x-amz-target,Signature=00",
