@@ -14,6 +14,7 @@
 pub mod arn;
 pub mod clock;
 pub mod events;
+pub mod page;
 pub mod persist;
 pub mod policy;
 pub mod reset;

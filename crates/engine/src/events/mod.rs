@@ -58,12 +58,7 @@ struct Recorded {
     bytes: usize,
 }
 
-/// A page of a `List*` answer.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_token: Option<String>,
-}
+pub use crate::page::Page;
 
 /// Why an event could not be sent on to another bus; [`ForwardFailure::code`] is the
 /// `ERROR_CODE` AWS gives the event in the target's dead-letter queue.
@@ -1192,34 +1187,9 @@ fn resolve_bus<'a>(
     }
 }
 
-/// One page of `all`: `token` is the index to start at, `limit` at most 100 (the default).
+/// One page of `all`: `token` from an earlier page, `limit` at most 100 (the default).
 fn page<T>(all: Vec<T>, token: Option<&str>, limit: Option<usize>) -> Result<Page<T>, EventsError> {
-    let start = match token.filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => decode_token(t)
-            .filter(|s| *s <= all.len())
-            .ok_or_else(|| EventsError::validation("The NextToken provided is not valid."))?,
-    };
     let limit = limit.unwrap_or(100).clamp(1, 100);
-    let end = (start + limit).min(all.len());
-    let next_token = (end < all.len()).then(|| encode_token(end));
-    let items = all.into_iter().skip(start).take(end - start).collect();
-    Ok(Page { items, next_token })
-}
-
-fn encode_token(index: usize) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(format!("ferrybridge:{index}"))
-}
-
-fn decode_token(token: &str) -> Option<usize> {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .ok()?;
-    std::str::from_utf8(&bytes)
-        .ok()?
-        .strip_prefix("ferrybridge:")?
-        .parse()
-        .ok()
+    crate::page::page(all, token, limit)
+        .ok_or_else(|| EventsError::validation("The NextToken provided is not valid."))
 }

@@ -114,49 +114,12 @@ impl Region {
     }
 }
 
-/// A page of a listing and the token of the next one.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_token: Option<String>,
-}
-
-/// The first bytes of a page token (before the offset): tokens are opaque base64, as AWS's
-/// (`AAHrokS2B2V0PGIaX/pqx/9+0pHV1+5YQl4a3nOvPI7q5A==`, recorded in LocalStack's
-/// `test_subscription_paging`), so clients do not read meaning into them.
-const TOKEN_TAG: [u8; 4] = [0x00, 0x01, 0xfb, 0x5e];
-
-fn page_token(offset: usize) -> String {
-    use base64::Engine as _;
-    let mut bytes = TOKEN_TAG.to_vec();
-    bytes.extend_from_slice(&(offset as u64).to_be_bytes());
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn token_offset(token: &str) -> Option<usize> {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(token.trim())
-        .ok()?;
-    let offset = bytes.strip_prefix(&TOKEN_TAG[..])?;
-    let offset: [u8; 8] = offset.try_into().ok()?;
-    usize::try_from(u64::from_be_bytes(offset)).ok()
-}
+pub use crate::page::Page;
 
 /// The page of `all` that `token` (from an earlier page, or none for the first) designates,
 /// `PAGE_SIZE` items long.
 pub fn page<T: Clone>(all: &[T], token: Option<&str>) -> Result<Page<T>, SnsError> {
-    let start = match token.filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => token_offset(t)
-            .filter(|s| *s <= all.len())
-            .ok_or_else(|| SnsError::invalid("NextToken"))?,
-    };
-    let end = (start + PAGE_SIZE).min(all.len());
-    Ok(Page {
-        items: all[start..end].to_vec(),
-        next_token: (end < all.len()).then(|| page_token(end)),
-    })
+    crate::page::page_of_slice(all, token, PAGE_SIZE).ok_or_else(|| SnsError::invalid("NextToken"))
 }
 
 /// What `Unsubscribe` removed.
