@@ -366,8 +366,3 @@ pub fn denial_reason(decision: Decision, action: &str) -> String {
         _ => format!("because no resource-based policy allows the {action} action"),
     }
 }
-
-/// The account of a caller ARN (`arn:aws:iam::<acct>:root`, `arn:aws:sts::<acct>:...`).
-pub fn arn_account(arn: &str) -> Option<&str> {
-    crate::arn::parse(arn).map(|a| a.account)
-}

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::error::SnsError;
 use super::subscription::{Protocol, Subscription};
-use crate::sqs::{AttributePayload, MessageAttributeValue, MessageAttributes};
+use crate::sqs::{AttributePayload, MessageAttributes};
 
 /// Largest message, attributes included: 256 KiB.
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
@@ -159,9 +159,4 @@ pub fn is_valid_string_array(value: &str) -> bool {
             .all(|v| !matches!(v, Value::Array(_) | Value::Object(_))),
         _ => false,
     }
-}
-
-/// Builds a `String` attribute (helper for callers assembling attributes).
-pub fn string_attribute(data_type: &str, value: &str) -> MessageAttributeValue {
-    MessageAttributeValue::string(data_type, value)
 }
