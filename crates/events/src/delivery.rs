@@ -38,8 +38,9 @@ pub const JOB_QUEUE_CAPACITY: usize = 4096;
 /// starts another: slow or failing targets slow the workers down, which fills their queues.
 pub const MAX_BACKGROUND_INVOCATIONS: usize = 8192;
 
-/// How long `PutEvents` waits for room in full queues before handing its invocations on.
-pub const ROOM_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long `PutEvents` waits for room in full queues before handing its invocations on (the
+/// same wait as SNS's `Publish`).
+pub use ferrybridge_sns::delivery::ROOM_WAIT;
 
 /// Why an invocation failed, as a DLQ message reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,17 +223,7 @@ impl Dispatcher {
 
     /// Back-pressure for the request path: waits (at most [`ROOM_WAIT`]) while a queue is full.
     pub async fn wait_for_room(&self) {
-        let deadline = tokio::time::Instant::now() + ROOM_WAIT;
-        // Checked again after 2, 4, 8 ... 50 ms: many callers waiting must not spin.
-        let mut pause = std::time::Duration::from_millis(2);
-        while self.shards.iter().any(|s| s.capacity() == 0) {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            tokio::time::sleep(pause.min(left)).await;
-            pause = (pause * 2).min(std::time::Duration::from_millis(50));
-        }
+        ferrybridge_sns::delivery::wait_for_room_in(&self.shards).await;
     }
 }
 

@@ -57,6 +57,22 @@ pub const OUTBOUND_OVERHEAD: usize = 4096;
 /// anyway (they are then shed if the queues are still full).
 pub const ROOM_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Back-pressure for a request path: waits (at most [`ROOM_WAIT`]) while one of `queues` is
+/// full. Shared by the SNS and EventBridge deliverers.
+pub async fn wait_for_room_in<T>(queues: &[mpsc::Sender<T>]) {
+    let deadline = tokio::time::Instant::now() + ROOM_WAIT;
+    // Checked again after 2, 4, 8 ... 50 ms: many callers waiting must not spin.
+    let mut pause = std::time::Duration::from_millis(2);
+    while queues.iter().any(|q| q.capacity() == 0) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        tokio::time::sleep(pause.min(left)).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Held by the delivery jobs of one call (Publish, PublishBatch, an EventBridge target); the
 /// call's [`FirstAttempt::wait`] returns once every holder is dropped, i.e. once the first
 /// attempt of each delivery into this emulator's own queues was made. Deliveries that leave
@@ -199,17 +215,7 @@ impl Deliverer {
     /// Back-pressure for the request path: waits (at most [`ROOM_WAIT`]) while a delivery
     /// queue is full.
     pub async fn wait_for_room(&self) {
-        let deadline = tokio::time::Instant::now() + ROOM_WAIT;
-        // Checked again after 2, 4, 8 ... 50 ms: many callers waiting must not spin.
-        let mut pause = std::time::Duration::from_millis(2);
-        while self.shards.iter().any(|s| s.capacity() == 0) {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            tokio::time::sleep(pause.min(left)).await;
-            pause = (pause * 2).min(std::time::Duration::from_millis(50));
-        }
+        wait_for_room_in(&self.shards).await;
     }
 
     /// A deliverer for one call that started at reset `generation`: its jobs carry `first`.
