@@ -48,7 +48,7 @@ pub const SERVICES: &[ServiceSpec] = &[
         model_file: "sns-2010-03-31.json",
         trait_name: "SnsApi",
         asynchronous: true,
-        checks_required_inputs: false,
+        checks_required_inputs: true,
     },
     ServiceSpec {
         module: "sqs",
