@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use ferrybridge_api::sns::BatchResultErrorEntry;
 use ferrybridge_api::sns::{
-    MessageAttributeValue as AttributeInput, PublishBatchInput, PublishBatchRequestEntry,
-    PublishBatchResponse, PublishBatchResultEntry, PublishInput as Input, PublishResponse,
+    BatchResultErrorEntry, MessageAttributeValue as AttributeInput, PublishBatchInput,
+    PublishBatchRequestEntry, PublishBatchResponse, PublishBatchResultEntry, PublishInput as Input,
+    PublishResponse,
 };
 use ferrybridge_api::Entries;
 use ferrybridge_engine::sns::publish::{is_valid_string_array, MAX_MESSAGE_BYTES};
