@@ -928,24 +928,24 @@ pub async fn dispatch<A: SnsApi + ?Sized>(
 /// The model's `AddPermissionInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddPermissionInput {
-    /// `TopicArn` (required).
-    pub topic_arn: String,
-    /// `Label` (required).
-    pub label: String,
-    /// `AWSAccountId` (required).
-    pub aws_account_id: Vec<String>,
-    /// `ActionName` (required).
-    pub action_name: Vec<String>,
+    /// `TopicArn`.
+    pub topic_arn: Option<String>,
+    /// `Label`.
+    pub label: Option<String>,
+    /// `AWSAccountId`.
+    pub aws_account_id: Option<Vec<String>>,
+    /// `ActionName`.
+    pub action_name: Option<Vec<String>>,
 }
 
 impl FromValue for AddPermissionInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            topic_arn: required(fields, path, "TopicArn")?,
-            label: required(fields, path, "Label")?,
-            aws_account_id: required(fields, path, "AWSAccountId")?,
-            action_name: required(fields, path, "ActionName")?,
+            topic_arn: optional(fields, path, "TopicArn")?,
+            label: optional(fields, path, "Label")?,
+            aws_account_id: optional(fields, path, "AWSAccountId")?,
+            action_name: optional(fields, path, "ActionName")?,
         })
     }
 }
@@ -953,10 +953,10 @@ impl FromValue for AddPermissionInput {
 impl IntoValue for AddPermissionInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TopicArn", self.topic_arn);
-        put(&mut fields, "Label", self.label);
-        put(&mut fields, "AWSAccountId", self.aws_account_id);
-        put(&mut fields, "ActionName", self.action_name);
+        put_opt(&mut fields, "TopicArn", self.topic_arn);
+        put_opt(&mut fields, "Label", self.label);
+        put_opt(&mut fields, "AWSAccountId", self.aws_account_id);
+        put_opt(&mut fields, "ActionName", self.action_name);
         Value::Object(fields)
     }
 }
@@ -1000,15 +1000,15 @@ impl IntoValue for BatchResultErrorEntry {
 /// The model's `CheckIfPhoneNumberIsOptedOutInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CheckIfPhoneNumberIsOptedOutInput {
-    /// `phoneNumber` (required).
-    pub phone_number: String,
+    /// `phoneNumber`.
+    pub phone_number: Option<String>,
 }
 
 impl FromValue for CheckIfPhoneNumberIsOptedOutInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            phone_number: required(fields, path, "phoneNumber")?,
+            phone_number: optional(fields, path, "phoneNumber")?,
         })
     }
 }
@@ -1016,7 +1016,7 @@ impl FromValue for CheckIfPhoneNumberIsOptedOutInput {
 impl IntoValue for CheckIfPhoneNumberIsOptedOutInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "phoneNumber", self.phone_number);
+        put_opt(&mut fields, "phoneNumber", self.phone_number);
         Value::Object(fields)
     }
 }
@@ -1048,10 +1048,10 @@ impl IntoValue for CheckIfPhoneNumberIsOptedOutResponse {
 /// The model's `ConfirmSubscriptionInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfirmSubscriptionInput {
-    /// `TopicArn` (required).
-    pub topic_arn: String,
-    /// `Token` (required).
-    pub token: String,
+    /// `TopicArn`.
+    pub topic_arn: Option<String>,
+    /// `Token`.
+    pub token: Option<String>,
     /// `AuthenticateOnUnsubscribe`.
     pub authenticate_on_unsubscribe: Option<String>,
 }
@@ -1060,8 +1060,8 @@ impl FromValue for ConfirmSubscriptionInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            topic_arn: required(fields, path, "TopicArn")?,
-            token: required(fields, path, "Token")?,
+            topic_arn: optional(fields, path, "TopicArn")?,
+            token: optional(fields, path, "Token")?,
             authenticate_on_unsubscribe: optional(fields, path, "AuthenticateOnUnsubscribe")?,
         })
     }
@@ -1070,8 +1070,8 @@ impl FromValue for ConfirmSubscriptionInput {
 impl IntoValue for ConfirmSubscriptionInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TopicArn", self.topic_arn);
-        put(&mut fields, "Token", self.token);
+        put_opt(&mut fields, "TopicArn", self.topic_arn);
+        put_opt(&mut fields, "Token", self.token);
         put_opt(
             &mut fields,
             "AuthenticateOnUnsubscribe",
@@ -1132,21 +1132,21 @@ impl IntoValue for CreateEndpointResponse {
 /// The model's `CreatePlatformApplicationInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreatePlatformApplicationInput {
-    /// `Name` (required).
-    pub name: String,
-    /// `Platform` (required).
-    pub platform: String,
-    /// `Attributes` (required).
-    pub attributes: Entries<String>,
+    /// `Name`.
+    pub name: Option<String>,
+    /// `Platform`.
+    pub platform: Option<String>,
+    /// `Attributes`.
+    pub attributes: Option<Entries<String>>,
 }
 
 impl FromValue for CreatePlatformApplicationInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            name: required(fields, path, "Name")?,
-            platform: required(fields, path, "Platform")?,
-            attributes: required(fields, path, "Attributes")?,
+            name: optional(fields, path, "Name")?,
+            platform: optional(fields, path, "Platform")?,
+            attributes: optional(fields, path, "Attributes")?,
         })
     }
 }
@@ -1154,9 +1154,9 @@ impl FromValue for CreatePlatformApplicationInput {
 impl IntoValue for CreatePlatformApplicationInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "Name", self.name);
-        put(&mut fields, "Platform", self.platform);
-        put(&mut fields, "Attributes", self.attributes);
+        put_opt(&mut fields, "Name", self.name);
+        put_opt(&mut fields, "Platform", self.platform);
+        put_opt(&mut fields, "Attributes", self.attributes);
         Value::Object(fields)
     }
 }
@@ -1192,10 +1192,10 @@ impl IntoValue for CreatePlatformApplicationResponse {
 /// The model's `CreatePlatformEndpointInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreatePlatformEndpointInput {
-    /// `PlatformApplicationArn` (required).
-    pub platform_application_arn: String,
-    /// `Token` (required).
-    pub token: String,
+    /// `PlatformApplicationArn`.
+    pub platform_application_arn: Option<String>,
+    /// `Token`.
+    pub token: Option<String>,
     /// `CustomUserData`.
     pub custom_user_data: Option<String>,
     /// `Attributes`.
@@ -1206,8 +1206,8 @@ impl FromValue for CreatePlatformEndpointInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            platform_application_arn: required(fields, path, "PlatformApplicationArn")?,
-            token: required(fields, path, "Token")?,
+            platform_application_arn: optional(fields, path, "PlatformApplicationArn")?,
+            token: optional(fields, path, "Token")?,
             custom_user_data: optional(fields, path, "CustomUserData")?,
             attributes: optional(fields, path, "Attributes")?,
         })
@@ -1217,12 +1217,12 @@ impl FromValue for CreatePlatformEndpointInput {
 impl IntoValue for CreatePlatformEndpointInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(
+        put_opt(
             &mut fields,
             "PlatformApplicationArn",
             self.platform_application_arn,
         );
-        put(&mut fields, "Token", self.token);
+        put_opt(&mut fields, "Token", self.token);
         put_opt(&mut fields, "CustomUserData", self.custom_user_data);
         put_opt(&mut fields, "Attributes", self.attributes);
         Value::Object(fields)
@@ -1232,8 +1232,8 @@ impl IntoValue for CreatePlatformEndpointInput {
 /// The model's `CreateSMSSandboxPhoneNumberInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateSMSSandboxPhoneNumberInput {
-    /// `PhoneNumber` (required).
-    pub phone_number: String,
+    /// `PhoneNumber`.
+    pub phone_number: Option<String>,
     /// `LanguageCode`.
     pub language_code: Option<String>,
 }
@@ -1242,7 +1242,7 @@ impl FromValue for CreateSMSSandboxPhoneNumberInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            phone_number: required(fields, path, "PhoneNumber")?,
+            phone_number: optional(fields, path, "PhoneNumber")?,
             language_code: optional(fields, path, "LanguageCode")?,
         })
     }
@@ -1251,7 +1251,7 @@ impl FromValue for CreateSMSSandboxPhoneNumberInput {
 impl IntoValue for CreateSMSSandboxPhoneNumberInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "PhoneNumber", self.phone_number);
+        put_opt(&mut fields, "PhoneNumber", self.phone_number);
         put_opt(&mut fields, "LanguageCode", self.language_code);
         Value::Object(fields)
     }
@@ -1277,8 +1277,8 @@ impl IntoValue for CreateSMSSandboxPhoneNumberResult {
 /// The model's `CreateTopicInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateTopicInput {
-    /// `Name` (required).
-    pub name: String,
+    /// `Name`.
+    pub name: Option<String>,
     /// `Attributes`.
     pub attributes: Option<Entries<String>>,
     /// `Tags`.
@@ -1291,7 +1291,7 @@ impl FromValue for CreateTopicInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            name: required(fields, path, "Name")?,
+            name: optional(fields, path, "Name")?,
             attributes: optional(fields, path, "Attributes")?,
             tags: optional(fields, path, "Tags")?,
             data_protection_policy: optional(fields, path, "DataProtectionPolicy")?,
@@ -1302,7 +1302,7 @@ impl FromValue for CreateTopicInput {
 impl IntoValue for CreateTopicInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "Name", self.name);
+        put_opt(&mut fields, "Name", self.name);
         put_opt(&mut fields, "Attributes", self.attributes);
         put_opt(&mut fields, "Tags", self.tags);
         put_opt(
@@ -1341,15 +1341,15 @@ impl IntoValue for CreateTopicResponse {
 /// The model's `DeleteEndpointInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteEndpointInput {
-    /// `EndpointArn` (required).
-    pub endpoint_arn: String,
+    /// `EndpointArn`.
+    pub endpoint_arn: Option<String>,
 }
 
 impl FromValue for DeleteEndpointInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            endpoint_arn: required(fields, path, "EndpointArn")?,
+            endpoint_arn: optional(fields, path, "EndpointArn")?,
         })
     }
 }
@@ -1357,7 +1357,7 @@ impl FromValue for DeleteEndpointInput {
 impl IntoValue for DeleteEndpointInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "EndpointArn", self.endpoint_arn);
+        put_opt(&mut fields, "EndpointArn", self.endpoint_arn);
         Value::Object(fields)
     }
 }
@@ -1365,15 +1365,15 @@ impl IntoValue for DeleteEndpointInput {
 /// The model's `DeletePlatformApplicationInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeletePlatformApplicationInput {
-    /// `PlatformApplicationArn` (required).
-    pub platform_application_arn: String,
+    /// `PlatformApplicationArn`.
+    pub platform_application_arn: Option<String>,
 }
 
 impl FromValue for DeletePlatformApplicationInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            platform_application_arn: required(fields, path, "PlatformApplicationArn")?,
+            platform_application_arn: optional(fields, path, "PlatformApplicationArn")?,
         })
     }
 }
@@ -1381,7 +1381,7 @@ impl FromValue for DeletePlatformApplicationInput {
 impl IntoValue for DeletePlatformApplicationInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(
+        put_opt(
             &mut fields,
             "PlatformApplicationArn",
             self.platform_application_arn,
@@ -1393,15 +1393,15 @@ impl IntoValue for DeletePlatformApplicationInput {
 /// The model's `DeleteSMSSandboxPhoneNumberInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteSMSSandboxPhoneNumberInput {
-    /// `PhoneNumber` (required).
-    pub phone_number: String,
+    /// `PhoneNumber`.
+    pub phone_number: Option<String>,
 }
 
 impl FromValue for DeleteSMSSandboxPhoneNumberInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            phone_number: required(fields, path, "PhoneNumber")?,
+            phone_number: optional(fields, path, "PhoneNumber")?,
         })
     }
 }
@@ -1409,7 +1409,7 @@ impl FromValue for DeleteSMSSandboxPhoneNumberInput {
 impl IntoValue for DeleteSMSSandboxPhoneNumberInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "PhoneNumber", self.phone_number);
+        put_opt(&mut fields, "PhoneNumber", self.phone_number);
         Value::Object(fields)
     }
 }
@@ -1434,15 +1434,15 @@ impl IntoValue for DeleteSMSSandboxPhoneNumberResult {
 /// The model's `DeleteTopicInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteTopicInput {
-    /// `TopicArn` (required).
-    pub topic_arn: String,
+    /// `TopicArn`.
+    pub topic_arn: Option<String>,
 }
 
 impl FromValue for DeleteTopicInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            topic_arn: required(fields, path, "TopicArn")?,
+            topic_arn: optional(fields, path, "TopicArn")?,
         })
     }
 }
@@ -1450,7 +1450,7 @@ impl FromValue for DeleteTopicInput {
 impl IntoValue for DeleteTopicInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TopicArn", self.topic_arn);
+        put_opt(&mut fields, "TopicArn", self.topic_arn);
         Value::Object(fields)
     }
 }
@@ -1486,15 +1486,15 @@ impl IntoValue for Endpoint {
 /// The model's `GetDataProtectionPolicyInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetDataProtectionPolicyInput {
-    /// `ResourceArn` (required).
-    pub resource_arn: String,
+    /// `ResourceArn`.
+    pub resource_arn: Option<String>,
 }
 
 impl FromValue for GetDataProtectionPolicyInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            resource_arn: required(fields, path, "ResourceArn")?,
+            resource_arn: optional(fields, path, "ResourceArn")?,
         })
     }
 }
@@ -1502,7 +1502,7 @@ impl FromValue for GetDataProtectionPolicyInput {
 impl IntoValue for GetDataProtectionPolicyInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "ResourceArn", self.resource_arn);
+        put_opt(&mut fields, "ResourceArn", self.resource_arn);
         Value::Object(fields)
     }
 }
@@ -1538,15 +1538,15 @@ impl IntoValue for GetDataProtectionPolicyResponse {
 /// The model's `GetEndpointAttributesInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetEndpointAttributesInput {
-    /// `EndpointArn` (required).
-    pub endpoint_arn: String,
+    /// `EndpointArn`.
+    pub endpoint_arn: Option<String>,
 }
 
 impl FromValue for GetEndpointAttributesInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            endpoint_arn: required(fields, path, "EndpointArn")?,
+            endpoint_arn: optional(fields, path, "EndpointArn")?,
         })
     }
 }
@@ -1554,7 +1554,7 @@ impl FromValue for GetEndpointAttributesInput {
 impl IntoValue for GetEndpointAttributesInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "EndpointArn", self.endpoint_arn);
+        put_opt(&mut fields, "EndpointArn", self.endpoint_arn);
         Value::Object(fields)
     }
 }
@@ -1586,15 +1586,15 @@ impl IntoValue for GetEndpointAttributesResponse {
 /// The model's `GetPlatformApplicationAttributesInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPlatformApplicationAttributesInput {
-    /// `PlatformApplicationArn` (required).
-    pub platform_application_arn: String,
+    /// `PlatformApplicationArn`.
+    pub platform_application_arn: Option<String>,
 }
 
 impl FromValue for GetPlatformApplicationAttributesInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            platform_application_arn: required(fields, path, "PlatformApplicationArn")?,
+            platform_application_arn: optional(fields, path, "PlatformApplicationArn")?,
         })
     }
 }
@@ -1602,7 +1602,7 @@ impl FromValue for GetPlatformApplicationAttributesInput {
 impl IntoValue for GetPlatformApplicationAttributesInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(
+        put_opt(
             &mut fields,
             "PlatformApplicationArn",
             self.platform_application_arn,
@@ -1727,15 +1727,15 @@ impl IntoValue for GetSMSSandboxAccountStatusResult {
 /// The model's `GetSubscriptionAttributesInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSubscriptionAttributesInput {
-    /// `SubscriptionArn` (required).
-    pub subscription_arn: String,
+    /// `SubscriptionArn`.
+    pub subscription_arn: Option<String>,
 }
 
 impl FromValue for GetSubscriptionAttributesInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            subscription_arn: required(fields, path, "SubscriptionArn")?,
+            subscription_arn: optional(fields, path, "SubscriptionArn")?,
         })
     }
 }
@@ -1743,7 +1743,7 @@ impl FromValue for GetSubscriptionAttributesInput {
 impl IntoValue for GetSubscriptionAttributesInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "SubscriptionArn", self.subscription_arn);
+        put_opt(&mut fields, "SubscriptionArn", self.subscription_arn);
         Value::Object(fields)
     }
 }
@@ -1775,15 +1775,15 @@ impl IntoValue for GetSubscriptionAttributesResponse {
 /// The model's `GetTopicAttributesInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTopicAttributesInput {
-    /// `TopicArn` (required).
-    pub topic_arn: String,
+    /// `TopicArn`.
+    pub topic_arn: Option<String>,
 }
 
 impl FromValue for GetTopicAttributesInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            topic_arn: required(fields, path, "TopicArn")?,
+            topic_arn: optional(fields, path, "TopicArn")?,
         })
     }
 }
@@ -1791,7 +1791,7 @@ impl FromValue for GetTopicAttributesInput {
 impl IntoValue for GetTopicAttributesInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TopicArn", self.topic_arn);
+        put_opt(&mut fields, "TopicArn", self.topic_arn);
         Value::Object(fields)
     }
 }
@@ -1823,8 +1823,8 @@ impl IntoValue for GetTopicAttributesResponse {
 /// The model's `ListEndpointsByPlatformApplicationInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEndpointsByPlatformApplicationInput {
-    /// `PlatformApplicationArn` (required).
-    pub platform_application_arn: String,
+    /// `PlatformApplicationArn`.
+    pub platform_application_arn: Option<String>,
     /// `NextToken`.
     pub next_token: Option<String>,
 }
@@ -1833,7 +1833,7 @@ impl FromValue for ListEndpointsByPlatformApplicationInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            platform_application_arn: required(fields, path, "PlatformApplicationArn")?,
+            platform_application_arn: optional(fields, path, "PlatformApplicationArn")?,
             next_token: optional(fields, path, "NextToken")?,
         })
     }
@@ -1842,7 +1842,7 @@ impl FromValue for ListEndpointsByPlatformApplicationInput {
 impl IntoValue for ListEndpointsByPlatformApplicationInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(
+        put_opt(
             &mut fields,
             "PlatformApplicationArn",
             self.platform_application_arn,
@@ -2103,8 +2103,8 @@ impl IntoValue for ListSMSSandboxPhoneNumbersResult {
 /// The model's `ListSubscriptionsByTopicInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListSubscriptionsByTopicInput {
-    /// `TopicArn` (required).
-    pub topic_arn: String,
+    /// `TopicArn`.
+    pub topic_arn: Option<String>,
     /// `NextToken`.
     pub next_token: Option<String>,
 }
@@ -2113,7 +2113,7 @@ impl FromValue for ListSubscriptionsByTopicInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            topic_arn: required(fields, path, "TopicArn")?,
+            topic_arn: optional(fields, path, "TopicArn")?,
             next_token: optional(fields, path, "NextToken")?,
         })
     }
@@ -2122,7 +2122,7 @@ impl FromValue for ListSubscriptionsByTopicInput {
 impl IntoValue for ListSubscriptionsByTopicInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TopicArn", self.topic_arn);
+        put_opt(&mut fields, "TopicArn", self.topic_arn);
         put_opt(&mut fields, "NextToken", self.next_token);
         Value::Object(fields)
     }
@@ -2211,15 +2211,15 @@ impl IntoValue for ListSubscriptionsResponse {
 /// The model's `ListTagsForResourceRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListTagsForResourceRequest {
-    /// `ResourceArn` (required).
-    pub resource_arn: String,
+    /// `ResourceArn`.
+    pub resource_arn: Option<String>,
 }
 
 impl FromValue for ListTagsForResourceRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            resource_arn: required(fields, path, "ResourceArn")?,
+            resource_arn: optional(fields, path, "ResourceArn")?,
         })
     }
 }
@@ -2227,7 +2227,7 @@ impl FromValue for ListTagsForResourceRequest {
 impl IntoValue for ListTagsForResourceRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "ResourceArn", self.resource_arn);
+        put_opt(&mut fields, "ResourceArn", self.resource_arn);
         Value::Object(fields)
     }
 }
@@ -2311,8 +2311,8 @@ impl IntoValue for ListTopicsResponse {
 /// The model's `MessageAttributeValue` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageAttributeValue {
-    /// `DataType` (required).
-    pub data_type: String,
+    /// `DataType`.
+    pub data_type: Option<String>,
     /// `StringValue`.
     pub string_value: Option<String>,
     /// `BinaryValue`.
@@ -2323,7 +2323,7 @@ impl FromValue for MessageAttributeValue {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            data_type: required(fields, path, "DataType")?,
+            data_type: optional(fields, path, "DataType")?,
             string_value: optional(fields, path, "StringValue")?,
             binary_value: optional(fields, path, "BinaryValue")?,
         })
@@ -2333,7 +2333,7 @@ impl FromValue for MessageAttributeValue {
 impl IntoValue for MessageAttributeValue {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "DataType", self.data_type);
+        put_opt(&mut fields, "DataType", self.data_type);
         put_opt(&mut fields, "StringValue", self.string_value);
         put_opt(&mut fields, "BinaryValue", self.binary_value);
         Value::Object(fields)
@@ -2343,15 +2343,15 @@ impl IntoValue for MessageAttributeValue {
 /// The model's `OptInPhoneNumberInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OptInPhoneNumberInput {
-    /// `phoneNumber` (required).
-    pub phone_number: String,
+    /// `phoneNumber`.
+    pub phone_number: Option<String>,
 }
 
 impl FromValue for OptInPhoneNumberInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            phone_number: required(fields, path, "phoneNumber")?,
+            phone_number: optional(fields, path, "phoneNumber")?,
         })
     }
 }
@@ -2359,7 +2359,7 @@ impl FromValue for OptInPhoneNumberInput {
 impl IntoValue for OptInPhoneNumberInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "phoneNumber", self.phone_number);
+        put_opt(&mut fields, "phoneNumber", self.phone_number);
         Value::Object(fields)
     }
 }
@@ -2460,18 +2460,18 @@ impl IntoValue for PlatformApplication {
 /// The model's `PublishBatchInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishBatchInput {
-    /// `TopicArn` (required).
-    pub topic_arn: String,
-    /// `PublishBatchRequestEntries` (required).
-    pub publish_batch_request_entries: Vec<PublishBatchRequestEntry>,
+    /// `TopicArn`.
+    pub topic_arn: Option<String>,
+    /// `PublishBatchRequestEntries`.
+    pub publish_batch_request_entries: Option<Vec<PublishBatchRequestEntry>>,
 }
 
 impl FromValue for PublishBatchInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            topic_arn: required(fields, path, "TopicArn")?,
-            publish_batch_request_entries: required(fields, path, "PublishBatchRequestEntries")?,
+            topic_arn: optional(fields, path, "TopicArn")?,
+            publish_batch_request_entries: optional(fields, path, "PublishBatchRequestEntries")?,
         })
     }
 }
@@ -2479,8 +2479,8 @@ impl FromValue for PublishBatchInput {
 impl IntoValue for PublishBatchInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TopicArn", self.topic_arn);
-        put(
+        put_opt(&mut fields, "TopicArn", self.topic_arn);
+        put_opt(
             &mut fields,
             "PublishBatchRequestEntries",
             self.publish_batch_request_entries,
@@ -2492,10 +2492,10 @@ impl IntoValue for PublishBatchInput {
 /// The model's `PublishBatchRequestEntry` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishBatchRequestEntry {
-    /// `Id` (required).
-    pub id: String,
-    /// `Message` (required).
-    pub message: String,
+    /// `Id`.
+    pub id: Option<String>,
+    /// `Message`.
+    pub message: Option<String>,
     /// `Subject`.
     pub subject: Option<String>,
     /// `MessageStructure`.
@@ -2512,8 +2512,8 @@ impl FromValue for PublishBatchRequestEntry {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            id: required(fields, path, "Id")?,
-            message: required(fields, path, "Message")?,
+            id: optional(fields, path, "Id")?,
+            message: optional(fields, path, "Message")?,
             subject: optional(fields, path, "Subject")?,
             message_structure: optional(fields, path, "MessageStructure")?,
             message_attributes: optional(fields, path, "MessageAttributes")?,
@@ -2526,8 +2526,8 @@ impl FromValue for PublishBatchRequestEntry {
 impl IntoValue for PublishBatchRequestEntry {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "Id", self.id);
-        put(&mut fields, "Message", self.message);
+        put_opt(&mut fields, "Id", self.id);
+        put_opt(&mut fields, "Message", self.message);
         put_opt(&mut fields, "Subject", self.subject);
         put_opt(&mut fields, "MessageStructure", self.message_structure);
         put_opt(&mut fields, "MessageAttributes", self.message_attributes);
@@ -2610,8 +2610,8 @@ pub struct PublishInput {
     pub target_arn: Option<String>,
     /// `PhoneNumber`.
     pub phone_number: Option<String>,
-    /// `Message` (required).
-    pub message: String,
+    /// `Message`.
+    pub message: Option<String>,
     /// `Subject`.
     pub subject: Option<String>,
     /// `MessageStructure`.
@@ -2631,7 +2631,7 @@ impl FromValue for PublishInput {
             topic_arn: optional(fields, path, "TopicArn")?,
             target_arn: optional(fields, path, "TargetArn")?,
             phone_number: optional(fields, path, "PhoneNumber")?,
-            message: required(fields, path, "Message")?,
+            message: optional(fields, path, "Message")?,
             subject: optional(fields, path, "Subject")?,
             message_structure: optional(fields, path, "MessageStructure")?,
             message_attributes: optional(fields, path, "MessageAttributes")?,
@@ -2647,7 +2647,7 @@ impl IntoValue for PublishInput {
         put_opt(&mut fields, "TopicArn", self.topic_arn);
         put_opt(&mut fields, "TargetArn", self.target_arn);
         put_opt(&mut fields, "PhoneNumber", self.phone_number);
-        put(&mut fields, "Message", self.message);
+        put_opt(&mut fields, "Message", self.message);
         put_opt(&mut fields, "Subject", self.subject);
         put_opt(&mut fields, "MessageStructure", self.message_structure);
         put_opt(&mut fields, "MessageAttributes", self.message_attributes);
@@ -2692,18 +2692,18 @@ impl IntoValue for PublishResponse {
 /// The model's `PutDataProtectionPolicyInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutDataProtectionPolicyInput {
-    /// `ResourceArn` (required).
-    pub resource_arn: String,
-    /// `DataProtectionPolicy` (required).
-    pub data_protection_policy: String,
+    /// `ResourceArn`.
+    pub resource_arn: Option<String>,
+    /// `DataProtectionPolicy`.
+    pub data_protection_policy: Option<String>,
 }
 
 impl FromValue for PutDataProtectionPolicyInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            resource_arn: required(fields, path, "ResourceArn")?,
-            data_protection_policy: required(fields, path, "DataProtectionPolicy")?,
+            resource_arn: optional(fields, path, "ResourceArn")?,
+            data_protection_policy: optional(fields, path, "DataProtectionPolicy")?,
         })
     }
 }
@@ -2711,8 +2711,8 @@ impl FromValue for PutDataProtectionPolicyInput {
 impl IntoValue for PutDataProtectionPolicyInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "ResourceArn", self.resource_arn);
-        put(
+        put_opt(&mut fields, "ResourceArn", self.resource_arn);
+        put_opt(
             &mut fields,
             "DataProtectionPolicy",
             self.data_protection_policy,
@@ -2724,18 +2724,18 @@ impl IntoValue for PutDataProtectionPolicyInput {
 /// The model's `RemovePermissionInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemovePermissionInput {
-    /// `TopicArn` (required).
-    pub topic_arn: String,
-    /// `Label` (required).
-    pub label: String,
+    /// `TopicArn`.
+    pub topic_arn: Option<String>,
+    /// `Label`.
+    pub label: Option<String>,
 }
 
 impl FromValue for RemovePermissionInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            topic_arn: required(fields, path, "TopicArn")?,
-            label: required(fields, path, "Label")?,
+            topic_arn: optional(fields, path, "TopicArn")?,
+            label: optional(fields, path, "Label")?,
         })
     }
 }
@@ -2743,8 +2743,8 @@ impl FromValue for RemovePermissionInput {
 impl IntoValue for RemovePermissionInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TopicArn", self.topic_arn);
-        put(&mut fields, "Label", self.label);
+        put_opt(&mut fields, "TopicArn", self.topic_arn);
+        put_opt(&mut fields, "Label", self.label);
         Value::Object(fields)
     }
 }
@@ -2780,18 +2780,18 @@ impl IntoValue for SMSSandboxPhoneNumber {
 /// The model's `SetEndpointAttributesInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetEndpointAttributesInput {
-    /// `EndpointArn` (required).
-    pub endpoint_arn: String,
-    /// `Attributes` (required).
-    pub attributes: Entries<String>,
+    /// `EndpointArn`.
+    pub endpoint_arn: Option<String>,
+    /// `Attributes`.
+    pub attributes: Option<Entries<String>>,
 }
 
 impl FromValue for SetEndpointAttributesInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            endpoint_arn: required(fields, path, "EndpointArn")?,
-            attributes: required(fields, path, "Attributes")?,
+            endpoint_arn: optional(fields, path, "EndpointArn")?,
+            attributes: optional(fields, path, "Attributes")?,
         })
     }
 }
@@ -2799,8 +2799,8 @@ impl FromValue for SetEndpointAttributesInput {
 impl IntoValue for SetEndpointAttributesInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "EndpointArn", self.endpoint_arn);
-        put(&mut fields, "Attributes", self.attributes);
+        put_opt(&mut fields, "EndpointArn", self.endpoint_arn);
+        put_opt(&mut fields, "Attributes", self.attributes);
         Value::Object(fields)
     }
 }
@@ -2808,18 +2808,18 @@ impl IntoValue for SetEndpointAttributesInput {
 /// The model's `SetPlatformApplicationAttributesInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetPlatformApplicationAttributesInput {
-    /// `PlatformApplicationArn` (required).
-    pub platform_application_arn: String,
-    /// `Attributes` (required).
-    pub attributes: Entries<String>,
+    /// `PlatformApplicationArn`.
+    pub platform_application_arn: Option<String>,
+    /// `Attributes`.
+    pub attributes: Option<Entries<String>>,
 }
 
 impl FromValue for SetPlatformApplicationAttributesInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            platform_application_arn: required(fields, path, "PlatformApplicationArn")?,
-            attributes: required(fields, path, "Attributes")?,
+            platform_application_arn: optional(fields, path, "PlatformApplicationArn")?,
+            attributes: optional(fields, path, "Attributes")?,
         })
     }
 }
@@ -2827,12 +2827,12 @@ impl FromValue for SetPlatformApplicationAttributesInput {
 impl IntoValue for SetPlatformApplicationAttributesInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(
+        put_opt(
             &mut fields,
             "PlatformApplicationArn",
             self.platform_application_arn,
         );
-        put(&mut fields, "Attributes", self.attributes);
+        put_opt(&mut fields, "Attributes", self.attributes);
         Value::Object(fields)
     }
 }
@@ -2840,15 +2840,15 @@ impl IntoValue for SetPlatformApplicationAttributesInput {
 /// The model's `SetSMSAttributesInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetSMSAttributesInput {
-    /// `attributes` (required).
-    pub attributes: Entries<String>,
+    /// `attributes`.
+    pub attributes: Option<Entries<String>>,
 }
 
 impl FromValue for SetSMSAttributesInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            attributes: required(fields, path, "attributes")?,
+            attributes: optional(fields, path, "attributes")?,
         })
     }
 }
@@ -2856,7 +2856,7 @@ impl FromValue for SetSMSAttributesInput {
 impl IntoValue for SetSMSAttributesInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "attributes", self.attributes);
+        put_opt(&mut fields, "attributes", self.attributes);
         Value::Object(fields)
     }
 }
@@ -2881,10 +2881,10 @@ impl IntoValue for SetSMSAttributesResponse {
 /// The model's `SetSubscriptionAttributesInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetSubscriptionAttributesInput {
-    /// `SubscriptionArn` (required).
-    pub subscription_arn: String,
-    /// `AttributeName` (required).
-    pub attribute_name: String,
+    /// `SubscriptionArn`.
+    pub subscription_arn: Option<String>,
+    /// `AttributeName`.
+    pub attribute_name: Option<String>,
     /// `AttributeValue`.
     pub attribute_value: Option<String>,
 }
@@ -2893,8 +2893,8 @@ impl FromValue for SetSubscriptionAttributesInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            subscription_arn: required(fields, path, "SubscriptionArn")?,
-            attribute_name: required(fields, path, "AttributeName")?,
+            subscription_arn: optional(fields, path, "SubscriptionArn")?,
+            attribute_name: optional(fields, path, "AttributeName")?,
             attribute_value: optional(fields, path, "AttributeValue")?,
         })
     }
@@ -2903,8 +2903,8 @@ impl FromValue for SetSubscriptionAttributesInput {
 impl IntoValue for SetSubscriptionAttributesInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "SubscriptionArn", self.subscription_arn);
-        put(&mut fields, "AttributeName", self.attribute_name);
+        put_opt(&mut fields, "SubscriptionArn", self.subscription_arn);
+        put_opt(&mut fields, "AttributeName", self.attribute_name);
         put_opt(&mut fields, "AttributeValue", self.attribute_value);
         Value::Object(fields)
     }
@@ -2913,10 +2913,10 @@ impl IntoValue for SetSubscriptionAttributesInput {
 /// The model's `SetTopicAttributesInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetTopicAttributesInput {
-    /// `TopicArn` (required).
-    pub topic_arn: String,
-    /// `AttributeName` (required).
-    pub attribute_name: String,
+    /// `TopicArn`.
+    pub topic_arn: Option<String>,
+    /// `AttributeName`.
+    pub attribute_name: Option<String>,
     /// `AttributeValue`.
     pub attribute_value: Option<String>,
 }
@@ -2925,8 +2925,8 @@ impl FromValue for SetTopicAttributesInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            topic_arn: required(fields, path, "TopicArn")?,
-            attribute_name: required(fields, path, "AttributeName")?,
+            topic_arn: optional(fields, path, "TopicArn")?,
+            attribute_name: optional(fields, path, "AttributeName")?,
             attribute_value: optional(fields, path, "AttributeValue")?,
         })
     }
@@ -2935,8 +2935,8 @@ impl FromValue for SetTopicAttributesInput {
 impl IntoValue for SetTopicAttributesInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TopicArn", self.topic_arn);
-        put(&mut fields, "AttributeName", self.attribute_name);
+        put_opt(&mut fields, "TopicArn", self.topic_arn);
+        put_opt(&mut fields, "AttributeName", self.attribute_name);
         put_opt(&mut fields, "AttributeValue", self.attribute_value);
         Value::Object(fields)
     }
@@ -2945,10 +2945,10 @@ impl IntoValue for SetTopicAttributesInput {
 /// The model's `SubscribeInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubscribeInput {
-    /// `TopicArn` (required).
-    pub topic_arn: String,
-    /// `Protocol` (required).
-    pub protocol: String,
+    /// `TopicArn`.
+    pub topic_arn: Option<String>,
+    /// `Protocol`.
+    pub protocol: Option<String>,
     /// `Endpoint`.
     pub endpoint: Option<String>,
     /// `Attributes`.
@@ -2961,8 +2961,8 @@ impl FromValue for SubscribeInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            topic_arn: required(fields, path, "TopicArn")?,
-            protocol: required(fields, path, "Protocol")?,
+            topic_arn: optional(fields, path, "TopicArn")?,
+            protocol: optional(fields, path, "Protocol")?,
             endpoint: optional(fields, path, "Endpoint")?,
             attributes: optional(fields, path, "Attributes")?,
             return_subscription_arn: optional(fields, path, "ReturnSubscriptionArn")?,
@@ -2973,8 +2973,8 @@ impl FromValue for SubscribeInput {
 impl IntoValue for SubscribeInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "TopicArn", self.topic_arn);
-        put(&mut fields, "Protocol", self.protocol);
+        put_opt(&mut fields, "TopicArn", self.topic_arn);
+        put_opt(&mut fields, "Protocol", self.protocol);
         put_opt(&mut fields, "Endpoint", self.endpoint);
         put_opt(&mut fields, "Attributes", self.attributes);
         put_opt(
@@ -3053,18 +3053,18 @@ impl IntoValue for Subscription {
 /// The model's `Tag` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tag {
-    /// `Key` (required).
-    pub key: String,
-    /// `Value` (required).
-    pub value: String,
+    /// `Key`.
+    pub key: Option<String>,
+    /// `Value`.
+    pub value: Option<String>,
 }
 
 impl FromValue for Tag {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            key: required(fields, path, "Key")?,
-            value: required(fields, path, "Value")?,
+            key: optional(fields, path, "Key")?,
+            value: optional(fields, path, "Value")?,
         })
     }
 }
@@ -3072,8 +3072,8 @@ impl FromValue for Tag {
 impl IntoValue for Tag {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "Key", self.key);
-        put(&mut fields, "Value", self.value);
+        put_opt(&mut fields, "Key", self.key);
+        put_opt(&mut fields, "Value", self.value);
         Value::Object(fields)
     }
 }
@@ -3081,18 +3081,18 @@ impl IntoValue for Tag {
 /// The model's `TagResourceRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagResourceRequest {
-    /// `ResourceArn` (required).
-    pub resource_arn: String,
-    /// `Tags` (required).
-    pub tags: Vec<Tag>,
+    /// `ResourceArn`.
+    pub resource_arn: Option<String>,
+    /// `Tags`.
+    pub tags: Option<Vec<Tag>>,
 }
 
 impl FromValue for TagResourceRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            resource_arn: required(fields, path, "ResourceArn")?,
-            tags: required(fields, path, "Tags")?,
+            resource_arn: optional(fields, path, "ResourceArn")?,
+            tags: optional(fields, path, "Tags")?,
         })
     }
 }
@@ -3100,8 +3100,8 @@ impl FromValue for TagResourceRequest {
 impl IntoValue for TagResourceRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "ResourceArn", self.resource_arn);
-        put(&mut fields, "Tags", self.tags);
+        put_opt(&mut fields, "ResourceArn", self.resource_arn);
+        put_opt(&mut fields, "Tags", self.tags);
         Value::Object(fields)
     }
 }
@@ -3150,15 +3150,15 @@ impl IntoValue for Topic {
 /// The model's `UnsubscribeInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnsubscribeInput {
-    /// `SubscriptionArn` (required).
-    pub subscription_arn: String,
+    /// `SubscriptionArn`.
+    pub subscription_arn: Option<String>,
 }
 
 impl FromValue for UnsubscribeInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            subscription_arn: required(fields, path, "SubscriptionArn")?,
+            subscription_arn: optional(fields, path, "SubscriptionArn")?,
         })
     }
 }
@@ -3166,7 +3166,7 @@ impl FromValue for UnsubscribeInput {
 impl IntoValue for UnsubscribeInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "SubscriptionArn", self.subscription_arn);
+        put_opt(&mut fields, "SubscriptionArn", self.subscription_arn);
         Value::Object(fields)
     }
 }
@@ -3174,18 +3174,18 @@ impl IntoValue for UnsubscribeInput {
 /// The model's `UntagResourceRequest` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UntagResourceRequest {
-    /// `ResourceArn` (required).
-    pub resource_arn: String,
-    /// `TagKeys` (required).
-    pub tag_keys: Vec<String>,
+    /// `ResourceArn`.
+    pub resource_arn: Option<String>,
+    /// `TagKeys`.
+    pub tag_keys: Option<Vec<String>>,
 }
 
 impl FromValue for UntagResourceRequest {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            resource_arn: required(fields, path, "ResourceArn")?,
-            tag_keys: required(fields, path, "TagKeys")?,
+            resource_arn: optional(fields, path, "ResourceArn")?,
+            tag_keys: optional(fields, path, "TagKeys")?,
         })
     }
 }
@@ -3193,8 +3193,8 @@ impl FromValue for UntagResourceRequest {
 impl IntoValue for UntagResourceRequest {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "ResourceArn", self.resource_arn);
-        put(&mut fields, "TagKeys", self.tag_keys);
+        put_opt(&mut fields, "ResourceArn", self.resource_arn);
+        put_opt(&mut fields, "TagKeys", self.tag_keys);
         Value::Object(fields)
     }
 }
@@ -3219,18 +3219,18 @@ impl IntoValue for UntagResourceResponse {
 /// The model's `VerifySMSSandboxPhoneNumberInput` structure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VerifySMSSandboxPhoneNumberInput {
-    /// `PhoneNumber` (required).
-    pub phone_number: String,
-    /// `OneTimePassword` (required).
-    pub one_time_password: String,
+    /// `PhoneNumber`.
+    pub phone_number: Option<String>,
+    /// `OneTimePassword`.
+    pub one_time_password: Option<String>,
 }
 
 impl FromValue for VerifySMSSandboxPhoneNumberInput {
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError> {
         let fields = object(value, path)?;
         Ok(Self {
-            phone_number: required(fields, path, "PhoneNumber")?,
-            one_time_password: required(fields, path, "OneTimePassword")?,
+            phone_number: optional(fields, path, "PhoneNumber")?,
+            one_time_password: optional(fields, path, "OneTimePassword")?,
         })
     }
 }
@@ -3238,8 +3238,8 @@ impl FromValue for VerifySMSSandboxPhoneNumberInput {
 impl IntoValue for VerifySMSSandboxPhoneNumberInput {
     fn into_value(self) -> Value {
         let mut fields = Map::new();
-        put(&mut fields, "PhoneNumber", self.phone_number);
-        put(&mut fields, "OneTimePassword", self.one_time_password);
+        put_opt(&mut fields, "PhoneNumber", self.phone_number);
+        put_opt(&mut fields, "OneTimePassword", self.one_time_password);
         Value::Object(fields)
     }
 }

@@ -29,8 +29,10 @@ pub struct ServiceSpec {
     pub asynchronous: bool,
     /// Whether the service checks the required members of its inputs itself, in its own order
     /// and words (SQS: `MissingParameter` texts, and a batch entry without its `ReceiptHandle`
-    /// fails alone rather than the whole request). Then every member of a structure reachable
-    /// from an operation's input is an `Option`; outputs keep the model's required members.
+    /// fails alone rather than the whole request; SNS: `ValidationError` `Value null at
+    /// 'topicArn'` after its own checks, e.g. the topic's existence). Then every member of a
+    /// structure reachable from an operation's input is an `Option`; outputs keep the model's
+    /// required members.
     pub checks_required_inputs: bool,
 }
 
@@ -48,7 +50,7 @@ pub const SERVICES: &[ServiceSpec] = &[
         model_file: "sns-2010-03-31.json",
         trait_name: "SnsApi",
         asynchronous: true,
-        checks_required_inputs: false,
+        checks_required_inputs: true,
     },
     ServiceSpec {
         module: "sqs",

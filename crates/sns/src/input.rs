@@ -1,8 +1,10 @@
-//! Reading the decoded input `Value` (keys = SNS model member names) with AWS's messages.
+//! What the operations share to read their typed inputs. SNS checks required members itself
+//! (the generated SNS inputs have every member optional, see `ferrybridge-codegen`), in the
+//! order and words AWS uses: `ValidationError` for an absent member (`Value null at
+//! 'topicArn'`), `InvalidParameter` for a value SNS refuses.
 
+use ferrybridge_api::{ConversionError, Entries};
 use ferrybridge_engine::sns::SnsError;
-use ferrybridge_protocol::value::field;
-pub(crate) use ferrybridge_protocol::value::{entries, scalar_text, str_list};
 use ferrybridge_protocol::ServiceError;
 use serde_json::Value;
 
@@ -26,64 +28,67 @@ pub(crate) fn invalid(what: &str) -> ServiceError {
     service_error(SnsError::invalid(what))
 }
 
-pub(crate) fn opt_str(input: &Value, name: &str) -> Result<Option<String>, ServiceError> {
-    match field(input, name) {
-        None => Ok(None),
-        Some(v) => scalar_text(v).map(Some).ok_or_else(|| invalid(name)),
+/// A member SNS requires: absent is `ValidationError` (see [`missing`]).
+pub(crate) fn required<T>(value: Option<T>, name: &str) -> Result<T, ServiceError> {
+    value.ok_or_else(|| missing(name))
+}
+
+/// A member whose value has the wrong type: `Invalid parameter: {member}`, naming the
+/// operation's member (`Attributes`, not `Attributes.Policy`), as SNS's readers always did.
+pub(crate) fn conversion_error(error: ConversionError) -> ServiceError {
+    match error {
+        ConversionError::Missing { member } => missing(&member),
+        ConversionError::Invalid { member, .. } => {
+            invalid(member.split('.').next().unwrap_or(&member))
+        }
     }
 }
 
-pub(crate) fn req_str(input: &Value, name: &str) -> Result<String, ServiceError> {
-    opt_str(input, name)?.ok_or_else(|| missing(name))
+/// A string-to-string map, in the order given (absent: empty).
+pub(crate) fn str_map(map: Option<Entries<String>>) -> Vec<(String, String)> {
+    map.map(|m| m.0).unwrap_or_default()
 }
 
-pub(crate) fn opt_bool(input: &Value, name: &str) -> Result<Option<bool>, ServiceError> {
-    match field(input, name) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(_) => Err(invalid(name)),
+/// A `TagList`: every tag needs its `Key` and its `Value`.
+pub(crate) fn tags(
+    tags: Option<Vec<ferrybridge_api::sns::Tag>>,
+) -> Result<Vec<(String, String)>, ServiceError> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            let key = required(t.key, "Tags.member.Key")?;
+            let value = required(t.value, "Tags.member.Value")?;
+            Ok((key, value))
+        })
+        .collect()
+}
+
+/// The maps whose entries may come without a value (Query's `entry.N.key` alone decodes to
+/// `null`): SNS reads such an entry as an empty string (`Attributes`) or an attribute without
+/// members (`MessageAttributes`, refused for its missing `DataType`), where the typed
+/// conversion would leave it out. Filled in before the conversion.
+pub(crate) fn fill_valueless_entries(operation: &str, input: &mut Value) {
+    fn fill(map: Option<&mut Value>, with: &Value) {
+        if let Some(Value::Object(entries)) = map {
+            for v in entries.values_mut().filter(|v| v.is_null()) {
+                *v = with.clone();
+            }
+        }
     }
-}
-
-/// A string-to-string map, in the order given.
-pub(crate) fn str_map(input: &Value, name: &str) -> Result<Vec<(String, String)>, ServiceError> {
-    match field(input, name) {
-        None => Ok(Vec::new()),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| {
-                let text = if v.is_null() {
-                    Some(String::new())
-                } else {
-                    scalar_text(v)
-                };
-                text.map(|s| (k.clone(), s)).ok_or_else(|| invalid(name))
-            })
-            .collect(),
-        Some(_) => Err(invalid(name)),
-    }
-}
-
-/// A `TagList`: `[{Key, Value}]`.
-pub(crate) fn tags(input: &Value, name: &str) -> Result<Vec<(String, String)>, ServiceError> {
-    match field(input, name) {
-        None => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|t| {
-                let key = t
-                    .get("Key")
-                    .and_then(scalar_text)
-                    .ok_or_else(|| missing("Tags.member.Key"))?;
-                let value = t
-                    .get("Value")
-                    .and_then(scalar_text)
-                    .ok_or_else(|| missing("Tags.member.Value"))?;
-                Ok((key, value))
-            })
-            .collect(),
-        Some(_) => Err(invalid(name)),
+    let empty_text = Value::String(String::new());
+    let empty_structure = Value::Object(serde_json::Map::new());
+    match operation {
+        "Publish" => fill(input.get_mut("MessageAttributes"), &empty_structure),
+        "PublishBatch" => match input.get_mut("PublishBatchRequestEntries") {
+            Some(Value::Array(list)) => {
+                for entry in list {
+                    fill(entry.get_mut("MessageAttributes"), &empty_structure);
+                }
+            }
+            Some(entry) => fill(entry.get_mut("MessageAttributes"), &empty_structure),
+            None => {}
+        },
+        "SetSMSAttributes" => fill(input.get_mut("attributes"), &empty_text),
+        _ => fill(input.get_mut("Attributes"), &empty_text),
     }
 }

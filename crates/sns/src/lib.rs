@@ -1,8 +1,9 @@
 //! Amazon SNS: one function per operation, plus the deliveries that publishing causes.
 //!
 //! [`Sns::handle`] takes an operation name and its decoded input (a JSON value keyed by the SNS
-//! model's member names), validates it with AWS's messages, calls the engine, and answers with
-//! the output shape or a [`ServiceError`] named by an SNS model error shape.
+//! model's member names), converts it to the operation's typed input and runs the [`SnsApi`]
+//! method, which validates it with AWS's messages, calls the engine, and answers with the typed
+//! output or a [`ServiceError`] named by an SNS model error shape.
 //!
 //! Publishing never waits for deliveries: the engine picks the subscriptions a message goes to,
 //! and the [`Deliverer`] hands them to [`DeliveryWorkers`], background tasks the server spawns.
@@ -24,6 +25,8 @@ mod topics;
 
 use std::sync::Arc;
 
+use ferrybridge_api::sns::{self, SnsApi};
+use ferrybridge_api::ConversionError;
 use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::SqsEngine;
 use ferrybridge_protocol::{RequestContext, ServiceError};
@@ -134,7 +137,7 @@ impl Sns {
         authenticated: bool,
     ) -> Result<Value, ServiceError> {
         if !matches!(operation, "Publish" | "PublishBatch") {
-            return self.handle(ctx, operation, input, authenticated);
+            return self.handle(ctx, operation, input, authenticated).await;
         }
         // Back-pressure: a flood of publishes waits briefly while the delivery queues are full.
         self.deliverer.wait_for_room().await;
@@ -149,7 +152,7 @@ impl Sns {
             deliverer: self.deliverer.scoped(generation, first),
             ..self.clone()
         };
-        let out = scoped.handle(ctx, operation, input, authenticated);
+        let out = scoped.handle(ctx, operation, input, authenticated).await;
         drop(scoped);
         if let Some(done) = done {
             done.wait().await;
@@ -202,87 +205,388 @@ impl Sns {
         Ok(published.message_id)
     }
 
-    /// Runs one SNS operation. `authenticated`: whether the request was signed (confirming a
-    /// subscription by its SubscribeURL is not).
-    pub fn handle(
+    /// Runs one SNS operation: converts the decoded input to the operation's typed input from
+    /// [`ferrybridge_api::sns`] and runs the [`SnsApi`] method. `authenticated`: whether the
+    /// request was signed (confirming a subscription by its SubscribeURL is not).
+    pub async fn handle(
         &self,
         ctx: &RequestContext,
         operation: &str,
-        input: Value,
+        mut input: Value,
         authenticated: bool,
     ) -> Result<Value, ServiceError> {
-        let e = &self.engine;
-        let d = &self.deliverer;
-        let i = &input;
         if self.access_checks {
-            access::check(e, ctx, operation, i)?;
+            access::check(&self.engine, ctx, operation, &input)?;
         }
-        match operation {
-            "CreateTopic" => topics::create_topic(e, ctx, i),
-            "DeleteTopic" => topics::delete_topic(e, ctx, i),
-            "ListTopics" => topics::list_topics(e, ctx, i),
-            "GetTopicAttributes" => topics::get_topic_attributes(e, ctx, i),
-            "SetTopicAttributes" => topics::set_topic_attributes(e, ctx, i),
-            "AddPermission" => topics::add_permission(e, ctx, i),
-            "RemovePermission" => topics::remove_permission(e, ctx, i),
-            "TagResource" => topics::tag_resource(e, ctx, i),
-            "UntagResource" => topics::untag_resource(e, ctx, i),
-            "ListTagsForResource" => topics::list_tags_for_resource(e, ctx, i),
-            "GetDataProtectionPolicy" => topics::get_data_protection_policy(e, ctx, i),
-            "PutDataProtectionPolicy" => topics::put_data_protection_policy(e, ctx, i),
-            "Subscribe" => subscriptions::subscribe(e, d, ctx, i),
-            "ConfirmSubscription" => subscriptions::confirm_subscription(e, ctx, i, authenticated),
-            "Unsubscribe" => subscriptions::unsubscribe(e, d, ctx, i),
-            "ListSubscriptions" => subscriptions::list_subscriptions(e, ctx, i),
-            "ListSubscriptionsByTopic" => subscriptions::list_subscriptions_by_topic(e, ctx, i),
-            "GetSubscriptionAttributes" => subscriptions::get_subscription_attributes(e, ctx, i),
-            "SetSubscriptionAttributes" => subscriptions::set_subscription_attributes(e, ctx, i),
-            "Publish" => publish::publish(e, d, ctx, i),
-            "PublishBatch" => publish::publish_batch(e, d, ctx, i),
-            "CreatePlatformApplication" => mobile::create_platform_application(e, ctx, i),
-            "GetPlatformApplicationAttributes" => {
-                mobile::get_platform_application_attributes(e, ctx, i)
-            }
-            "SetPlatformApplicationAttributes" => {
-                mobile::set_platform_application_attributes(e, ctx, i)
-            }
-            "DeletePlatformApplication" => mobile::delete_platform_application(e, ctx, i),
-            "ListPlatformApplications" => mobile::list_platform_applications(e, ctx, i),
-            "CreatePlatformEndpoint" => mobile::create_platform_endpoint(e, ctx, i),
-            "GetEndpointAttributes" => mobile::get_endpoint_attributes(e, ctx, i),
-            "SetEndpointAttributes" => mobile::set_endpoint_attributes(e, ctx, i),
-            "DeleteEndpoint" => mobile::delete_endpoint(e, ctx, i),
-            "ListEndpointsByPlatformApplication" => {
-                mobile::list_endpoints_by_platform_application(e, ctx, i)
-            }
-            "SetSMSAttributes" => mobile::set_sms_attributes(e, ctx, i),
-            "GetSMSAttributes" => mobile::get_sms_attributes(e, ctx, i),
-            "CheckIfPhoneNumberIsOptedOut" => mobile::check_if_phone_number_is_opted_out(e, ctx, i),
-            "ListPhoneNumbersOptedOut" => mobile::list_phone_numbers_opted_out(e, ctx, i),
-            "OptInPhoneNumber" => mobile::opt_in_phone_number(e, ctx, i),
-            "GetSMSSandboxAccountStatus" => mobile::get_sms_sandbox_account_status(e, ctx, i),
-            "CreateSMSSandboxPhoneNumber" => mobile::create_sms_sandbox_phone_number(e, ctx, i),
-            "VerifySMSSandboxPhoneNumber" => mobile::verify_sms_sandbox_phone_number(e, ctx, i),
-            "DeleteSMSSandboxPhoneNumber" => mobile::delete_sms_sandbox_phone_number(e, ctx, i),
-            "ListSMSSandboxPhoneNumbers" => mobile::list_sms_sandbox_phone_numbers(e, ctx, i),
-            "ListOriginationNumbers" => mobile::list_origination_numbers(e, ctx, i),
-            other => Err(ServiceError::new(
-                "InvalidAction",
-                format!("The action {other} is not valid for this endpoint."),
-            )),
-        }
+        input::fill_valueless_entries(operation, &mut input);
+        let call = Call {
+            sns: self,
+            authenticated,
+        };
+        sns::dispatch(&call, ctx, operation, &input)
+            .await
+            .unwrap_or_else(|| Err(invalid_action(operation)))
     }
 }
 
-/// `{}`: the output of operations without output members.
-pub(crate) fn empty() -> Value {
-    Value::Object(serde_json::Map::new())
+fn invalid_action(operation: &str) -> ServiceError {
+    ServiceError::new(
+        "InvalidAction",
+        format!("The action {operation} is not valid for this endpoint."),
+    )
 }
 
-/// `out` with the pagination token `next` under `key` (`NextToken`, `nextToken`), if any.
-pub(crate) fn with_next(mut out: Value, key: &str, next: Option<String>) -> Value {
-    if let Some(n) = next {
-        out[key] = Value::String(n);
+/// One SNS request: the service, and whether the request was signed.
+struct Call<'a> {
+    sns: &'a Sns,
+    authenticated: bool,
+}
+
+/// One method per SNS operation, each in the module of its resource.
+impl SnsApi for Call<'_> {
+    type Context = RequestContext;
+
+    fn unsupported(&self, operation: &'static str) -> ServiceError {
+        invalid_action(operation)
     }
-    out
+
+    fn conversion_error(&self, _operation: &'static str, error: ConversionError) -> ServiceError {
+        input::conversion_error(error)
+    }
+
+    async fn add_permission(
+        &self,
+        ctx: &RequestContext,
+        input: sns::AddPermissionInput,
+    ) -> Result<(), ServiceError> {
+        topics::add_permission(&self.sns.engine, ctx, input)
+    }
+
+    async fn check_if_phone_number_is_opted_out(
+        &self,
+        ctx: &RequestContext,
+        input: sns::CheckIfPhoneNumberIsOptedOutInput,
+    ) -> Result<sns::CheckIfPhoneNumberIsOptedOutResponse, ServiceError> {
+        mobile::check_if_phone_number_is_opted_out(&self.sns.engine, ctx, input)
+    }
+
+    async fn confirm_subscription(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ConfirmSubscriptionInput,
+    ) -> Result<sns::ConfirmSubscriptionResponse, ServiceError> {
+        subscriptions::confirm_subscription(&self.sns.engine, ctx, input, self.authenticated)
+    }
+
+    async fn create_platform_application(
+        &self,
+        ctx: &RequestContext,
+        input: sns::CreatePlatformApplicationInput,
+    ) -> Result<sns::CreatePlatformApplicationResponse, ServiceError> {
+        mobile::create_platform_application(&self.sns.engine, ctx, input)
+    }
+
+    async fn create_platform_endpoint(
+        &self,
+        ctx: &RequestContext,
+        input: sns::CreatePlatformEndpointInput,
+    ) -> Result<sns::CreateEndpointResponse, ServiceError> {
+        mobile::create_platform_endpoint(&self.sns.engine, ctx, input)
+    }
+
+    async fn create_sms_sandbox_phone_number(
+        &self,
+        ctx: &RequestContext,
+        input: sns::CreateSMSSandboxPhoneNumberInput,
+    ) -> Result<sns::CreateSMSSandboxPhoneNumberResult, ServiceError> {
+        mobile::create_sms_sandbox_phone_number(&self.sns.engine, ctx, input)
+    }
+
+    async fn create_topic(
+        &self,
+        ctx: &RequestContext,
+        input: sns::CreateTopicInput,
+    ) -> Result<sns::CreateTopicResponse, ServiceError> {
+        topics::create_topic(&self.sns.engine, ctx, input)
+    }
+
+    async fn delete_endpoint(
+        &self,
+        ctx: &RequestContext,
+        input: sns::DeleteEndpointInput,
+    ) -> Result<(), ServiceError> {
+        mobile::delete_endpoint(&self.sns.engine, ctx, input)
+    }
+
+    async fn delete_platform_application(
+        &self,
+        ctx: &RequestContext,
+        input: sns::DeletePlatformApplicationInput,
+    ) -> Result<(), ServiceError> {
+        mobile::delete_platform_application(&self.sns.engine, ctx, input)
+    }
+
+    async fn delete_sms_sandbox_phone_number(
+        &self,
+        ctx: &RequestContext,
+        input: sns::DeleteSMSSandboxPhoneNumberInput,
+    ) -> Result<sns::DeleteSMSSandboxPhoneNumberResult, ServiceError> {
+        mobile::delete_sms_sandbox_phone_number(&self.sns.engine, ctx, input)
+    }
+
+    async fn delete_topic(
+        &self,
+        ctx: &RequestContext,
+        input: sns::DeleteTopicInput,
+    ) -> Result<(), ServiceError> {
+        topics::delete_topic(&self.sns.engine, ctx, input)
+    }
+
+    async fn get_data_protection_policy(
+        &self,
+        ctx: &RequestContext,
+        input: sns::GetDataProtectionPolicyInput,
+    ) -> Result<sns::GetDataProtectionPolicyResponse, ServiceError> {
+        topics::get_data_protection_policy(&self.sns.engine, ctx, input)
+    }
+
+    async fn get_endpoint_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::GetEndpointAttributesInput,
+    ) -> Result<sns::GetEndpointAttributesResponse, ServiceError> {
+        mobile::get_endpoint_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn get_sms_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::GetSMSAttributesInput,
+    ) -> Result<sns::GetSMSAttributesResponse, ServiceError> {
+        mobile::get_sms_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn get_sms_sandbox_account_status(
+        &self,
+        ctx: &RequestContext,
+        input: sns::GetSMSSandboxAccountStatusInput,
+    ) -> Result<sns::GetSMSSandboxAccountStatusResult, ServiceError> {
+        mobile::get_sms_sandbox_account_status(&self.sns.engine, ctx, input)
+    }
+
+    async fn get_subscription_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::GetSubscriptionAttributesInput,
+    ) -> Result<sns::GetSubscriptionAttributesResponse, ServiceError> {
+        subscriptions::get_subscription_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn get_topic_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::GetTopicAttributesInput,
+    ) -> Result<sns::GetTopicAttributesResponse, ServiceError> {
+        topics::get_topic_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn list_origination_numbers(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ListOriginationNumbersRequest,
+    ) -> Result<sns::ListOriginationNumbersResult, ServiceError> {
+        mobile::list_origination_numbers(&self.sns.engine, ctx, input)
+    }
+
+    async fn list_phone_numbers_opted_out(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ListPhoneNumbersOptedOutInput,
+    ) -> Result<sns::ListPhoneNumbersOptedOutResponse, ServiceError> {
+        mobile::list_phone_numbers_opted_out(&self.sns.engine, ctx, input)
+    }
+
+    async fn list_platform_applications(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ListPlatformApplicationsInput,
+    ) -> Result<sns::ListPlatformApplicationsResponse, ServiceError> {
+        mobile::list_platform_applications(&self.sns.engine, ctx, input)
+    }
+
+    async fn list_sms_sandbox_phone_numbers(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ListSMSSandboxPhoneNumbersInput,
+    ) -> Result<sns::ListSMSSandboxPhoneNumbersResult, ServiceError> {
+        mobile::list_sms_sandbox_phone_numbers(&self.sns.engine, ctx, input)
+    }
+
+    async fn list_subscriptions(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ListSubscriptionsInput,
+    ) -> Result<sns::ListSubscriptionsResponse, ServiceError> {
+        subscriptions::list_subscriptions(&self.sns.engine, ctx, input)
+    }
+
+    async fn list_subscriptions_by_topic(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ListSubscriptionsByTopicInput,
+    ) -> Result<sns::ListSubscriptionsByTopicResponse, ServiceError> {
+        subscriptions::list_subscriptions_by_topic(&self.sns.engine, ctx, input)
+    }
+
+    async fn list_tags_for_resource(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ListTagsForResourceRequest,
+    ) -> Result<sns::ListTagsForResourceResponse, ServiceError> {
+        topics::list_tags_for_resource(&self.sns.engine, ctx, input)
+    }
+
+    async fn list_topics(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ListTopicsInput,
+    ) -> Result<sns::ListTopicsResponse, ServiceError> {
+        topics::list_topics(&self.sns.engine, ctx, input)
+    }
+
+    async fn opt_in_phone_number(
+        &self,
+        ctx: &RequestContext,
+        input: sns::OptInPhoneNumberInput,
+    ) -> Result<sns::OptInPhoneNumberResponse, ServiceError> {
+        mobile::opt_in_phone_number(&self.sns.engine, ctx, input)
+    }
+
+    async fn publish(
+        &self,
+        ctx: &RequestContext,
+        input: sns::PublishInput,
+    ) -> Result<sns::PublishResponse, ServiceError> {
+        publish::publish(&self.sns.engine, &self.sns.deliverer, ctx, input)
+    }
+
+    async fn publish_batch(
+        &self,
+        ctx: &RequestContext,
+        input: sns::PublishBatchInput,
+    ) -> Result<sns::PublishBatchResponse, ServiceError> {
+        publish::publish_batch(&self.sns.engine, &self.sns.deliverer, ctx, input)
+    }
+
+    async fn put_data_protection_policy(
+        &self,
+        ctx: &RequestContext,
+        input: sns::PutDataProtectionPolicyInput,
+    ) -> Result<(), ServiceError> {
+        topics::put_data_protection_policy(&self.sns.engine, ctx, input)
+    }
+
+    async fn remove_permission(
+        &self,
+        ctx: &RequestContext,
+        input: sns::RemovePermissionInput,
+    ) -> Result<(), ServiceError> {
+        topics::remove_permission(&self.sns.engine, ctx, input)
+    }
+
+    async fn set_endpoint_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::SetEndpointAttributesInput,
+    ) -> Result<(), ServiceError> {
+        mobile::set_endpoint_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn set_platform_application_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::SetPlatformApplicationAttributesInput,
+    ) -> Result<(), ServiceError> {
+        mobile::set_platform_application_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn set_sms_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::SetSMSAttributesInput,
+    ) -> Result<sns::SetSMSAttributesResponse, ServiceError> {
+        mobile::set_sms_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn set_subscription_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::SetSubscriptionAttributesInput,
+    ) -> Result<(), ServiceError> {
+        subscriptions::set_subscription_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn set_topic_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::SetTopicAttributesInput,
+    ) -> Result<(), ServiceError> {
+        topics::set_topic_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn subscribe(
+        &self,
+        ctx: &RequestContext,
+        input: sns::SubscribeInput,
+    ) -> Result<sns::SubscribeResponse, ServiceError> {
+        subscriptions::subscribe(&self.sns.engine, &self.sns.deliverer, ctx, input)
+    }
+
+    async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: sns::TagResourceRequest,
+    ) -> Result<sns::TagResourceResponse, ServiceError> {
+        topics::tag_resource(&self.sns.engine, ctx, input)
+    }
+
+    async fn unsubscribe(
+        &self,
+        ctx: &RequestContext,
+        input: sns::UnsubscribeInput,
+    ) -> Result<(), ServiceError> {
+        subscriptions::unsubscribe(&self.sns.engine, &self.sns.deliverer, ctx, input)
+    }
+
+    async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: sns::UntagResourceRequest,
+    ) -> Result<sns::UntagResourceResponse, ServiceError> {
+        topics::untag_resource(&self.sns.engine, ctx, input)
+    }
+
+    async fn verify_sms_sandbox_phone_number(
+        &self,
+        ctx: &RequestContext,
+        input: sns::VerifySMSSandboxPhoneNumberInput,
+    ) -> Result<sns::VerifySMSSandboxPhoneNumberResult, ServiceError> {
+        mobile::verify_sms_sandbox_phone_number(&self.sns.engine, ctx, input)
+    }
+
+    async fn get_platform_application_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: sns::GetPlatformApplicationAttributesInput,
+    ) -> Result<sns::GetPlatformApplicationAttributesResponse, ServiceError> {
+        mobile::get_platform_application_attributes(&self.sns.engine, ctx, input)
+    }
+
+    async fn list_endpoints_by_platform_application(
+        &self,
+        ctx: &RequestContext,
+        input: sns::ListEndpointsByPlatformApplicationInput,
+    ) -> Result<sns::ListEndpointsByPlatformApplicationResponse, ServiceError> {
+        mobile::list_endpoints_by_platform_application(&self.sns.engine, ctx, input)
+    }
 }

@@ -1,169 +1,193 @@
 //! Mobile push (platform applications and endpoints) and SMS operations. The state is real;
 //! what would be sent is recorded (see the admin endpoint).
 
+use std::collections::BTreeMap;
+
+use ferrybridge_api::sns::{
+    self as api, CheckIfPhoneNumberIsOptedOutInput, CheckIfPhoneNumberIsOptedOutResponse,
+    CreateEndpointResponse, CreatePlatformApplicationInput, CreatePlatformApplicationResponse,
+    CreatePlatformEndpointInput, CreateSMSSandboxPhoneNumberInput,
+    CreateSMSSandboxPhoneNumberResult, DeleteEndpointInput, DeletePlatformApplicationInput,
+    DeleteSMSSandboxPhoneNumberInput, DeleteSMSSandboxPhoneNumberResult,
+    GetEndpointAttributesInput, GetEndpointAttributesResponse,
+    GetPlatformApplicationAttributesInput, GetPlatformApplicationAttributesResponse,
+    GetSMSAttributesInput, GetSMSAttributesResponse, GetSMSSandboxAccountStatusInput,
+    GetSMSSandboxAccountStatusResult, ListEndpointsByPlatformApplicationInput,
+    ListEndpointsByPlatformApplicationResponse, ListOriginationNumbersRequest,
+    ListOriginationNumbersResult, ListPhoneNumbersOptedOutInput, ListPhoneNumbersOptedOutResponse,
+    ListPlatformApplicationsInput, ListPlatformApplicationsResponse,
+    ListSMSSandboxPhoneNumbersInput, ListSMSSandboxPhoneNumbersResult, OptInPhoneNumberInput,
+    OptInPhoneNumberResponse, SetEndpointAttributesInput, SetPlatformApplicationAttributesInput,
+    SetSMSAttributesInput, SetSMSAttributesResponse, VerifySMSSandboxPhoneNumberInput,
+    VerifySMSSandboxPhoneNumberResult,
+};
+use ferrybridge_api::Entries;
 use ferrybridge_engine::sns::{mobile, Recorded, SnsEngine, SnsError};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Map, Value};
 
-use crate::input::{invalid, missing, opt_str, req_str, service_error, str_list, str_map};
-use crate::{empty, with_next};
+use crate::input::{invalid, missing, required, service_error};
 
-fn attributes_value(attrs: &std::collections::BTreeMap<String, String>) -> Value {
-    Value::Object(
-        attrs
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect::<Map<String, Value>>(),
-    )
+fn attributes_value(attrs: &BTreeMap<String, String>) -> Option<Entries<String>> {
+    Some(attrs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
-fn required_attributes(input: &Value) -> Result<Vec<(String, String)>, ServiceError> {
-    if input.get("Attributes").is_none_or(Value::is_null) {
-        return Err(missing("Attributes"));
-    }
-    str_map(input, "Attributes")
+/// A required `Attributes` map.
+fn required_attributes(
+    attributes: Option<Entries<String>>,
+) -> Result<Vec<(String, String)>, ServiceError> {
+    required(attributes, "Attributes").map(|m| m.0)
 }
 
 pub(crate) fn create_platform_application(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    let platform = req_str(input, "Platform")?;
-    let attributes = required_attributes(input)?;
+    input: CreatePlatformApplicationInput,
+) -> Result<CreatePlatformApplicationResponse, ServiceError> {
+    let name = required(input.name, "Name")?;
+    let platform = required(input.platform, "Platform")?;
+    let attributes = required_attributes(input.attributes)?;
     let app = e
         .create_platform_application(&ctx.account_id, &ctx.region, &name, &platform, &attributes)
         .map_err(service_error)?;
-    Ok(json!({"PlatformApplicationArn": app.arn}))
+    Ok(CreatePlatformApplicationResponse {
+        platform_application_arn: Some(app.arn),
+    })
 }
 
 pub(crate) fn get_platform_application_attributes(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "PlatformApplicationArn")?;
+    input: GetPlatformApplicationAttributesInput,
+) -> Result<GetPlatformApplicationAttributesResponse, ServiceError> {
+    let arn = required(input.platform_application_arn, "PlatformApplicationArn")?;
     let app = e.platform_application(&arn).map_err(service_error)?;
-    Ok(json!({"Attributes": attributes_value(&app.attributes)}))
+    Ok(GetPlatformApplicationAttributesResponse {
+        attributes: attributes_value(&app.attributes),
+    })
 }
 
 pub(crate) fn set_platform_application_attributes(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "PlatformApplicationArn")?;
-    let attributes = required_attributes(input)?;
+    input: SetPlatformApplicationAttributesInput,
+) -> Result<(), ServiceError> {
+    let arn = required(input.platform_application_arn, "PlatformApplicationArn")?;
+    let attributes = required_attributes(input.attributes)?;
     e.set_platform_application_attributes(&arn, &attributes)
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(())
 }
 
 pub(crate) fn delete_platform_application(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "PlatformApplicationArn")?;
+    input: DeletePlatformApplicationInput,
+) -> Result<(), ServiceError> {
+    let arn = required(input.platform_application_arn, "PlatformApplicationArn")?;
     e.delete_platform_application(&arn).map_err(service_error)?;
-    Ok(empty())
+    Ok(())
 }
 
 pub(crate) fn list_platform_applications(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let token = opt_str(input, "NextToken")?;
+    input: ListPlatformApplicationsInput,
+) -> Result<ListPlatformApplicationsResponse, ServiceError> {
     let page = e
-        .list_platform_applications(&ctx.account_id, &ctx.region, token.as_deref())
+        .list_platform_applications(&ctx.account_id, &ctx.region, input.next_token.as_deref())
         .map_err(service_error)?;
-    let apps: Vec<Value> = page
+    let apps = page
         .items
         .iter()
-        .map(|a| json!({"PlatformApplicationArn": a.arn, "Attributes": attributes_value(&a.attributes)}))
+        .map(|a| api::PlatformApplication {
+            platform_application_arn: Some(a.arn.clone()),
+            attributes: attributes_value(&a.attributes),
+        })
         .collect();
-    Ok(with_next(
-        json!({"PlatformApplications": apps}),
-        "NextToken",
-        page.next_token,
-    ))
+    Ok(ListPlatformApplicationsResponse {
+        platform_applications: Some(apps),
+        next_token: page.next_token,
+    })
 }
 
 pub(crate) fn create_platform_endpoint(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let app = req_str(input, "PlatformApplicationArn")?;
-    let token = req_str(input, "Token")?;
-    let custom = opt_str(input, "CustomUserData")?;
-    let attributes = str_map(input, "Attributes")?;
+    input: CreatePlatformEndpointInput,
+) -> Result<CreateEndpointResponse, ServiceError> {
+    let app = required(input.platform_application_arn, "PlatformApplicationArn")?;
+    let token = required(input.token, "Token")?;
+    let attributes = crate::input::str_map(input.attributes);
     let endpoint = e
-        .create_platform_endpoint(&app, &token, custom.as_deref(), &attributes)
+        .create_platform_endpoint(&app, &token, input.custom_user_data.as_deref(), &attributes)
         .map_err(service_error)?;
-    Ok(json!({"EndpointArn": endpoint.arn}))
+    Ok(CreateEndpointResponse {
+        endpoint_arn: Some(endpoint.arn),
+    })
 }
 
 pub(crate) fn get_endpoint_attributes(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "EndpointArn")?;
+    input: GetEndpointAttributesInput,
+) -> Result<GetEndpointAttributesResponse, ServiceError> {
+    let arn = required(input.endpoint_arn, "EndpointArn")?;
     let endpoint = e.platform_endpoint(&arn).map_err(service_error)?;
-    Ok(json!({"Attributes": attributes_value(&endpoint.attributes)}))
+    Ok(GetEndpointAttributesResponse {
+        attributes: attributes_value(&endpoint.attributes),
+    })
 }
 
 pub(crate) fn set_endpoint_attributes(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "EndpointArn")?;
-    let attributes = required_attributes(input)?;
+    input: SetEndpointAttributesInput,
+) -> Result<(), ServiceError> {
+    let arn = required(input.endpoint_arn, "EndpointArn")?;
+    let attributes = required_attributes(input.attributes)?;
     e.set_endpoint_attributes(&arn, &attributes)
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(())
 }
 
 pub(crate) fn delete_endpoint(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "EndpointArn")?;
+    input: DeleteEndpointInput,
+) -> Result<(), ServiceError> {
+    let arn = required(input.endpoint_arn, "EndpointArn")?;
     e.delete_endpoint(&arn).map_err(service_error)?;
-    Ok(empty())
+    Ok(())
 }
 
 pub(crate) fn list_endpoints_by_platform_application(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let app = req_str(input, "PlatformApplicationArn")?;
-    let token = opt_str(input, "NextToken")?;
+    input: ListEndpointsByPlatformApplicationInput,
+) -> Result<ListEndpointsByPlatformApplicationResponse, ServiceError> {
+    let app = required(input.platform_application_arn, "PlatformApplicationArn")?;
     let page = e
-        .list_endpoints(&app, token.as_deref())
+        .list_endpoints(&app, input.next_token.as_deref())
         .map_err(service_error)?;
-    let endpoints: Vec<Value> = page
+    let endpoints = page
         .items
         .iter()
-        .map(|p| json!({"EndpointArn": p.arn, "Attributes": attributes_value(&p.attributes)}))
+        .map(|p| api::Endpoint {
+            endpoint_arn: Some(p.arn.clone()),
+            attributes: attributes_value(&p.attributes),
+        })
         .collect();
-    Ok(with_next(
-        json!({"Endpoints": endpoints}),
-        "NextToken",
-        page.next_token,
-    ))
+    Ok(ListEndpointsByPlatformApplicationResponse {
+        endpoints: Some(endpoints),
+        next_token: page.next_token,
+    })
 }
 
 // ---- SMS ----
 
-fn phone_number(input: &Value, member: &str) -> Result<String, ServiceError> {
-    let phone = req_str(input, member)?;
+/// A required phone number in E.164 form.
+fn phone_number(phone: Option<String>, member: &str) -> Result<String, ServiceError> {
+    let phone = required(phone, member)?;
     if !mobile::is_e164(&phone) {
         return Err(invalid("PhoneNumber Reason: input incorrectly formatted"));
     }
@@ -173,79 +197,82 @@ fn phone_number(input: &Value, member: &str) -> Result<String, ServiceError> {
 pub(crate) fn set_sms_attributes(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    if input.get("attributes").is_none_or(Value::is_null) {
+    input: SetSMSAttributesInput,
+) -> Result<SetSMSAttributesResponse, ServiceError> {
+    let Some(attributes) = input.attributes else {
         return Err(missing("attributes"));
-    }
-    let attributes = str_map(input, "attributes")?;
+    };
     e.set_sms_attributes(&ctx.account_id, &ctx.region, &attributes)
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(SetSMSAttributesResponse {})
 }
 
 pub(crate) fn get_sms_attributes(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let names = str_list(input, "attributes");
+    input: GetSMSAttributesInput,
+) -> Result<GetSMSAttributesResponse, ServiceError> {
+    let names = input.attributes.unwrap_or_default();
     let attrs = e.sms_attributes(&ctx.account_id, &ctx.region, &names);
-    Ok(json!({"attributes": attributes_value(&attrs)}))
+    Ok(GetSMSAttributesResponse {
+        attributes: attributes_value(&attrs),
+    })
 }
 
 pub(crate) fn check_if_phone_number_is_opted_out(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let phone = phone_number(input, "phoneNumber")?;
+    input: CheckIfPhoneNumberIsOptedOutInput,
+) -> Result<CheckIfPhoneNumberIsOptedOutResponse, ServiceError> {
+    let phone = phone_number(input.phone_number, "phoneNumber")?;
     let out = e.is_opted_out(&ctx.account_id, &ctx.region, &phone);
-    Ok(json!({"isOptedOut": out}))
+    Ok(CheckIfPhoneNumberIsOptedOutResponse {
+        is_opted_out: Some(out),
+    })
 }
 
 pub(crate) fn list_phone_numbers_opted_out(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let token = opt_str(input, "nextToken")?;
+    input: ListPhoneNumbersOptedOutInput,
+) -> Result<ListPhoneNumbersOptedOutResponse, ServiceError> {
     let all = e.opted_out_numbers(&ctx.account_id, &ctx.region);
-    let page =
-        ferrybridge_engine::sns::page(&all, token.as_deref()).map_err(|_| invalid("nextToken"))?;
-    Ok(with_next(
-        json!({"phoneNumbers": page.items}),
-        "nextToken",
-        page.next_token,
-    ))
+    let page = ferrybridge_engine::sns::page(&all, input.next_token.as_deref())
+        .map_err(|_| invalid("nextToken"))?;
+    Ok(ListPhoneNumbersOptedOutResponse {
+        phone_numbers: Some(page.items),
+        next_token: page.next_token,
+    })
 }
 
 pub(crate) fn opt_in_phone_number(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let phone = phone_number(input, "phoneNumber")?;
+    input: OptInPhoneNumberInput,
+) -> Result<OptInPhoneNumberResponse, ServiceError> {
+    let phone = phone_number(input.phone_number, "phoneNumber")?;
     e.opt_in(&ctx.account_id, &ctx.region, &phone);
-    Ok(empty())
+    Ok(OptInPhoneNumberResponse {})
 }
 
 pub(crate) fn get_sms_sandbox_account_status(
     _e: &SnsEngine,
     _ctx: &RequestContext,
-    _input: &Value,
-) -> Result<Value, ServiceError> {
+    _input: GetSMSSandboxAccountStatusInput,
+) -> Result<GetSMSSandboxAccountStatusResult, ServiceError> {
     // The emulator behaves as an account moved out of the sandbox: SMS to any number is
     // accepted (and recorded).
-    Ok(json!({"IsInSandbox": false}))
+    Ok(GetSMSSandboxAccountStatusResult {
+        is_in_sandbox: false,
+    })
 }
 
 pub(crate) fn create_sms_sandbox_phone_number(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let phone = phone_number(input, "PhoneNumber")?;
+    input: CreateSMSSandboxPhoneNumberInput,
+) -> Result<CreateSMSSandboxPhoneNumberResult, ServiceError> {
+    let phone = phone_number(input.phone_number, "PhoneNumber")?;
     let otp = format!("{:06}", rand::random::<u32>() % 1_000_000);
     e.add_sandbox_number(&ctx.account_id, &ctx.region, &phone, &otp);
     // The one-time password goes out by SMS: recorded, so a test can read it.
@@ -262,55 +289,62 @@ pub(crate) fn create_sms_sandbox_phone_number(
         attributes: Vec::new(),
         timestamp_ms: e.clock().now_millis(),
     });
-    Ok(empty())
+    Ok(CreateSMSSandboxPhoneNumberResult {})
 }
 
 pub(crate) fn verify_sms_sandbox_phone_number(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let phone = phone_number(input, "PhoneNumber")?;
-    let otp = req_str(input, "OneTimePassword")?;
+    input: VerifySMSSandboxPhoneNumberInput,
+) -> Result<VerifySMSSandboxPhoneNumberResult, ServiceError> {
+    let phone = phone_number(input.phone_number, "PhoneNumber")?;
+    let otp = required(input.one_time_password, "OneTimePassword")?;
     e.verify_sandbox_number(&ctx.account_id, &ctx.region, &phone, &otp)
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(VerifySMSSandboxPhoneNumberResult {})
 }
 
 pub(crate) fn delete_sms_sandbox_phone_number(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let phone = phone_number(input, "PhoneNumber")?;
+    input: DeleteSMSSandboxPhoneNumberInput,
+) -> Result<DeleteSMSSandboxPhoneNumberResult, ServiceError> {
+    let phone = phone_number(input.phone_number, "PhoneNumber")?;
     if !e.remove_sandbox_number(&ctx.account_id, &ctx.region, &phone) {
         return Err(service_error(SnsError::ResourceNotFound(
             "Resource does not exist".into(),
         )));
     }
-    Ok(empty())
+    Ok(DeleteSMSSandboxPhoneNumberResult {})
 }
 
 pub(crate) fn list_sms_sandbox_phone_numbers(
     e: &SnsEngine,
     ctx: &RequestContext,
-    _input: &Value,
-) -> Result<Value, ServiceError> {
-    let numbers: Vec<Value> = e
+    _input: ListSMSSandboxPhoneNumbersInput,
+) -> Result<ListSMSSandboxPhoneNumbersResult, ServiceError> {
+    let numbers = e
         .sandbox_numbers(&ctx.account_id, &ctx.region)
         .into_iter()
-        .map(|(p, verified)| {
-            json!({"PhoneNumber": p, "Status": if verified { "Verified" } else { "Pending" }})
+        .map(|(p, verified)| api::SMSSandboxPhoneNumber {
+            phone_number: Some(p),
+            status: Some(if verified { "Verified" } else { "Pending" }.to_owned()),
         })
         .collect();
-    Ok(json!({"PhoneNumbers": numbers}))
+    Ok(ListSMSSandboxPhoneNumbersResult {
+        phone_numbers: numbers,
+        next_token: None,
+    })
 }
 
 pub(crate) fn list_origination_numbers(
     _e: &SnsEngine,
     _ctx: &RequestContext,
-    _input: &Value,
-) -> Result<Value, ServiceError> {
+    _input: ListOriginationNumbersRequest,
+) -> Result<ListOriginationNumbersResult, ServiceError> {
     // No origination numbers can be bought in the emulator.
-    Ok(json!({"PhoneNumbers": []}))
+    Ok(ListOriginationNumbersResult {
+        next_token: None,
+        phone_numbers: Some(Vec::new()),
+    })
 }

@@ -5,14 +5,19 @@ use std::collections::HashSet;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use ferrybridge_api::sns::{
+    BatchResultErrorEntry, MessageAttributeValue as AttributeInput, PublishBatchInput,
+    PublishBatchRequestEntry, PublishBatchResponse, PublishBatchResultEntry, PublishInput as Input,
+    PublishResponse,
+};
+use ferrybridge_api::Entries;
 use ferrybridge_engine::sns::publish::{is_valid_string_array, MAX_MESSAGE_BYTES};
 use ferrybridge_engine::sns::{mobile, PublishInput, Recorded, SnsEngine, SnsError};
 use ferrybridge_engine::sqs::{MessageAttributeValue, MessageAttributes};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Value};
 
 use crate::delivery::Deliverer;
-use crate::input::{entries, invalid, missing, opt_str, req_str, scalar_text, service_error};
+use crate::input::{invalid, missing, required, service_error};
 use crate::subscriptions::base_url;
 
 const MAX_BATCH_ENTRIES: usize = 10;
@@ -87,16 +92,16 @@ fn check_attribute_name(name: &str) -> Result<(), ServiceError> {
 
 /// Parses and validates `MessageAttributes`. `position` is the 1-based batch entry.
 pub(crate) fn parse_attributes(
-    input: &Value,
+    attributes: Option<Entries<AttributeInput>>,
     position: Option<usize>,
 ) -> Result<MessageAttributes, ServiceError> {
-    let Some(Value::Object(map)) = input.get("MessageAttributes") else {
+    let Some(map) = attributes else {
         return Ok(Vec::new());
     };
     let mut out = Vec::with_capacity(map.len());
     for (name, v) in map {
-        check_attribute_name(name)?;
-        let Some(data_type) = v.get("DataType").and_then(scalar_text) else {
+        check_attribute_name(&name)?;
+        let Some(data_type) = v.data_type else {
             let at = match position {
                 Some(p) => format!(
                     "publishBatchRequestEntries.{p}.member.messageAttributes.{name}.member.dataType"
@@ -114,8 +119,8 @@ pub(crate) fn parse_attributes(
                 "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
             )));
         }
-        let string_value = v.get("StringValue").and_then(scalar_text);
-        let binary_value = v.get("BinaryValue").and_then(Value::as_str);
+        let string_value = v.string_value;
+        let binary_value = v.binary_value.map(|b| b.0);
         if string_value.is_none() && binary_value.is_none() {
             return Err(value_invalid(format!(
                 "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{data_type}'."
@@ -163,7 +168,7 @@ pub(crate) fn parse_attributes(
             }
             MessageAttributeValue::string(data_type.clone(), s)
         };
-        out.push((name.clone(), value));
+        out.push((name, value));
     }
     Ok(out)
 }
@@ -173,22 +178,32 @@ fn is_number(s: &str) -> bool {
     !t.is_empty() && t.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
+/// The members a message has, in `Publish` and in each `PublishBatch` entry.
+struct MessageInput {
+    message: Option<String>,
+    subject: Option<String>,
+    message_structure: Option<String>,
+    message_attributes: Option<Entries<AttributeInput>>,
+    message_deduplication_id: Option<String>,
+    message_group_id: Option<String>,
+}
+
 fn publish_input(
     ctx: &RequestContext,
-    input: &Value,
+    input: MessageInput,
     position: Option<usize>,
 ) -> Result<PublishInput, ServiceError> {
     Ok(PublishInput {
-        message: req_str(input, "Message")?,
-        subject: opt_str(input, "Subject")?,
-        structure_json: match opt_str(input, "MessageStructure")?.as_deref() {
+        message: required(input.message, "Message")?,
+        subject: input.subject,
+        structure_json: match input.message_structure.as_deref() {
             None => false,
             Some("json") => true,
             Some(_) => return Err(invalid("MessageStructure")),
         },
-        attributes: parse_attributes(input, position)?,
-        message_group_id: opt_str(input, "MessageGroupId")?,
-        message_deduplication_id: opt_str(input, "MessageDeduplicationId")?,
+        attributes: parse_attributes(input.message_attributes, position)?,
+        message_group_id: input.message_group_id,
+        message_deduplication_id: input.message_deduplication_id,
         trace_header: ctx.trace_header.clone(),
     })
 }
@@ -220,11 +235,11 @@ pub(crate) fn publish(
     e: &SnsEngine,
     d: &Deliverer,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let topic_arn = opt_str(input, "TopicArn")?.filter(|s| !s.is_empty());
-    let target_arn = opt_str(input, "TargetArn")?.filter(|s| !s.is_empty());
-    let phone = opt_str(input, "PhoneNumber")?.filter(|s| !s.is_empty());
+    input: Input,
+) -> Result<PublishResponse, ServiceError> {
+    let topic_arn = input.topic_arn.filter(|s| !s.is_empty());
+    let target_arn = input.target_arn.filter(|s| !s.is_empty());
+    let phone = input.phone_number.filter(|s| !s.is_empty());
     let targets = [&topic_arn, &target_arn, &phone]
         .iter()
         .filter(|t| t.is_some())
@@ -240,7 +255,15 @@ pub(crate) fn publish(
             "TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified",
         ));
     }
-    let msg = publish_input(ctx, input, None)?;
+    let message = MessageInput {
+        message: input.message,
+        subject: input.subject,
+        message_structure: input.message_structure,
+        message_attributes: input.message_attributes,
+        message_deduplication_id: input.message_deduplication_id,
+        message_group_id: input.message_group_id,
+    };
+    let msg = publish_input(ctx, message, None)?;
     if let Some(phone) = phone {
         if !mobile::is_e164(&phone) {
             return Err(invalid(&format!(
@@ -255,7 +278,10 @@ pub(crate) fn publish(
                 .to_owned();
             record_direct(e, ctx, "sms", &phone, &n, &text);
         }
-        return Ok(json!({"MessageId": n.message_id}));
+        return Ok(PublishResponse {
+            message_id: Some(n.message_id),
+            sequence_number: None,
+        });
     }
     let arn = topic_arn.or(target_arn).unwrap_or_default();
     let is_endpoint = ferrybridge_engine::sns::arn::parse(&arn)
@@ -287,7 +313,10 @@ pub(crate) fn publish(
             .cloned()
             .unwrap_or_else(|| n.message.clone());
         record_direct(e, ctx, "application", &arn, &n, &text);
-        return Ok(json!({"MessageId": n.message_id}));
+        return Ok(PublishResponse {
+            message_id: Some(n.message_id),
+            sequence_number: None,
+        });
     }
     let topic = e.topic(&ctx.region, &arn).map_err(service_error)?;
     let base = base_url(ctx);
@@ -296,11 +325,10 @@ pub(crate) fn publish(
             d.dispatch(deliveries, base.clone())
         })
         .map_err(service_error)?;
-    let mut out = json!({"MessageId": published.message_id});
-    if let Some(seq) = published.sequence_number {
-        out["SequenceNumber"] = Value::String(seq);
-    }
-    Ok(out)
+    Ok(PublishResponse {
+        message_id: Some(published.message_id),
+        sequence_number: published.sequence_number,
+    })
 }
 
 /// The Query code of an error shape (`InvalidParameterException` -> `InvalidParameter`).
@@ -322,16 +350,12 @@ pub(crate) fn publish_batch(
     e: &SnsEngine,
     d: &Deliverer,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let topic_arn = req_str(input, "TopicArn")?;
-    if input
-        .get("PublishBatchRequestEntries")
-        .is_none_or(Value::is_null)
-    {
+    input: PublishBatchInput,
+) -> Result<PublishBatchResponse, ServiceError> {
+    let topic_arn = required(input.topic_arn, "TopicArn")?;
+    let Some(list) = input.publish_batch_request_entries else {
         return Err(missing("PublishBatchRequestEntries"));
-    }
-    let list = entries(input, "PublishBatchRequestEntries");
+    };
     if list.is_empty() {
         return Err(service_error(SnsError::EmptyBatchRequest(
             "The batch request doesn't contain any entries.".into(),
@@ -346,8 +370,17 @@ pub(crate) fn publish_batch(
     let mut ids = HashSet::new();
     let mut parsed = Vec::with_capacity(list.len());
     let mut total = 0usize;
-    for (i, entry) in list.iter().enumerate() {
-        let id = req_str(entry, "Id")?;
+    for (i, entry) in list.into_iter().enumerate() {
+        let PublishBatchRequestEntry {
+            id,
+            message,
+            subject,
+            message_structure,
+            message_attributes,
+            message_deduplication_id,
+            message_group_id,
+        } = entry;
+        let id = required(id, "Id")?;
         if id.len() > 80 {
             return Err(service_error(SnsError::InvalidBatchEntryId(format!(
                 "The Id of a batch entry in the batch request is too long: {id}"
@@ -363,7 +396,15 @@ pub(crate) fn publish_batch(
                 "Two or more batch entries in the request have the same Id.".into(),
             )));
         }
-        let msg = publish_input(ctx, entry, Some(i + 1))?;
+        let message = MessageInput {
+            message,
+            subject,
+            message_structure,
+            message_attributes,
+            message_deduplication_id,
+            message_group_id,
+        };
+        let msg = publish_input(ctx, message, Some(i + 1))?;
         if topic.is_fifo() && msg.message_group_id.is_none() {
             return Err(invalid(
                 "The MessageGroupId parameter is required for FIFO topics",
@@ -402,23 +443,24 @@ pub(crate) fn publish_batch(
     for (id, msg) in parsed {
         let b = base.clone();
         match e.publish(&topic, msg, |deliveries| d.dispatch(deliveries, b.clone())) {
-            Ok(p) => {
-                let mut entry = json!({"Id": id, "MessageId": p.message_id});
-                if let Some(seq) = p.sequence_number {
-                    entry["SequenceNumber"] = Value::String(seq);
-                }
-                successful.push(entry);
-            }
+            Ok(p) => successful.push(PublishBatchResultEntry {
+                id: Some(id),
+                message_id: Some(p.message_id),
+                sequence_number: p.sequence_number,
+            }),
             Err(err) => {
                 let err = service_error(err);
-                failed.push(json!({
-                    "Id": id,
-                    "Code": batch_code(&err),
-                    "Message": err.message,
-                    "SenderFault": true,
-                }));
+                failed.push(BatchResultErrorEntry {
+                    id,
+                    code: batch_code(&err),
+                    message: Some(err.message),
+                    sender_fault: true,
+                });
             }
         }
     }
-    Ok(json!({"Successful": successful, "Failed": failed}))
+    Ok(PublishBatchResponse {
+        successful: Some(successful),
+        failed: Some(failed),
+    })
 }

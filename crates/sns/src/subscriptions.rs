@@ -2,14 +2,21 @@
 
 use std::sync::Arc;
 
+use ferrybridge_api::sns::{
+    self as api, ConfirmSubscriptionInput, ConfirmSubscriptionResponse,
+    GetSubscriptionAttributesInput, GetSubscriptionAttributesResponse,
+    ListSubscriptionsByTopicInput, ListSubscriptionsByTopicResponse, ListSubscriptionsInput,
+    ListSubscriptionsResponse, SetSubscriptionAttributesInput, SubscribeInput, SubscribeResponse,
+    UnsubscribeInput,
+};
+use ferrybridge_api::Entries;
 use ferrybridge_engine::sns::{SnsEngine, Subscription};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Map, Value};
 
 use crate::delivery::Deliverer;
-use crate::input::{opt_bool, opt_str, req_str, service_error, str_map};
-use crate::topics::topic;
-use crate::{empty, policies, with_next};
+use crate::input::{required, service_error, str_map};
+use crate::policies;
+use crate::topics::{set, topic};
 
 /// The identity ARN of the caller, reported as a subscription's `SubscriptionPrincipal` (on AWS
 /// the IAM user or role that called `Subscribe`): the caller as STS GetCallerIdentity names it
@@ -27,18 +34,18 @@ pub(crate) fn subscribe(
     e: &SnsEngine,
     d: &Deliverer,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = topic(e, ctx, input, "TopicArn")?;
-    let protocol = req_str(input, "Protocol")?;
-    let endpoint = opt_str(input, "Endpoint")?.unwrap_or_default();
-    let attributes = str_map(input, "Attributes")?;
+    input: SubscribeInput,
+) -> Result<SubscribeResponse, ServiceError> {
+    let t = topic(e, ctx, input.topic_arn, "TopicArn")?;
+    let protocol = required(input.protocol, "Protocol")?;
+    let endpoint = input.endpoint.unwrap_or_default();
+    let attributes = str_map(input.attributes);
     for (k, v) in &attributes {
         if k == "DeliveryPolicy" && !v.is_empty() {
             policies::check_subscription_delivery_policy(v, true)?;
         }
     }
-    let return_arn = opt_bool(input, "ReturnSubscriptionArn")?.unwrap_or(false);
+    let return_arn = input.return_subscription_arn.unwrap_or(false);
     let subscribed = e
         .subscribe(
             &ctx.account_id,
@@ -58,32 +65,37 @@ pub(crate) fn subscribe(
     } else {
         sub.arn.clone()
     };
-    Ok(json!({"SubscriptionArn": arn}))
+    Ok(SubscribeResponse {
+        subscription_arn: Some(arn),
+    })
 }
 
 pub(crate) fn confirm_subscription(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
+    input: ConfirmSubscriptionInput,
     authenticated: bool,
-) -> Result<Value, ServiceError> {
-    let topic_arn = req_str(input, "TopicArn")?;
-    let token = req_str(input, "Token")?;
-    let auth_on_unsubscribe = opt_str(input, "AuthenticateOnUnsubscribe")?
+) -> Result<ConfirmSubscriptionResponse, ServiceError> {
+    let topic_arn = required(input.topic_arn, "TopicArn")?;
+    let token = required(input.token, "Token")?;
+    let auth_on_unsubscribe = input
+        .authenticate_on_unsubscribe
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let sub = e
         .confirm_subscription(&topic_arn, &token, authenticated || auth_on_unsubscribe)
         .map_err(service_error)?;
-    Ok(json!({"SubscriptionArn": sub.arn}))
+    Ok(ConfirmSubscriptionResponse {
+        subscription_arn: Some(sub.arn.clone()),
+    })
 }
 
 pub(crate) fn unsubscribe(
     e: &SnsEngine,
     d: &Deliverer,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "SubscriptionArn")?;
+    input: UnsubscribeInput,
+) -> Result<(), ServiceError> {
+    let arn = required(input.subscription_arn, "SubscriptionArn")?;
     let removed = e.unsubscribe(&arn).map_err(service_error)?;
     if let Some(ferrybridge_engine::sns::Unsubscribed {
         subscription,
@@ -92,56 +104,57 @@ pub(crate) fn unsubscribe(
     {
         d.confirm_unsubscribe(subscription, token, base_url(ctx));
     }
-    Ok(empty())
+    Ok(())
 }
 
-fn listed(s: &Subscription) -> Value {
-    json!({
-        "SubscriptionArn": s.listed_arn(),
-        "Owner": s.owner,
-        "Protocol": s.protocol.as_str(),
-        "Endpoint": s.endpoint,
-        "TopicArn": s.topic_arn,
-    })
+fn listed(s: &Subscription) -> api::Subscription {
+    api::Subscription {
+        subscription_arn: Some(s.listed_arn().to_string()),
+        owner: Some(s.owner.clone()),
+        protocol: Some(s.protocol.as_str().to_owned()),
+        endpoint: Some(s.endpoint.clone()),
+        topic_arn: Some(s.topic_arn.clone()),
+    }
 }
 
-fn page_output(items: &[Arc<Subscription>], next: Option<String>) -> Value {
-    let subs: Vec<Value> = items.iter().map(|s| listed(s)).collect();
-    with_next(json!({"Subscriptions": subs}), "NextToken", next)
+fn listed_page(items: &[Arc<Subscription>]) -> Option<Vec<api::Subscription>> {
+    Some(items.iter().map(|s| listed(s)).collect())
 }
 
 pub(crate) fn list_subscriptions(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let token = opt_str(input, "NextToken")?;
+    input: ListSubscriptionsInput,
+) -> Result<ListSubscriptionsResponse, ServiceError> {
     let page = e
-        .list_subscriptions(&ctx.account_id, &ctx.region, token.as_deref())
+        .list_subscriptions(&ctx.account_id, &ctx.region, input.next_token.as_deref())
         .map_err(service_error)?;
-    Ok(page_output(&page.items, page.next_token))
+    Ok(ListSubscriptionsResponse {
+        subscriptions: listed_page(&page.items),
+        next_token: page.next_token,
+    })
 }
 
 pub(crate) fn list_subscriptions_by_topic(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = topic(e, ctx, input, "TopicArn")?;
-    let token = opt_str(input, "NextToken")?;
+    input: ListSubscriptionsByTopicInput,
+) -> Result<ListSubscriptionsByTopicResponse, ServiceError> {
+    let t = topic(e, ctx, input.topic_arn, "TopicArn")?;
     let page = e
-        .list_subscriptions_by_topic(&t, token.as_deref())
+        .list_subscriptions_by_topic(&t, input.next_token.as_deref())
         .map_err(service_error)?;
-    Ok(page_output(&page.items, page.next_token))
+    Ok(ListSubscriptionsByTopicResponse {
+        subscriptions: listed_page(&page.items),
+        next_token: page.next_token,
+    })
 }
 
 /// The attributes AWS reports for a subscription.
-pub(crate) fn subscription_attributes(e: &SnsEngine, s: &Subscription) -> Map<String, Value> {
+pub(crate) fn subscription_attributes(e: &SnsEngine, s: &Subscription) -> Entries<String> {
     let st = s.settings();
-    let mut m = Map::new();
-    let mut put = |k: &str, v: String| {
-        m.insert(k.to_owned(), Value::String(v));
-    };
+    let mut m = Entries::default();
+    let mut put = |k: &str, v: String| set(&mut m, k, v);
     // AWS lists SubscriptionPrincipal first (recorded attribute order).
     put("SubscriptionPrincipal", s.principal.clone());
     put("Owner", s.owner.clone());
@@ -187,21 +200,23 @@ pub(crate) fn subscription_attributes(e: &SnsEngine, s: &Subscription) -> Map<St
 pub(crate) fn get_subscription_attributes(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "SubscriptionArn")?;
+    input: GetSubscriptionAttributesInput,
+) -> Result<GetSubscriptionAttributesResponse, ServiceError> {
+    let arn = required(input.subscription_arn, "SubscriptionArn")?;
     let s = e.subscription(&arn).map_err(service_error)?;
-    Ok(json!({"Attributes": subscription_attributes(e, &s)}))
+    Ok(GetSubscriptionAttributesResponse {
+        attributes: Some(subscription_attributes(e, &s)),
+    })
 }
 
 pub(crate) fn set_subscription_attributes(
     e: &SnsEngine,
     _ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "SubscriptionArn")?;
-    let name = req_str(input, "AttributeName")?;
-    let value = opt_str(input, "AttributeValue")?.unwrap_or_default();
+    input: SetSubscriptionAttributesInput,
+) -> Result<(), ServiceError> {
+    let arn = required(input.subscription_arn, "SubscriptionArn")?;
+    let name = required(input.attribute_name, "AttributeName")?;
+    let value = input.attribute_value.unwrap_or_default();
     let s = e.subscription(&arn).map_err(service_error)?;
     if name == "DeliveryPolicy" && !value.is_empty() {
         policies::check_subscription_delivery_policy(&value, false)?;
@@ -209,5 +224,5 @@ pub(crate) fn set_subscription_attributes(
     let fifo = e.topic_of(&s).is_some_and(|t| t.is_fifo());
     s.set_attribute(fifo, &name, &value)
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(())
 }

@@ -2,37 +2,54 @@
 
 use std::sync::Arc;
 
+use ferrybridge_api::sns::{
+    self as api, AddPermissionInput, CreateTopicInput, CreateTopicResponse, DeleteTopicInput,
+    GetDataProtectionPolicyInput, GetDataProtectionPolicyResponse, GetTopicAttributesInput,
+    GetTopicAttributesResponse, ListTagsForResourceRequest, ListTagsForResourceResponse,
+    ListTopicsInput, ListTopicsResponse, PutDataProtectionPolicyInput, RemovePermissionInput,
+    SetTopicAttributesInput, TagResourceRequest, TagResourceResponse, UntagResourceRequest,
+    UntagResourceResponse,
+};
+use ferrybridge_api::Entries;
 use ferrybridge_engine::sns::{SnsEngine, Topic};
 use ferrybridge_protocol::{RequestContext, ServiceError};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
-use crate::input::{missing, opt_str, req_str, service_error, str_list, str_map, tags};
-use crate::{empty, policies, with_next};
+use crate::input::{invalid, missing, required, service_error, str_map, tags};
+use crate::policies;
 
+/// The topic named by a required member (`TopicArn`, `ResourceArn`).
 pub(crate) fn topic(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
+    arn: Option<String>,
     member: &str,
 ) -> Result<Arc<Topic>, ServiceError> {
-    let arn = req_str(input, member)?;
+    let arn = required(arn, member)?;
     e.topic(&ctx.region, &arn).map_err(service_error)
+}
+
+/// Sets `key` in `entries` (in place when present, like a JSON object's insert).
+pub(crate) fn set(entries: &mut Entries<String>, key: &str, value: String) {
+    match entries.0.iter_mut().find(|(k, _)| k == key) {
+        Some((_, v)) => *v = value,
+        None => entries.0.push((key.to_owned(), value)),
+    }
 }
 
 pub(crate) fn create_topic(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let name = req_str(input, "Name")?;
-    let attributes = str_map(input, "Attributes")?;
+    input: CreateTopicInput,
+) -> Result<CreateTopicResponse, ServiceError> {
+    let name = required(input.name, "Name")?;
+    let attributes = str_map(input.attributes);
     for (k, v) in &attributes {
         if k == "DeliveryPolicy" && !v.is_empty() {
             policies::check_topic_delivery_policy(v, true)?;
         }
     }
-    let tags = tags(input, "Tags")?;
-    let dpp = opt_str(input, "DataProtectionPolicy")?;
+    let tags = tags(input.tags)?;
     let topic = e
         .create_topic(
             &ctx.account_id,
@@ -40,51 +57,51 @@ pub(crate) fn create_topic(
             &name,
             &attributes,
             &tags,
-            dpp.as_deref(),
+            input.data_protection_policy.as_deref(),
         )
         .map_err(service_error)?;
-    Ok(json!({"TopicArn": topic.arn()}))
+    Ok(CreateTopicResponse {
+        topic_arn: Some(topic.arn().to_owned()),
+    })
 }
 
 pub(crate) fn delete_topic(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let arn = req_str(input, "TopicArn")?;
+    input: DeleteTopicInput,
+) -> Result<(), ServiceError> {
+    let arn = required(input.topic_arn, "TopicArn")?;
     e.delete_topic(&ctx.region, &arn).map_err(service_error)?;
-    Ok(empty())
+    Ok(())
 }
 
 pub(crate) fn list_topics(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let token = opt_str(input, "NextToken")?;
+    input: ListTopicsInput,
+) -> Result<ListTopicsResponse, ServiceError> {
     let page = e
-        .list_topics(&ctx.account_id, &ctx.region, token.as_deref())
+        .list_topics(&ctx.account_id, &ctx.region, input.next_token.as_deref())
         .map_err(service_error)?;
-    let topics: Vec<Value> = page
+    let topics = page
         .items
         .iter()
-        .map(|t| json!({"TopicArn": t.arn()}))
+        .map(|t| api::Topic {
+            topic_arn: Some(t.arn().to_owned()),
+        })
         .collect();
-    Ok(with_next(
-        json!({"Topics": topics}),
-        "NextToken",
-        page.next_token,
-    ))
+    Ok(ListTopicsResponse {
+        topics: Some(topics),
+        next_token: page.next_token,
+    })
 }
 
 /// Every attribute AWS returns for a topic, in AWS's order.
-pub(crate) fn topic_attributes(topic: &Topic) -> Map<String, Value> {
+pub(crate) fn topic_attributes(topic: &Topic) -> Entries<String> {
     let a = topic.attributes();
     let (confirmed, pending, deleted) = topic.subscription_counts();
-    let mut m = Map::new();
-    let mut put = |k: &str, v: String| {
-        m.insert(k.to_owned(), Value::String(v));
-    };
+    let mut m = Entries::default();
+    let mut put = |k: &str, v: String| set(&mut m, k, v);
     put("Policy", a.policy.clone());
     put("Owner", topic.account_id().to_owned());
     put("SubscriptionsPending", pending.to_string());
@@ -130,34 +147,36 @@ pub(crate) fn topic_attributes(topic: &Topic) -> Map<String, Value> {
 pub(crate) fn get_topic_attributes(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = topic(e, ctx, input, "TopicArn")?;
-    Ok(json!({"Attributes": topic_attributes(&t)}))
+    input: GetTopicAttributesInput,
+) -> Result<GetTopicAttributesResponse, ServiceError> {
+    let t = topic(e, ctx, input.topic_arn, "TopicArn")?;
+    Ok(GetTopicAttributesResponse {
+        attributes: Some(topic_attributes(&t)),
+    })
 }
 
 pub(crate) fn set_topic_attributes(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = topic(e, ctx, input, "TopicArn")?;
-    let name = req_str(input, "AttributeName")?;
-    let value = opt_str(input, "AttributeValue")?.unwrap_or_default();
+    input: SetTopicAttributesInput,
+) -> Result<(), ServiceError> {
+    let t = topic(e, ctx, input.topic_arn, "TopicArn")?;
+    let name = required(input.attribute_name, "AttributeName")?;
+    let value = input.attribute_value.unwrap_or_default();
     if name == "DeliveryPolicy" && !value.is_empty() {
         policies::check_topic_delivery_policy(&value, false)?;
     }
     t.set_attribute(&name, &value).map_err(service_error)?;
-    Ok(empty())
+    Ok(())
 }
 
 /// A taggable resource: only topics are.
 fn tagged_topic(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
+    arn: Option<String>,
 ) -> Result<Arc<Topic>, ServiceError> {
-    let arn = req_str(input, "ResourceArn")?;
+    let arn = required(arn, "ResourceArn")?;
     e.topic(&ctx.region, &arn).map_err(|err| {
         if err.code() == "NotFoundException" {
             ServiceError::new("ResourceNotFoundException", "Resource does not exist")
@@ -170,52 +189,53 @@ fn tagged_topic(
 pub(crate) fn tag_resource(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = tagged_topic(e, ctx, input)?;
-    if input.get("Tags").is_none_or(Value::is_null) {
+    input: TagResourceRequest,
+) -> Result<TagResourceResponse, ServiceError> {
+    let t = tagged_topic(e, ctx, input.resource_arn)?;
+    if input.tags.is_none() {
         return Err(missing("Tags"));
     }
-    t.tag(&tags(input, "Tags")?).map_err(service_error)?;
-    Ok(empty())
+    t.tag(&tags(input.tags)?).map_err(service_error)?;
+    Ok(TagResourceResponse {})
 }
 
 pub(crate) fn untag_resource(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = tagged_topic(e, ctx, input)?;
-    if input.get("TagKeys").is_none_or(Value::is_null) {
-        return Err(missing("TagKeys"));
-    }
-    t.untag(&str_list(input, "TagKeys"));
-    Ok(empty())
+    input: UntagResourceRequest,
+) -> Result<UntagResourceResponse, ServiceError> {
+    let t = tagged_topic(e, ctx, input.resource_arn)?;
+    let keys = required(input.tag_keys, "TagKeys")?;
+    t.untag(&keys);
+    Ok(UntagResourceResponse {})
 }
 
 pub(crate) fn list_tags_for_resource(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = tagged_topic(e, ctx, input)?;
-    let tags: Vec<Value> = t
+    input: ListTagsForResourceRequest,
+) -> Result<ListTagsForResourceResponse, ServiceError> {
+    let t = tagged_topic(e, ctx, input.resource_arn)?;
+    let tags = t
         .tags()
         .into_iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .map(|(k, v)| api::Tag {
+            key: Some(k),
+            value: Some(v),
+        })
         .collect();
-    Ok(json!({"Tags": tags}))
+    Ok(ListTagsForResourceResponse { tags: Some(tags) })
 }
 
 pub(crate) fn add_permission(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = topic(e, ctx, input, "TopicArn")?;
-    let label = req_str(input, "Label")?;
-    let accounts = str_list(input, "AWSAccountId");
-    let actions = str_list(input, "ActionName");
+    input: AddPermissionInput,
+) -> Result<(), ServiceError> {
+    let t = topic(e, ctx, input.topic_arn, "TopicArn")?;
+    let label = required(input.label, "Label")?;
+    let accounts = input.aws_account_id.unwrap_or_default();
+    let actions = input.action_name.unwrap_or_default();
     if accounts.is_empty() {
         return Err(missing("AWSAccountId"));
     }
@@ -224,42 +244,41 @@ pub(crate) fn add_permission(
     }
     t.add_permission(&label, &accounts, &actions)
         .map_err(service_error)?;
-    Ok(empty())
+    Ok(())
 }
 
 pub(crate) fn remove_permission(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = topic(e, ctx, input, "TopicArn")?;
-    let label = req_str(input, "Label")?;
+    input: RemovePermissionInput,
+) -> Result<(), ServiceError> {
+    let t = topic(e, ctx, input.topic_arn, "TopicArn")?;
+    let label = required(input.label, "Label")?;
     t.remove_permission(&label).map_err(service_error)?;
-    Ok(empty())
+    Ok(())
 }
 
 pub(crate) fn get_data_protection_policy(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = topic(e, ctx, input, "ResourceArn")?;
-    Ok(match t.data_protection_policy() {
-        Some(p) => json!({"DataProtectionPolicy": p}),
-        None => json!({}),
+    input: GetDataProtectionPolicyInput,
+) -> Result<GetDataProtectionPolicyResponse, ServiceError> {
+    let t = topic(e, ctx, input.resource_arn, "ResourceArn")?;
+    Ok(GetDataProtectionPolicyResponse {
+        data_protection_policy: t.data_protection_policy(),
     })
 }
 
 pub(crate) fn put_data_protection_policy(
     e: &SnsEngine,
     ctx: &RequestContext,
-    input: &Value,
-) -> Result<Value, ServiceError> {
-    let t = topic(e, ctx, input, "ResourceArn")?;
-    let policy = req_str(input, "DataProtectionPolicy")?;
+    input: PutDataProtectionPolicyInput,
+) -> Result<(), ServiceError> {
+    let t = topic(e, ctx, input.resource_arn, "ResourceArn")?;
+    let policy = required(input.data_protection_policy, "DataProtectionPolicy")?;
     if !policy.is_empty() && serde_json::from_str::<Value>(&policy).is_err() {
-        return Err(crate::input::invalid("DataProtectionPolicy"));
+        return Err(invalid("DataProtectionPolicy"));
     }
     t.set_data_protection_policy(&policy);
-    Ok(empty())
+    Ok(())
 }
