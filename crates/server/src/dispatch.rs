@@ -71,16 +71,21 @@ impl App {
         let auth = crate::auth::Verifier::without_sources(&config, clock.clone());
         let mut sqs_engine = SqsEngine::new(clock.clone()).with_resets(resets.clone());
         let mut sts_engine = StsEngine::new(clock.clone());
+        let mut sns_engine = SnsEngine::new(clock.clone()).with_resets(resets.clone());
         let journal = persisted
-            .map(|p| p.attach(&mut sqs_engine, &mut sts_engine))
+            .map(|p| p.attach(&mut sqs_engine, &mut sts_engine, &mut sns_engine))
             .transpose()?;
+        // `--data-dir`: the signing key is kept, so that signatures and SigningCertURLs from
+        // before a restart still verify after it.
+        let signer = match &journal {
+            Some(j) => ferrybridge_sns::Signer::load_or_create(
+                &j.dir().join(crate::persistence::SNS_SIGNING_KEY_FILE),
+            )?,
+            None => ferrybridge_sns::Signer::shared(),
+        };
         let sqs_engine = Arc::new(sqs_engine);
         let sts = Sts::new(Arc::new(sts_engine), &config.default_account_id);
-        let (sns, workers) = Sns::new(
-            Arc::new(SnsEngine::new(clock.clone()).with_resets(resets.clone())),
-            sqs_engine.clone(),
-            ferrybridge_sns::Signer::shared(),
-        );
+        let (sns, workers) = Sns::new(Arc::new(sns_engine), sqs_engine.clone(), signer);
         let checks = config.cross_account_checks;
         let sns = sns
             .with_async_delivery(config.async_delivery)
@@ -373,7 +378,15 @@ impl App {
             std::panic::AssertUnwindSafe(async {
                 match service {
                     ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
-                    ServiceName::Sns => self.sns.call(&ctx, &operation, input, authenticated).await,
+                    ServiceName::Sns => {
+                        let result = self.sns.call(&ctx, &operation, input, authenticated).await;
+                        // `--data-dir`: an image of the SNS state after each change (the
+                        // ticket makes the answer wait for it).
+                        if result.is_ok() && self.journal.is_some() && sns_changes(&operation) {
+                            self.sns.engine().journal_state();
+                        }
+                        result
+                    }
                     ServiceName::Events => self.events.call(&ctx, &operation, input).await,
                     ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
                 }
@@ -467,6 +480,16 @@ impl App {
         }
         crate::admin::handle(self, method, path, query)
     }
+}
+
+/// Whether a successful SNS operation may have changed SNS state (everything but reads and
+/// publishing, whose messages are not SNS state).
+fn sns_changes(operation: &str) -> bool {
+    !(operation.starts_with("Get")
+        || operation.starts_with("List")
+        || operation.starts_with("Check")
+        || operation == "Publish"
+        || operation == "PublishBatch")
 }
 
 fn into_response(encoded: EncodedResponse) -> Response<Full<Bytes>> {
