@@ -604,3 +604,59 @@ def test_kill_during_sns_to_sqs_publishing_keeps_every_acknowledged_message_once
     assert len(bodies) == len(set(bodies)), "a message is in the queue twice"
     missing = set(acked) - set(bodies)
     assert not missing, f"{len(missing)} acknowledged publishes lost, e.g. {sorted(missing)[:5]}"
+
+
+def test_eventbridge_buses_rules_and_targets_survive_a_restart(server):
+    s = server()
+    events = make_client(s.url, "events")
+    sqs = s.client()
+    url = sqs.create_queue(QueueName="eb-target")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    bus_arn = events.create_event_bus(Name="orders", Description="the orders",
+                                      Tags=[{"Key": "team", "Value": "a"}])["EventBusArn"]
+    events.put_permission(EventBusName="orders", Action="events:PutEvents",
+                          Principal="111111111111", StatementId="partner")
+    rule_arn = events.put_rule(Name="placed", EventBusName="orders", Description="placed orders",
+                               EventPattern=json.dumps({"detail-type": ["placed"]}),
+                               Tags=[{"Key": "k", "Value": "v"}])["RuleArn"]
+    events.put_targets(Rule="placed", EventBusName="orders", Targets=[{
+        "Id": "q", "Arn": qarn,
+        "InputTransformer": {"InputPathsMap": {"id": "$.detail.id"},
+                             "InputTemplate": "{\"order\": <id>}"},
+        "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 120},
+    }])
+    events.put_rule(Name="off", EventBusName="orders", State="DISABLED",
+                    EventPattern=json.dumps({"source": ["x"]}))
+    events.put_rule(Name="tick", ScheduleExpression="rate(5 minutes)")
+    events.put_rule(Name="gone", EventBusName="orders", EventPattern=json.dumps({"source": ["y"]}))
+    events.delete_rule(Name="gone", EventBusName="orders")
+    s.kill()
+
+    s.start()
+    events = make_client(s.url, "events")
+    sqs = s.client()
+    bus = events.describe_event_bus(Name="orders")
+    assert bus["Arn"] == bus_arn and bus["Description"] == "the orders"
+    assert json.loads(bus["Policy"])["Statement"][0]["Sid"] == "partner"
+    assert events.list_tags_for_resource(ResourceARN=bus_arn)["Tags"] == [
+        {"Key": "team", "Value": "a"}]
+    names = sorted(r["Name"] for r in events.list_rules(EventBusName="orders")["Rules"])
+    assert names == ["off", "placed"]
+    rule = events.describe_rule(Name="placed", EventBusName="orders")
+    assert rule["Arn"] == rule_arn and rule["State"] == "ENABLED"
+    assert rule["Description"] == "placed orders"
+    assert events.describe_rule(Name="off", EventBusName="orders")["State"] == "DISABLED"
+    assert events.describe_rule(Name="tick")["ScheduleExpression"] == "rate(5 minutes)"
+    assert events.list_tags_for_resource(ResourceARN=rule_arn)["Tags"] == [
+        {"Key": "k", "Value": "v"}]
+    targets = events.list_targets_by_rule(Rule="placed", EventBusName="orders")["Targets"]
+    assert [t["Id"] for t in targets] == ["q"]
+    assert targets[0]["RetryPolicy"]["MaximumRetryAttempts"] == 3
+
+    # PutEvents after the restart is routed into the target queue, transformed as before.
+    r = events.put_events(Entries=[{"EventBusName": "orders", "Source": "shop",
+                                    "DetailType": "placed", "Detail": json.dumps({"id": 7})}])
+    assert r["FailedEntryCount"] == 0
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
+    assert json.loads(got[0]["Body"]) == {"order": 7}

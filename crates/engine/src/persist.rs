@@ -85,6 +85,9 @@ pub mod kind {
     pub const STS_RESET: u8 = 41;
     /// SNS: an image of the whole SNS state (the last one wins), see `sns::persist`.
     pub const SNS_STATE: u8 = 50;
+    /// EventBridge: an image of the buses, rules and targets (the last one wins), see
+    /// `events::persist`.
+    pub const EVENTS_STATE: u8 = 60;
 }
 
 /// Little-endian encoder of record bodies.

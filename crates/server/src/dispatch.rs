@@ -72,8 +72,16 @@ impl App {
         let mut sqs_engine = SqsEngine::new(clock.clone()).with_resets(resets.clone());
         let mut sts_engine = StsEngine::new(clock.clone());
         let mut sns_engine = SnsEngine::new(clock.clone()).with_resets(resets.clone());
+        let mut events_engine = EventsEngine::new(clock).with_resets(resets.clone());
         let journal = persisted
-            .map(|p| p.attach(&mut sqs_engine, &mut sts_engine, &mut sns_engine))
+            .map(|p| {
+                p.attach(
+                    &mut sqs_engine,
+                    &mut sts_engine,
+                    &mut sns_engine,
+                    &mut events_engine,
+                )
+            })
             .transpose()?;
         // `--data-dir`: the signing key is kept, so that signatures and SigningCertURLs from
         // before a restart still verify after it.
@@ -101,7 +109,7 @@ impl App {
         };
         let base: Arc<str> = Arc::from(format!("http://{host}"));
         let (events, workers) = Events::new(
-            Arc::new(EventsEngine::new(clock).with_resets(resets.clone())),
+            Arc::new(events_engine),
             sqs_engine.clone(),
             sns.clone(),
             base,
@@ -387,7 +395,15 @@ impl App {
                         }
                         result
                     }
-                    ServiceName::Events => self.events.call(&ctx, &operation, input).await,
+                    ServiceName::Events => {
+                        let result = self.events.call(&ctx, &operation, input).await;
+                        // `--data-dir`: an image of the buses, rules and targets after each
+                        // change (the ticket makes the answer wait for it).
+                        if result.is_ok() && self.journal.is_some() && events_changes(&operation) {
+                            self.events.engine().journal_state();
+                        }
+                        result
+                    }
                     ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
                 }
             })
@@ -490,6 +506,15 @@ fn sns_changes(operation: &str) -> bool {
         || operation.starts_with("Check")
         || operation == "Publish"
         || operation == "PublishBatch")
+}
+
+/// Whether a successful EventBridge operation may have changed buses, rules or targets.
+fn events_changes(operation: &str) -> bool {
+    !(operation.starts_with("Describe")
+        || operation.starts_with("List")
+        || operation.starts_with("Test")
+        || operation == "PutEvents"
+        || operation == "PutPartnerEvents")
 }
 
 fn into_response(encoded: EncodedResponse) -> Response<Full<Bytes>> {

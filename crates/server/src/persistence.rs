@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::persist::SqsReplay;
 use ferrybridge_engine::sqs::SqsEngine;
@@ -20,6 +21,8 @@ pub(crate) struct Opened {
     sts: Vec<(u8, Vec<u8>)>,
     /// The last SNS image (each replaces the state: only the last matters).
     sns: Option<(u8, Vec<u8>)>,
+    /// The last EventBridge image.
+    events: Option<(u8, Vec<u8>)>,
     started: Instant,
     stats: ferrybridge_store::OpenStats,
 }
@@ -33,6 +36,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     let mut sqs = SqsReplay::default();
     let mut sts = Vec::new();
     let mut sns = None;
+    let mut events = None;
     let (journal, stats) = Durable::open(dir, config.fsync, |kind, data| {
         if sqs.apply(kind, data)? {
             Ok(())
@@ -41,6 +45,9 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
             Ok(())
         } else if (50..60).contains(&kind) {
             sns = Some((kind, data.to_vec()));
+            Ok(())
+        } else if (60..70).contains(&kind) {
+            events = Some((kind, data.to_vec()));
             Ok(())
         } else {
             Err(format!(
@@ -54,6 +61,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
         sqs,
         sts,
         sns,
+        events,
         started,
         stats,
     }))
@@ -66,6 +74,7 @@ impl Opened {
         sqs: &mut SqsEngine,
         sts: &mut StsEngine,
         sns: &mut SnsEngine,
+        events: &mut EventsEngine,
     ) -> Result<Arc<Durable>, String> {
         sqs.set_journal(self.journal.clone());
         let (queues, messages) = sqs.restore(self.sqs).map_err(|e| {
@@ -91,6 +100,15 @@ impl Opened {
             })?;
         }
         sns.set_journal(self.journal.clone());
+        if let Some((kind, data)) = &self.events {
+            events.replay_record(*kind, data).map_err(|e| {
+                format!(
+                    "cannot restore the EventBridge state of the data directory {}: {e}",
+                    self.journal.dir().display()
+                )
+            })?;
+        }
+        events.set_journal(self.journal.clone());
         release_freed_memory();
         tracing::info!(
             dir = %self.journal.dir().display(),
@@ -125,6 +143,7 @@ pub(crate) fn spawn_compactor(
     sqs: Arc<SqsEngine>,
     sts: Arc<StsEngine>,
     sns: Arc<SnsEngine>,
+    events: Arc<EventsEngine>,
 ) {
     tokio::spawn(async move {
         let base = compact_at();
@@ -137,13 +156,19 @@ pub(crate) fn spawn_compactor(
                 continue;
             }
             let started = Instant::now();
-            let (journal2, sqs2, sts, sns) =
-                (journal.clone(), sqs.clone(), sts.clone(), sns.clone());
+            let (journal2, sqs2, sts, sns, events) = (
+                journal.clone(),
+                sqs.clone(),
+                sts.clone(),
+                sns.clone(),
+                events.clone(),
+            );
             let (segment, ticket) = match tokio::task::spawn_blocking(move || {
                 let mut segment = 0;
                 sqs2.checkpoint(|| segment = journal2.rotate());
                 sts.checkpoint();
                 sns.journal_state();
+                events.journal_state();
                 (segment, journal2.barrier())
             })
             .await
