@@ -332,6 +332,9 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
     url = sqs.create_queue(QueueName="compact")["QueueUrl"]
     fifo = sqs.create_queue(QueueName="compact.fifo",
                             Attributes={"FifoQueue": "true"})["QueueUrl"]
+    # SNS and EventBridge images are rewritten by every compaction.
+    topic = make_client(s.url, "sns").create_topic(Name="compacted")["TopicArn"]
+    make_client(s.url, "events").create_event_bus(Name="compacted")
     kept = set()
     deadline = time.monotonic() + 3.5
     n = 0
@@ -360,6 +363,8 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
                            MessageDeduplicationId=f"f{n - 1}")
     assert "MessageId" in dup
     assert "Messages" not in sqs.receive_message(QueueUrl=fifo)
+    assert [t["TopicArn"] for t in make_client(s.url, "sns").list_topics()["Topics"]] == [topic]
+    make_client(s.url, "events").describe_event_bus(Name="compacted")
 
 
 def test_sts_credentials_issued_before_a_restart_keep_their_identity(server):
@@ -631,7 +636,16 @@ def test_eventbridge_buses_rules_and_targets_survive_a_restart(server):
     events.put_rule(Name="tick", ScheduleExpression="rate(5 minutes)")
     events.put_rule(Name="gone", EventBusName="orders", EventPattern=json.dumps({"source": ["y"]}))
     events.delete_rule(Name="gone", EventBusName="orders")
+    conn = events.create_connection(Name="api", AuthorizationType="API_KEY", AuthParameters={
+        "ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "s3cret-value"}})
+    dest = events.create_api_destination(Name="hook", ConnectionArn=conn["ConnectionArn"],
+                                         InvocationEndpoint="https://example.com/hook",
+                                         HttpMethod="POST", InvocationRateLimitPerSecond=5)
+    before = events.describe_connection(Name="api")
     s.kill()
+    from pathlib import Path
+    for log in Path(s.data_dir).glob("journal-*.log"):
+        assert (log.stat().st_mode & 0o777) == 0o600, log
 
     s.start()
     events = make_client(s.url, "events")
@@ -653,6 +667,12 @@ def test_eventbridge_buses_rules_and_targets_survive_a_restart(server):
     targets = events.list_targets_by_rule(Rule="placed", EventBusName="orders")["Targets"]
     assert [t["Id"] for t in targets] == ["q"]
     assert targets[0]["RetryPolicy"]["MaximumRetryAttempts"] == 3
+    after = events.describe_connection(Name="api")
+    for key in ("ConnectionArn", "SecretArn", "ConnectionState", "AuthorizationType",
+                "AuthParameters", "CreationTime"):
+        assert after[key] == before[key], key
+    assert events.describe_api_destination(Name="hook")["ApiDestinationArn"] == dest[
+        "ApiDestinationArn"]
 
     # PutEvents after the restart is routed into the target queue, transformed as before.
     r = events.put_events(Entries=[{"EventBusName": "orders", "Source": "shop",

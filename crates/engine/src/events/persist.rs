@@ -1,14 +1,16 @@
 //! EventBridge state in the journal (`--data-dir`), as SNS's (see `crate::sns::persist`): an
 //! image of every bus with its settings, policy and tags, and its rules with their pattern,
-//! schedule, state, tags and targets, written after every change (`EVENTS_STATE`); replay keeps
+//! schedule, state, tags and targets, connections and API destinations, written after every change (`EVENTS_STATE`); replay keeps
 //! the last one.
 //!
 //! Scheduled rules: instants missed while the server was stopped are **skipped**. A restored
 //! schedule is in force from the restart (`since_ms` = the start), so its first occurrence is
 //! the first one after the start; rate schedules keep counting from when they were set.
 //!
-//! Not in the image (yet): connections, API destinations, archives and replays; a rule an
-//! archive manages is left out with it.
+//! Connections are in the image with their secrets (the journal files are 0600), without
+//! their OAuth token (fetched again when first needed); API destinations too.
+//!
+//! Not in the image (yet): archives and replays; a rule an archive manages is left out with it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,7 +18,12 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 use serde_json::Value;
 
+use super::api_destination::{ApiDestination, ApiDestinationConfig};
 use super::bus::{BusSettings, EventBus};
+use super::connection::{
+    Auth, Connection, ConnectionConfig, ConnectionState, ConnectionStatus, HttpParameters,
+    OAuthSettings, Parameter,
+};
 use super::rule::{Rule, RuleConfig, RuleSchedule, RuleState};
 use super::schedule::Schedule;
 use super::target::{RetryPolicy, Target, TargetKind};
@@ -169,6 +176,37 @@ impl EventsEngine {
                     encode_rule(&mut e, &rule);
                 }
             }
+            let connections: Vec<Arc<Connection>> = r
+                .connectivity
+                .connections
+                .read()
+                .values()
+                .cloned()
+                .collect();
+            e.u32(connections.len() as u32);
+            for c in connections {
+                encode_connection(&mut e, &c);
+            }
+            let destinations: Vec<Arc<ApiDestination>> = r
+                .connectivity
+                .api_destinations
+                .read()
+                .values()
+                .cloned()
+                .collect();
+            e.u32(destinations.len() as u32);
+            for a in destinations {
+                let config = a.config();
+                e.str(&a.name)
+                    .str(&a.arn)
+                    .u64(a.created_ms)
+                    .u64(a.last_modified_ms())
+                    .opt_str(config.description.as_deref())
+                    .str(&config.connection_arn)
+                    .str(&config.invocation_endpoint)
+                    .str(&config.http_method)
+                    .u32(config.invocation_rate_limit_per_second);
+            }
         }
         e.0
     }
@@ -227,12 +265,189 @@ impl EventsEngine {
                 }
                 r.buses.write().insert(name, bus);
             }
+            for _ in 0..d.u32()? {
+                let c = decode_connection(&mut d, &account, &region)?;
+                r.connectivity
+                    .connections
+                    .write()
+                    .insert(c.name.clone(), Arc::new(c));
+            }
+            for _ in 0..d.u32()? {
+                let name = d.str()?.to_string();
+                let arn = d.str()?.to_string();
+                let created_ms = d.u64()?;
+                let last_modified_ms = d.u64()?;
+                let config = ApiDestinationConfig {
+                    description: opt(&mut d)?,
+                    connection_arn: d.str()?.to_string(),
+                    invocation_endpoint: d.str()?.to_string(),
+                    http_method: d.str()?.to_string(),
+                    invocation_rate_limit_per_second: d.u32()?,
+                };
+                let a = ApiDestination::restored(
+                    name.clone(),
+                    arn,
+                    account.clone(),
+                    region.clone(),
+                    created_ms,
+                    config,
+                    last_modified_ms,
+                );
+                r.connectivity
+                    .api_destinations
+                    .write()
+                    .insert(name, Arc::new(a));
+            }
             regions.insert((account, region), Arc::new(r));
         }
         *self.regions.write() = regions;
         self.schedules_changed.notify_waiters();
         Ok(true)
     }
+}
+
+fn encode_parameters(e: &mut Enc, p: Option<&HttpParameters>) {
+    let Some(p) = p else {
+        e.u8(0);
+        return;
+    };
+    e.u8(1);
+    for list in [&p.header, &p.query, &p.body] {
+        match list {
+            None => {
+                e.u8(0);
+            }
+            Some(list) => {
+                e.u8(1).u32(list.len() as u32);
+                for x in list {
+                    e.str(&x.key).str(&x.value).u8(x.is_value_secret as u8);
+                }
+            }
+        }
+    }
+}
+
+fn decode_parameters(d: &mut Dec) -> Result<Option<HttpParameters>, String> {
+    if d.u8()? == 0 {
+        return Ok(None);
+    }
+    let mut lists = Vec::with_capacity(3);
+    for _ in 0..3 {
+        lists.push(if d.u8()? == 0 {
+            None
+        } else {
+            let mut list = Vec::new();
+            for _ in 0..d.u32()? {
+                list.push(Parameter {
+                    key: d.str()?.to_string(),
+                    value: d.str()?.to_string(),
+                    is_value_secret: d.u8()? == 1,
+                });
+            }
+            Some(list)
+        });
+    }
+    let body = lists.pop().flatten();
+    let query = lists.pop().flatten();
+    let header = lists.pop().flatten();
+    Ok(Some(HttpParameters {
+        header,
+        query,
+        body,
+    }))
+}
+
+/// A connection with its secrets (the journal is its owner's only, see docs/persistence.md).
+fn encode_connection(e: &mut Enc, c: &Connection) {
+    let config = c.config();
+    let status = c.status();
+    e.str(&c.name)
+        .str(&c.arn)
+        .str(&c.secret_arn)
+        .u64(c.created_ms)
+        .opt_str(config.description.as_deref())
+        .opt_str(config.kms_key_identifier.as_deref());
+    match &config.auth {
+        Auth::Basic { username, password } => {
+            e.u8(0).str(username).str(password);
+        }
+        Auth::ApiKey { name, value } => {
+            e.u8(1).str(name).str(value);
+        }
+        Auth::OAuth(o) => {
+            e.u8(2)
+                .str(&o.client_id)
+                .str(&o.client_secret)
+                .str(&o.authorization_endpoint)
+                .str(&o.http_method);
+            encode_parameters(e, o.http_parameters.as_ref());
+        }
+    }
+    encode_parameters(e, config.invocation_parameters.as_ref());
+    let state = ConnectionState::ALL
+        .iter()
+        .position(|s| *s == status.state)
+        .unwrap_or(0);
+    e.u8(state as u8)
+        .opt_str(status.state_reason.as_deref())
+        .u64(status.last_modified_ms)
+        .u64(status.last_authorized_ms)
+        .u8(status.parameters_removed as u8);
+}
+
+fn decode_connection(d: &mut Dec, account: &str, region: &str) -> Result<Connection, String> {
+    let name = d.str()?.to_string();
+    let arn = d.str()?.to_string();
+    let secret_arn = d.str()?.to_string();
+    let created_ms = d.u64()?;
+    let description = opt(d)?;
+    let kms_key_identifier = opt(d)?;
+    let auth = match d.u8()? {
+        0 => Auth::Basic {
+            username: d.str()?.to_string(),
+            password: d.str()?.to_string(),
+        },
+        1 => Auth::ApiKey {
+            name: d.str()?.to_string(),
+            value: d.str()?.to_string(),
+        },
+        2 => Auth::OAuth(OAuthSettings {
+            client_id: d.str()?.to_string(),
+            client_secret: d.str()?.to_string(),
+            authorization_endpoint: d.str()?.to_string(),
+            http_method: d.str()?.to_string(),
+            http_parameters: decode_parameters(d)?,
+        }),
+        t => return Err(format!("connection {name}: bad auth tag {t}")),
+    };
+    let invocation_parameters = decode_parameters(d)?;
+    let state = *ConnectionState::ALL
+        .get(usize::from(d.u8()?))
+        .ok_or_else(|| format!("connection {name}: bad state"))?;
+    let status = ConnectionStatus {
+        state,
+        state_reason: opt(d)?,
+        last_modified_ms: d.u64()?,
+        last_authorized_ms: d.u64()?,
+        token: None,
+        generation: 0,
+        parameters_removed: d.u8()? == 1,
+    };
+    Ok(Connection::restored(
+        name,
+        arn,
+        secret_arn,
+        account.to_owned(),
+        region.to_owned(),
+        created_ms,
+        ConnectionConfig {
+            description,
+            auth,
+            invocation_parameters,
+            kms_key_identifier,
+        },
+        status,
+    ))
 }
 
 fn decode_rule(d: &mut Dec, bus: &EventBus, now: u64) -> Result<Arc<Rule>, String> {
@@ -393,6 +608,46 @@ mod tests {
             },
         )
         .unwrap();
+        let connection = a
+            .create_connection(
+                A,
+                R,
+                super::super::connection::NewConnection {
+                    name: "api".into(),
+                    description: Some("c".into()),
+                    authorization_type: super::super::connection::AuthorizationType::ApiKey,
+                    auth: super::super::connection::AuthInput {
+                        api_key_name: Some("x-key".into()),
+                        api_key_value: Some("s3cret".into()),
+                        invocation_parameters: Some(HttpParameters {
+                            header: Some(vec![Parameter {
+                                key: "h".into(),
+                                value: "v".into(),
+                                is_value_secret: true,
+                            }]),
+                            query: None,
+                            body: Some(vec![]),
+                        }),
+                        ..Default::default()
+                    },
+                    kms_key_identifier: None,
+                },
+            )
+            .unwrap();
+        let destination = a
+            .create_api_destination(
+                A,
+                R,
+                "hook",
+                ApiDestinationConfig {
+                    description: None,
+                    connection_arn: connection.arn.clone(),
+                    invocation_endpoint: "https://example.com/*".into(),
+                    http_method: "POST".into(),
+                    invocation_rate_limit_per_second: 5,
+                },
+            )
+            .unwrap();
         a.journal_state();
         let set_at = clock.now_millis();
 
@@ -420,6 +675,18 @@ mod tests {
         let tick = b.bus(A, R, None).unwrap().rule("tick").unwrap();
         let schedule = tick.config().schedule.unwrap();
         assert_eq!(schedule.since_ms, clock.now_millis());
+        let c2 = b.connection(A, R, "api").unwrap();
+        assert_eq!(c2.arn, connection.arn);
+        assert_eq!(c2.secret_arn, connection.secret_arn);
+        assert_eq!(c2.config().auth, connection.config().auth);
+        assert_eq!(
+            c2.config().invocation_parameters,
+            connection.config().invocation_parameters
+        );
+        assert_eq!(c2.state(), ConnectionState::Authorized);
+        let d2 = b.api_destination(A, R, "hook").unwrap();
+        assert_eq!(d2.arn, destination.arn);
+        assert_eq!(d2.config(), destination.config());
         // Rate schedules keep counting from when they were set.
         assert_eq!(schedule.anchor_ms, set_at);
     }

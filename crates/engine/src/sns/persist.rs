@@ -244,7 +244,11 @@ impl SnsEngine {
                     tags,
                     dpp,
                 ));
-                topic.set_fifo_sequence(sequence);
+                // Sequence numbers never go back: those handed out after the image was taken
+                // are below this floor unless more than 1,000 were published per millisecond.
+                let floor =
+                    10_000_000_000_000_000_000u128 + u128::from(self.clock.now_millis()) * 1000;
+                topic.set_fifo_sequence(sequence.max(floor));
                 for _ in 0..d.u32()? {
                     let sub = Arc::new(decode_subscription(&mut d, &topic)?);
                     topic.subscriptions.write().push(sub.clone());
