@@ -332,6 +332,9 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
     url = sqs.create_queue(QueueName="compact")["QueueUrl"]
     fifo = sqs.create_queue(QueueName="compact.fifo",
                             Attributes={"FifoQueue": "true"})["QueueUrl"]
+    # SNS and EventBridge images are rewritten by every compaction.
+    topic = make_client(s.url, "sns").create_topic(Name="compacted")["TopicArn"]
+    make_client(s.url, "events").create_event_bus(Name="compacted")
     kept = set()
     deadline = time.monotonic() + 3.5
     n = 0
@@ -360,6 +363,8 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
                            MessageDeduplicationId=f"f{n - 1}")
     assert "MessageId" in dup
     assert "Messages" not in sqs.receive_message(QueueUrl=fifo)
+    assert [t["TopicArn"] for t in make_client(s.url, "sns").list_topics()["Topics"]] == [topic]
+    make_client(s.url, "events").describe_event_bus(Name="compacted")
 
 
 def test_sts_credentials_issued_before_a_restart_keep_their_identity(server):
@@ -444,3 +449,234 @@ def test_state_export_import_round_trip_and_state_file(server, tmp_path):
                                      AttributeNames=["ApproximateNumberOfMessages"])
         assert n["Attributes"]["ApproximateNumberOfMessages"] == "2"
         u.kill()
+
+
+def _verify_envelope(envelope, pem):
+    """The envelope's signature checks against the certificate `pem` (SignatureVersion 1 or 2)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.hashes import SHA1, SHA256
+    import base64
+    key = x509.load_pem_x509_certificate(pem).public_key()
+    fields = ["Message", "MessageId"] + (["Subject"] if "Subject" in envelope else []) + [
+        "Timestamp", "TopicArn", "Type"]
+    canonical = "".join(f"{k}\n{envelope[k]}\n" for k in fields)
+    digest = SHA256() if envelope["SignatureVersion"] == "2" else SHA1()
+    key.verify(base64.b64decode(envelope["Signature"]), canonical.encode(), PKCS1v15(), digest)
+
+
+def _fetch(url):
+    import ssl
+    # The certificate's URL names the emulator's own TLS port; its CA is not what this checks.
+    return urllib.request.urlopen(url, context=ssl._create_unverified_context(), timeout=5).read()
+
+
+def test_sns_topics_subscriptions_and_signing_key_survive_a_restart(server, tmp_path):
+    s = server()
+    sns = make_client(s.url, "sns")
+    sqs = s.client()
+    url = sqs.create_queue(QueueName="sns-target")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    raw_url = sqs.create_queue(QueueName="sns-raw")["QueueUrl"]
+    raw_arn = sqs.get_queue_attributes(QueueUrl=raw_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="kept", Attributes={"DisplayName": "Kept"},
+                             Tags=[{"Key": "team", "Value": "a"}])["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="DeliveryPolicy",
+                             AttributeValue=json.dumps({"http": {"defaultHealthyRetryPolicy": {
+                                 "minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 5,
+                                 "numMaxDelayRetries": 0, "numNoDelayRetries": 0,
+                                 "numMinDelayRetries": 0, "backoffFunction": "linear"}}}))
+    fifo = sns.create_topic(Name="kept.fifo", Attributes={
+        "FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn,
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    raw = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn,
+                        ReturnSubscriptionArn=True, Attributes={
+                            "RawMessageDelivery": "true",
+                            "FilterPolicy": json.dumps({"kind": ["wanted"]})})["SubscriptionArn"]
+    pending = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com",
+                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+    app = sns.create_platform_application(Name="app", Platform="GCM", Attributes={
+        "PlatformCredential": "server-key"})["PlatformApplicationArn"]
+    endpoint = sns.create_platform_endpoint(PlatformApplicationArn=app,
+                                            Token="device-1")["EndpointArn"]
+    sns.set_sms_attributes(attributes={"DefaultSMSType": "Transactional"})
+    sns.publish(TopicArn=topic, Message="before")
+    before = json.loads(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"][0]["Body"])
+    pem_before = _fetch(before["SigningCertURL"])
+    _verify_envelope(before, pem_before)
+    key_file = tmp_path / "data" / "sns-signing-key.pem"
+    assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
+    for log in (tmp_path / "data").glob("journal-*.log"):
+        assert (log.stat().st_mode & 0o777) == 0o600, log
+    s.kill()
+
+    s.start()
+    sns = make_client(s.url, "sns")
+    sqs = s.client()
+    arns = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    assert sorted(arns) == sorted([topic, fifo])
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert attrs["DisplayName"] == "Kept"
+    assert json.loads(attrs["DeliveryPolicy"])["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 5
+    assert attrs["SubscriptionsConfirmed"] == "2" and attrs["SubscriptionsPending"] == "1"
+    assert sns.list_tags_for_resource(ResourceArn=topic)["Tags"] == [{"Key": "team", "Value": "a"}]
+    fattrs = sns.get_topic_attributes(TopicArn=fifo)["Attributes"]
+    assert fattrs["FifoTopic"] == "true" and fattrs["ContentBasedDeduplication"] == "true"
+    rattrs = sns.get_subscription_attributes(SubscriptionArn=raw)["Attributes"]
+    assert rattrs["RawMessageDelivery"] == "true"
+    assert json.loads(rattrs["FilterPolicy"]) == {"kind": ["wanted"]}
+    assert sns.get_subscription_attributes(SubscriptionArn=pending)["Attributes"][
+        "PendingConfirmation"] == "true"
+    assert sns.get_endpoint_attributes(EndpointArn=endpoint)["Attributes"]["Token"] == "device-1"
+    assert sns.get_platform_application_attributes(PlatformApplicationArn=app)["Attributes"][
+        "Enabled"] == "true"
+    assert sns.get_sms_attributes()["attributes"]["DefaultSMSType"] == "Transactional"
+
+    # Publishing after the restart reaches the queues the subscriptions name.
+    sns.publish(TopicArn=topic, Message="after",
+                MessageAttributes={"kind": {"DataType": "String", "StringValue": "wanted"}})
+    after = json.loads(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"][0]["Body"])
+    assert after["Message"] == "after"
+    assert sqs.receive_message(QueueUrl=raw_url, WaitTimeSeconds=2)["Messages"][0]["Body"] == "after"
+    # The signing key is the same: the envelope signed before the restart still verifies
+    # against the certificate its SigningCertURL serves now.
+    assert after["SigningCertURL"] == before["SigningCertURL"]
+    pem_after = _fetch(before["SigningCertURL"])
+    assert pem_after == pem_before
+    _verify_envelope(before, pem_after)
+    _verify_envelope(after, pem_after)
+
+    # Deletions are kept too.
+    sns.unsubscribe(SubscriptionArn=sub)
+    sns.delete_topic(TopicArn=fifo)
+    s.kill()
+    s.start()
+    sns = make_client(s.url, "sns")
+    assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == [topic]
+    subs = {x["SubscriptionArn"] for x in sns.list_subscriptions_by_topic(TopicArn=topic)[
+        "Subscriptions"]}
+    assert sub not in subs and raw in subs
+
+
+def test_kill_during_sns_to_sqs_publishing_keeps_every_acknowledged_message_once(server):
+    """Publish answers after the SQS deliveries it made are durable (deterministic delivery):
+    after a SIGKILL every acknowledged publish is in the subscribed queue exactly once."""
+    import boto3
+    s = server()
+    sns = make_client(s.url, "sns")
+    sqs = s.client()
+    url = sqs.create_queue(QueueName="fanout")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="fanout")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn,
+                  Attributes={"RawMessageDelivery": "true"})
+    lock = threading.Lock()
+    acked = {}
+    stop = threading.Event()
+    counter = iter(range(10**9))
+
+    def publisher():
+        c = boto3.client("sns", endpoint_url=s.url, region_name="us-east-1",
+                         aws_access_key_id="test", aws_secret_access_key="test",
+                         config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                                       connect_timeout=2, read_timeout=5))
+        while not stop.is_set():
+            with lock:
+                body = f"p-{next(counter)}"
+            try:
+                r = c.publish(TopicArn=topic, Message=body)
+            except Exception:
+                return
+            with lock:
+                acked[body] = r["MessageId"]
+
+    threads = [threading.Thread(target=publisher) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    s.kill()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert len(acked) > 50, f"only {len(acked)} publishes acknowledged"
+
+    s.start()
+    bodies = [m["Body"] for m in drain(s.client(), url)]
+    assert len(bodies) == len(set(bodies)), "a message is in the queue twice"
+    missing = set(acked) - set(bodies)
+    assert not missing, f"{len(missing)} acknowledged publishes lost, e.g. {sorted(missing)[:5]}"
+
+
+def test_eventbridge_buses_rules_and_targets_survive_a_restart(server):
+    s = server()
+    events = make_client(s.url, "events")
+    sqs = s.client()
+    url = sqs.create_queue(QueueName="eb-target")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    bus_arn = events.create_event_bus(Name="orders", Description="the orders",
+                                      Tags=[{"Key": "team", "Value": "a"}])["EventBusArn"]
+    events.put_permission(EventBusName="orders", Action="events:PutEvents",
+                          Principal="111111111111", StatementId="partner")
+    rule_arn = events.put_rule(Name="placed", EventBusName="orders", Description="placed orders",
+                               EventPattern=json.dumps({"detail-type": ["placed"]}),
+                               Tags=[{"Key": "k", "Value": "v"}])["RuleArn"]
+    events.put_targets(Rule="placed", EventBusName="orders", Targets=[{
+        "Id": "q", "Arn": qarn,
+        "InputTransformer": {"InputPathsMap": {"id": "$.detail.id"},
+                             "InputTemplate": "{\"order\": <id>}"},
+        "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 120},
+    }])
+    events.put_rule(Name="off", EventBusName="orders", State="DISABLED",
+                    EventPattern=json.dumps({"source": ["x"]}))
+    events.put_rule(Name="tick", ScheduleExpression="rate(5 minutes)")
+    events.put_rule(Name="gone", EventBusName="orders", EventPattern=json.dumps({"source": ["y"]}))
+    events.delete_rule(Name="gone", EventBusName="orders")
+    conn = events.create_connection(Name="api", AuthorizationType="API_KEY", AuthParameters={
+        "ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "s3cret-value"}})
+    dest = events.create_api_destination(Name="hook", ConnectionArn=conn["ConnectionArn"],
+                                         InvocationEndpoint="https://example.com/hook",
+                                         HttpMethod="POST", InvocationRateLimitPerSecond=5)
+    before = events.describe_connection(Name="api")
+    s.kill()
+    from pathlib import Path
+    for log in Path(s.data_dir).glob("journal-*.log"):
+        assert (log.stat().st_mode & 0o777) == 0o600, log
+
+    s.start()
+    events = make_client(s.url, "events")
+    sqs = s.client()
+    bus = events.describe_event_bus(Name="orders")
+    assert bus["Arn"] == bus_arn and bus["Description"] == "the orders"
+    assert json.loads(bus["Policy"])["Statement"][0]["Sid"] == "partner"
+    assert events.list_tags_for_resource(ResourceARN=bus_arn)["Tags"] == [
+        {"Key": "team", "Value": "a"}]
+    names = sorted(r["Name"] for r in events.list_rules(EventBusName="orders")["Rules"])
+    assert names == ["off", "placed"]
+    rule = events.describe_rule(Name="placed", EventBusName="orders")
+    assert rule["Arn"] == rule_arn and rule["State"] == "ENABLED"
+    assert rule["Description"] == "placed orders"
+    assert events.describe_rule(Name="off", EventBusName="orders")["State"] == "DISABLED"
+    assert events.describe_rule(Name="tick")["ScheduleExpression"] == "rate(5 minutes)"
+    assert events.list_tags_for_resource(ResourceARN=rule_arn)["Tags"] == [
+        {"Key": "k", "Value": "v"}]
+    targets = events.list_targets_by_rule(Rule="placed", EventBusName="orders")["Targets"]
+    assert [t["Id"] for t in targets] == ["q"]
+    assert targets[0]["RetryPolicy"]["MaximumRetryAttempts"] == 3
+    after = events.describe_connection(Name="api")
+    for key in ("ConnectionArn", "SecretArn", "ConnectionState", "AuthorizationType",
+                "AuthParameters", "CreationTime"):
+        assert after[key] == before[key], key
+    assert events.describe_api_destination(Name="hook")["ApiDestinationArn"] == dest[
+        "ApiDestinationArn"]
+
+    # PutEvents after the restart is routed into the target queue, transformed as before.
+    r = events.put_events(Entries=[{"EventBusName": "orders", "Source": "shop",
+                                    "DetailType": "placed", "Detail": json.dumps({"id": 7})}])
+    assert r["FailedEntryCount"] == 0
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
+    assert json.loads(got[0]["Body"]) == {"order": 7}

@@ -83,6 +83,11 @@ pub mod kind {
     pub const STS_SESSION: u8 = 40;
     /// STS: credentials forgotten by a reset (all, or one account's).
     pub const STS_RESET: u8 = 41;
+    /// SNS: an image of the whole SNS state (the last one wins), see `sns::persist`.
+    pub const SNS_STATE: u8 = 50;
+    /// EventBridge: an image of the buses, rules and targets (the last one wins), see
+    /// `events::persist`.
+    pub const EVENTS_STATE: u8 = 60;
 }
 
 /// Little-endian encoder of record bodies.

@@ -71,16 +71,29 @@ impl App {
         let auth = crate::auth::Verifier::without_sources(&config, clock.clone());
         let mut sqs_engine = SqsEngine::new(clock.clone()).with_resets(resets.clone());
         let mut sts_engine = StsEngine::new(clock.clone());
+        let mut sns_engine = SnsEngine::new(clock.clone()).with_resets(resets.clone());
+        let mut events_engine = EventsEngine::new(clock).with_resets(resets.clone());
         let journal = persisted
-            .map(|p| p.attach(&mut sqs_engine, &mut sts_engine))
+            .map(|p| {
+                p.attach(
+                    &mut sqs_engine,
+                    &mut sts_engine,
+                    &mut sns_engine,
+                    &mut events_engine,
+                )
+            })
             .transpose()?;
+        // `--data-dir`: the signing key is kept, so that signatures and SigningCertURLs from
+        // before a restart still verify after it.
+        let signer = match &journal {
+            Some(j) => ferrybridge_sns::Signer::load_or_create(
+                &j.dir().join(crate::persistence::SNS_SIGNING_KEY_FILE),
+            )?,
+            None => ferrybridge_sns::Signer::shared(),
+        };
         let sqs_engine = Arc::new(sqs_engine);
         let sts = Sts::new(Arc::new(sts_engine), &config.default_account_id);
-        let (sns, workers) = Sns::new(
-            Arc::new(SnsEngine::new(clock.clone()).with_resets(resets.clone())),
-            sqs_engine.clone(),
-            ferrybridge_sns::Signer::shared(),
-        );
+        let (sns, workers) = Sns::new(Arc::new(sns_engine), sqs_engine.clone(), signer);
         let checks = config.cross_account_checks;
         let sns = sns
             .with_async_delivery(config.async_delivery)
@@ -96,7 +109,7 @@ impl App {
         };
         let base: Arc<str> = Arc::from(format!("http://{host}"));
         let (events, workers) = Events::new(
-            Arc::new(EventsEngine::new(clock).with_resets(resets.clone())),
+            Arc::new(events_engine),
             sqs_engine.clone(),
             sns.clone(),
             base,
@@ -373,8 +386,24 @@ impl App {
             std::panic::AssertUnwindSafe(async {
                 match service {
                     ServiceName::Sqs => self.sqs.handle(&ctx, &operation, input).await,
-                    ServiceName::Sns => self.sns.call(&ctx, &operation, input, authenticated).await,
-                    ServiceName::Events => self.events.call(&ctx, &operation, input).await,
+                    ServiceName::Sns => {
+                        let result = self.sns.call(&ctx, &operation, input, authenticated).await;
+                        // `--data-dir`: an image of the SNS state after each change (the
+                        // ticket makes the answer wait for it).
+                        if result.is_ok() && self.journal.is_some() && sns_changes(&operation) {
+                            self.sns.engine().journal_state();
+                        }
+                        result
+                    }
+                    ServiceName::Events => {
+                        let result = self.events.call(&ctx, &operation, input).await;
+                        // `--data-dir`: an image of the buses, rules and targets after each
+                        // change (the ticket makes the answer wait for it).
+                        if result.is_ok() && self.journal.is_some() && events_changes(&operation) {
+                            self.events.engine().journal_state();
+                        }
+                        result
+                    }
                     ServiceName::Sts => self.sts.handle(&ctx, &caller, &operation, input),
                 }
             })
@@ -467,6 +496,25 @@ impl App {
         }
         crate::admin::handle(self, method, path, query)
     }
+}
+
+/// Whether a successful SNS operation may have changed SNS state (everything but reads and
+/// publishing, whose messages are not SNS state).
+fn sns_changes(operation: &str) -> bool {
+    !(operation.starts_with("Get")
+        || operation.starts_with("List")
+        || operation.starts_with("Check")
+        || operation == "Publish"
+        || operation == "PublishBatch")
+}
+
+/// Whether a successful EventBridge operation may have changed buses, rules or targets.
+fn events_changes(operation: &str) -> bool {
+    !(operation.starts_with("Describe")
+        || operation.starts_with("List")
+        || operation.starts_with("Test")
+        || operation == "PutEvents"
+        || operation == "PutPartnerEvents")
 }
 
 fn into_response(encoded: EncodedResponse) -> Response<Full<Bytes>> {

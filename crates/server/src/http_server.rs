@@ -151,6 +151,8 @@ pub async fn start_with_clock(
             journal.clone(),
             app.sqs_engine.clone(),
             app.sts.engine().clone(),
+            app.sns.engine().clone(),
+            app.events.engine().clone(),
         );
     }
     crate::startup::apply_config_file(&app, addr)

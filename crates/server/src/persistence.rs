@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ferrybridge_engine::events::EventsEngine;
+use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::persist::SqsReplay;
 use ferrybridge_engine::sqs::SqsEngine;
 use ferrybridge_engine::sts::StsEngine;
@@ -17,6 +19,10 @@ pub(crate) struct Opened {
     sqs: SqsReplay,
     /// STS records, applied once the engine exists (they are few).
     sts: Vec<(u8, Vec<u8>)>,
+    /// The last SNS image (each replaces the state: only the last matters).
+    sns: Option<(u8, Vec<u8>)>,
+    /// The last EventBridge image.
+    events: Option<(u8, Vec<u8>)>,
     started: Instant,
     stats: ferrybridge_store::OpenStats,
 }
@@ -29,11 +35,19 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     let started = Instant::now();
     let mut sqs = SqsReplay::default();
     let mut sts = Vec::new();
+    let mut sns = None;
+    let mut events = None;
     let (journal, stats) = Durable::open(dir, config.fsync, |kind, data| {
         if sqs.apply(kind, data)? {
             Ok(())
         } else if (40..50).contains(&kind) {
             sts.push((kind, data.to_vec()));
+            Ok(())
+        } else if (50..60).contains(&kind) {
+            sns = Some((kind, data.to_vec()));
+            Ok(())
+        } else if (60..70).contains(&kind) {
+            events = Some((kind, data.to_vec()));
             Ok(())
         } else {
             Err(format!(
@@ -46,6 +60,8 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
         journal,
         sqs,
         sts,
+        sns,
+        events,
         started,
         stats,
     }))
@@ -57,6 +73,8 @@ impl Opened {
         self,
         sqs: &mut SqsEngine,
         sts: &mut StsEngine,
+        sns: &mut SnsEngine,
+        events: &mut EventsEngine,
     ) -> Result<Arc<Durable>, String> {
         sqs.set_journal(self.journal.clone());
         let (queues, messages) = sqs.restore(self.sqs).map_err(|e| {
@@ -72,11 +90,31 @@ impl Opened {
             }
         }
         sts.set_journal(self.journal.clone());
+        if let Some((kind, data)) = &self.sns {
+            // A damaged image stops the start: starting without the topics would lose them.
+            sns.replay(*kind, data).map_err(|e| {
+                format!(
+                    "cannot restore the SNS state of the data directory {}: {e}",
+                    self.journal.dir().display()
+                )
+            })?;
+        }
+        sns.set_journal(self.journal.clone());
+        if let Some((kind, data)) = &self.events {
+            events.replay_record(*kind, data).map_err(|e| {
+                format!(
+                    "cannot restore the EventBridge state of the data directory {}: {e}",
+                    self.journal.dir().display()
+                )
+            })?;
+        }
+        events.set_journal(self.journal.clone());
         release_freed_memory();
         tracing::info!(
             dir = %self.journal.dir().display(),
             queues,
             messages,
+            topics = sns.locations().iter().map(|(a, r)| sns.topics(a, r).len()).sum::<usize>(),
             bytes = self.stats.bytes,
             torn_tail_repaired = self.stats.torn,
             millis = self.started.elapsed().as_millis() as u64,
@@ -100,7 +138,13 @@ fn compact_at() -> u64 {
 
 /// Compacts the journal in the background: a new segment, a checkpoint of every queue (each
 /// under its own locks, one at a time), then the older segments are deleted.
-pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>, sts: Arc<StsEngine>) {
+pub(crate) fn spawn_compactor(
+    journal: Arc<Durable>,
+    sqs: Arc<SqsEngine>,
+    sts: Arc<StsEngine>,
+    sns: Arc<SnsEngine>,
+    events: Arc<EventsEngine>,
+) {
     tokio::spawn(async move {
         let base = compact_at();
         let mut threshold = base;
@@ -112,11 +156,19 @@ pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>, sts: A
                 continue;
             }
             let started = Instant::now();
-            let (journal2, sqs2, sts) = (journal.clone(), sqs.clone(), sts.clone());
+            let (journal2, sqs2, sts, sns, events) = (
+                journal.clone(),
+                sqs.clone(),
+                sts.clone(),
+                sns.clone(),
+                events.clone(),
+            );
             let (segment, ticket) = match tokio::task::spawn_blocking(move || {
                 let mut segment = 0;
                 sqs2.checkpoint(|| segment = journal2.rotate());
                 sts.checkpoint();
+                sns.journal_state();
+                events.journal_state();
                 (segment, journal2.barrier())
             })
             .await
@@ -140,6 +192,9 @@ pub(crate) fn spawn_compactor(journal: Arc<Durable>, sqs: Arc<SqsEngine>, sts: A
         }
     });
 }
+
+/// The file of the SNS signing key and certificate in a data directory (mode 0600).
+pub(crate) const SNS_SIGNING_KEY_FILE: &str = "sns-signing-key.pem";
 
 /// Hands the memory the replay used and freed (the file's bytes, the queues' images) back to
 /// the system: glibc keeps freed heap pages otherwise, and a restored server would hold more

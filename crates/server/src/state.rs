@@ -19,7 +19,10 @@ fn open(dir: &Path) -> Result<(SqsEngine, Arc<ferrybridge_store::Durable>), Stri
     let opened = crate::persistence::open(&config)?.ok_or("no data directory")?;
     let mut sqs = SqsEngine::new(Arc::new(SystemClock));
     let mut sts = StsEngine::new(Arc::new(SystemClock));
-    let journal = opened.attach(&mut sqs, &mut sts)?;
+    // Restored too: a compaction must not drop what the document does not cover.
+    let mut sns = ferrybridge_engine::sns::SnsEngine::new(Arc::new(SystemClock));
+    let mut events = ferrybridge_engine::events::EventsEngine::new(Arc::new(SystemClock));
+    let journal = opened.attach(&mut sqs, &mut sts, &mut sns, &mut events)?;
     Ok((sqs, journal))
 }
 

@@ -169,6 +169,29 @@ impl Signer {
         Arc::clone(SHARED.get_or_init(Signer::generate))
     }
 
+    /// `--data-dir`: the signer whose key and certificate are kept in `path` (created, mode
+    /// 0600, with a new key if missing), so that signatures and `SigningCertURL`s from before a
+    /// restart still verify after it. The file holds the PKCS#8 private key and the
+    /// certificate, PEM-encoded.
+    pub fn load_or_create(path: &std::path::Path) -> Result<Arc<Signer>, String> {
+        let keys = match std::fs::read_to_string(path) {
+            Ok(text) => keys_from_file(&text)
+                .map_err(|e| format!("cannot read the SNS signing key {}: {e}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let (keys, file) = generate_keys_with_file()?;
+                write_private(path, file.as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                keys
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let signer = Signer {
+            keys: OnceLock::new(),
+        };
+        let _ = signer.keys.set(keys);
+        Ok(Arc::new(signer))
+    }
+
     /// Whether the key has been generated (nothing waits if it has).
     pub fn is_ready(&self) -> bool {
         self.keys.get().is_some()
@@ -206,8 +229,58 @@ impl Signer {
 }
 
 fn generate_keys() -> Result<Keys, String> {
+    generate_keys_with_file().map(|(keys, _)| keys)
+}
+
+/// New keys, and their file for [`Signer::load_or_create`].
+fn generate_keys_with_file() -> Result<(Keys, String), String> {
+    use rsa::pkcs8::EncodePrivateKey;
     let mut rng = rand::rngs::OsRng;
     let private_key = RsaPrivateKey::new(&mut rng, KEY_BITS).map_err(|e| e.to_string())?;
+    let key_pem = private_key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?;
+    let keys = keys_with_new_certificate(private_key)?;
+    let file = format!("{}{}", &*key_pem, keys.certificate_pem);
+    Ok((keys, file))
+}
+
+/// The keys of a file written by [`Signer::load_or_create`].
+fn keys_from_file(text: &str) -> Result<Keys, String> {
+    use rsa::pkcs8::DecodePrivateKey;
+    const CERT: &str = "-----BEGIN CERTIFICATE-----";
+    let at = text.find(CERT).ok_or("no certificate in the file")?;
+    let private_key = RsaPrivateKey::from_pkcs8_pem(&text[..at]).map_err(|e| e.to_string())?;
+    Ok(Keys {
+        sha256: SigningKey::<Sha256>::new(private_key.clone()),
+        sha1: SigningKey::<Sha1>::new(private_key),
+        certificate_pem: text[at..].to_string(),
+    })
+}
+
+/// Writes `bytes` to `path` readable by its owner only (0600), atomically and durably.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+fn keys_with_new_certificate(private_key: RsaPrivateKey) -> Result<Keys, String> {
+    let mut rng = rand::rngs::OsRng;
     let public_key_der = private_key
         .to_public_key()
         .to_public_key_der()
@@ -452,6 +525,38 @@ tKvJsKCmyR4pp0HpCsf0tOxrWRjH9cnuqrR//iKXPw3HlYpa5wu9c51cLH/D3dU=
         let own = Signer::generate();
         assert_ne!(own.certificate_pem(), Signer::shared().certificate_pem());
         assert!(Arc::ptr_eq(&Signer::shared(), &Signer::shared()));
+    }
+
+    #[test]
+    fn a_kept_key_signs_the_same_after_a_reload_and_its_file_is_owner_only() {
+        let dir = std::env::temp_dir().join(format!("fb-signer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("key.pem");
+        let _ = std::fs::remove_file(&path);
+        let first = Signer::load_or_create(&path).expect("created");
+        let signature = first.sign("1", &notification(None));
+        let again = Signer::load_or_create(&path).expect("loaded");
+        assert_eq!(again.certificate_pem(), first.certificate_pem());
+        assert_eq!(again.sign("1", &notification(None)), signature);
+        let key = public_key_of(&again.certificate_pem());
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(again.sign("2", &notification(None)))
+            .expect("base64");
+        VerifyingKey::<Sha256>::new(key)
+            .verify(
+                string_to_sign(&notification(None)).as_bytes(),
+                &Signature::try_from(raw.as_slice()).expect("signature"),
+            )
+            .expect("verifies");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, "garbage").expect("write");
+        assert!(Signer::load_or_create(&path).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

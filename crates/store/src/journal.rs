@@ -135,7 +135,12 @@ impl Durable {
         fsync: Fsync,
         mut apply: impl FnMut(u8, &[u8]) -> Result<(), String>,
     ) -> Result<(Arc<Self>, OpenStats), StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        // A directory created here is its owner's only (0700): the journal holds secrets.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| StoreError::io(dir, e))?;
         let lock_path = dir.join("LOCK");
         let lock = std::fs::OpenOptions::new()
             .create(true)

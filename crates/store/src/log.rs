@@ -72,17 +72,33 @@ pub struct LogWriter {
     allocated: u64,
 }
 
+/// Makes `file` readable and writable by its owner only (0600), whatever the umask or an
+/// older version left.
+fn owner_only(file: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if file.metadata()?.permissions().mode() & 0o777 != 0o600 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 /// How far ahead the file is allocated.
 const ALLOCATE: u64 = 8 << 20;
 
 impl LogWriter {
     /// Creates (or truncates) a log.
+    /// Readable by its owner only (0600): the journal holds secrets (SNS platform credentials,
+    /// EventBridge connection secrets, STS session keys).
     pub fn create(path: &Path) -> io::Result<Self> {
-        let file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .open(path)?;
+        let mut options = OpenOptions::new();
+        options.create(true).write(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path)?;
+        owner_only(&file)?;
         Ok(Self {
             file,
             path: path.to_path_buf(),
@@ -101,6 +117,7 @@ impl LogWriter {
             valid_len, group, ..
         } = end;
         let file = OpenOptions::new().write(true).open(path)?;
+        owner_only(&file)?;
         let size = file.metadata()?.len();
         if end.torn {
             let zeros = vec![0u8; 1 << 20];
@@ -342,6 +359,23 @@ mod tests {
         let (recs, end) = collect(&p).unwrap();
         assert_eq!(recs.len(), 4);
         assert!(!end.torn);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn logs_are_owner_only_even_if_an_older_version_left_them_readable() {
+        use std::os::unix::fs::PermissionsExt;
+        let p = tmp("mode");
+        let mut w = LogWriter::create(&p).unwrap();
+        w.append(1, b"secret");
+        w.sync().unwrap();
+        drop(w);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), 0o600);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (_, end) = collect(&p).unwrap();
+        let _w = LogWriter::append_to(&p, end).unwrap();
+        assert_eq!(mode(&p), 0o600);
     }
 
     #[test]

@@ -82,6 +82,26 @@ impl ApiDestination {
         }
     }
 
+    /// An API destination as it was journaled (`--data-dir`).
+    pub(crate) fn restored(
+        name: String,
+        arn: String,
+        account_id: String,
+        region: String,
+        created_ms: u64,
+        config: ApiDestinationConfig,
+        last_modified_ms: u64,
+    ) -> ApiDestination {
+        ApiDestination {
+            name,
+            arn,
+            account_id,
+            region,
+            created_ms,
+            config: RwLock::new((config, last_modified_ms)),
+        }
+    }
+
     pub fn config(&self) -> ApiDestinationConfig {
         self.config.read().0.clone()
     }

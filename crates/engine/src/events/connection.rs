@@ -56,6 +56,17 @@ pub enum ConnectionState {
 }
 
 impl ConnectionState {
+    /// Every state, in a fixed order (the journal stores the index).
+    pub const ALL: [ConnectionState; 7] = [
+        ConnectionState::Creating,
+        ConnectionState::Updating,
+        ConnectionState::Deleting,
+        ConnectionState::Authorized,
+        ConnectionState::Deauthorized,
+        ConnectionState::Authorizing,
+        ConnectionState::Deauthorizing,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectionState::Creating => "CREATING",
@@ -371,6 +382,31 @@ impl Connection {
         self.config.read().clone()
     }
 
+    /// A connection as it was journaled (`--data-dir`); it holds no OAuth token (one is
+    /// fetched when first needed).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn restored(
+        name: String,
+        arn: String,
+        secret_arn: String,
+        account_id: String,
+        region: String,
+        created_ms: u64,
+        config: ConnectionConfig,
+        status: ConnectionStatus,
+    ) -> Connection {
+        Connection {
+            name,
+            arn,
+            secret_arn,
+            account_id,
+            region,
+            created_ms,
+            config: RwLock::new(config),
+            status: RwLock::new(status),
+        }
+    }
+
     pub fn status(&self) -> ConnectionStatus {
         self.status.read().clone()
     }
@@ -520,7 +556,7 @@ pub(crate) fn connection_not_found(name: &str) -> EventsError {
 /// One account's connections and API destinations in one region.
 #[derive(Debug, Default)]
 pub(crate) struct Connectivity {
-    connections: RwLock<BTreeMap<String, Arc<Connection>>>,
+    pub(crate) connections: RwLock<BTreeMap<String, Arc<Connection>>>,
     pub(crate) api_destinations: RwLock<BTreeMap<String, Arc<ApiDestination>>>,
 }
 

@@ -17,6 +17,7 @@ pub mod bus;
 pub mod connection;
 pub mod error;
 pub mod event;
+mod persist;
 pub mod replay;
 pub mod rule;
 pub mod schedule;
@@ -133,6 +134,10 @@ pub struct EventsEngine {
     pending_replays: Mutex<Vec<Arc<replay::Replay>>>,
     replays_changed: tokio::sync::Notify,
     resets: Arc<Resets>,
+    /// `--data-dir`: where the state's images go (see `persist`).
+    journal: Option<Arc<dyn crate::persist::Journal>>,
+    /// Orders the images: taken and appended under it.
+    journal_order: Mutex<()>,
 }
 
 /// A rule in a summary: name, state, number of targets.
@@ -177,7 +182,14 @@ impl EventsEngine {
             pending_replays: Mutex::new(Vec::new()),
             replays_changed: tokio::sync::Notify::new(),
             resets: Arc::new(Resets::new()),
+            journal: None,
+            journal_order: Mutex::new(()),
         }
+    }
+
+    /// Journals buses, rules and targets after every change to `journal` (`--data-dir`).
+    pub fn set_journal(&mut self, journal: Arc<dyn crate::persist::Journal>) {
+        self.journal = Some(journal);
     }
 
     /// The same engine, sharing `resets` with the server's other engines.
@@ -237,6 +249,9 @@ impl EventsEngine {
         }
         self.schedules_changed.notify_waiters();
         self.replays_changed.notify_waiters();
+        if !removed.is_empty() {
+            self.journal_state();
+        }
         removed.len()
     }
 

@@ -14,6 +14,7 @@
 pub mod arn;
 pub mod error;
 pub mod mobile;
+mod persist;
 pub mod publish;
 mod sms;
 pub mod subscription;
@@ -144,6 +145,10 @@ pub struct SnsEngine {
     regions: RwLock<HashMap<(String, String), Arc<Region>>>,
     recordings: Mutex<Recordings>,
     resets: Arc<Resets>,
+    /// `--data-dir`: where the state's images go (see `persist`).
+    journal: Option<Arc<dyn crate::persist::Journal>>,
+    /// Orders the images: taken and appended under it.
+    journal_order: Mutex<()>,
 }
 
 impl std::fmt::Debug for SnsEngine {
@@ -176,7 +181,14 @@ impl SnsEngine {
             regions: RwLock::new(HashMap::new()),
             recordings: Mutex::new(Recordings::default()),
             resets: Arc::new(Resets::new()),
+            journal: None,
+            journal_order: Mutex::new(()),
         }
+    }
+
+    /// Journals the state after every change to `journal` (`--data-dir`).
+    pub fn set_journal(&mut self, journal: Arc<dyn crate::persist::Journal>) {
+        self.journal = Some(journal);
     }
 
     /// The same engine, sharing `resets` with the server's other engines.
@@ -226,6 +238,9 @@ impl SnsEngine {
             let mut rec = self.recordings.lock();
             rec.all.retain(|r| !matches(&r.account_id, &r.region));
             rec.bytes = rec.all.iter().map(Recorded::size).sum();
+        }
+        if !removed.is_empty() {
+            self.journal_state();
         }
         topics
     }
@@ -549,6 +564,7 @@ impl SnsEngine {
             return Err(SnsError::topic_not_found());
         }
         if let Some(sub) = self.restore(&store, topic_arn, token) {
+            self.journal_state();
             return Ok(sub);
         }
         let arn = store
@@ -566,6 +582,8 @@ impl SnsEngine {
             .ok_or_else(|| SnsError::invalid("Token"))?;
         if sub.is_pending() {
             sub.confirm(authenticated);
+            // Also confirmed by the delivery workers (no request to journal it otherwise).
+            self.journal_state();
         }
         Ok(sub)
     }

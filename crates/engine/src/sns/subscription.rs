@@ -283,6 +283,12 @@ impl Subscription {
         self.authenticated.store(authenticated, Ordering::Release);
     }
 
+    /// Restored from the journal: its confirmation state as it was.
+    pub(crate) fn restore_confirmation(&self, pending: bool, authenticated: bool) {
+        self.pending.store(pending, Ordering::Release);
+        self.authenticated.store(authenticated, Ordering::Release);
+    }
+
     pub(crate) fn mark_deleted(&self) {
         self.deleted.store(true, Ordering::Release);
     }

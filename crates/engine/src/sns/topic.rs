@@ -358,6 +358,16 @@ impl Topic {
         )
     }
 
+    /// The last sequence number handed out (FIFO topics), journaled so that it never goes back.
+    pub(crate) fn fifo_sequence(&self) -> u128 {
+        self.fifo_state.lock().sequence
+    }
+
+    pub(crate) fn set_fifo_sequence(&self, sequence: u128) {
+        let mut state = self.fifo_state.lock();
+        state.sequence = state.sequence.max(sequence);
+    }
+
     /// `SetTopicAttributes`.
     pub fn set_attribute(&self, name: &str, value: &str) -> Result<(), SnsError> {
         if name == "FifoTopic" {
