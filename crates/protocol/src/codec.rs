@@ -256,6 +256,17 @@ fn address_queue_by_path(model: &Model, shape: ShapeId, req: &HttpRequest, input
 
 /// A queue URL's path: `/<account>/<name>`, or the path style that carries the region,
 /// `/queue/<region>/<account>/<name>`.
+/// The caller's credentials: none is fine here (some operations are unsigned, and whether a
+/// signature is required is the server's decision), a malformed `Authorization` fails the
+/// request in the protocol already chosen for it.
+fn credentials(auth: Result<Credentials, AuthError>) -> Result<Option<Credentials>, ServiceError> {
+    match auth {
+        Ok(c) => Ok(Some(c)),
+        Err(AuthError::Missing) => Ok(None),
+        Err(AuthError::Invalid(e)) => Err(e),
+    }
+}
+
 fn is_sqs_queue_path(path: &str) -> bool {
     let path = path.trim_start_matches('/');
     let path = match path.strip_prefix("queue/") {
@@ -437,24 +448,16 @@ impl Codec {
             protocol: Some(protocol),
             error,
         };
-        let auth = match auth {
-            Ok(c) => Some(c),
-            Err(AuthError::Missing) => None,
-            Err(AuthError::Invalid(e)) => return Err(fail(e)),
-        };
-        let Some(service) = service else {
-            return Err(fail(ServiceError::new(
-                "UnknownOperationException",
+        let auth = credentials(auth).map_err(fail)?;
+        let unknown = || {
+            fail(ServiceError::new(
+                UNKNOWN_OPERATION,
                 "The requested operation is not recognized by the service.",
-            )));
+            ))
         };
+        let service = service.ok_or_else(unknown)?;
         let model = self.model(service, protocol);
-        let Some(operation) = model.operations.get(op) else {
-            return Err(fail(ServiceError::new(
-                "UnknownOperationException",
-                "The requested operation is not recognized by the service.",
-            )));
-        };
+        let operation = model.operations.get(op).ok_or_else(unknown)?;
         let input = if req.body.iter().all(u8::is_ascii_whitespace) {
             Value::Object(serde_json::Map::new())
         } else {
@@ -541,11 +544,7 @@ impl Codec {
             protocol: Some(protocol),
             error,
         };
-        let auth = match auth {
-            Ok(c) => Some(c),
-            Err(AuthError::Missing) => None,
-            Err(AuthError::Invalid(e)) => return Err(fail(e)),
-        };
+        let auth = credentials(auth).map_err(fail)?;
         let queue_path = is_sqs_queue_path(req.path);
         let Some(action) = action else {
             // A GET (or a call to a queue URL) without an action: AWS answers 404 with a bare
