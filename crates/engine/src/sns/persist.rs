@@ -208,6 +208,11 @@ impl SnsEngine {
 
     /// Journals the whole SNS state (after a change; at a checkpoint). A no-op without
     /// `--data-dir`. Takes the state's locks one at a time, then the journal's (a leaf).
+    ///
+    /// Lock order: `journal_order` (so that images reach the journal in the order they were
+    /// taken: the last one wins at replay) -> the state's read locks, one at a time ->
+    /// the journal's buffer (a leaf: `append` only buffers and returns a ticket; the wait
+    /// for the disk happens after every lock is released, before the answer).
     pub fn journal_state(&self) {
         let Some(j) = &self.journal else { return };
         let _order = self.journal_order.lock();
