@@ -618,8 +618,13 @@ def test_eventbridge_buses_rules_and_targets_survive_a_restart(server):
     url = sqs.create_queue(QueueName="eb-target")["QueueUrl"]
     qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
-    bus_arn = events.create_event_bus(Name="orders", Description="the orders",
-                                      Tags=[{"Key": "team", "Value": "a"}])["EventBusArn"]
+    # Event bus descriptions came to the API in 2024; legacy botocore cannot send one, so the
+    # description is checked under the current client only (the suite runs under both).
+    bus_args = {"Name": "orders", "Tags": [{"Key": "team", "Value": "a"}]}
+    input_shape = events.meta.service_model.operation_model("CreateEventBus").input_shape
+    if "Description" in input_shape.members:
+        bus_args["Description"] = "the orders"
+    bus_arn = events.create_event_bus(**bus_args)["EventBusArn"]
     events.put_permission(EventBusName="orders", Action="events:PutEvents",
                           Principal="111111111111", StatementId="partner")
     rule_arn = events.put_rule(Name="placed", EventBusName="orders", Description="placed orders",
@@ -651,7 +656,7 @@ def test_eventbridge_buses_rules_and_targets_survive_a_restart(server):
     events = make_client(s.url, "events")
     sqs = s.client()
     bus = events.describe_event_bus(Name="orders")
-    assert bus["Arn"] == bus_arn and bus["Description"] == "the orders"
+    assert bus["Arn"] == bus_arn and bus.get("Description") == bus_args.get("Description")
     assert json.loads(bus["Policy"])["Statement"][0]["Sid"] == "partner"
     assert events.list_tags_for_resource(ResourceARN=bus_arn)["Tags"] == [
         {"Key": "team", "Value": "a"}]
