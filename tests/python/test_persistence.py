@@ -334,7 +334,11 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
                             Attributes={"FifoQueue": "true"})["QueueUrl"]
     # SNS and EventBridge images are rewritten by every compaction.
     topic = make_client(s.url, "sns").create_topic(Name="compacted")["TopicArn"]
-    make_client(s.url, "events").create_event_bus(Name="compacted")
+    events = make_client(s.url, "events")
+    bus_arn = events.create_event_bus(Name="compacted")["EventBusArn"]
+    # Archived events are rewritten by every compaction too.
+    events.create_archive(ArchiveName="compacted", EventSourceArn=bus_arn)
+    archived = 0
     kept = set()
     deadline = time.monotonic() + 3.5
     n = 0
@@ -348,6 +352,10 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
             kept.discard(m["Body"][: m["Body"].index("x")])
         sqs.send_message(QueueUrl=fifo, MessageBody=f"f{n}", MessageGroupId="g",
                          MessageDeduplicationId=f"f{n}")
+        if n % 5 == 0:
+            events.put_events(Entries=[{"EventBusName": "compacted", "Source": "c",
+                                        "DetailType": "t", "Detail": json.dumps({"n": n})}])
+            archived += 1
         n += 1
     segments = sorted((tmp_path / "data").glob("journal-*.log"))
     assert int(segments[-1].name[8:16]) > 1, "no compaction happened"
@@ -364,7 +372,9 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
     assert "MessageId" in dup
     assert "Messages" not in sqs.receive_message(QueueUrl=fifo)
     assert [t["TopicArn"] for t in make_client(s.url, "sns").list_topics()["Topics"]] == [topic]
-    make_client(s.url, "events").describe_event_bus(Name="compacted")
+    events = make_client(s.url, "events")
+    events.describe_event_bus(Name="compacted")
+    assert events.describe_archive(ArchiveName="compacted")["EventCount"] == archived
 
 
 def test_sts_credentials_issued_before_a_restart_keep_their_identity(server):
@@ -680,3 +690,151 @@ def test_eventbridge_buses_rules_and_targets_survive_a_restart(server):
     assert r["FailedEntryCount"] == 0
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
     assert json.loads(got[0]["Body"]) == {"order": 7}
+
+
+def events_fast_client(s):
+    import boto3
+    return boto3.client("events", endpoint_url=s.url, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                                      connect_timeout=2, read_timeout=5))
+
+
+def replayed_into(s, archive, bus_name, rule_name, queue_name, start, end):
+    """Every event of `archive` (one bus), replayed into a fresh queue through a rule of its
+    own (FilterArns: no other rule gets them); the `n`s of their details."""
+    events = make_client(s.url, "events")
+    sqs = s.client()
+    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    rule = events.put_rule(Name=rule_name, EventBusName=bus_name,
+                           EventPattern=json.dumps({"replay-name": [{"exists": True}]}))["RuleArn"]
+    events.put_targets(Rule=rule_name, EventBusName=bus_name, Targets=[
+        {"Id": "q", "Arn": qarn, "InputPath": "$.detail"}])
+    bus = events.describe_event_bus(Name=bus_name)["Arn"]
+    name = f"r-{uuid.uuid4().hex[:8]}"
+    events.start_replay(ReplayName=name, EventSourceArn=events.describe_archive(
+        ArchiveName=archive)["ArchiveArn"], EventStartTime=start, EventEndTime=end,
+        Destination={"Arn": bus, "FilterArns": [rule]})
+    deadline = time.monotonic() + 30
+    while events.describe_replay(ReplayName=name)["State"] != "COMPLETED":
+        assert time.monotonic() < deadline, "the replay did not complete"
+        time.sleep(0.1)
+    return [json.loads(m["Body"])["n"] for m in drain(sqs, url)]
+
+
+def test_kill_during_eventbridge_deliveries_keeps_every_acknowledged_event_once(server):
+    """PutEvents answers once its events are durable in the archive and in the SQS target
+    (deterministic delivery): after a SIGKILL every acknowledged event is in both, once."""
+    import datetime as dt
+    s = server()
+    events = make_client(s.url, "events")
+    sqs = s.client()
+    url = sqs.create_queue(QueueName="eb-crash")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    events.put_rule(Name="crash", EventPattern=json.dumps({"source": ["crash"]}))
+    events.put_targets(Rule="crash", Targets=[{"Id": "q", "Arn": qarn, "InputPath": "$.detail"}])
+    bus = events.describe_event_bus()["Arn"]
+    events.create_archive(ArchiveName="crash", EventSourceArn=bus,
+                          EventPattern=json.dumps({"source": ["crash"]}))
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    lock = threading.Lock()
+    acked = {}
+    stop = threading.Event()
+    counter = iter(range(10**9))
+
+    def producer():
+        c = events_fast_client(s)
+        while not stop.is_set():
+            with lock:
+                ns = [next(counter) for _ in range(5)]
+            try:
+                r = c.put_events(Entries=[{"Source": "crash", "DetailType": "t",
+                                           "Detail": json.dumps({"n": n})} for n in ns])
+            except Exception:
+                return
+            assert r["FailedEntryCount"] == 0
+            with lock:
+                for n, e in zip(ns, r["Entries"]):
+                    acked[n] = e["EventId"]
+
+    threads = [threading.Thread(target=producer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(random.uniform(0.8, 1.5))
+    s.kill()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert len(acked) > 100, f"only {len(acked)} events acknowledged"
+
+    s.start()
+    sqs = s.client()
+    queued = [json.loads(m["Body"])["n"] for m in drain(sqs, url)]
+    assert len(queued) == len(set(queued)), "an event is in the queue twice"
+    missing = set(acked) - set(queued)
+    assert not missing, f"{len(missing)} acknowledged events not in the queue: {sorted(missing)[:5]}"
+    events = make_client(s.url, "events")
+    count = events.describe_archive(ArchiveName="crash")["EventCount"]
+    end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    archived = replayed_into(s, "crash", "default", "replayed", "eb-crash-replayed", start, end)
+    assert len(archived) == len(set(archived)) == count, "an event is in the archive twice"
+    missing = set(acked) - set(archived)
+    assert not missing, f"{len(missing)} acknowledged events not archived: {sorted(missing)[:5]}"
+    # An event is archived before it is delivered: whatever reached the queue is archived, and
+    # at most the requests cut by the kill (8 of 5 events) are archived and not delivered.
+    assert set(queued) <= set(archived)
+    assert len(archived) - len(queued) <= 40
+
+
+def test_eventbridge_archives_and_replays_survive_a_restart(server):
+    import datetime as dt
+    s = server()
+    events = make_client(s.url, "events")
+    bus = events.create_event_bus(Name="shop")["EventBusArn"]
+    arn = events.create_archive(ArchiveName="orders", EventSourceArn=bus, Description="d",
+                                EventPattern=json.dumps({"source": ["shop"]}),
+                                RetentionDays=7)["ArchiveArn"]
+    events.create_archive(ArchiveName="gone", EventSourceArn=bus)
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    for n in range(5):
+        events.put_events(Entries=[{"EventBusName": "shop", "Source": "shop", "DetailType": "t",
+                                    "Detail": json.dumps({"n": n})}])
+    events.put_events(Entries=[{"EventBusName": "shop", "Source": "other", "DetailType": "t",
+                                "Detail": "{}"}])
+    # A deleted archive's events do not come back in a new one of the same name.
+    events.delete_archive(ArchiveName="gone")
+    events.create_archive(ArchiveName="gone", EventSourceArn=bus)
+    end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    events.start_replay(ReplayName="before", EventSourceArn=arn, EventStartTime=start,
+                        EventEndTime=end, Destination={"Arn": bus})
+    deadline = time.monotonic() + 30
+    while events.describe_replay(ReplayName="before")["State"] != "COMPLETED":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    before = events.describe_replay(ReplayName="before")
+    managed = events.describe_rule(Name="Events-Archive-orders", EventBusName="shop")
+    s.kill()
+
+    s.start()
+    events = make_client(s.url, "events")
+    a = events.describe_archive(ArchiveName="orders")
+    assert (a["ArchiveArn"], a["Description"], a["RetentionDays"], a["EventCount"]) == (
+        arn, "d", 7, 5)
+    assert json.loads(a["EventPattern"]) == {"source": ["shop"]}
+    assert events.describe_archive(ArchiveName="gone")["EventCount"] == 0
+    assert events.describe_rule(Name="Events-Archive-orders", EventBusName="shop")[
+        "EventPattern"] == managed["EventPattern"]
+    after = events.describe_replay(ReplayName="before")
+    for key in ("ReplayArn", "State", "EventStartTime", "EventEndTime", "EventLastReplayedTime",
+                "ReplayStartTime", "ReplayEndTime", "EventSourceArn"):
+        assert after[key] == before[key], key
+    # The archive's rule still archives; the restored events replay.
+    events.put_events(Entries=[{"EventBusName": "shop", "Source": "shop", "DetailType": "t",
+                                "Detail": json.dumps({"n": 5})}])
+    assert events.describe_archive(ArchiveName="orders")["EventCount"] == 6
+    end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    got = replayed_into(s, "orders", "shop", "replayed", "shop-replayed", start, end)
+    assert sorted(got) == [0, 1, 2, 3, 4, 5]

@@ -43,6 +43,17 @@ pub async fn scope<F: Future>(fut: F) -> (F::Output, u64) {
         .await
 }
 
+/// [`scope`] for synchronous work (no await inside): `f`'s output and the ticket of what it
+/// changed; that ticket is also noted for an enclosing scope.
+pub fn scope_sync<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let (out, ticket) = TICKET.sync_scope(Cell::new(0), || {
+        let out = f();
+        (out, TICKET.with(|t| t.get()))
+    });
+    note(ticket);
+    (out, ticket)
+}
+
 /// Remembers that the current request (if in a [`scope`]) must wait for `ticket`.
 pub fn note(ticket: u64) {
     let _ = TICKET.try_with(|t| t.set(t.get().max(ticket)));
@@ -88,6 +99,11 @@ pub mod kind {
     /// EventBridge: an image of the buses, rules and targets (the last one wins), see
     /// `events::persist`.
     pub const EVENTS_STATE: u8 = 60;
+    /// EventBridge: one event put into an archive (the archive's id and the event's sequence
+    /// number in it), see `events::persist`.
+    pub const EVENTS_ARCHIVED: u8 = 61;
+    /// EventBridge: a replay's progress (state, position), written by the replayer.
+    pub const EVENTS_REPLAY: u8 = 62;
 }
 
 /// Little-endian encoder of record bodies.

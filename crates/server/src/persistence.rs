@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ferrybridge_engine::events::persist::EventsReplay;
 use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::persist::SqsReplay;
@@ -21,8 +22,8 @@ pub(crate) struct Opened {
     sts: Vec<(u8, Vec<u8>)>,
     /// The last SNS image (each replaces the state: only the last matters).
     sns: Option<(u8, Vec<u8>)>,
-    /// The last EventBridge image.
-    events: Option<(u8, Vec<u8>)>,
+    /// The last EventBridge image, archived events and replay progress.
+    events: EventsReplay,
     started: Instant,
     stats: ferrybridge_store::OpenStats,
 }
@@ -36,7 +37,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     let mut sqs = SqsReplay::default();
     let mut sts = Vec::new();
     let mut sns = None;
-    let mut events = None;
+    let mut events = EventsReplay::default();
     let (journal, stats) = Durable::open(dir, config.fsync, |kind, data| {
         if sqs.apply(kind, data)? {
             Ok(())
@@ -46,8 +47,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
         } else if (50..60).contains(&kind) {
             sns = Some((kind, data.to_vec()));
             Ok(())
-        } else if (60..70).contains(&kind) {
-            events = Some((kind, data.to_vec()));
+        } else if events.apply(kind, data)? {
             Ok(())
         } else {
             Err(format!(
@@ -100,14 +100,12 @@ impl Opened {
             })?;
         }
         sns.set_journal(self.journal.clone());
-        if let Some((kind, data)) = &self.events {
-            events.replay_record(*kind, data).map_err(|e| {
-                format!(
-                    "cannot restore the EventBridge state of the data directory {}: {e}",
-                    self.journal.dir().display()
-                )
-            })?;
-        }
+        events.restore(self.events).map_err(|e| {
+            format!(
+                "cannot restore the EventBridge state of the data directory {}: {e}",
+                self.journal.dir().display()
+            )
+        })?;
         events.set_journal(self.journal.clone());
         release_freed_memory();
         tracing::info!(
@@ -169,6 +167,7 @@ pub(crate) fn spawn_compactor(
                 sts.checkpoint();
                 sns.journal_state();
                 events.journal_state();
+                events.journal_archives();
                 (segment, journal2.barrier())
             })
             .await

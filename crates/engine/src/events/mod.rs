@@ -17,7 +17,7 @@ pub mod bus;
 pub mod connection;
 pub mod error;
 pub mod event;
-mod persist;
+pub mod persist;
 pub mod replay;
 pub mod rule;
 pub mod schedule;
