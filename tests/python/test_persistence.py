@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -838,3 +839,72 @@ def test_eventbridge_archives_and_replays_survive_a_restart(server):
     end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
     got = replayed_into(s, "orders", "shop", "replayed", "shop-replayed", start, end)
     assert sorted(got) == [0, 1, 2, 3, 4, 5]
+
+
+def admin_post(s, path, token="persist-admin"):
+    req = urllib.request.Request(s.url + path, method="POST",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def test_admin_resets_and_managed_rules_are_journaled(server):
+    """Admin calls that change state are durable before they answer: a reset is not undone by
+    a restart (nothing of what it dropped comes back), a managed rule made through the admin
+    API is kept, and the per-service LocalStack reset drops only its service."""
+    import boto3
+    s = server("--admin-token", "persist-admin")
+    sqs = s.client()
+    sns = make_client(s.url, "sns")
+    events = make_client(s.url, "events")
+    sts = make_client(s.url, "sts")
+
+    def populate(tag):
+        url = sqs.create_queue(QueueName=f"q-{tag}")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="m")
+        sns.create_topic(Name=f"t-{tag}")
+        bus = events.create_event_bus(Name=f"b-{tag}")["EventBusArn"]
+        events.put_rule(Name=f"r-{tag}", EventBusName=f"b-{tag}",
+                        EventPattern=json.dumps({"source": ["x"]}))
+        events.create_archive(ArchiveName=f"a-{tag}", EventSourceArn=bus)
+        events.put_events(Entries=[{"EventBusName": f"b-{tag}", "Source": "x",
+                                    "DetailType": "t", "Detail": "{}"}])
+        return sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/r",
+                               RoleSessionName=tag)["Credentials"]
+
+    creds = populate("one")
+    assert admin_post(s, "/_ferrybridge/reset")["reset"]["services"]
+    s.kill()
+    s.start()
+    sqs, sns, events = s.client(), make_client(s.url, "sns"), make_client(s.url, "events")
+    assert sqs.list_queues().get("QueueUrls", []) == []
+    assert sns.list_topics()["Topics"] == []
+    assert [b["Name"] for b in events.list_event_buses()["EventBuses"]] == ["default"]
+    assert events.list_archives()["Archives"] == []
+    who = boto3.client("sts", endpoint_url=s.url, region_name="us-east-1",
+                       aws_access_key_id=creds["AccessKeyId"],
+                       aws_secret_access_key=creds["SecretAccessKey"],
+                       aws_session_token=creds["SessionToken"]).get_caller_identity()
+    assert ":assumed-role/" not in who["Arn"], who["Arn"]
+
+    # A managed rule (admin API) survives; a LocalStack per-service reset drops its service only.
+    sts = make_client(s.url, "sts")
+    populate("two")
+    rule = admin_post(s, "/_ferrybridge/events/managed-rules?name=managed&managedBy=svc.amazonaws.com"
+                         "&eventPattern=" + urllib.parse.quote(json.dumps({"source": ["y"]})))
+    admin_post(s, "/_localstack/state/sns/reset")
+    s.kill()
+    s.start()
+    sqs, sns, events = s.client(), make_client(s.url, "sns"), make_client(s.url, "events")
+    assert sns.list_topics()["Topics"] == []
+    assert len(sqs.list_queues()["QueueUrls"]) == 1
+    managed = events.describe_rule(Name="managed")
+    assert (managed["Arn"], managed["ManagedBy"]) == (rule["ruleArn"], "svc.amazonaws.com")
+    assert events.describe_archive(ArchiveName="a-two")["EventCount"] == 1
+    admin_post(s, "/_localstack/state/events/reset")
+    s.kill()
+    s.start()
+    events = make_client(s.url, "events")
+    assert events.list_rules()["Rules"] == []
+    assert events.list_archives()["Archives"] == []
+    assert len(s.client().list_queues()["QueueUrls"]) == 1

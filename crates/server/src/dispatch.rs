@@ -229,7 +229,9 @@ impl App {
                 tracing::warn!(%peer, method = %parts.method, path, "admin request without the admin token refused");
                 return crate::browser_guard::admin_refusal(access);
             }
-            return self.admin(parts.method.as_str(), path, parts.uri.query());
+            return self
+                .admin(parts.method.as_str(), path, parts.uri.query())
+                .await;
         }
 
         let body = match crate::edges::read_body(&parts, body, MAX_BODY_BYTES).await {
@@ -481,7 +483,35 @@ impl App {
         Ok((ctx, caller))
     }
 
-    fn admin(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
+    /// An admin call. With `--data-dir`, what it changed (a reset, a managed rule, an SMS
+    /// opt-out) is journaled and durable before it answers, as for AWS requests.
+    async fn admin(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
+        let (response, ticket) = ferrybridge_engine::persist::scope(async {
+            let response = self.admin_call(method, path, query);
+            if self.journal.is_some() && method == "POST" && response.status().is_success() {
+                // The engines journal their resets themselves; these change state otherwise.
+                if path.starts_with("/_ferrybridge/sns/") {
+                    self.sns.engine().journal_state();
+                } else if path.starts_with("/_ferrybridge/events/") {
+                    self.events.engine().journal_state();
+                }
+            }
+            response
+        })
+        .await;
+        if let (Some(journal), true) = (&self.journal, ticket > 0) {
+            if let Err(e) = journal.wait_durable(ticket).await {
+                tracing::error!(error = %e, "admin state change not durable");
+                return json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &serde_json::json!({"error": "InternalFailure", "message": "the change could not be made durable"}),
+                );
+            }
+        }
+        response
+    }
+
+    fn admin_call(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
         if let Some(rest) = path.strip_prefix("/_ferrybridge/sns/") {
             return crate::sns_admin::handle(&self.sns, method, rest, query);
         }
