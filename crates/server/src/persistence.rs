@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use ferrybridge_engine::events::persist::EventsReplay;
 use ferrybridge_engine::events::EventsEngine;
+use ferrybridge_engine::sns::persist::SnsReplay;
 use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::persist::SqsReplay;
 use ferrybridge_engine::sqs::SqsEngine;
@@ -20,8 +21,8 @@ pub(crate) struct Opened {
     sqs: SqsReplay,
     /// STS records, applied once the engine exists (they are few).
     sts: Vec<(u8, Vec<u8>)>,
-    /// The last SNS image (each replaces the state: only the last matters).
-    sns: Option<(u8, Vec<u8>)>,
+    /// The last SNS image and pieces.
+    sns: SnsReplay,
     /// The last EventBridge image, archived events and replay progress.
     events: EventsReplay,
     started: Instant,
@@ -36,7 +37,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     let started = Instant::now();
     let mut sqs = SqsReplay::default();
     let mut sts = Vec::new();
-    let mut sns = None;
+    let mut sns = SnsReplay::default();
     let mut events = EventsReplay::default();
     let (journal, stats) = Durable::open(dir, config.fsync, |kind, data| {
         if sqs.apply(kind, data)? {
@@ -44,8 +45,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
         } else if (40..50).contains(&kind) {
             sts.push((kind, data.to_vec()));
             Ok(())
-        } else if (50..60).contains(&kind) {
-            sns = Some((kind, data.to_vec()));
+        } else if sns.apply(kind, data)? {
             Ok(())
         } else if events.apply(kind, data)? {
             Ok(())
@@ -90,15 +90,13 @@ impl Opened {
             }
         }
         sts.set_journal(self.journal.clone());
-        if let Some((kind, data)) = &self.sns {
-            // A damaged image stops the start: starting without the topics would lose them.
-            sns.replay(*kind, data).map_err(|e| {
-                format!(
-                    "cannot restore the SNS state of the data directory {}: {e}",
-                    self.journal.dir().display()
-                )
-            })?;
-        }
+        // A damaged record stops the start: starting without the topics would lose them.
+        sns.restore_journal(self.sns).map_err(|e| {
+            format!(
+                "cannot restore the SNS state of the data directory {}: {e}",
+                self.journal.dir().display()
+            )
+        })?;
         sns.set_journal(self.journal.clone());
         events.restore(self.events).map_err(|e| {
             format!(
@@ -165,8 +163,8 @@ pub(crate) fn spawn_compactor(
                 let mut segment = 0;
                 sqs2.checkpoint(|| segment = journal2.rotate());
                 sts.checkpoint();
-                sns.journal_state();
-                events.journal_state();
+                sns.journal_checkpoint();
+                events.journal_checkpoint();
                 events.journal_archives();
                 (segment, journal2.barrier())
             })

@@ -14,7 +14,7 @@
 pub mod arn;
 pub mod error;
 pub mod mobile;
-mod persist;
+pub mod persist;
 pub mod publish;
 mod sms;
 pub mod subscription;
@@ -148,7 +148,7 @@ pub struct SnsEngine {
     /// `--data-dir`: where the state's images go (see `persist`).
     journal: Option<Arc<dyn crate::persist::Journal>>,
     /// Orders the images: taken and appended under it.
-    journal_order: Mutex<()>,
+    journal_order: Mutex<crate::persist::Pieces>,
 }
 
 impl std::fmt::Debug for SnsEngine {
@@ -182,7 +182,7 @@ impl SnsEngine {
             recordings: Mutex::new(Recordings::default()),
             resets: Arc::new(Resets::new()),
             journal: None,
-            journal_order: Mutex::new(()),
+            journal_order: Mutex::new(crate::persist::Pieces::default()),
         }
     }
 

@@ -149,72 +149,261 @@ fn decode_subscription(d: &mut Dec, topic: &Topic) -> Result<Subscription, Strin
     Ok(sub)
 }
 
-impl SnsEngine {
-    /// Encodes the whole SNS state (see the module doc).
-    fn encode_state(&self) -> Vec<u8> {
-        let regions: Vec<((String, String), Arc<Region>)> = {
-            let regions = self.regions.read();
-            let mut all: Vec<_> = regions
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            all.sort_by(|a, b| a.0.cmp(&b.0));
-            all
-        };
-        let mut e = Enc::default();
-        e.u32(regions.len() as u32);
-        for ((account, region), r) in regions {
-            e.str(&account).str(&region);
-            let topics: Vec<Arc<Topic>> = r.topics.read().values().cloned().collect();
-            e.u32(topics.len() as u32);
-            for t in topics {
-                e.str(t.name()).u8(t.is_fifo() as u8);
-                encode_attributes(&mut e, &t.attributes.read());
-                map(&mut e, &t.tags.read());
-                e.opt_str(t.data_protection_policy.read().as_deref())
-                    .u128(t.fifo_sequence());
-                let subs = t.subscriptions();
-                e.u32(subs.len() as u32);
-                for s in subs {
-                    encode_subscription(&mut e, &s);
-                }
+const PIECE_TOPIC: u8 = 1;
+const PIECE_REGION: u8 = 2;
+
+/// SNS records read at start (see [`SnsEngine::restore`]).
+#[derive(Default)]
+pub struct SnsReplay {
+    /// The last whole image (written by earlier versions; pieces after it apply on top).
+    image: Option<Vec<u8>>,
+    /// The last record of each piece.
+    pieces: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl SnsReplay {
+    /// Takes one SNS record; `Ok(false)` for another service's.
+    pub fn apply(&mut self, record_kind: u8, data: &[u8]) -> Result<bool, String> {
+        match record_kind {
+            kind::SNS_STATE => {
+                self.image = Some(data.to_vec());
+                self.pieces.clear();
             }
-            let apps: Vec<PlatformApplication> = r.applications.read().values().cloned().collect();
-            e.u32(apps.len() as u32);
-            for a in apps {
-                e.str(&a.arn).str(&a.platform).str(&a.name);
-                map(&mut e, &a.attributes);
-                map(&mut e, &a.credentials);
+            kind::SNS_PIECE => {
+                let (key, body) = persist::read_piece(data)?;
+                self.pieces.insert(key, body);
             }
-            let endpoints: Vec<PlatformEndpoint> = r.endpoints.read().values().cloned().collect();
-            e.u32(endpoints.len() as u32);
-            for p in endpoints {
-                e.str(&p.arn).str(&p.application_arn);
-                map(&mut e, &p.attributes);
-            }
-            let sms = r.sms.lock();
-            map(&mut e, &sms.attributes);
-            e.u32(sms.opted_out.len() as u32);
-            for n in &sms.opted_out {
-                e.str(n);
-            }
-            e.u32(sms.sandbox.len() as u32);
-            for (n, s) in &sms.sandbox {
-                e.str(n).u8(s.verified as u8).str(&s.one_time_password);
-            }
+            _ => return Ok(false),
         }
-        e.0
+        Ok(true)
+    }
+}
+
+/// A topic with its subscriptions (its name is in the piece's key).
+fn encode_topic(e: &mut Enc, t: &Topic) {
+    e.u8(t.is_fifo() as u8);
+    encode_attributes(e, &t.attributes.read());
+    map(e, &t.tags.read());
+    e.opt_str(t.data_protection_policy.read().as_deref())
+        .u128(t.fifo_sequence());
+    let subs = t.subscriptions();
+    e.u32(subs.len() as u32);
+    for s in subs {
+        encode_subscription(e, &s);
+    }
+}
+
+/// A region's platform applications, endpoints and SMS settings.
+fn encode_region(e: &mut Enc, r: &Region) {
+    let apps: Vec<PlatformApplication> = r.applications.read().values().cloned().collect();
+    e.u32(apps.len() as u32);
+    for a in apps {
+        e.str(&a.arn).str(&a.platform).str(&a.name);
+        map(e, &a.attributes);
+        map(e, &a.credentials);
+    }
+    let endpoints: Vec<PlatformEndpoint> = r.endpoints.read().values().cloned().collect();
+    e.u32(endpoints.len() as u32);
+    for p in endpoints {
+        e.str(&p.arn).str(&p.application_arn);
+        map(e, &p.attributes);
+    }
+    let sms = r.sms.lock();
+    map(e, &sms.attributes);
+    e.u32(sms.opted_out.len() as u32);
+    for n in &sms.opted_out {
+        e.str(n);
+    }
+    e.u32(sms.sandbox.len() as u32);
+    for (n, s) in &sms.sandbox {
+        e.str(n).u8(s.verified as u8).str(&s.one_time_password);
+    }
+}
+
+fn decode_region(d: &mut Dec, r: &Region) -> Result<(), String> {
+    let mut apps = Vec::new();
+    for _ in 0..d.u32()? {
+        apps.push(PlatformApplication {
+            arn: d.str()?.to_string(),
+            platform: d.str()?.to_string(),
+            name: d.str()?.to_string(),
+            attributes: read_map(d)?,
+            credentials: read_map(d)?,
+        });
+    }
+    let mut endpoints = Vec::new();
+    for _ in 0..d.u32()? {
+        endpoints.push(PlatformEndpoint {
+            arn: d.str()?.to_string(),
+            application_arn: d.str()?.to_string(),
+            attributes: read_map(d)?,
+        });
+    }
+    let mut sms = SmsState {
+        attributes: read_map(d)?,
+        ..SmsState::default()
+    };
+    for _ in 0..d.u32()? {
+        sms.opted_out.insert(d.str()?.to_string());
+    }
+    for _ in 0..d.u32()? {
+        let number = d.str()?.to_string();
+        let verified = d.u8()? == 1;
+        let one_time_password = d.str()?.to_string();
+        sms.sandbox.insert(
+            number,
+            SandboxNumber {
+                verified,
+                one_time_password,
+            },
+        );
+    }
+    {
+        let mut a = r.applications.write();
+        a.clear();
+        a.extend(apps.into_iter().map(|x| (x.arn.clone(), x)));
+    }
+    {
+        let mut e = r.endpoints.write();
+        e.clear();
+        e.extend(endpoints.into_iter().map(|x| (x.arn.clone(), x)));
+    }
+    *r.sms.lock() = sms;
+    Ok(())
+}
+
+impl SnsEngine {
+    /// The state as pieces (see [`persist::Pieces`]): each topic with its subscriptions, and
+    /// per region its platform applications, endpoints and SMS settings.
+    fn pieces(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let regions: Vec<((String, String), Arc<Region>)> = self
+            .regions
+            .read()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut out = Vec::new();
+        for ((account, region), r) in regions {
+            let topics: Vec<Arc<Topic>> = r.topics.read().values().cloned().collect();
+            for t in topics {
+                let mut e = Enc::default();
+                encode_topic(&mut e, &t);
+                out.push((
+                    persist::piece_key(PIECE_TOPIC, &[&account, &region, t.name()]),
+                    e.0,
+                ));
+            }
+            let mut e = Enc::default();
+            encode_region(&mut e, &r);
+            out.push((persist::piece_key(PIECE_REGION, &[&account, &region]), e.0));
+        }
+        out
     }
 
-    /// Journals the whole SNS state (after a change; at a checkpoint). A no-op without
-    /// `--data-dir`. Takes the state's locks one at a time, then the journal's (a leaf).
+    /// Journals what changed in the SNS state since the last call (after a request changed
+    /// it). A no-op without `--data-dir`. Takes the state's locks one at a time, then the
+    /// journal's (a leaf).
     pub fn journal_state(&self) {
+        self.journal_pieces(false)
+    }
+
+    /// Journals the whole SNS state (at a checkpoint).
+    pub fn journal_checkpoint(&self) {
+        self.journal_pieces(true)
+    }
+
+    fn journal_pieces(&self, full: bool) {
         let Some(j) = &self.journal else { return };
-        let _order = self.journal_order.lock();
-        let body = self.encode_state();
-        let mut buf = Vec::with_capacity(body.len() + 16);
-        persist::frame(&mut buf, kind::SNS_STATE, &body);
+        let mut last = self.journal_order.lock();
+        let mut buf = Vec::new();
+        last.frame_changes(kind::SNS_PIECE, self.pieces(), full, &mut buf);
         persist::append(&**j, &buf);
+    }
+
+    /// Restores what the journal holds: the last whole image (earlier versions), then the
+    /// last record of each piece.
+    pub fn restore_journal(&self, replay: SnsReplay) -> Result<(), String> {
+        if let Some(image) = &replay.image {
+            self.replay(kind::SNS_STATE, image)?;
+        }
+        // What the journal holds of each piece (the next changes are compared with it).
+        let live = crate::events::persist::live_pieces(&replay.pieces);
+        let legacy = replay.image.is_some();
+        self.restore_pieces(replay.pieces)?;
+        // After an image of an earlier version, all pieces are compared with the restored
+        // state (a removal then journals a removal of its piece).
+        let primed = if legacy { self.pieces() } else { live };
+        self.journal_order.lock().prime(primed);
+        Ok(())
+    }
+
+    fn restore_pieces(&self, pieces: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<(), String> {
+        for (key, body) in pieces {
+            let (tag, parts) = persist::key_parts(&key)?;
+            let [account, region, rest @ ..] = parts.as_slice() else {
+                return Err("bad piece key".into());
+            };
+            let key = (account.clone(), region.clone());
+            let r = if body.is_some() {
+                self.regions.write().entry(key).or_default().clone()
+            } else {
+                match self.regions.read().get(&key).cloned() {
+                    Some(r) => r,
+                    None => continue,
+                }
+            };
+            let mut d = Dec(body.as_deref().unwrap_or_default());
+            match (tag, rest, body.is_some()) {
+                (PIECE_TOPIC, [name], true) => {
+                    let topic = self
+                        .decode_topic(&mut d, &r, name, account, region)
+                        .map_err(|e| format!("topic {name}: {e}"))?;
+                    r.topics.write().insert(topic.arn().to_owned(), topic);
+                }
+                (PIECE_TOPIC, [name], false) => {
+                    let arn = format!("arn:aws:sns:{region}:{account}:{name}");
+                    r.topics.write().remove(&arn);
+                }
+                (PIECE_REGION, [], true) => decode_region(&mut d, &r)?,
+                (PIECE_REGION, [], false) => {}
+                _ => return Err(format!("bad piece key (tag {tag})")),
+            }
+        }
+        Ok(())
+    }
+
+    fn decode_topic(
+        &self,
+        d: &mut Dec,
+        r: &Region,
+        name: &str,
+        account: &str,
+        region: &str,
+    ) -> Result<Arc<Topic>, String> {
+        let fifo = d.u8()? == 1;
+        let attributes = decode_attributes(d)?;
+        let tags = read_map(d)?;
+        let dpp = opt(d)?;
+        let sequence = d.u128()?;
+        let topic = Arc::new(Topic::new(
+            name.to_owned(),
+            account.to_owned(),
+            region.to_owned(),
+            fifo,
+            attributes,
+            tags,
+            dpp,
+        ));
+        // Sequence numbers never go back: those handed out after the piece was written are
+        // below this floor unless more than 1,000 were published per millisecond.
+        let floor = 10_000_000_000_000_000_000u128 + u128::from(self.clock.now_millis()) * 1000;
+        topic.set_fifo_sequence(sequence.max(floor));
+        for _ in 0..d.u32()? {
+            let sub = Arc::new(decode_subscription(d, &topic)?);
+            topic.subscriptions.write().push(sub.clone());
+            r.index(&sub);
+        }
+        Ok(topic)
     }
 
     /// Replaces the state with a journaled image (`SNS_STATE`); `Ok(false)` for another kind.
@@ -329,13 +518,15 @@ mod tests {
     /// Replays every record of `bytes` into a new engine.
     fn restored(bytes: &[u8]) -> SnsEngine {
         let e = SnsEngine::new(Arc::new(ManualClock::default()));
+        let mut replay = SnsReplay::default();
         let mut at = 0;
         while at < bytes.len() {
             let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
             let kind = bytes[at + 4];
-            assert!(e.replay(kind, &bytes[at + 9..at + 9 + len]).unwrap());
+            assert!(replay.apply(kind, &bytes[at + 9..at + 9 + len]).unwrap());
             at += 9 + len;
         }
+        e.restore_journal(replay).unwrap();
         e
     }
 
