@@ -238,7 +238,9 @@ pub fn read_piece(data: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
 /// journaled one (CPU proportional to the state, no I/O): see docs/persistence.md for figures.
 #[derive(Debug, Default)]
 pub struct Pieces {
-    last: std::collections::HashMap<Vec<u8>, u64>,
+    /// Each journaled piece's hash, and the pass that last saw it.
+    last: std::collections::HashMap<Vec<u8>, (u64, u64)>,
+    pass: u64,
 }
 
 fn piece_hash(body: &[u8]) -> u64 {
@@ -255,7 +257,7 @@ impl Pieces {
             .into_iter()
             .map(|(k, body)| {
                 let h = piece_hash(&body);
-                (k, h)
+                (k, (h, self.pass))
             })
             .collect();
     }
@@ -269,27 +271,38 @@ impl Pieces {
         full: bool,
         buf: &mut Vec<u8>,
     ) {
-        let mut next = std::collections::HashMap::with_capacity(pieces.len());
+        self.pass += 1;
+        let pass = self.pass;
         let mut e = Enc::default();
+        let write = |e: &mut Enc, key: &[u8], body: &[u8], buf: &mut Vec<u8>| {
+            e.0.clear();
+            e.bytes(key).u8(1);
+            e.0.extend_from_slice(body);
+            frame(buf, record_kind, &e.0);
+        };
         for (key, body) in pieces {
             let h = piece_hash(&body);
-            if full || self.last.get(&key) != Some(&h) {
-                e.0.clear();
-                e.bytes(&key).u8(1);
-                e.0.extend_from_slice(&body);
-                frame(buf, record_kind, &e.0);
-            }
-            next.insert(key, h);
-        }
-        if !full {
-            for key in self.last.keys() {
-                if !next.contains_key(key) {
-                    e.0.clear();
-                    e.bytes(key).u8(0);
-                    frame(buf, record_kind, &e.0);
+            match self.last.get_mut(&key) {
+                Some(seen) => {
+                    if full || seen.0 != h {
+                        write(&mut e, &key, &body, buf);
+                    }
+                    *seen = (h, pass);
+                }
+                None => {
+                    write(&mut e, &key, &body, buf);
+                    self.last.insert(key, (h, pass));
                 }
             }
         }
-        self.last = next;
+        self.last.retain(|key, (_, seen)| {
+            let live = *seen == pass;
+            if !live && !full {
+                e.0.clear();
+                e.bytes(key).u8(0);
+                frame(buf, record_kind, &e.0);
+            }
+            live
+        });
     }
 }
