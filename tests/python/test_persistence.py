@@ -416,7 +416,7 @@ def test_state_export_import_round_trip_and_state_file(server, tmp_path):
     out = subprocess.run([BINARY, "state", "export", "--data-dir", str(data)],
                          capture_output=True, timeout=20, check=True)
     doc = json.loads(out.stdout)
-    assert doc["format"] == "ferrybridge-state" and doc["version"] == 1
+    assert doc["format"] == "ferrybridge-state" and doc["version"] == 2
     [fx] = [q for q in doc["sqs"]["queues"] if q["name"] == "fx"]
     assert fx["attributes"]["VisibilityTimeout"] == "45"
     assert fx["tags"] == {"team": "a"}
@@ -908,3 +908,88 @@ def test_admin_resets_and_managed_rules_are_journaled(server):
     assert events.list_rules()["Rules"] == []
     assert events.list_archives()["Archives"] == []
     assert len(s.client().list_queues()["QueueUrls"]) == 1
+
+
+def test_state_document_carries_sns_and_eventbridge_through_the_cli(server, tmp_path):
+    """`state export`/`import` cover topics with subscriptions, buses with rules and targets,
+    and archives: offline on a data directory and through --endpoint on a running server (with
+    the admin token); an invalid document applies nothing."""
+    token = "persist-admin"
+    s = server("--admin-token", token)
+    sqs, sns, events = s.client(), make_client(s.url, "sns"), make_client(s.url, "events")
+    url = sqs.create_queue(QueueName="doc-q")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="doc-topic", Attributes={"DisplayName": "Doc"},
+                             Tags=[{"Key": "team", "Value": "a"}])["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={
+        "RawMessageDelivery": "true", "FilterPolicy": json.dumps({"k": ["v"]})})
+    bus = events.create_event_bus(Name="doc-bus", Description="the bus",
+                                  Tags=[{"Key": "t", "Value": "1"}])["EventBusArn"]
+    events.put_rule(Name="doc-rule", EventBusName="doc-bus", State="DISABLED",
+                    EventPattern=json.dumps({"source": ["doc"]}), Description="r")
+    events.put_targets(Rule="doc-rule", EventBusName="doc-bus", Targets=[
+        {"Id": "q", "Arn": qarn, "InputPath": "$.detail"}])
+    events.put_rule(Name="tick", ScheduleExpression="rate(5 minutes)")
+    events.create_archive(ArchiveName="doc-archive", EventSourceArn=bus, RetentionDays=3)
+
+    def cli(*args, check=True):
+        r = subprocess.run([BINARY, "state", *args], capture_output=True, timeout=60,
+                           env={**os.environ, "FERRYBRIDGE_ADMIN_TOKEN": token})
+        assert not check or r.returncode == 0, r.stderr.decode()
+        return r
+
+    # Through the running server's admin API: the token is required.
+    refused = subprocess.run([BINARY, "state", "export", "--endpoint", s.url],
+                             capture_output=True, timeout=60,
+                             env={k: v for k, v in os.environ.items()
+                                  if k != "FERRYBRIDGE_ADMIN_TOKEN"})
+    assert refused.returncode != 0 and b"401" in refused.stderr, refused.stderr
+    doc = json.loads(cli("export", "--endpoint", s.url, "--no-messages").stdout)
+    assert doc["version"] == 2
+    [t] = doc["sns"]["topics"]
+    assert (t["name"], t["attributes"]["DisplayName"], t["tags"]) == ("doc-topic", "Doc", {"team": "a"})
+    [sub] = t["subscriptions"]
+    assert sub["protocol"] == "sqs" and sub["attributes"]["RawMessageDelivery"] == "true"
+    [b] = [b for b in doc["events"]["buses"] if b["name"] == "doc-bus"]
+    [rule] = b["rules"]
+    assert (rule["state"], rule["targets"][0]["InputPath"]) == ("DISABLED", "$.detail")
+    assert [a["name"] for a in doc["events"]["archives"]] == ["doc-archive"]
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(doc))
+
+    # Into a new data directory offline, then into another running server.
+    cli("import", str(path), "--data-dir", str(tmp_path / "offline"))
+    t2 = server("--admin-token", token, data_dir=tmp_path / "online")
+    out = cli("import", str(path), "--endpoint", t2.url)
+    assert b"topics" in out.stderr
+    for target, restart in ((server(data_dir=tmp_path / "offline"), False), (t2, True)):
+        if restart:  # the import through the endpoint was journaled
+            target.kill()
+            target.start()
+        sns2, events2 = make_client(target.url, "sns"), make_client(target.url, "events")
+        [t] = sns2.list_topics()["Topics"]
+        assert sns2.get_topic_attributes(TopicArn=t["TopicArn"])["Attributes"]["DisplayName"] == "Doc"
+        [sub] = sns2.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]
+        attrs = sns2.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+        assert json.loads(attrs["FilterPolicy"]) == {"k": ["v"]}
+        r = events2.describe_rule(Name="doc-rule", EventBusName="doc-bus")
+        assert (r["State"], r["Description"]) == ("DISABLED", "r")
+        assert events2.list_targets_by_rule(Rule="doc-rule", EventBusName="doc-bus")[
+            "Targets"][0]["Arn"] == qarn
+        assert events2.describe_rule(Name="tick")["ScheduleExpression"] == "rate(5 minutes)"
+        assert events2.describe_archive(ArchiveName="doc-archive")["RetentionDays"] == 3
+        assert events2.describe_event_bus(Name="doc-bus")["Description"] == "the bus"
+        target.kill()
+
+    # An invalid document (a bad rule pattern after a good topic) applies nothing.
+    bad = json.loads(json.dumps(doc))
+    bad["sns"]["topics"][0]["name"] = "fresh-topic"
+    bad["events"]["buses"][0]["rules"] = [{"name": "broken", "eventPattern": "{not json"}]
+    bad["events"]["buses"][0]["name"] = "fresh-bus"
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    r = cli("import", str(tmp_path / "bad.json"), "--endpoint", s.url, check=False)
+    assert r.returncode != 0 and b"broken" in r.stderr, r.stderr
+    names = [x["TopicArn"].rsplit(":", 1)[1] for x in sns.list_topics()["Topics"]]
+    assert names == ["doc-topic"]
+    assert "fresh-bus" not in [x["Name"] for x in events.list_event_buses()["EventBuses"]]
