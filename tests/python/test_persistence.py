@@ -993,3 +993,29 @@ def test_state_document_carries_sns_and_eventbridge_through_the_cli(server, tmp_
     names = [x["TopicArn"].rsplit(":", 1)[1] for x in sns.list_topics()["Topics"]]
     assert names == ["doc-topic"]
     assert "fresh-bus" not in [x["Name"] for x in events.list_event_buses()["EventBuses"]]
+
+
+def test_sns_fifo_deduplication_ids_survive_a_restart(server):
+    """A duplicate published within five minutes after a restart is recognised: the same
+    MessageId and sequence number as the original, and no second delivery."""
+    s = server()
+    sns, sqs = make_client(s.url, "sns"), s.client()
+    url = sqs.create_queue(QueueName="dedup.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="dedup.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn,
+                  Attributes={"RawMessageDelivery": "true"})
+    first = sns.publish(TopicArn=topic, Message="one", MessageGroupId="g",
+                        MessageDeduplicationId="d-1")
+    s.kill()
+    s.start()
+    sns, sqs = make_client(s.url, "sns"), s.client()
+    again = sns.publish(TopicArn=topic, Message="one again", MessageGroupId="g",
+                        MessageDeduplicationId="d-1")
+    assert (again["MessageId"], again["SequenceNumber"]) == (first["MessageId"], first["SequenceNumber"])
+    fresh = sns.publish(TopicArn=topic, Message="two", MessageGroupId="g",
+                        MessageDeduplicationId="d-2")
+    assert int(fresh["SequenceNumber"]) > int(first["SequenceNumber"])
+    bodies = [m["Body"] for m in drain(sqs, url, fifo=True)]
+    assert bodies == ["one", "two"]

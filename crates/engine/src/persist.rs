@@ -102,6 +102,8 @@ pub mod kind {
     /// SNS: one piece of the state (a topic with its subscriptions, or a region's platform
     /// applications, endpoints and SMS settings), or its removal; see [`Pieces`].
     pub const SNS_PIECE: u8 = 51;
+    /// SNS: a FIFO deduplication id in force (topic, id, message id, sequence, expiry).
+    pub const SNS_DEDUP: u8 = 52;
     /// EventBridge: one piece of the state (a bus, a rule with its targets, or a region's
     /// connections, API destinations, archives and replays), or its removal; see [`Pieces`].
     pub const EVENTS_PIECE: u8 = 63;

@@ -700,7 +700,14 @@ impl SnsEngine {
         let published = {
             let sequence_number = match &dedup_id {
                 Some(id) => match topic.fifo_admit(id, &message_id, self.clock.now_millis()) {
-                    FifoOutcome::Fresh(seq) => Some(seq),
+                    FifoOutcome::Fresh(seq, expiry) => {
+                        // `--data-dir`: the id is durable before Publish answers.
+                        self.journal_dedup_id(
+                            topic,
+                            &(id.clone(), message_id.clone(), seq.clone(), expiry),
+                        );
+                        Some(seq)
+                    }
                     FifoOutcome::Duplicate {
                         message_id,
                         sequence,

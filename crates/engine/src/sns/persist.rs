@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::mobile::{PlatformApplication, PlatformEndpoint, SandboxNumber, SmsState};
 use super::subscription::{self, Protocol, Subscription, SubscriptionSettings};
-use super::topic::{Topic, TopicAttributes};
+use super::topic::{DedupEntry, Topic, TopicAttributes};
 use super::{Region, SnsEngine};
 use crate::persist::{self, kind, Dec, Enc};
 
@@ -159,6 +159,21 @@ pub struct SnsReplay {
     image: Option<Vec<u8>>,
     /// The last record of each piece.
     pieces: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// FIFO deduplication ids, in journal order.
+    dedup: Vec<Vec<u8>>,
+}
+
+fn frame_dedup(buf: &mut Vec<u8>, t: &Topic, entry: &DedupEntry) {
+    let mut e = Enc::default();
+    e.str(t.account_id())
+        .str(t.region())
+        .str(t.name())
+        .u64(t.uid)
+        .str(&entry.0)
+        .str(&entry.1)
+        .str(&entry.2)
+        .u64(entry.3);
+    persist::frame(buf, kind::SNS_DEDUP, &e.0);
 }
 
 impl SnsReplay {
@@ -173,6 +188,7 @@ impl SnsReplay {
                 let (key, body) = persist::read_piece(data)?;
                 self.pieces.insert(key, body);
             }
+            kind::SNS_DEDUP => self.dedup.push(data.to_vec()),
             _ => return Ok(false),
         }
         Ok(true)
@@ -181,7 +197,7 @@ impl SnsReplay {
 
 /// A topic with its subscriptions (its name is in the piece's key).
 fn encode_topic(e: &mut Enc, t: &Topic) {
-    e.u8(t.is_fifo() as u8);
+    e.u8(t.is_fifo() as u8).u64(t.uid);
     encode_attributes(e, &t.attributes.read());
     map(e, &t.tags.read());
     e.opt_str(t.data_protection_policy.read().as_deref())
@@ -307,9 +323,10 @@ impl SnsEngine {
         self.journal_pieces(false)
     }
 
-    /// Journals the whole SNS state (at a checkpoint).
+    /// Journals the whole SNS state (at a checkpoint), with the deduplication ids in force.
     pub fn journal_checkpoint(&self) {
-        self.journal_pieces(true)
+        self.journal_pieces(true);
+        self.journal_dedup_ids();
     }
 
     fn journal_pieces(&self, full: bool) {
@@ -334,7 +351,55 @@ impl SnsEngine {
         // state (a removal then journals a removal of its piece).
         let primed = if legacy { self.pieces() } else { live };
         self.journal_order.lock().prime(primed);
+        // FIFO deduplication ids still in force, into the topics they were journaled for.
+        let now = self.clock.now_millis();
+        for data in replay.dedup {
+            let mut d = Dec(&data);
+            let (account, region, name) = (d.str()?, d.str()?, d.str()?);
+            let uid = d.u64()?;
+            let entry = (
+                d.str()?.to_owned(),
+                d.str()?.to_owned(),
+                d.str()?.to_owned(),
+                d.u64()?,
+            );
+            let arn = format!("arn:aws:sns:{region}:{account}:{name}");
+            let store = self
+                .regions
+                .read()
+                .get(&(account.to_owned(), region.to_owned()))
+                .cloned();
+            let topic = store.and_then(|r| r.topics.read().get(&arn).cloned());
+            if let Some(topic) = topic.filter(|t| t.uid == uid) {
+                topic.restore_dedup_id(entry, now);
+            }
+        }
         Ok(())
+    }
+
+    /// Journals a FIFO deduplication id taken by a publish (`--data-dir`).
+    pub(crate) fn journal_dedup_id(&self, topic: &Topic, entry: &DedupEntry) {
+        let Some(j) = &self.journal else { return };
+        let mut buf = Vec::new();
+        frame_dedup(&mut buf, topic, entry);
+        persist::append(&**j, &buf);
+    }
+
+    /// Journals every FIFO deduplication id in force (at a checkpoint, after the pieces).
+    fn journal_dedup_ids(&self) {
+        let Some(j) = &self.journal else { return };
+        let now = self.clock.now_millis();
+        let stores: Vec<Arc<Region>> = self.regions.read().values().cloned().collect();
+        let mut buf = Vec::new();
+        for r in stores {
+            let topics: Vec<Arc<Topic>> = r.topics.read().values().cloned().collect();
+            for t in topics.iter().filter(|t| t.is_fifo()) {
+                for entry in t.fifo_dedup_ids(now) {
+                    frame_dedup(&mut buf, t, &entry);
+                }
+            }
+        }
+        persist::append(&**j, &buf);
     }
 
     fn restore_pieces(&self, pieces: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<(), String> {
@@ -381,11 +446,12 @@ impl SnsEngine {
         region: &str,
     ) -> Result<Arc<Topic>, String> {
         let fifo = d.u8()? == 1;
+        let uid = d.u64()?;
         let attributes = decode_attributes(d)?;
         let tags = read_map(d)?;
         let dpp = opt(d)?;
         let sequence = d.u128()?;
-        let topic = Arc::new(Topic::new(
+        let mut topic = Topic::new(
             name.to_owned(),
             account.to_owned(),
             region.to_owned(),
@@ -393,7 +459,9 @@ impl SnsEngine {
             attributes,
             tags,
             dpp,
-        ));
+        );
+        topic.uid = uid;
+        let topic = Arc::new(topic);
         // Sequence numbers never go back: those handed out after the piece was written are
         // below this floor unless more than 1,000 were published per millisecond.
         let floor = 10_000_000_000_000_000_000u128 + u128::from(self.clock.now_millis()) * 1000;
