@@ -1019,3 +1019,39 @@ def test_sns_fifo_deduplication_ids_survive_a_restart(server):
     assert int(fresh["SequenceNumber"]) > int(first["SequenceNumber"])
     bodies = [m["Body"] for m in drain(sqs, url, fifo=True)]
     assert bodies == ["one", "two"]
+
+
+def test_sqs_message_move_task_resumes_at_its_rate_after_a_restart(server):
+    """A move task running at the kill goes on after the restart, at its rate counted from the
+    restart, and moves every message back (a message moved just before the kill may be moved
+    twice: at least once, never lost); a finished task keeps its status."""
+    from test_sqs_redrive import dead_lettered
+    s = server()
+    sqs = s.client()
+    src, src_arn, dlq, dlq_arn = dead_lettered(sqs, 12, prefix="mv")
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn,
+                                         MaxNumberOfMessagesPerSecond=4)["TaskHandle"]
+    time.sleep(1.1)
+    s.kill()
+    s.start()
+    sqs = s.client()
+    restarted = time.monotonic()
+    [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task["TaskHandle"] == handle and task["Status"] == "RUNNING", task
+    moved_before = task["ApproximateNumberOfMessagesMoved"]
+    assert 1 <= moved_before < 12, task
+    deadline = time.monotonic() + 20
+    while (task := sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0])["Status"] == "RUNNING":
+        assert time.monotonic() < deadline, task
+        time.sleep(0.1)
+    took = time.monotonic() - restarted
+    assert task["Status"] == "COMPLETED", task
+    # The rest went at 4 per second from the restart: not all at once.
+    assert took >= (12 - moved_before - 1) / 4 - 0.3, took
+    bodies = [m["Body"] for m in drain(sqs, src)]
+    assert set(bodies) == {f"message {i}" for i in range(12)}
+    assert len(bodies) <= 13
+    s.kill()
+    s.start()
+    [task] = s.client().list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task["Status"] == "COMPLETED"

@@ -90,6 +90,8 @@ pub mod kind {
     pub const SQS_DELETE: u8 = 16;
     pub const SQS_PURGE: u8 = 17;
     pub const SQS_DEDUP: u8 = 18;
+    /// A message move task: started, its progress, its end (the last record of a task wins).
+    pub const SQS_MOVE_TASK: u8 = 19;
     /// STS: temporary credentials issued (access key, identity, expiry).
     pub const STS_SESSION: u8 = 40;
     /// STS: credentials forgotten by a reset (all, or one account's).

@@ -148,6 +148,11 @@ pub async fn start_with_clock(
         })?;
         tracing::info!(file = %path.display(), imported = %doc, "state file imported");
     }
+    // Message move tasks that were running when the server stopped go on (`--data-dir`).
+    for task in app.sqs_engine.take_resumed_move_tasks() {
+        let engine = app.sqs_engine.clone();
+        tokio::spawn(async move { engine.run_message_move_task(task).await });
+    }
     if let Some(journal) = &app.journal {
         crate::persistence::spawn_compactor(
             journal.clone(),

@@ -19,6 +19,8 @@ use crate::Config;
 pub(crate) struct Opened {
     journal: Arc<Durable>,
     sqs: SqsReplay,
+    /// SQS message move task records (the last of each task wins).
+    move_tasks: Vec<Vec<u8>>,
     /// STS records, applied once the engine exists (they are few).
     sts: Vec<(u8, Vec<u8>)>,
     /// The last SNS image and pieces.
@@ -36,11 +38,15 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     };
     let started = Instant::now();
     let mut sqs = SqsReplay::default();
+    let mut move_tasks = Vec::new();
     let mut sts = Vec::new();
     let mut sns = SnsReplay::default();
     let mut events = EventsReplay::default();
     let (journal, stats) = Durable::open(dir, config.fsync, |kind, data| {
-        if sqs.apply(kind, data)? {
+        if kind == ferrybridge_engine::persist::kind::SQS_MOVE_TASK {
+            move_tasks.push(data.to_vec());
+            Ok(())
+        } else if sqs.apply(kind, data)? {
             Ok(())
         } else if (40..50).contains(&kind) {
             sts.push((kind, data.to_vec()));
@@ -59,6 +65,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     Ok(Some(Opened {
         journal,
         sqs,
+        move_tasks,
         sts,
         sns,
         events,
@@ -84,6 +91,12 @@ impl Opened {
             )
         })?;
         sqs.journal_secret();
+        sqs.restore_move_tasks(&self.move_tasks).map_err(|e| {
+            format!(
+                "cannot restore the data directory {}: {e}",
+                self.journal.dir().display()
+            )
+        })?;
         for (kind, data) in &self.sts {
             if let Err(e) = sts.replay(*kind, data) {
                 tracing::warn!(error = %e, "an STS record could not be restored");
@@ -162,6 +175,7 @@ pub(crate) fn spawn_compactor(
             let (segment, ticket) = match tokio::task::spawn_blocking(move || {
                 let mut segment = 0;
                 sqs2.checkpoint(|| segment = journal2.rotate());
+                sqs2.journal_move_tasks();
                 sts.checkpoint();
                 sns.journal_checkpoint();
                 events.journal_checkpoint();
