@@ -51,9 +51,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
         } else if (40..50).contains(&kind) {
             sts.push((kind, data.to_vec()));
             Ok(())
-        } else if sns.apply(kind, data)? {
-            Ok(())
-        } else if events.apply(kind, data)? {
+        } else if sns.apply(kind, data)? || events.apply(kind, data)? {
             Ok(())
         } else {
             Err(format!(

@@ -159,6 +159,9 @@ pub(crate) fn frame_replay(buf: &mut Vec<u8>, replay: &Replay, progress: &Replay
     persist::frame(buf, kind::EVENTS_REPLAY, &e.0);
 }
 
+/// (account, region, name, id or start time): an archive or a replay in the journal.
+type NamedId = (String, String, String, u64);
+
 /// Archived-event and replay-progress records read at start, applied after the last image
 /// (see [`EventsEngine::restore`]).
 #[derive(Default)]
@@ -168,9 +171,9 @@ pub struct EventsReplay {
     /// The last record of each piece.
     pieces: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// Archived events by (account, region, archive, archive id), then by number.
-    archived: HashMap<(String, String, String, u64), BTreeMap<u64, Vec<u8>>>,
+    archived: HashMap<NamedId, BTreeMap<u64, Vec<u8>>>,
     /// The latest progress of each replay (account, region, name, start).
-    replays: HashMap<(String, String, String, u64), (u64, Vec<u8>)>,
+    replays: HashMap<NamedId, (u64, Vec<u8>)>,
 }
 
 impl EventsReplay {
