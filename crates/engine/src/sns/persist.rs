@@ -605,6 +605,45 @@ mod tests {
     }
 
     #[test]
+    fn fifo_deduplication_ids_are_restored_for_their_topic_only() {
+        let journal = Arc::new(Memory::default());
+        let mut a = SnsEngine::new(Arc::new(ManualClock::default()));
+        a.set_journal(journal.clone());
+        let fifo = pairs(&[("FifoTopic", "true"), ("ContentBasedDeduplication", "true")]);
+        let create = |e: &SnsEngine| {
+            e.create_topic("000000000000", "us-east-1", "t.fifo", &fifo, &[], None)
+                .unwrap()
+        };
+        let message = || super::super::publish::PublishInput {
+            message: "x".into(),
+            message_group_id: Some("g".into()),
+            ..Default::default()
+        };
+        let t = create(&a);
+        a.journal_state();
+        let first = a.publish(&t, message(), |_| {}).unwrap();
+
+        let b = restored(&journal.0.lock());
+        let t2 = b.topic("us-east-1", t.arn()).unwrap();
+        let dup = b
+            .publish(&t2, message(), |d| assert!(d.is_empty()))
+            .unwrap();
+        assert_eq!(
+            (dup.message_id, dup.sequence_number),
+            (first.message_id.clone(), first.sequence_number.clone())
+        );
+
+        // Deleted and made again: the first topic's ids are not the new one's.
+        a.delete_topic("us-east-1", t.arn()).unwrap();
+        create(&a);
+        a.journal_state();
+        let c = restored(&journal.0.lock());
+        let t3 = c.topic("us-east-1", t.arn()).unwrap();
+        let fresh = c.publish(&t3, message(), |_| {}).unwrap();
+        assert_ne!(fresh.message_id, first.message_id);
+    }
+
+    #[test]
     fn a_restored_engine_has_the_same_topics_subscriptions_and_mobile_state() {
         let journal = Arc::new(Memory::default());
         let mut a = SnsEngine::new(Arc::new(ManualClock::default()));
