@@ -982,6 +982,22 @@ def test_state_document_carries_sns_and_eventbridge_through_the_cli(server, tmp_
         assert events2.describe_event_bus(Name="doc-bus")["Description"] == "the bus"
         target.kill()
 
+    # --state-file at every start: what exists is kept, nothing is doubled.
+    for _ in range(2):
+        u = server("--state-file", str(path), data_dir=tmp_path / "started")
+        sns3, events3 = make_client(u.url, "sns"), make_client(u.url, "events")
+        [t] = sns3.list_topics()["Topics"]
+        assert len(sns3.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]) == 1
+        assert len(events3.list_targets_by_rule(Rule="doc-rule", EventBusName="doc-bus")["Targets"]) == 1
+        u.kill()
+
+    # A version 1 document (SQS only) is still read.
+    v1 = {"format": "ferrybridge-state", "version": 1, "sqs": {"queues": [
+        {"accountId": "000000000000", "region": "us-east-1", "name": "from-v1", "attributes": {}}]}}
+    (tmp_path / "v1.json").write_text(json.dumps(v1))
+    cli("import", str(tmp_path / "v1.json"), "--endpoint", s.url)
+    assert any(u.endswith("/from-v1") for u in sqs.list_queues()["QueueUrls"])
+
     # An invalid document (a bad rule pattern after a good topic) applies nothing.
     bad = json.loads(json.dumps(doc))
     bad["sns"]["topics"][0]["name"] = "fresh-topic"
