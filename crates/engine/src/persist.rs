@@ -210,6 +210,15 @@ pub fn piece_key(tag: u8, parts: &[&str]) -> Vec<u8> {
     e.0
 }
 
+/// [`piece_key`] into a reused buffer.
+pub fn piece_key_into(key: &mut Enc, tag: u8, parts: &[&str]) {
+    key.0.clear();
+    key.u8(tag);
+    for p in parts {
+        key.str(p);
+    }
+}
+
 /// The tag and names of a piece key.
 pub fn key_parts(key: &[u8]) -> Result<(u8, Vec<String>), String> {
     let mut d = Dec(key);
@@ -266,39 +275,40 @@ impl Pieces {
             .collect();
     }
 
-    /// Frames into `buf` (records of `record_kind`) the pieces that changed since the last
-    /// call and the removal of those gone; with `full` (a checkpoint), every piece.
+    /// Frames into `buf` (records of `record_kind`) the pieces `visit` reports (key, body)
+    /// that changed since the last call, and the removal of those it no longer reports; with
+    /// `full` (a checkpoint), every piece.
     pub fn frame_changes(
         &mut self,
         record_kind: u8,
-        pieces: Vec<(Vec<u8>, Vec<u8>)>,
         full: bool,
         buf: &mut Vec<u8>,
+        visit: impl FnOnce(&mut dyn FnMut(&[u8], &[u8])),
     ) {
         self.pass += 1;
         let pass = self.pass;
         let mut e = Enc::default();
-        let write = |e: &mut Enc, key: &[u8], body: &[u8], buf: &mut Vec<u8>| {
-            e.0.clear();
-            e.bytes(key).u8(1);
-            e.0.extend_from_slice(body);
-            frame(buf, record_kind, &e.0);
-        };
-        for (key, body) in pieces {
-            let h = piece_hash(&body);
-            match self.last.get_mut(&key) {
+        let last = &mut self.last;
+        visit(&mut |key: &[u8], body: &[u8]| {
+            let h = piece_hash(body);
+            let changed = match last.get_mut(key) {
                 Some(seen) => {
-                    if full || seen.0 != h {
-                        write(&mut e, &key, &body, buf);
-                    }
+                    let changed = full || seen.0 != h;
                     *seen = (h, pass);
+                    changed
                 }
                 None => {
-                    write(&mut e, &key, &body, buf);
-                    self.last.insert(key, (h, pass));
+                    last.insert(key.to_vec(), (h, pass));
+                    true
                 }
+            };
+            if changed {
+                e.0.clear();
+                e.bytes(key).u8(1);
+                e.0.extend_from_slice(body);
+                frame(buf, record_kind, &e.0);
             }
-        }
+        });
         self.last.retain(|key, (_, seen)| {
             let live = *seen == pass;
             if !live && !full {

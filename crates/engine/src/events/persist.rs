@@ -573,36 +573,43 @@ fn decode_archives_replays(
 impl EventsEngine {
     /// The state as pieces (see [`persist::Pieces`]): each bus, each rule with its targets,
     /// and per region its connections, API destinations, archives and replays.
-    fn pieces(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn visit_pieces(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
         let regions: Vec<((String, String), Arc<Region>)> = self
             .regions
             .read()
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let mut out = Vec::new();
+        let (mut key, mut e) = (Enc::default(), Enc::default());
         for ((account, region), r) in regions {
             let buses: Vec<Arc<EventBus>> = r.buses.read().values().cloned().collect();
             for bus in buses {
-                let mut e = Enc::default();
+                e.0.clear();
                 encode_bus(&mut e, &bus);
-                out.push((
-                    persist::piece_key(PIECE_BUS, &[&account, &region, &bus.name]),
-                    e.0,
-                ));
+                persist::piece_key_into(&mut key, PIECE_BUS, &[&account, &region, &bus.name]);
+                f(&key.0, &e.0);
                 for rule in bus.rules() {
-                    let mut e = Enc::default();
+                    e.0.clear();
                     encode_rule(&mut e, &rule);
-                    out.push((
-                        persist::piece_key(PIECE_RULE, &[&account, &region, &bus.name, &rule.name]),
-                        e.0,
-                    ));
+                    persist::piece_key_into(
+                        &mut key,
+                        PIECE_RULE,
+                        &[&account, &region, &bus.name, &rule.name],
+                    );
+                    f(&key.0, &e.0);
                 }
             }
-            let mut e = Enc::default();
+            e.0.clear();
             encode_region(&mut e, &r);
-            out.push((persist::piece_key(PIECE_REGION, &[&account, &region]), e.0));
+            persist::piece_key_into(&mut key, PIECE_REGION, &[&account, &region]);
+            f(&key.0, &e.0);
         }
+    }
+
+    /// The state as pieces (see [`persist::Pieces`]).
+    fn pieces(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out = Vec::new();
+        self.visit_pieces(&mut |k, b| out.push((k.to_vec(), b.to_vec())));
         out
     }
 
@@ -624,7 +631,7 @@ impl EventsEngine {
         // piece is never older than a change that was acknowledged.
         let mut last = self.journal_order.lock();
         let mut buf = Vec::new();
-        last.frame_changes(kind::EVENTS_PIECE, self.pieces(), full, &mut buf);
+        last.frame_changes(kind::EVENTS_PIECE, full, &mut buf, |f| self.visit_pieces(f));
         persist::append(&**j, &buf);
     }
 

@@ -291,28 +291,33 @@ fn decode_region(d: &mut Dec, r: &Region) -> Result<(), String> {
 impl SnsEngine {
     /// The state as pieces (see [`persist::Pieces`]): each topic with its subscriptions, and
     /// per region its platform applications, endpoints and SMS settings.
-    fn pieces(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn visit_pieces(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
         let regions: Vec<((String, String), Arc<Region>)> = self
             .regions
             .read()
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let mut out = Vec::new();
+        let (mut key, mut e) = (Enc::default(), Enc::default());
         for ((account, region), r) in regions {
             let topics: Vec<Arc<Topic>> = r.topics.read().values().cloned().collect();
             for t in topics {
-                let mut e = Enc::default();
+                e.0.clear();
                 encode_topic(&mut e, &t);
-                out.push((
-                    persist::piece_key(PIECE_TOPIC, &[&account, &region, t.name()]),
-                    e.0,
-                ));
+                persist::piece_key_into(&mut key, PIECE_TOPIC, &[&account, &region, t.name()]);
+                f(&key.0, &e.0);
             }
-            let mut e = Enc::default();
+            e.0.clear();
             encode_region(&mut e, &r);
-            out.push((persist::piece_key(PIECE_REGION, &[&account, &region]), e.0));
+            persist::piece_key_into(&mut key, PIECE_REGION, &[&account, &region]);
+            f(&key.0, &e.0);
         }
+    }
+
+    /// The state as pieces (see [`persist::Pieces`]).
+    fn pieces(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out = Vec::new();
+        self.visit_pieces(&mut |k, b| out.push((k.to_vec(), b.to_vec())));
         out
     }
 
@@ -333,7 +338,7 @@ impl SnsEngine {
         let Some(j) = &self.journal else { return };
         let mut last = self.journal_order.lock();
         let mut buf = Vec::new();
-        last.frame_changes(kind::SNS_PIECE, self.pieces(), full, &mut buf);
+        last.frame_changes(kind::SNS_PIECE, full, &mut buf, |f| self.visit_pieces(f));
         persist::append(&**j, &buf);
     }
 
