@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -334,7 +335,11 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
                             Attributes={"FifoQueue": "true"})["QueueUrl"]
     # SNS and EventBridge images are rewritten by every compaction.
     topic = make_client(s.url, "sns").create_topic(Name="compacted")["TopicArn"]
-    make_client(s.url, "events").create_event_bus(Name="compacted")
+    events = make_client(s.url, "events")
+    bus_arn = events.create_event_bus(Name="compacted")["EventBusArn"]
+    # Archived events are rewritten by every compaction too.
+    events.create_archive(ArchiveName="compacted", EventSourceArn=bus_arn)
+    archived = 0
     kept = set()
     deadline = time.monotonic() + 3.5
     n = 0
@@ -348,6 +353,10 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
             kept.discard(m["Body"][: m["Body"].index("x")])
         sqs.send_message(QueueUrl=fifo, MessageBody=f"f{n}", MessageGroupId="g",
                          MessageDeduplicationId=f"f{n}")
+        if n % 5 == 0:
+            events.put_events(Entries=[{"EventBusName": "compacted", "Source": "c",
+                                        "DetailType": "t", "Detail": json.dumps({"n": n})}])
+            archived += 1
         n += 1
     segments = sorted((tmp_path / "data").glob("journal-*.log"))
     assert int(segments[-1].name[8:16]) > 1, "no compaction happened"
@@ -364,7 +373,9 @@ def test_compaction_under_load_keeps_exactly_the_live_messages(server, tmp_path)
     assert "MessageId" in dup
     assert "Messages" not in sqs.receive_message(QueueUrl=fifo)
     assert [t["TopicArn"] for t in make_client(s.url, "sns").list_topics()["Topics"]] == [topic]
-    make_client(s.url, "events").describe_event_bus(Name="compacted")
+    events = make_client(s.url, "events")
+    events.describe_event_bus(Name="compacted")
+    assert events.describe_archive(ArchiveName="compacted")["EventCount"] == archived
 
 
 def test_sts_credentials_issued_before_a_restart_keep_their_identity(server):
@@ -405,7 +416,7 @@ def test_state_export_import_round_trip_and_state_file(server, tmp_path):
     out = subprocess.run([BINARY, "state", "export", "--data-dir", str(data)],
                          capture_output=True, timeout=20, check=True)
     doc = json.loads(out.stdout)
-    assert doc["format"] == "ferrybridge-state" and doc["version"] == 1
+    assert doc["format"] == "ferrybridge-state" and doc["version"] == 2
     [fx] = [q for q in doc["sqs"]["queues"] if q["name"] == "fx"]
     assert fx["attributes"]["VisibilityTimeout"] == "45"
     assert fx["tags"] == {"team": "a"}
@@ -685,3 +696,383 @@ def test_eventbridge_buses_rules_and_targets_survive_a_restart(server):
     assert r["FailedEntryCount"] == 0
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
     assert json.loads(got[0]["Body"]) == {"order": 7}
+
+
+def events_fast_client(s):
+    import boto3
+    return boto3.client("events", endpoint_url=s.url, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                                      connect_timeout=2, read_timeout=5))
+
+
+def replayed_into(s, archive, bus_name, rule_name, queue_name, start, end):
+    """Every event of `archive` (one bus), replayed into a fresh queue through a rule of its
+    own (FilterArns: no other rule gets them); the `n`s of their details."""
+    events = make_client(s.url, "events")
+    sqs = s.client()
+    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    rule = events.put_rule(Name=rule_name, EventBusName=bus_name,
+                           EventPattern=json.dumps({"replay-name": [{"exists": True}]}))["RuleArn"]
+    events.put_targets(Rule=rule_name, EventBusName=bus_name, Targets=[
+        {"Id": "q", "Arn": qarn, "InputPath": "$.detail"}])
+    bus = events.describe_event_bus(Name=bus_name)["Arn"]
+    name = f"r-{uuid.uuid4().hex[:8]}"
+    events.start_replay(ReplayName=name, EventSourceArn=events.describe_archive(
+        ArchiveName=archive)["ArchiveArn"], EventStartTime=start, EventEndTime=end,
+        Destination={"Arn": bus, "FilterArns": [rule]})
+    deadline = time.monotonic() + 30
+    while events.describe_replay(ReplayName=name)["State"] != "COMPLETED":
+        assert time.monotonic() < deadline, "the replay did not complete"
+        time.sleep(0.1)
+    return [json.loads(m["Body"])["n"] for m in drain(sqs, url)]
+
+
+def test_kill_during_eventbridge_deliveries_keeps_every_acknowledged_event_once(server):
+    """PutEvents answers once its events are durable in the archive and in the SQS target
+    (deterministic delivery): after a SIGKILL every acknowledged event is in both, once."""
+    import datetime as dt
+    s = server()
+    events = make_client(s.url, "events")
+    sqs = s.client()
+    url = sqs.create_queue(QueueName="eb-crash")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    events.put_rule(Name="crash", EventPattern=json.dumps({"source": ["crash"]}))
+    events.put_targets(Rule="crash", Targets=[{"Id": "q", "Arn": qarn, "InputPath": "$.detail"}])
+    bus = events.describe_event_bus()["Arn"]
+    events.create_archive(ArchiveName="crash", EventSourceArn=bus,
+                          EventPattern=json.dumps({"source": ["crash"]}))
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    lock = threading.Lock()
+    acked = {}
+    stop = threading.Event()
+    counter = iter(range(10**9))
+
+    def producer():
+        c = events_fast_client(s)
+        while not stop.is_set():
+            with lock:
+                ns = [next(counter) for _ in range(5)]
+            try:
+                r = c.put_events(Entries=[{"Source": "crash", "DetailType": "t",
+                                           "Detail": json.dumps({"n": n})} for n in ns])
+            except Exception:
+                return
+            assert r["FailedEntryCount"] == 0
+            with lock:
+                for n, e in zip(ns, r["Entries"]):
+                    acked[n] = e["EventId"]
+
+    threads = [threading.Thread(target=producer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(random.uniform(0.8, 1.5))
+    s.kill()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert len(acked) > 100, f"only {len(acked)} events acknowledged"
+
+    s.start()
+    sqs = s.client()
+    queued = [json.loads(m["Body"])["n"] for m in drain(sqs, url)]
+    assert len(queued) == len(set(queued)), "an event is in the queue twice"
+    missing = set(acked) - set(queued)
+    assert not missing, f"{len(missing)} acknowledged events not in the queue: {sorted(missing)[:5]}"
+    events = make_client(s.url, "events")
+    count = events.describe_archive(ArchiveName="crash")["EventCount"]
+    end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    archived = replayed_into(s, "crash", "default", "replayed", "eb-crash-replayed", start, end)
+    assert len(archived) == len(set(archived)) == count, "an event is in the archive twice"
+    missing = set(acked) - set(archived)
+    assert not missing, f"{len(missing)} acknowledged events not archived: {sorted(missing)[:5]}"
+    # An event is archived before it is delivered: whatever reached the queue is archived, and
+    # at most the requests cut by the kill (8 of 5 events) are archived and not delivered.
+    assert set(queued) <= set(archived)
+    assert len(archived) - len(queued) <= 40
+
+
+def test_eventbridge_archives_and_replays_survive_a_restart(server):
+    import datetime as dt
+    s = server()
+    events = make_client(s.url, "events")
+    bus = events.create_event_bus(Name="shop")["EventBusArn"]
+    arn = events.create_archive(ArchiveName="orders", EventSourceArn=bus, Description="d",
+                                EventPattern=json.dumps({"source": ["shop"]}),
+                                RetentionDays=7)["ArchiveArn"]
+    events.create_archive(ArchiveName="gone", EventSourceArn=bus)
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    for n in range(5):
+        events.put_events(Entries=[{"EventBusName": "shop", "Source": "shop", "DetailType": "t",
+                                    "Detail": json.dumps({"n": n})}])
+    events.put_events(Entries=[{"EventBusName": "shop", "Source": "other", "DetailType": "t",
+                                "Detail": "{}"}])
+    # A deleted archive's events do not come back in a new one of the same name.
+    events.delete_archive(ArchiveName="gone")
+    events.create_archive(ArchiveName="gone", EventSourceArn=bus)
+    end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    events.start_replay(ReplayName="before", EventSourceArn=arn, EventStartTime=start,
+                        EventEndTime=end, Destination={"Arn": bus})
+    deadline = time.monotonic() + 30
+    while events.describe_replay(ReplayName="before")["State"] != "COMPLETED":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    before = events.describe_replay(ReplayName="before")
+    managed = events.describe_rule(Name="Events-Archive-orders", EventBusName="shop")
+    s.kill()
+
+    s.start()
+    events = make_client(s.url, "events")
+    a = events.describe_archive(ArchiveName="orders")
+    assert (a["ArchiveArn"], a["Description"], a["RetentionDays"], a["EventCount"]) == (
+        arn, "d", 7, 5)
+    assert json.loads(a["EventPattern"]) == {"source": ["shop"]}
+    assert events.describe_archive(ArchiveName="gone")["EventCount"] == 0
+    assert events.describe_rule(Name="Events-Archive-orders", EventBusName="shop")[
+        "EventPattern"] == managed["EventPattern"]
+    after = events.describe_replay(ReplayName="before")
+    for key in ("ReplayArn", "State", "EventStartTime", "EventEndTime", "EventLastReplayedTime",
+                "ReplayStartTime", "ReplayEndTime", "EventSourceArn"):
+        assert after[key] == before[key], key
+    # The archive's rule still archives; the restored events replay.
+    events.put_events(Entries=[{"EventBusName": "shop", "Source": "shop", "DetailType": "t",
+                                "Detail": json.dumps({"n": 5})}])
+    assert events.describe_archive(ArchiveName="orders")["EventCount"] == 6
+    end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    got = replayed_into(s, "orders", "shop", "replayed", "shop-replayed", start, end)
+    assert sorted(got) == [0, 1, 2, 3, 4, 5]
+
+
+def admin_post(s, path, token="persist-admin"):
+    req = urllib.request.Request(s.url + path, method="POST",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def test_admin_resets_and_managed_rules_are_journaled(server):
+    """Admin calls that change state are durable before they answer: a reset is not undone by
+    a restart (nothing of what it dropped comes back), a managed rule made through the admin
+    API is kept, and the per-service LocalStack reset drops only its service."""
+    import boto3
+    s = server("--admin-token", "persist-admin")
+    sqs = s.client()
+    sns = make_client(s.url, "sns")
+    events = make_client(s.url, "events")
+    sts = make_client(s.url, "sts")
+
+    def populate(tag):
+        url = sqs.create_queue(QueueName=f"q-{tag}")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="m")
+        sns.create_topic(Name=f"t-{tag}")
+        bus = events.create_event_bus(Name=f"b-{tag}")["EventBusArn"]
+        events.put_rule(Name=f"r-{tag}", EventBusName=f"b-{tag}",
+                        EventPattern=json.dumps({"source": ["x"]}))
+        events.create_archive(ArchiveName=f"a-{tag}", EventSourceArn=bus)
+        events.put_events(Entries=[{"EventBusName": f"b-{tag}", "Source": "x",
+                                    "DetailType": "t", "Detail": "{}"}])
+        return sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/r",
+                               RoleSessionName=tag)["Credentials"]
+
+    creds = populate("one")
+    assert admin_post(s, "/_ferrybridge/reset")["reset"]["services"]
+    s.kill()
+    s.start()
+    sqs, sns, events = s.client(), make_client(s.url, "sns"), make_client(s.url, "events")
+    assert sqs.list_queues().get("QueueUrls", []) == []
+    assert sns.list_topics()["Topics"] == []
+    assert [b["Name"] for b in events.list_event_buses()["EventBuses"]] == ["default"]
+    assert events.list_archives()["Archives"] == []
+    who = boto3.client("sts", endpoint_url=s.url, region_name="us-east-1",
+                       aws_access_key_id=creds["AccessKeyId"],
+                       aws_secret_access_key=creds["SecretAccessKey"],
+                       aws_session_token=creds["SessionToken"]).get_caller_identity()
+    assert ":assumed-role/" not in who["Arn"], who["Arn"]
+
+    # A managed rule (admin API) survives; a LocalStack per-service reset drops its service only.
+    sts = make_client(s.url, "sts")
+    populate("two")
+    rule = admin_post(s, "/_ferrybridge/events/managed-rules?name=managed&managedBy=svc.amazonaws.com"
+                         "&eventPattern=" + urllib.parse.quote(json.dumps({"source": ["y"]})))
+    admin_post(s, "/_localstack/state/sns/reset")
+    s.kill()
+    s.start()
+    sqs, sns, events = s.client(), make_client(s.url, "sns"), make_client(s.url, "events")
+    assert sns.list_topics()["Topics"] == []
+    assert len(sqs.list_queues()["QueueUrls"]) == 1
+    managed = events.describe_rule(Name="managed")
+    assert (managed["Arn"], managed["ManagedBy"]) == (rule["ruleArn"], "svc.amazonaws.com")
+    assert events.describe_archive(ArchiveName="a-two")["EventCount"] == 1
+    admin_post(s, "/_localstack/state/events/reset")
+    s.kill()
+    s.start()
+    events = make_client(s.url, "events")
+    assert events.list_rules()["Rules"] == []
+    assert events.list_archives()["Archives"] == []
+    assert len(s.client().list_queues()["QueueUrls"]) == 1
+
+
+def test_state_document_carries_sns_and_eventbridge_through_the_cli(server, tmp_path):
+    """`state export`/`import` cover topics with subscriptions, buses with rules and targets,
+    and archives: offline on a data directory and through --endpoint on a running server (with
+    the admin token); an invalid document applies nothing."""
+    token = "persist-admin"
+    s = server("--admin-token", token)
+    sqs, sns, events = s.client(), make_client(s.url, "sns"), make_client(s.url, "events")
+    url = sqs.create_queue(QueueName="doc-q")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="doc-topic", Attributes={"DisplayName": "Doc"},
+                             Tags=[{"Key": "team", "Value": "a"}])["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={
+        "RawMessageDelivery": "true", "FilterPolicy": json.dumps({"k": ["v"]})})
+    bus = events.create_event_bus(Name="doc-bus", Description="the bus",
+                                  Tags=[{"Key": "t", "Value": "1"}])["EventBusArn"]
+    events.put_rule(Name="doc-rule", EventBusName="doc-bus", State="DISABLED",
+                    EventPattern=json.dumps({"source": ["doc"]}), Description="r")
+    events.put_targets(Rule="doc-rule", EventBusName="doc-bus", Targets=[
+        {"Id": "q", "Arn": qarn, "InputPath": "$.detail"}])
+    events.put_rule(Name="tick", ScheduleExpression="rate(5 minutes)")
+    events.create_archive(ArchiveName="doc-archive", EventSourceArn=bus, RetentionDays=3)
+
+    def cli(*args, check=True):
+        r = subprocess.run([BINARY, "state", *args], capture_output=True, timeout=60,
+                           env={**os.environ, "FERRYBRIDGE_ADMIN_TOKEN": token})
+        assert not check or r.returncode == 0, r.stderr.decode()
+        return r
+
+    # Through the running server's admin API: the token is required.
+    refused = subprocess.run([BINARY, "state", "export", "--endpoint", s.url],
+                             capture_output=True, timeout=60,
+                             env={k: v for k, v in os.environ.items()
+                                  if k != "FERRYBRIDGE_ADMIN_TOKEN"})
+    assert refused.returncode != 0 and b"401" in refused.stderr, refused.stderr
+    doc = json.loads(cli("export", "--endpoint", s.url, "--no-messages").stdout)
+    assert doc["version"] == 2
+    [t] = doc["sns"]["topics"]
+    assert (t["name"], t["attributes"]["DisplayName"], t["tags"]) == ("doc-topic", "Doc", {"team": "a"})
+    [sub] = t["subscriptions"]
+    assert sub["protocol"] == "sqs" and sub["attributes"]["RawMessageDelivery"] == "true"
+    [b] = [b for b in doc["events"]["buses"] if b["name"] == "doc-bus"]
+    [rule] = b["rules"]
+    assert (rule["state"], rule["targets"][0]["InputPath"]) == ("DISABLED", "$.detail")
+    assert [a["name"] for a in doc["events"]["archives"]] == ["doc-archive"]
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(doc))
+
+    # Into a new data directory offline, then into another running server.
+    cli("import", str(path), "--data-dir", str(tmp_path / "offline"))
+    t2 = server("--admin-token", token, data_dir=tmp_path / "online")
+    out = cli("import", str(path), "--endpoint", t2.url)
+    assert b"topics" in out.stderr
+    for target, restart in ((server(data_dir=tmp_path / "offline"), False), (t2, True)):
+        if restart:  # the import through the endpoint was journaled
+            target.kill()
+            target.start()
+        sns2, events2 = make_client(target.url, "sns"), make_client(target.url, "events")
+        [t] = sns2.list_topics()["Topics"]
+        assert sns2.get_topic_attributes(TopicArn=t["TopicArn"])["Attributes"]["DisplayName"] == "Doc"
+        [sub] = sns2.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]
+        attrs = sns2.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+        assert json.loads(attrs["FilterPolicy"]) == {"k": ["v"]}
+        r = events2.describe_rule(Name="doc-rule", EventBusName="doc-bus")
+        assert (r["State"], r["Description"]) == ("DISABLED", "r")
+        assert events2.list_targets_by_rule(Rule="doc-rule", EventBusName="doc-bus")[
+            "Targets"][0]["Arn"] == qarn
+        assert events2.describe_rule(Name="tick")["ScheduleExpression"] == "rate(5 minutes)"
+        assert events2.describe_archive(ArchiveName="doc-archive")["RetentionDays"] == 3
+        assert events2.describe_event_bus(Name="doc-bus")["Description"] == "the bus"
+        target.kill()
+
+    # --state-file at every start: what exists is kept, nothing is doubled.
+    for _ in range(2):
+        u = server("--state-file", str(path), data_dir=tmp_path / "started")
+        sns3, events3 = make_client(u.url, "sns"), make_client(u.url, "events")
+        [t] = sns3.list_topics()["Topics"]
+        assert len(sns3.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]) == 1
+        assert len(events3.list_targets_by_rule(Rule="doc-rule", EventBusName="doc-bus")["Targets"]) == 1
+        u.kill()
+
+    # A version 1 document (SQS only) is still read.
+    v1 = {"format": "ferrybridge-state", "version": 1, "sqs": {"queues": [
+        {"accountId": "000000000000", "region": "us-east-1", "name": "from-v1", "attributes": {}}]}}
+    (tmp_path / "v1.json").write_text(json.dumps(v1))
+    cli("import", str(tmp_path / "v1.json"), "--endpoint", s.url)
+    assert any(u.endswith("/from-v1") for u in sqs.list_queues()["QueueUrls"])
+
+    # An invalid document (a bad rule pattern after a good topic) applies nothing.
+    bad = json.loads(json.dumps(doc))
+    bad["sns"]["topics"][0]["name"] = "fresh-topic"
+    bad["events"]["buses"][0]["rules"] = [{"name": "broken", "eventPattern": "{not json"}]
+    bad["events"]["buses"][0]["name"] = "fresh-bus"
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    r = cli("import", str(tmp_path / "bad.json"), "--endpoint", s.url, check=False)
+    assert r.returncode != 0 and b"broken" in r.stderr, r.stderr
+    names = [x["TopicArn"].rsplit(":", 1)[1] for x in sns.list_topics()["Topics"]]
+    assert names == ["doc-topic"]
+    assert "fresh-bus" not in [x["Name"] for x in events.list_event_buses()["EventBuses"]]
+
+
+def test_sns_fifo_deduplication_ids_survive_a_restart(server):
+    """A duplicate published within five minutes after a restart is recognised: the same
+    MessageId and sequence number as the original, and no second delivery."""
+    s = server()
+    sns, sqs = make_client(s.url, "sns"), s.client()
+    url = sqs.create_queue(QueueName="dedup.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="dedup.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn,
+                  Attributes={"RawMessageDelivery": "true"})
+    first = sns.publish(TopicArn=topic, Message="one", MessageGroupId="g",
+                        MessageDeduplicationId="d-1")
+    s.kill()
+    s.start()
+    sns, sqs = make_client(s.url, "sns"), s.client()
+    again = sns.publish(TopicArn=topic, Message="one again", MessageGroupId="g",
+                        MessageDeduplicationId="d-1")
+    assert (again["MessageId"], again["SequenceNumber"]) == (first["MessageId"], first["SequenceNumber"])
+    fresh = sns.publish(TopicArn=topic, Message="two", MessageGroupId="g",
+                        MessageDeduplicationId="d-2")
+    assert int(fresh["SequenceNumber"]) > int(first["SequenceNumber"])
+    bodies = [m["Body"] for m in drain(sqs, url, fifo=True)]
+    assert bodies == ["one", "two"]
+
+
+def test_sqs_message_move_task_resumes_at_its_rate_after_a_restart(server):
+    """A move task running at the kill goes on after the restart, at its rate counted from the
+    restart, and moves every message back (a message moved just before the kill may be moved
+    twice: at least once, never lost); a finished task keeps its status."""
+    from test_sqs_redrive import dead_lettered
+    s = server()
+    sqs = s.client()
+    src, src_arn, dlq, dlq_arn = dead_lettered(sqs, 12, prefix="mv")
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn,
+                                         MaxNumberOfMessagesPerSecond=4)["TaskHandle"]
+    time.sleep(1.1)
+    s.kill()
+    s.start()
+    sqs = s.client()
+    restarted = time.monotonic()
+    [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task["TaskHandle"] == handle and task["Status"] == "RUNNING", task
+    moved_before = task["ApproximateNumberOfMessagesMoved"]
+    assert 1 <= moved_before < 12, task
+    deadline = time.monotonic() + 20
+    while (task := sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0])["Status"] == "RUNNING":
+        assert time.monotonic() < deadline, task
+        time.sleep(0.1)
+    took = time.monotonic() - restarted
+    assert task["Status"] == "COMPLETED", task
+    # The rest went at 4 per second from the restart: not all at once.
+    assert took >= (12 - moved_before - 1) / 4 - 0.3, took
+    bodies = [m["Body"] for m in drain(sqs, src)]
+    assert set(bodies) == {f"message {i}" for i in range(12)}
+    assert len(bodies) <= 13
+    s.kill()
+    s.start()
+    [task] = s.client().list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task["Status"] == "COMPLETED"

@@ -43,6 +43,17 @@ pub async fn scope<F: Future>(fut: F) -> (F::Output, u64) {
         .await
 }
 
+/// [`scope`] for synchronous work (no await inside): `f`'s output and the ticket of what it
+/// changed; that ticket is also noted for an enclosing scope.
+pub fn scope_sync<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let (out, ticket) = TICKET.sync_scope(Cell::new(0), || {
+        let out = f();
+        (out, TICKET.with(|t| t.get()))
+    });
+    note(ticket);
+    (out, ticket)
+}
+
 /// Remembers that the current request (if in a [`scope`]) must wait for `ticket`.
 pub fn note(ticket: u64) {
     let _ = TICKET.try_with(|t| t.set(t.get().max(ticket)));
@@ -79,6 +90,8 @@ pub mod kind {
     pub const SQS_DELETE: u8 = 16;
     pub const SQS_PURGE: u8 = 17;
     pub const SQS_DEDUP: u8 = 18;
+    /// A message move task: started, its progress, its end (the last record of a task wins).
+    pub const SQS_MOVE_TASK: u8 = 19;
     /// STS: temporary credentials issued (access key, identity, expiry).
     pub const STS_SESSION: u8 = 40;
     /// STS: credentials forgotten by a reset (all, or one account's).
@@ -88,6 +101,19 @@ pub mod kind {
     /// EventBridge: an image of the buses, rules and targets (the last one wins), see
     /// `events::persist`.
     pub const EVENTS_STATE: u8 = 60;
+    /// SNS: one piece of the state (a topic with its subscriptions, or a region's platform
+    /// applications, endpoints and SMS settings), or its removal; see [`Pieces`].
+    pub const SNS_PIECE: u8 = 51;
+    /// SNS: a FIFO deduplication id in force (topic, id, message id, sequence, expiry).
+    pub const SNS_DEDUP: u8 = 52;
+    /// EventBridge: one piece of the state (a bus, a rule with its targets, or a region's
+    /// connections, API destinations, archives and replays), or its removal; see [`Pieces`].
+    pub const EVENTS_PIECE: u8 = 63;
+    /// EventBridge: one event put into an archive (the archive's id and the event's sequence
+    /// number in it), see `events::persist`.
+    pub const EVENTS_ARCHIVED: u8 = 61;
+    /// EventBridge: a replay's progress (state, position), written by the replayer.
+    pub const EVENTS_REPLAY: u8 = 62;
 }
 
 /// Little-endian encoder of record bodies.
@@ -170,5 +196,127 @@ impl<'a> Dec<'a> {
             1 => self.str().map(Some),
             t => Err(format!("bad option tag {t}")),
         }
+    }
+}
+
+/// The key of a piece of state: a tag (its kind, which orders restoring: containers first)
+/// and the names that identify it (account, region, ...).
+pub fn piece_key(tag: u8, parts: &[&str]) -> Vec<u8> {
+    let mut e = Enc::default();
+    e.u8(tag);
+    for p in parts {
+        e.str(p);
+    }
+    e.0
+}
+
+/// [`piece_key`] into a reused buffer.
+pub fn piece_key_into(key: &mut Enc, tag: u8, parts: &[&str]) {
+    key.0.clear();
+    key.u8(tag);
+    for p in parts {
+        key.str(p);
+    }
+}
+
+/// The tag and names of a piece key.
+pub fn key_parts(key: &[u8]) -> Result<(u8, Vec<String>), String> {
+    let mut d = Dec(key);
+    let tag = d.u8()?;
+    let mut parts = Vec::new();
+    while !d.0.is_empty() {
+        parts.push(d.str()?.to_owned());
+    }
+    Ok((tag, parts))
+}
+
+/// A piece record's key and body (`None`: the piece is gone).
+pub fn read_piece(data: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
+    let mut d = Dec(data);
+    let key = d.bytes()?.to_vec();
+    let body = match d.u8()? {
+        0 => None,
+        _ => Some(d.0.to_vec()),
+    };
+    Ok((key, body))
+}
+
+/// Journals configuration state (SNS, EventBridge) *per piece*: one record per resource (a
+/// topic, a rule...), keyed, written only when the piece changed since it was last journaled,
+/// and a removal record when it is gone. Restoring keeps the last record of each key. A change
+/// thus writes what changed, not the whole state (which grew quadratically with the number of
+/// resources); a checkpoint writes every piece.
+///
+/// Knowing what changed costs encoding every piece and comparing its hash with the last
+/// journaled one (CPU proportional to the state, no I/O): see docs/persistence.md for figures.
+#[derive(Debug, Default)]
+pub struct Pieces {
+    /// Each journaled piece's hash, and the pass that last saw it.
+    last: std::collections::HashMap<Vec<u8>, (u64, u64)>,
+    pass: u64,
+}
+
+fn piece_hash(body: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut h);
+    h.finish()
+}
+
+impl Pieces {
+    /// Remembers `pieces` as journaled (after a restore: the journal holds them).
+    pub fn prime(&mut self, pieces: Vec<(Vec<u8>, Vec<u8>)>) {
+        self.last = pieces
+            .into_iter()
+            .map(|(k, body)| {
+                let h = piece_hash(&body);
+                (k, (h, self.pass))
+            })
+            .collect();
+    }
+
+    /// Frames into `buf` (records of `record_kind`) the pieces `visit` reports (key, body)
+    /// that changed since the last call, and the removal of those it no longer reports; with
+    /// `full` (a checkpoint), every piece.
+    pub fn frame_changes(
+        &mut self,
+        record_kind: u8,
+        full: bool,
+        buf: &mut Vec<u8>,
+        visit: impl FnOnce(&mut dyn FnMut(&[u8], &[u8])),
+    ) {
+        self.pass += 1;
+        let pass = self.pass;
+        let mut e = Enc::default();
+        let last = &mut self.last;
+        visit(&mut |key: &[u8], body: &[u8]| {
+            let h = piece_hash(body);
+            let changed = match last.get_mut(key) {
+                Some(seen) => {
+                    let changed = full || seen.0 != h;
+                    *seen = (h, pass);
+                    changed
+                }
+                None => {
+                    last.insert(key.to_vec(), (h, pass));
+                    true
+                }
+            };
+            if changed {
+                e.0.clear();
+                e.bytes(key).u8(1);
+                e.0.extend_from_slice(body);
+                frame(buf, record_kind, &e.0);
+            }
+        });
+        self.last.retain(|key, (_, seen)| {
+            let live = *seen == pass;
+            if !live && !full {
+                e.0.clear();
+                e.bytes(key).u8(0);
+                frame(buf, record_kind, &e.0);
+            }
+            live
+        });
     }
 }

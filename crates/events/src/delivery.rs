@@ -320,7 +320,19 @@ async fn work(
             });
             continue;
         }
-        match deliver(&shared, &inv, generation, first.as_ref()) {
+        // `--data-dir`: what the first attempt stored is durable before the call waiting
+        // for it answers (the ticket goes to its `FirstAttempt`).
+        let delivered = match &first {
+            Some(f) => {
+                let (out, ticket) = ferrybridge_engine::persist::scope_sync(|| {
+                    deliver(&shared, &inv, generation, Some(f))
+                });
+                f.note(ticket);
+                out
+            }
+            None => deliver(&shared, &inv, generation, None),
+        };
+        match delivered {
             Ok(()) => {}
             Err(f) if f.retriable => {
                 drop(first.take());

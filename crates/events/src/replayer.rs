@@ -25,7 +25,8 @@ async fn replay_one(shared: Arc<Shared>, replay: Arc<Replay>) {
     clock
         .sleep_until(replay.replay_start_ms + REPLAY_START_DELAY_MS)
         .await;
-    let mut from = replay.request.event_start_ms;
+    // A replay restored at a restart goes on where it was (`--data-dir`).
+    let mut from = engine.replay_resume_ms(&replay);
     loop {
         if engine.reset_since(generation, &replay.account_id, &replay.region) {
             // Reset: the replay is gone (marked cancelled by the reset).

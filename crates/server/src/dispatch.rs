@@ -229,7 +229,22 @@ impl App {
                 tracing::warn!(%peer, method = %parts.method, path, "admin request without the admin token refused");
                 return crate::browser_guard::admin_refusal(access);
             }
-            return self.admin(parts.method.as_str(), path, parts.uri.query());
+            if path == STATE_IMPORT && parts.method == http::Method::POST {
+                // The state document (up to 256 MiB: it may hold messages).
+                let body = match crate::edges::read_body(&parts, body, 256 << 20).await {
+                    Ok(body) => body,
+                    Err((status, error)) => {
+                        return json_response(
+                            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                            &serde_json::json!({"error": error.code, "message": error.message}),
+                        )
+                    }
+                };
+                return self.admin_state_import(&body).await;
+            }
+            return self
+                .admin(parts.method.as_str(), path, parts.uri.query())
+                .await;
         }
 
         let body = match crate::edges::read_body(&parts, body, MAX_BODY_BYTES).await {
@@ -481,7 +496,109 @@ impl App {
         Ok((ctx, caller))
     }
 
-    fn admin(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
+    /// An admin call. With `--data-dir`, what it changed (a reset, a managed rule, an SMS
+    /// opt-out) is journaled and durable before it answers, as for AWS requests.
+    async fn admin(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
+        if path == STATE_EXPORT && method == "GET" {
+            return self.admin_state_export(query).await;
+        }
+        if path == STATE_EXPORT || path == STATE_IMPORT {
+            let allowed = if path == STATE_EXPORT { "GET" } else { "POST" };
+            let mut response = json_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &serde_json::json!({"error": "MethodNotAllowed", "message": format!("{method} {path}: use {allowed}")}),
+            );
+            response
+                .headers_mut()
+                .insert(http::header::ALLOW, http::HeaderValue::from_static(allowed));
+            return response;
+        }
+        let (response, ticket) = ferrybridge_engine::persist::scope(async {
+            let response = self.admin_call(method, path, query);
+            if self.journal.is_some() && method == "POST" && response.status().is_success() {
+                // The engines journal their resets themselves; these change state otherwise.
+                if path.starts_with("/_ferrybridge/sns/") {
+                    self.sns.engine().journal_state();
+                } else if path.starts_with("/_ferrybridge/events/") {
+                    self.events.engine().journal_state();
+                }
+            }
+            response
+        })
+        .await;
+        if let (Some(journal), true) = (&self.journal, ticket > 0) {
+            if let Err(e) = journal.wait_durable(ticket).await {
+                tracing::error!(error = %e, "admin state change not durable");
+                return json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &serde_json::json!({"error": "InternalFailure", "message": "the change could not be made durable"}),
+                );
+            }
+        }
+        response
+    }
+
+    /// `POST /_ferrybridge/state/import`: a state document (see `crate::state`), validated
+    /// first, applied, journaled and durable before the answer.
+    async fn admin_state_import(&self, body: &[u8]) -> Response<Full<Bytes>> {
+        let doc: serde_json::Value = match serde_json::from_slice(body) {
+            Ok(doc) => doc,
+            Err(e) => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &serde_json::json!({"error": "InvalidStateDocument", "message": e.to_string()}),
+                )
+            }
+        };
+        let (result, ticket) = ferrybridge_engine::persist::scope(crate::state::apply(
+            &self.sqs_engine,
+            &self.sns,
+            &self.events,
+            &doc,
+        ))
+        .await;
+        if let (Some(journal), true) = (&self.journal, ticket > 0) {
+            if let Err(e) = journal.wait_durable(ticket).await {
+                tracing::error!(error = %e, "state import not durable");
+                return json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &serde_json::json!({"error": "InternalFailure", "message": "the import could not be made durable"}),
+                );
+            }
+        }
+        match result {
+            Ok(done) => json_response(StatusCode::OK, &done),
+            Err(message) => json_response(
+                StatusCode::BAD_REQUEST,
+                &serde_json::json!({"error": "InvalidStateDocument", "message": message}),
+            ),
+        }
+    }
+
+    /// `GET /_ferrybridge/state/export[?account=..&region=..&messages=false]`.
+    async fn admin_state_export(&self, query: Option<&str>) -> Response<Full<Bytes>> {
+        let params = crate::sns_admin::query_params(query);
+        let param = |name| crate::sns_admin::param(&params, name).filter(|v| !v.is_empty());
+        let messages = param("messages") != Some("false");
+        match crate::state::document(
+            &self.sqs_engine,
+            &self.sns,
+            &self.events,
+            param("account"),
+            param("region"),
+            messages,
+        )
+        .await
+        {
+            Ok(doc) => json_response(StatusCode::OK, &doc),
+            Err(message) => json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &serde_json::json!({"error": "InternalFailure", "message": message}),
+            ),
+        }
+    }
+
+    fn admin_call(&self, method: &str, path: &str, query: Option<&str>) -> Response<Full<Bytes>> {
         if let Some(rest) = path.strip_prefix("/_ferrybridge/sns/") {
             return crate::sns_admin::handle(&self.sns, method, rest, query);
         }
@@ -497,6 +614,10 @@ impl App {
         crate::admin::handle(self, method, path, query)
     }
 }
+
+/// The admin endpoints of the state document (they need the admin token).
+const STATE_EXPORT: &str = "/_ferrybridge/state/export";
+const STATE_IMPORT: &str = "/_ferrybridge/state/import";
 
 /// Whether a successful SNS operation may have changed SNS state (everything but reads and
 /// publishing, whose messages are not SNS state).

@@ -136,15 +136,22 @@ pub async fn start_with_clock(
             .serve_signing_cert_over_https(https_addr.map(|a| a.port()));
     }
     if let Some(path) = &app.config.state_file {
-        let doc = crate::state::read(path)
-            .and_then(|doc| app.sqs_engine.import(&doc))
-            .map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("bad state file {}: {e}", path.display()),
-                )
-            })?;
-        tracing::info!(file = %path.display(), queues = doc.0, messages = doc.1, "state file imported");
+        let doc = match crate::state::read(path) {
+            Ok(doc) => crate::state::apply(&app.sqs_engine, &app.sns, &app.events, &doc).await,
+            Err(e) => Err(e),
+        };
+        let doc = doc.map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("bad state file {}: {e}", path.display()),
+            )
+        })?;
+        tracing::info!(file = %path.display(), imported = %doc, "state file imported");
+    }
+    // Message move tasks that were running when the server stopped go on (`--data-dir`).
+    for task in app.sqs_engine.take_resumed_move_tasks() {
+        let engine = app.sqs_engine.clone();
+        tokio::spawn(async move { engine.run_message_move_task(task).await });
     }
     if let Some(journal) = &app.journal {
         crate::persistence::spawn_compactor(

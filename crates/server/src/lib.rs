@@ -22,6 +22,7 @@ mod persistence;
 mod sns_admin;
 mod startup;
 pub mod state;
+mod state_doc;
 pub mod tls;
 
 pub use config::Config;

@@ -36,8 +36,9 @@ enum Command {
     #[command(subcommand)]
     Ca(CaCommand),
 
-    /// Export or import state (queues, optionally messages) as versioned JSON, offline on the
-    /// data directory of a stopped server (docs/persistence.md).
+    /// Export or import state (queues, optionally messages, topics, subscriptions, buses,
+    /// rules, targets, archives) as versioned JSON, offline on the data directory of a stopped
+    /// server or through the admin API of a running one (docs/persistence.md).
     #[command(subcommand)]
     State(StateCommand),
 }
@@ -59,11 +60,28 @@ struct CaArgs {
 
 #[derive(Debug, Subcommand)]
 enum StateCommand {
-    /// Print the state of a data directory as JSON.
+    /// Print the state of a data directory, or of a running server, as JSON.
     Export {
         /// The data directory (of a stopped server).
-        #[arg(long = "data-dir", value_name = "DIR", id = "state_data_dir")]
-        dir: std::path::PathBuf,
+        #[arg(
+            long = "data-dir",
+            value_name = "DIR",
+            id = "state_data_dir",
+            required_unless_present = "endpoint",
+            conflicts_with = "endpoint"
+        )]
+        dir: Option<std::path::PathBuf>,
+        /// A running server (http://host:port), through its admin API.
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+        /// The running server's admin token (--endpoint).
+        #[arg(
+            long,
+            env = "FERRYBRIDGE_ADMIN_TOKEN",
+            value_name = "TOKEN",
+            hide_env_values = true
+        )]
+        admin_token: Option<String>,
         /// Only this account.
         #[arg(long)]
         account: Option<String>,
@@ -79,8 +97,25 @@ enum StateCommand {
     Import {
         file: std::path::PathBuf,
         /// The data directory (of a stopped server).
-        #[arg(long = "data-dir", value_name = "DIR", id = "state_data_dir")]
-        dir: std::path::PathBuf,
+        #[arg(
+            long = "data-dir",
+            value_name = "DIR",
+            id = "state_data_dir",
+            required_unless_present = "endpoint",
+            conflicts_with = "endpoint"
+        )]
+        dir: Option<std::path::PathBuf>,
+        /// A running server (http://host:port), through its admin API.
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+        /// The running server's admin token (--endpoint).
+        #[arg(
+            long,
+            env = "FERRYBRIDGE_ADMIN_TOKEN",
+            value_name = "TOKEN",
+            hide_env_values = true
+        )]
+        admin_token: Option<String>,
     },
 }
 
@@ -89,16 +124,40 @@ fn state(command: StateCommand) -> std::process::ExitCode {
     let result = match command {
         StateCommand::Export {
             dir,
+            endpoint,
+            admin_token,
             account,
             region,
             no_messages,
-        } => state::export(&dir, account.as_deref(), region.as_deref(), !no_messages).map(|doc| {
+        } => match (dir, endpoint) {
+            (Some(dir), _) => {
+                state::export(&dir, account.as_deref(), region.as_deref(), !no_messages)
+            }
+            (None, Some(url)) => state::export_remote(
+                &url,
+                admin_token.as_deref(),
+                account.as_deref(),
+                region.as_deref(),
+                !no_messages,
+            ),
+            (None, None) => Err("--data-dir or --endpoint is required".into()),
+        }
+        .map(|doc| {
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }),
-        StateCommand::Import { file, dir } => state::read(&file)
-            .and_then(|doc| state::import(&dir, &doc))
-            .map(|(queues, messages)| {
-                eprintln!("imported {queues} queues and {messages} messages");
+        StateCommand::Import {
+            file,
+            dir,
+            endpoint,
+            admin_token,
+        } => state::read(&file)
+            .and_then(|doc| match (dir, endpoint) {
+                (Some(dir), _) => state::import(&dir, &doc),
+                (None, Some(url)) => state::import_remote(&url, admin_token.as_deref(), &doc),
+                (None, None) => Err("--data-dir or --endpoint is required".into()),
+            })
+            .map(|done| {
+                eprintln!("imported {done}");
             }),
     };
     match result {

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ferrybridge_engine::events::persist::EventsReplay;
 use ferrybridge_engine::events::EventsEngine;
+use ferrybridge_engine::sns::persist::SnsReplay;
 use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::persist::SqsReplay;
 use ferrybridge_engine::sqs::SqsEngine;
@@ -17,12 +19,14 @@ use crate::Config;
 pub(crate) struct Opened {
     journal: Arc<Durable>,
     sqs: SqsReplay,
+    /// SQS message move task records (the last of each task wins).
+    move_tasks: Vec<Vec<u8>>,
     /// STS records, applied once the engine exists (they are few).
     sts: Vec<(u8, Vec<u8>)>,
-    /// The last SNS image (each replaces the state: only the last matters).
-    sns: Option<(u8, Vec<u8>)>,
-    /// The last EventBridge image.
-    events: Option<(u8, Vec<u8>)>,
+    /// The last SNS image and pieces.
+    sns: SnsReplay,
+    /// The last EventBridge image, archived events and replay progress.
+    events: EventsReplay,
     started: Instant,
     stats: ferrybridge_store::OpenStats,
 }
@@ -34,20 +38,20 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     };
     let started = Instant::now();
     let mut sqs = SqsReplay::default();
+    let mut move_tasks = Vec::new();
     let mut sts = Vec::new();
-    let mut sns = None;
-    let mut events = None;
+    let mut sns = SnsReplay::default();
+    let mut events = EventsReplay::default();
     let (journal, stats) = Durable::open(dir, config.fsync, |kind, data| {
-        if sqs.apply(kind, data)? {
+        if kind == ferrybridge_engine::persist::kind::SQS_MOVE_TASK {
+            move_tasks.push(data.to_vec());
+            Ok(())
+        } else if sqs.apply(kind, data)? {
             Ok(())
         } else if (40..50).contains(&kind) {
             sts.push((kind, data.to_vec()));
             Ok(())
-        } else if (50..60).contains(&kind) {
-            sns = Some((kind, data.to_vec()));
-            Ok(())
-        } else if (60..70).contains(&kind) {
-            events = Some((kind, data.to_vec()));
+        } else if sns.apply(kind, data)? || events.apply(kind, data)? {
             Ok(())
         } else {
             Err(format!(
@@ -59,6 +63,7 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
     Ok(Some(Opened {
         journal,
         sqs,
+        move_tasks,
         sts,
         sns,
         events,
@@ -84,30 +89,32 @@ impl Opened {
             )
         })?;
         sqs.journal_secret();
+        sqs.restore_move_tasks(&self.move_tasks).map_err(|e| {
+            format!(
+                "cannot restore the data directory {}: {e}",
+                self.journal.dir().display()
+            )
+        })?;
         for (kind, data) in &self.sts {
             if let Err(e) = sts.replay(*kind, data) {
                 tracing::warn!(error = %e, "an STS record could not be restored");
             }
         }
         sts.set_journal(self.journal.clone());
-        if let Some((kind, data)) = &self.sns {
-            // A damaged image stops the start: starting without the topics would lose them.
-            sns.replay(*kind, data).map_err(|e| {
-                format!(
-                    "cannot restore the SNS state of the data directory {}: {e}",
-                    self.journal.dir().display()
-                )
-            })?;
-        }
+        // A damaged record stops the start: starting without the topics would lose them.
+        sns.restore_journal(self.sns).map_err(|e| {
+            format!(
+                "cannot restore the SNS state of the data directory {}: {e}",
+                self.journal.dir().display()
+            )
+        })?;
         sns.set_journal(self.journal.clone());
-        if let Some((kind, data)) = &self.events {
-            events.replay_record(*kind, data).map_err(|e| {
-                format!(
-                    "cannot restore the EventBridge state of the data directory {}: {e}",
-                    self.journal.dir().display()
-                )
-            })?;
-        }
+        events.restore(self.events).map_err(|e| {
+            format!(
+                "cannot restore the EventBridge state of the data directory {}: {e}",
+                self.journal.dir().display()
+            )
+        })?;
         events.set_journal(self.journal.clone());
         release_freed_memory();
         tracing::info!(
@@ -166,9 +173,11 @@ pub(crate) fn spawn_compactor(
             let (segment, ticket) = match tokio::task::spawn_blocking(move || {
                 let mut segment = 0;
                 sqs2.checkpoint(|| segment = journal2.rotate());
+                sqs2.journal_move_tasks();
                 sts.checkpoint();
-                sns.journal_state();
-                events.journal_state();
+                sns.journal_checkpoint();
+                events.journal_checkpoint();
+                events.journal_archives();
                 (segment, journal2.barrier())
             })
             .await

@@ -77,8 +77,14 @@ pub async fn wait_for_room_in<T>(queues: &[mpsc::Sender<T>]) {
 /// call's [`FirstAttempt::wait`] returns once every holder is dropped, i.e. once the first
 /// attempt of each delivery into this emulator's own queues was made. Deliveries that leave
 /// the emulator (HTTP/S) and retries drop it before they start: they stay asynchronous.
+///
+/// With `--data-dir` the holders also report the journal ticket of what their first attempt
+/// stored ([`FirstAttempt::note`]): the call waits for it to be durable before it answers.
 #[derive(Clone, Debug)]
-pub struct FirstAttempt(#[allow(dead_code)] Arc<tokio::sync::oneshot::Sender<()>>);
+pub struct FirstAttempt(
+    #[allow(dead_code)] Arc<tokio::sync::oneshot::Sender<()>>,
+    Arc<std::sync::atomic::AtomicU64>,
+);
 
 /// Where a publish for another service (an EventBridge target) comes from: the reset
 /// generation its event was taken in at, and the first-attempt token of the call waiting.
@@ -90,7 +96,10 @@ pub struct Origin {
 
 /// The waiting side of a [`FirstAttempt`].
 #[derive(Debug)]
-pub struct FirstAttemptDone(tokio::sync::oneshot::Receiver<()>);
+pub struct FirstAttemptDone(
+    tokio::sync::oneshot::Receiver<()>,
+    Arc<std::sync::atomic::AtomicU64>,
+);
 
 /// A call never waits longer than this for its first delivery attempts.
 const FIRST_ATTEMPT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -98,15 +107,44 @@ const FIRST_ATTEMPT_WAIT: std::time::Duration = std::time::Duration::from_secs(1
 impl FirstAttempt {
     pub fn new() -> (FirstAttempt, FirstAttemptDone) {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        (FirstAttempt(Arc::new(tx)), FirstAttemptDone(rx))
+        let ticket = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        (
+            FirstAttempt(Arc::new(tx), ticket.clone()),
+            FirstAttemptDone(rx, ticket),
+        )
+    }
+
+    /// Records that a first attempt stored its changes under journal `ticket`.
+    pub fn note(&self, ticket: u64) {
+        self.1
+            .fetch_max(ticket, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// Runs `deliver` (a first attempt), noting the journal ticket of what it stored.
+    pub async fn run<F: std::future::Future>(
+        first: Option<&FirstAttempt>,
+        deliver: F,
+    ) -> F::Output {
+        match first {
+            None => deliver.await,
+            Some(first) => {
+                let (out, ticket) = ferrybridge_engine::persist::scope(deliver).await;
+                first.note(ticket);
+                out
+            }
+        }
     }
 }
 
 impl FirstAttemptDone {
-    /// Waits (bounded) until every [`FirstAttempt`] holder is gone.
+    /// Waits (bounded) until every [`FirstAttempt`] holder is gone, then notes the highest
+    /// journal ticket they reported for the calling request (see
+    /// `ferrybridge_engine::persist::scope`): what the first attempts stored is durable before
+    /// the call answers.
     pub async fn wait(self) {
         // The sender is never used: it is dropped when the last job is done.
         let _ = tokio::time::timeout(FIRST_ATTEMPT_WAIT, self.0).await;
+        ferrybridge_engine::persist::note(self.1.load(std::sync::atomic::Ordering::Acquire));
     }
 }
 
@@ -404,12 +442,20 @@ async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
                         continue;
                     };
                     tokio::spawn(async move {
-                        deliver(shared, deliveries, base, generation).await;
+                        FirstAttempt::run(
+                            first.as_ref(),
+                            deliver(shared, deliveries, base, generation),
+                        )
+                        .await;
                         drop(first);
                         drop(permit);
                     });
                 } else {
-                    deliver(shared.clone(), deliveries, base, generation).await;
+                    FirstAttempt::run(
+                        first.as_ref(),
+                        deliver(shared.clone(), deliveries, base, generation),
+                    )
+                    .await;
                     drop(first);
                 }
             }

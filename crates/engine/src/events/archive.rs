@@ -65,12 +65,17 @@ pub struct ArchivedEvent {
     pub archived_ms: u64,
     /// The event's `time` (ms since the epoch): replays select and order by it.
     pub time_ms: u64,
+    /// Its number in the archive (from 0, in the order events arrived; `--data-dir` journals
+    /// it so that a checkpoint and the event's own record are not restored twice).
+    pub seq: u64,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct ArchiveEvents {
-    events: VecDeque<ArchivedEvent>,
-    size_bytes: u64,
+    pub(crate) events: VecDeque<ArchivedEvent>,
+    pub(crate) size_bytes: u64,
+    /// The `seq` of the next event.
+    pub(crate) next_seq: u64,
 }
 
 /// One archive.
@@ -84,6 +89,9 @@ pub struct Archive {
     pub event_source_arn: String,
     pub bus_name: String,
     pub created_ms: u64,
+    /// A random id, told apart from an earlier archive of the same name in the journal
+    /// (`--data-dir`): the events journaled for a deleted archive never reach a new one.
+    pub(crate) uid: u64,
     pub(crate) settings: RwLock<ArchiveSettings>,
     pub(crate) events: Mutex<ArchiveEvents>,
 }
@@ -108,7 +116,7 @@ impl Archive {
     }
 
     /// Drops the events past the retention period.
-    fn expire(&self, events: &mut ArchiveEvents, now_ms: u64) {
+    pub(crate) fn expire(&self, events: &mut ArchiveEvents, now_ms: u64) {
         let days = self.settings.read().retention_days;
         if days == 0 {
             return;
@@ -123,16 +131,27 @@ impl Archive {
         }
     }
 
-    fn add(&self, event: &Arc<Event>, now_ms: u64) {
+    /// Archives `event`; with `journal` (`--data-dir`) its record is appended under the
+    /// archive's lock (so an archive's records are in the order of its events), and the
+    /// current request waits for it before it answers.
+    fn add(&self, event: &Arc<Event>, now_ms: u64, journal: Option<&dyn crate::persist::Journal>) {
         let time_ms = event_time_ms(&event.json).unwrap_or(event.ingestion_ms);
         let mut events = self.events.lock();
         self.expire(&mut events, now_ms);
         events.size_bytes += event.json.len() as u64;
-        events.events.push_back(ArchivedEvent {
+        let archived = ArchivedEvent {
             event: event.clone(),
             archived_ms: now_ms,
             time_ms,
-        });
+            seq: events.next_seq,
+        };
+        events.next_seq += 1;
+        if let Some(j) = journal {
+            let mut buf = Vec::with_capacity(event.json.len() + 128);
+            super::persist::frame_archived(&mut buf, self, &archived);
+            crate::persist::append(j, &buf);
+        }
+        events.events.push_back(archived);
     }
 
     /// The archived events whose `time` is in `[start_ms, end_ms)`, ordered by it (events of
@@ -282,6 +301,7 @@ impl EventsEngine {
             event_source_arn: bus.arn.clone(),
             bus_name: bus.name.clone(),
             created_ms: self.now(),
+            uid: rand::random(),
             settings: RwLock::new(settings),
             events: Mutex::new(ArchiveEvents::default()),
         });
@@ -431,7 +451,7 @@ impl EventsEngine {
     /// does with the events it matches).
     pub(crate) fn archive_event(&self, archive_arn: &str, event: &Arc<Event>) {
         if let Some(archive) = self.archive_by_arn(archive_arn) {
-            archive.add(event, self.now());
+            archive.add(event, self.now(), self.journal.as_deref());
         }
     }
 }

@@ -17,7 +17,7 @@ pub mod bus;
 pub mod connection;
 pub mod error;
 pub mod event;
-mod persist;
+pub mod persist;
 pub mod replay;
 pub mod rule;
 pub mod schedule;
@@ -136,8 +136,8 @@ pub struct EventsEngine {
     resets: Arc<Resets>,
     /// `--data-dir`: where the state's images go (see `persist`).
     journal: Option<Arc<dyn crate::persist::Journal>>,
-    /// Orders the images: taken and appended under it.
-    journal_order: Mutex<()>,
+    /// Orders the journaled pieces: taken, compared and appended under it.
+    journal_order: Mutex<crate::persist::Pieces>,
 }
 
 /// A rule in a summary: name, state, number of targets.
@@ -183,7 +183,7 @@ impl EventsEngine {
             replays_changed: tokio::sync::Notify::new(),
             resets: Arc::new(Resets::new()),
             journal: None,
-            journal_order: Mutex::new(()),
+            journal_order: Mutex::new(crate::persist::Pieces::default()),
         }
     }
 

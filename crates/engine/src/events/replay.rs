@@ -72,6 +72,11 @@ pub struct ReplayProgress {
     pub event_last_replayed_ms: Option<u64>,
     /// When the replay finished (completed, cancelled or failed).
     pub replay_end_ms: Option<u64>,
+    /// `--data-dir`: the event time a restarted replay goes on from (the start of the minute
+    /// it was replaying), and how many changes the progress has seen (the latest journaled
+    /// progress wins at a restart).
+    pub(crate) resume_ms: Option<u64>,
+    pub(crate) version: u64,
 }
 
 /// What `StartReplay` asks for.
@@ -212,6 +217,8 @@ impl EventsEngine {
                 state_reason: None,
                 event_last_replayed_ms: None,
                 replay_end_ms: None,
+                resume_ms: None,
+                version: 0,
             }),
         });
         replays.insert(replay.request.name.clone(), replay.clone());
@@ -270,6 +277,7 @@ impl EventsEngine {
         match progress.state {
             ReplayState::Starting | ReplayState::Running => {
                 progress.state = ReplayState::Cancelling;
+                progress.version += 1;
                 drop(progress);
                 self.replays_changed.notify_one();
                 Ok(ReplayState::Cancelling)
@@ -291,10 +299,39 @@ impl EventsEngine {
         self.replays_changed.notified().await
     }
 
+    /// Where the replayer starts `replay`: its start time, or where it was at a restart.
+    pub fn replay_resume_ms(&self, replay: &Replay) -> u64 {
+        replay
+            .progress
+            .lock()
+            .resume_ms
+            .unwrap_or(replay.request.event_start_ms)
+    }
+
     /// One step of `replay` from event time `from_ms` on: the archived events of the next
     /// minute of event time that has any (at most up to the end of the window), routed to the
     /// destination's rules. Returns the step and the event time the next step starts at.
+    /// With `--data-dir` the progress is journaled (a restarted replay goes on from the
+    /// minute being replayed).
     pub fn replay_step(&self, replay: &Replay, from_ms: u64) -> (ReplayStep, u64) {
+        if replay.progress().state.is_finished() {
+            return (ReplayStep::Finished, from_ms);
+        }
+        let out = self.replay_step_inner(replay, from_ms);
+        {
+            let mut progress = replay.progress.lock();
+            progress.resume_ms = Some(from_ms);
+            progress.version += 1;
+            if let Some(j) = &self.journal {
+                let mut buf = Vec::new();
+                super::persist::frame_replay(&mut buf, replay, &progress);
+                crate::persist::append(&**j, &buf);
+            }
+        }
+        out
+    }
+
+    fn replay_step_inner(&self, replay: &Replay, from_ms: u64) -> (ReplayStep, u64) {
         let now = self.now();
         {
             let mut progress = replay.progress.lock();

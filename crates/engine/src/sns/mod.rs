@@ -14,7 +14,7 @@
 pub mod arn;
 pub mod error;
 pub mod mobile;
-mod persist;
+pub mod persist;
 pub mod publish;
 mod sms;
 pub mod subscription;
@@ -148,7 +148,7 @@ pub struct SnsEngine {
     /// `--data-dir`: where the state's images go (see `persist`).
     journal: Option<Arc<dyn crate::persist::Journal>>,
     /// Orders the images: taken and appended under it.
-    journal_order: Mutex<()>,
+    journal_order: Mutex<crate::persist::Pieces>,
 }
 
 impl std::fmt::Debug for SnsEngine {
@@ -182,7 +182,7 @@ impl SnsEngine {
             recordings: Mutex::new(Recordings::default()),
             resets: Arc::new(Resets::new()),
             journal: None,
-            journal_order: Mutex::new(()),
+            journal_order: Mutex::new(crate::persist::Pieces::default()),
         }
     }
 
@@ -700,7 +700,14 @@ impl SnsEngine {
         let published = {
             let sequence_number = match &dedup_id {
                 Some(id) => match topic.fifo_admit(id, &message_id, self.clock.now_millis()) {
-                    FifoOutcome::Fresh(seq) => Some(seq),
+                    FifoOutcome::Fresh(seq, expiry) => {
+                        // `--data-dir`: the id is durable before Publish answers.
+                        self.journal_dedup_id(
+                            topic,
+                            &(id.clone(), message_id.clone(), seq.clone(), expiry),
+                        );
+                        Some(seq)
+                    }
                     FifoOutcome::Duplicate {
                         message_id,
                         sequence,

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::mobile::{PlatformApplication, PlatformEndpoint, SandboxNumber, SmsState};
 use super::subscription::{self, Protocol, Subscription, SubscriptionSettings};
-use super::topic::{Topic, TopicAttributes};
+use super::topic::{DedupEntry, Topic, TopicAttributes};
 use super::{Region, SnsEngine};
 use crate::persist::{self, kind, Dec, Enc};
 
@@ -149,77 +149,339 @@ fn decode_subscription(d: &mut Dec, topic: &Topic) -> Result<Subscription, Strin
     Ok(sub)
 }
 
-impl SnsEngine {
-    /// Encodes the whole SNS state (see the module doc).
-    fn encode_state(&self) -> Vec<u8> {
-        let regions: Vec<((String, String), Arc<Region>)> = {
-            let regions = self.regions.read();
-            let mut all: Vec<_> = regions
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            all.sort_by(|a, b| a.0.cmp(&b.0));
-            all
-        };
-        let mut e = Enc::default();
-        e.u32(regions.len() as u32);
-        for ((account, region), r) in regions {
-            e.str(&account).str(&region);
-            let topics: Vec<Arc<Topic>> = r.topics.read().values().cloned().collect();
-            e.u32(topics.len() as u32);
-            for t in topics {
-                e.str(t.name()).u8(t.is_fifo() as u8);
-                encode_attributes(&mut e, &t.attributes.read());
-                map(&mut e, &t.tags.read());
-                e.opt_str(t.data_protection_policy.read().as_deref())
-                    .u128(t.fifo_sequence());
-                let subs = t.subscriptions();
-                e.u32(subs.len() as u32);
-                for s in subs {
-                    encode_subscription(&mut e, &s);
-                }
+const PIECE_TOPIC: u8 = 1;
+const PIECE_REGION: u8 = 2;
+
+/// SNS records read at start (see [`SnsEngine::restore`]).
+#[derive(Default)]
+pub struct SnsReplay {
+    /// The last whole image (written by earlier versions; pieces after it apply on top).
+    image: Option<Vec<u8>>,
+    /// The last record of each piece.
+    pieces: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// FIFO deduplication ids, in journal order.
+    dedup: Vec<Vec<u8>>,
+}
+
+fn frame_dedup(buf: &mut Vec<u8>, t: &Topic, entry: &DedupEntry) {
+    let mut e = Enc::default();
+    e.str(t.account_id())
+        .str(t.region())
+        .str(t.name())
+        .u64(t.uid)
+        .str(&entry.0)
+        .str(&entry.1)
+        .str(&entry.2)
+        .u64(entry.3);
+    persist::frame(buf, kind::SNS_DEDUP, &e.0);
+}
+
+impl SnsReplay {
+    /// Takes one SNS record; `Ok(false)` for another service's.
+    pub fn apply(&mut self, record_kind: u8, data: &[u8]) -> Result<bool, String> {
+        match record_kind {
+            kind::SNS_STATE => {
+                self.image = Some(data.to_vec());
+                self.pieces.clear();
             }
-            let apps: Vec<PlatformApplication> = r.applications.read().values().cloned().collect();
-            e.u32(apps.len() as u32);
-            for a in apps {
-                e.str(&a.arn).str(&a.platform).str(&a.name);
-                map(&mut e, &a.attributes);
-                map(&mut e, &a.credentials);
+            kind::SNS_PIECE => {
+                let (key, body) = persist::read_piece(data)?;
+                self.pieces.insert(key, body);
             }
-            let endpoints: Vec<PlatformEndpoint> = r.endpoints.read().values().cloned().collect();
-            e.u32(endpoints.len() as u32);
-            for p in endpoints {
-                e.str(&p.arn).str(&p.application_arn);
-                map(&mut e, &p.attributes);
-            }
-            let sms = r.sms.lock();
-            map(&mut e, &sms.attributes);
-            e.u32(sms.opted_out.len() as u32);
-            for n in &sms.opted_out {
-                e.str(n);
-            }
-            e.u32(sms.sandbox.len() as u32);
-            for (n, s) in &sms.sandbox {
-                e.str(n).u8(s.verified as u8).str(&s.one_time_password);
-            }
+            kind::SNS_DEDUP => self.dedup.push(data.to_vec()),
+            _ => return Ok(false),
         }
-        e.0
+        Ok(true)
+    }
+}
+
+/// A topic with its subscriptions (its name is in the piece's key).
+fn encode_topic(e: &mut Enc, t: &Topic) {
+    e.u8(t.is_fifo() as u8).u64(t.uid);
+    encode_attributes(e, &t.attributes.read());
+    map(e, &t.tags.read());
+    e.opt_str(t.data_protection_policy.read().as_deref())
+        .u128(t.fifo_sequence());
+    let subs = t.subscriptions();
+    e.u32(subs.len() as u32);
+    for s in subs {
+        encode_subscription(e, &s);
+    }
+}
+
+/// A region's platform applications, endpoints and SMS settings.
+fn encode_region(e: &mut Enc, r: &Region) {
+    let apps: Vec<PlatformApplication> = r.applications.read().values().cloned().collect();
+    e.u32(apps.len() as u32);
+    for a in apps {
+        e.str(&a.arn).str(&a.platform).str(&a.name);
+        map(e, &a.attributes);
+        map(e, &a.credentials);
+    }
+    let endpoints: Vec<PlatformEndpoint> = r.endpoints.read().values().cloned().collect();
+    e.u32(endpoints.len() as u32);
+    for p in endpoints {
+        e.str(&p.arn).str(&p.application_arn);
+        map(e, &p.attributes);
+    }
+    let sms = r.sms.lock();
+    map(e, &sms.attributes);
+    e.u32(sms.opted_out.len() as u32);
+    for n in &sms.opted_out {
+        e.str(n);
+    }
+    e.u32(sms.sandbox.len() as u32);
+    for (n, s) in &sms.sandbox {
+        e.str(n).u8(s.verified as u8).str(&s.one_time_password);
+    }
+}
+
+fn decode_region(d: &mut Dec, r: &Region) -> Result<(), String> {
+    let mut apps = Vec::new();
+    for _ in 0..d.u32()? {
+        apps.push(PlatformApplication {
+            arn: d.str()?.to_string(),
+            platform: d.str()?.to_string(),
+            name: d.str()?.to_string(),
+            attributes: read_map(d)?,
+            credentials: read_map(d)?,
+        });
+    }
+    let mut endpoints = Vec::new();
+    for _ in 0..d.u32()? {
+        endpoints.push(PlatformEndpoint {
+            arn: d.str()?.to_string(),
+            application_arn: d.str()?.to_string(),
+            attributes: read_map(d)?,
+        });
+    }
+    let mut sms = SmsState {
+        attributes: read_map(d)?,
+        ..SmsState::default()
+    };
+    for _ in 0..d.u32()? {
+        sms.opted_out.insert(d.str()?.to_string());
+    }
+    for _ in 0..d.u32()? {
+        let number = d.str()?.to_string();
+        let verified = d.u8()? == 1;
+        let one_time_password = d.str()?.to_string();
+        sms.sandbox.insert(
+            number,
+            SandboxNumber {
+                verified,
+                one_time_password,
+            },
+        );
+    }
+    {
+        let mut a = r.applications.write();
+        a.clear();
+        a.extend(apps.into_iter().map(|x| (x.arn.clone(), x)));
+    }
+    {
+        let mut e = r.endpoints.write();
+        e.clear();
+        e.extend(endpoints.into_iter().map(|x| (x.arn.clone(), x)));
+    }
+    *r.sms.lock() = sms;
+    Ok(())
+}
+
+impl SnsEngine {
+    /// The state as pieces (see [`persist::Pieces`]): each topic with its subscriptions, and
+    /// per region its platform applications, endpoints and SMS settings.
+    fn visit_pieces(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
+        let regions: Vec<((String, String), Arc<Region>)> = self
+            .regions
+            .read()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let (mut key, mut e) = (Enc::default(), Enc::default());
+        for ((account, region), r) in regions {
+            let topics: Vec<Arc<Topic>> = r.topics.read().values().cloned().collect();
+            for t in topics {
+                e.0.clear();
+                encode_topic(&mut e, &t);
+                persist::piece_key_into(&mut key, PIECE_TOPIC, &[&account, &region, t.name()]);
+                f(&key.0, &e.0);
+            }
+            e.0.clear();
+            encode_region(&mut e, &r);
+            persist::piece_key_into(&mut key, PIECE_REGION, &[&account, &region]);
+            f(&key.0, &e.0);
+        }
     }
 
-    /// Journals the whole SNS state (after a change; at a checkpoint). A no-op without
-    /// `--data-dir`. Takes the state's locks one at a time, then the journal's (a leaf).
+    /// The state as pieces (see [`persist::Pieces`]).
+    fn pieces(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out = Vec::new();
+        self.visit_pieces(&mut |k, b| out.push((k.to_vec(), b.to_vec())));
+        out
+    }
+
+    /// Journals what changed in the SNS state since the last call (after a request changed
+    /// it). A no-op without `--data-dir`. Takes the state's locks one at a time, then the
+    /// journal's (a leaf).
     ///
-    /// Lock order: `journal_order` (so that images reach the journal in the order they were
+    /// Lock order: `journal_order` (so that pieces reach the journal in the order they were
     /// taken: the last one wins at replay) -> the state's read locks, one at a time ->
     /// the journal's buffer (a leaf: `append` only buffers and returns a ticket; the wait
     /// for the disk happens after every lock is released, before the answer).
     pub fn journal_state(&self) {
+        self.journal_pieces(false)
+    }
+
+    /// Journals the whole SNS state (at a checkpoint), with the deduplication ids in force.
+    pub fn journal_checkpoint(&self) {
+        self.journal_pieces(true);
+        self.journal_dedup_ids();
+    }
+
+    fn journal_pieces(&self, full: bool) {
         let Some(j) = &self.journal else { return };
-        let _order = self.journal_order.lock();
-        let body = self.encode_state();
-        let mut buf = Vec::with_capacity(body.len() + 16);
-        persist::frame(&mut buf, kind::SNS_STATE, &body);
+        let mut last = self.journal_order.lock();
+        let mut buf = Vec::new();
+        last.frame_changes(kind::SNS_PIECE, full, &mut buf, |f| self.visit_pieces(f));
         persist::append(&**j, &buf);
+    }
+
+    /// Restores what the journal holds: the last whole image (earlier versions), then the
+    /// last record of each piece.
+    pub fn restore_journal(&self, replay: SnsReplay) -> Result<(), String> {
+        if let Some(image) = &replay.image {
+            self.replay(kind::SNS_STATE, image)?;
+        }
+        // What the journal holds of each piece (the next changes are compared with it).
+        let live = crate::events::persist::live_pieces(&replay.pieces);
+        let legacy = replay.image.is_some();
+        self.restore_pieces(replay.pieces)?;
+        // After an image of an earlier version, all pieces are compared with the restored
+        // state (a removal then journals a removal of its piece).
+        let primed = if legacy { self.pieces() } else { live };
+        self.journal_order.lock().prime(primed);
+        // FIFO deduplication ids still in force, into the topics they were journaled for.
+        let now = self.clock.now_millis();
+        for data in replay.dedup {
+            let mut d = Dec(&data);
+            let (account, region, name) = (d.str()?, d.str()?, d.str()?);
+            let uid = d.u64()?;
+            let entry = (
+                d.str()?.to_owned(),
+                d.str()?.to_owned(),
+                d.str()?.to_owned(),
+                d.u64()?,
+            );
+            let arn = format!("arn:aws:sns:{region}:{account}:{name}");
+            let store = self
+                .regions
+                .read()
+                .get(&(account.to_owned(), region.to_owned()))
+                .cloned();
+            let topic = store.and_then(|r| r.topics.read().get(&arn).cloned());
+            if let Some(topic) = topic.filter(|t| t.uid == uid) {
+                topic.restore_dedup_id(entry, now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Journals a FIFO deduplication id taken by a publish (`--data-dir`).
+    pub(crate) fn journal_dedup_id(&self, topic: &Topic, entry: &DedupEntry) {
+        let Some(j) = &self.journal else { return };
+        let mut buf = Vec::new();
+        frame_dedup(&mut buf, topic, entry);
+        persist::append(&**j, &buf);
+    }
+
+    /// Journals every FIFO deduplication id in force (at a checkpoint, after the pieces).
+    fn journal_dedup_ids(&self) {
+        let Some(j) = &self.journal else { return };
+        let now = self.clock.now_millis();
+        let stores: Vec<Arc<Region>> = self.regions.read().values().cloned().collect();
+        let mut buf = Vec::new();
+        for r in stores {
+            let topics: Vec<Arc<Topic>> = r.topics.read().values().cloned().collect();
+            for t in topics.iter().filter(|t| t.is_fifo()) {
+                for entry in t.fifo_dedup_ids(now) {
+                    frame_dedup(&mut buf, t, &entry);
+                }
+            }
+        }
+        persist::append(&**j, &buf);
+    }
+
+    fn restore_pieces(&self, pieces: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<(), String> {
+        for (key, body) in pieces {
+            let (tag, parts) = persist::key_parts(&key)?;
+            let [account, region, rest @ ..] = parts.as_slice() else {
+                return Err("bad piece key".into());
+            };
+            let key = (account.clone(), region.clone());
+            let r = if body.is_some() {
+                self.regions.write().entry(key).or_default().clone()
+            } else {
+                match self.regions.read().get(&key).cloned() {
+                    Some(r) => r,
+                    None => continue,
+                }
+            };
+            let mut d = Dec(body.as_deref().unwrap_or_default());
+            match (tag, rest, body.is_some()) {
+                (PIECE_TOPIC, [name], true) => {
+                    let topic = self
+                        .decode_topic(&mut d, &r, name, account, region)
+                        .map_err(|e| format!("topic {name}: {e}"))?;
+                    r.topics.write().insert(topic.arn().to_owned(), topic);
+                }
+                (PIECE_TOPIC, [name], false) => {
+                    let arn = format!("arn:aws:sns:{region}:{account}:{name}");
+                    r.topics.write().remove(&arn);
+                }
+                (PIECE_REGION, [], true) => decode_region(&mut d, &r)?,
+                (PIECE_REGION, [], false) => {}
+                _ => return Err(format!("bad piece key (tag {tag})")),
+            }
+        }
+        Ok(())
+    }
+
+    fn decode_topic(
+        &self,
+        d: &mut Dec,
+        r: &Region,
+        name: &str,
+        account: &str,
+        region: &str,
+    ) -> Result<Arc<Topic>, String> {
+        let fifo = d.u8()? == 1;
+        let uid = d.u64()?;
+        let attributes = decode_attributes(d)?;
+        let tags = read_map(d)?;
+        let dpp = opt(d)?;
+        let sequence = d.u128()?;
+        let mut topic = Topic::new(
+            name.to_owned(),
+            account.to_owned(),
+            region.to_owned(),
+            fifo,
+            attributes,
+            tags,
+            dpp,
+        );
+        topic.uid = uid;
+        let topic = Arc::new(topic);
+        // Sequence numbers never go back: those handed out after the piece was written are
+        // below this floor unless more than 1,000 were published per millisecond.
+        let floor = 10_000_000_000_000_000_000u128 + u128::from(self.clock.now_millis()) * 1000;
+        topic.set_fifo_sequence(sequence.max(floor));
+        for _ in 0..d.u32()? {
+            let sub = Arc::new(decode_subscription(d, &topic)?);
+            topic.subscriptions.write().push(sub.clone());
+            r.index(&sub);
+        }
+        Ok(topic)
     }
 
     /// Replaces the state with a journaled image (`SNS_STATE`); `Ok(false)` for another kind.
@@ -334,13 +596,15 @@ mod tests {
     /// Replays every record of `bytes` into a new engine.
     fn restored(bytes: &[u8]) -> SnsEngine {
         let e = SnsEngine::new(Arc::new(ManualClock::default()));
+        let mut replay = SnsReplay::default();
         let mut at = 0;
         while at < bytes.len() {
             let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
             let kind = bytes[at + 4];
-            assert!(e.replay(kind, &bytes[at + 9..at + 9 + len]).unwrap());
+            assert!(replay.apply(kind, &bytes[at + 9..at + 9 + len]).unwrap());
             at += 9 + len;
         }
+        e.restore_journal(replay).unwrap();
         e
     }
 
@@ -348,6 +612,45 @@ mod tests {
         p.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn fifo_deduplication_ids_are_restored_for_their_topic_only() {
+        let journal = Arc::new(Memory::default());
+        let mut a = SnsEngine::new(Arc::new(ManualClock::default()));
+        a.set_journal(journal.clone());
+        let fifo = pairs(&[("FifoTopic", "true"), ("ContentBasedDeduplication", "true")]);
+        let create = |e: &SnsEngine| {
+            e.create_topic("000000000000", "us-east-1", "t.fifo", &fifo, &[], None)
+                .unwrap()
+        };
+        let message = || super::super::publish::PublishInput {
+            message: "x".into(),
+            message_group_id: Some("g".into()),
+            ..Default::default()
+        };
+        let t = create(&a);
+        a.journal_state();
+        let first = a.publish(&t, message(), |_| {}).unwrap();
+
+        let b = restored(&journal.0.lock());
+        let t2 = b.topic("us-east-1", t.arn()).unwrap();
+        let dup = b
+            .publish(&t2, message(), |d| assert!(d.is_empty()))
+            .unwrap();
+        assert_eq!(
+            (dup.message_id, dup.sequence_number),
+            (first.message_id.clone(), first.sequence_number.clone())
+        );
+
+        // Deleted and made again: the first topic's ids are not the new one's.
+        a.delete_topic("us-east-1", t.arn()).unwrap();
+        create(&a);
+        a.journal_state();
+        let c = restored(&journal.0.lock());
+        let t3 = c.topic("us-east-1", t.arn()).unwrap();
+        let fresh = c.publish(&t3, message(), |_| {}).unwrap();
+        assert_ne!(fresh.message_id, first.message_id);
     }
 
     #[test]

@@ -239,8 +239,9 @@ struct FifoState {
 
 /// What a FIFO publish is, after deduplication.
 pub enum FifoOutcome {
-    /// New: deliver with this sequence number.
-    Fresh(String),
+    /// New: deliver with this sequence number (its deduplication id is in force until the
+    /// given time).
+    Fresh(String, u64),
     /// A duplicate within five minutes: answer with the first message's id and sequence.
     Duplicate {
         message_id: String,
@@ -266,7 +267,13 @@ pub struct Topic {
     /// order. Held only to sequence one message and queue its deliveries; they are handed on
     /// after it is released (see [`Topic::drain_outbox`]).
     pub(crate) order: Mutex<Outbox>,
+    /// A random id, told apart from an earlier topic of the same name in the journal
+    /// (`--data-dir`): deduplication ids journaled for a deleted topic never reach a new one.
+    pub(crate) uid: u64,
 }
+
+/// One FIFO deduplication id in force: (id, message id, sequence number, expiry).
+pub(crate) type DedupEntry = (String, String, String, u64);
 
 impl std::fmt::Debug for Topic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -302,7 +309,30 @@ impl Topic {
                 ..FifoState::default()
             }),
             order: Mutex::new(Outbox::default()),
+            uid: rand::random(),
         }
+    }
+
+    /// The deduplication ids in force at `now` (`--data-dir` checkpoints).
+    pub(crate) fn fifo_dedup_ids(&self, now: u64) -> Vec<DedupEntry> {
+        let st = self.fifo_state.lock();
+        st.seen
+            .iter()
+            .filter(|(_, e)| e.2 > now)
+            .map(|(id, (m, s, at))| (id.clone(), m.clone(), s.clone(), *at))
+            .collect()
+    }
+
+    /// Restores a journaled deduplication id (if still in force at `now`).
+    pub(crate) fn restore_dedup_id(&self, entry: DedupEntry, now: u64) {
+        let (id, message_id, seq, expiry) = entry;
+        if expiry <= now {
+            return;
+        }
+        let mut st = self.fifo_state.lock();
+        st.seen.insert(id.clone(), (message_id, seq, expiry));
+        st.expiries.push_back((expiry, id));
+        st.expiries.make_contiguous().sort_by_key(|e| e.0);
     }
 
     pub fn name(&self) -> &str {
@@ -498,7 +528,7 @@ impl Topic {
             (message_id.to_owned(), seq.clone(), expiry),
         );
         st.expiries.push_back((expiry, dedup_id.to_owned()));
-        FifoOutcome::Fresh(seq)
+        FifoOutcome::Fresh(seq, expiry)
     }
 
     /// Hands on the queued deliveries of this FIFO topic, oldest first, with no lock held

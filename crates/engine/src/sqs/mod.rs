@@ -66,6 +66,8 @@ pub struct SqsEngine {
     secret: Arc<[u8; 32]>,
     incarnations: AtomicU64,
     move_tasks: move_task::MoveTasks,
+    /// Tasks restored running at a restart (`--data-dir`), until the server runs them.
+    resumed_move_tasks: parking_lot::Mutex<Vec<Arc<MoveTask>>>,
     shutdown: Arc<Shutdown>,
     resets: Arc<Resets>,
     /// `--data-dir`: where every change is journaled (see [`persist`]).
@@ -103,6 +105,7 @@ impl SqsEngine {
             secret: Arc::new(secret),
             incarnations: AtomicU64::new(rand::random::<u32>() as u64),
             move_tasks: move_task::MoveTasks::default(),
+            resumed_move_tasks: parking_lot::Mutex::new(Vec::new()),
             shutdown: Arc::new(Shutdown::default()),
             resets: Arc::new(Resets::new()),
             journal: None,
@@ -173,6 +176,8 @@ impl SqsEngine {
         });
         for task in tasks {
             task.end_by_reset();
+            // `--data-dir`: a reset task never runs again after a restart.
+            self.journal_move_task(&task);
         }
         queues.len()
     }

@@ -33,6 +33,14 @@ pub const COULD_NOT_DETERMINE_SOURCE: &str = "CouldNotDetermineMessageSource";
 /// Without `MaxNumberOfMessagesPerSecond` AWS picks the rate; we move this many per step.
 const UNLIMITED_STEP: usize = 100;
 
+const ALL_STATUSES: [MoveTaskStatus; 5] = [
+    MoveTaskStatus::Running,
+    MoveTaskStatus::Completed,
+    MoveTaskStatus::Cancelling,
+    MoveTaskStatus::Cancelled,
+    MoveTaskStatus::Failed,
+];
+
 /// The `Status` of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MoveTaskStatus {
@@ -82,6 +90,9 @@ pub struct MoveTask {
     generation: u64,
     progress: Mutex<Progress>,
     cancel: Notify,
+    /// Where the rate counts from: (time, messages moved by then). The start; for a task
+    /// restored at a restart (`--data-dir`), the restart.
+    anchor: (u64, u64),
 }
 
 /// A consistent view of a task's progress.
@@ -113,6 +124,58 @@ impl MoveTask {
         let mut p = self.progress.lock();
         p.status = status;
         p.failure_reason = failure_reason;
+    }
+
+    /// The task's record (`--data-dir`): its request, start and current progress.
+    fn frame(&self, buf: &mut Vec<u8>) {
+        let p = self.progress.lock();
+        let status = ALL_STATUSES
+            .iter()
+            .position(|s| *s == p.status)
+            .unwrap_or(0);
+        let mut e = crate::persist::Enc::default();
+        e.str(&self.task_id)
+            .str(&self.source_arn)
+            .opt_str(self.destination_arn.as_deref())
+            .u32(self.max_per_second.unwrap_or(0))
+            .u64(self.started_ms)
+            .u64(self.to_move)
+            .u8(status as u8)
+            .u64(p.moved)
+            .opt_str(p.failure_reason.as_deref());
+        crate::persist::frame(buf, crate::persist::kind::SQS_MOVE_TASK, &e.0);
+    }
+
+    /// A task from its record; `now` anchors the rate of a task still running.
+    fn decode(data: &[u8], now: u64, generation: u64) -> Result<MoveTask, String> {
+        let mut d = crate::persist::Dec(data);
+        let task_id = d.str()?.to_owned();
+        let source_arn = d.str()?.to_owned();
+        let destination_arn = d.opt_str()?.map(str::to_owned);
+        let max_per_second = Some(d.u32()?).filter(|r| *r > 0);
+        let started_ms = d.u64()?;
+        let to_move = d.u64()?;
+        let status = *ALL_STATUSES
+            .get(usize::from(d.u8()?))
+            .ok_or("bad move task status")?;
+        let moved = d.u64()?;
+        let failure_reason = d.opt_str()?.map(str::to_owned);
+        Ok(MoveTask {
+            task_id,
+            source_arn,
+            destination_arn,
+            max_per_second,
+            started_ms,
+            to_move,
+            generation,
+            progress: Mutex::new(Progress {
+                status,
+                moved,
+                failure_reason,
+            }),
+            cancel: Notify::new(),
+            anchor: (now, moved),
+        })
     }
 
     /// Ends the task because its queue was reset.
@@ -183,6 +246,14 @@ impl MoveTasks {
         removed
     }
 
+    fn all(&self) -> Vec<Arc<MoveTask>> {
+        self.by_source
+            .lock()
+            .values()
+            .flat_map(|tasks| tasks.iter().cloned())
+            .collect()
+    }
+
     pub(crate) fn find(&self, source_arn: &str, task_id: &str) -> Option<Arc<MoveTask>> {
         self.by_source
             .lock()
@@ -225,12 +296,14 @@ impl super::SqsEngine {
                 ));
             }
         }
-        self.move_tasks.start(MoveTask {
+        let now = self.clock().now_millis();
+        let task = self.move_tasks.start(MoveTask {
+            anchor: (now, 0),
             task_id: uuid::Uuid::new_v4().to_string(),
             source_arn: source.arn().to_owned(),
             destination_arn: destination_arn.map(str::to_owned),
             max_per_second,
-            started_ms: self.clock().now_millis(),
+            started_ms: now,
             to_move: source.counts().visible,
             generation: self.resets().generation(),
             progress: Mutex::new(Progress {
@@ -239,7 +312,60 @@ impl super::SqsEngine {
                 failure_reason: None,
             }),
             cancel: Notify::new(),
-        })
+        })?;
+        // `--data-dir`: the task is durable before StartMessageMoveTask answers.
+        self.journal_move_task(&task);
+        Ok(task)
+    }
+
+    /// Journals `task`'s state (`--data-dir`): at its start, after each step, at its end.
+    pub(crate) fn journal_move_task(&self, task: &MoveTask) {
+        if let Some(j) = &self.journal {
+            let mut buf = Vec::new();
+            task.frame(&mut buf);
+            crate::persist::append(&**j, &buf);
+        }
+    }
+
+    /// Journals every task kept (at a checkpoint).
+    pub fn journal_move_tasks(&self) {
+        for task in self.move_tasks.all() {
+            self.journal_move_task(&task);
+        }
+    }
+
+    /// Restores the tasks journaled (the last record of each), the 10 most recent of each
+    /// source queue; those that were running go on (see [`Self::take_resumed_move_tasks`]).
+    pub fn restore_move_tasks(&self, records: &[Vec<u8>]) -> Result<(), String> {
+        let now = self.clock().now_millis();
+        let generation = self.resets().generation();
+        let mut last: HashMap<(String, String), MoveTask> = HashMap::new();
+        for data in records {
+            let task = MoveTask::decode(data, now, generation)
+                .map_err(|e| format!("message move task: {e}"))?;
+            last.insert((task.source_arn.clone(), task.task_id.clone()), task);
+        }
+        let mut tasks: Vec<MoveTask> = last.into_values().collect();
+        tasks.sort_by_key(|t| t.started_ms);
+        let mut by_source = self.move_tasks.by_source.lock();
+        let mut resumed = Vec::new();
+        for task in tasks {
+            let task = Arc::new(task);
+            if task.progress().status.is_active() {
+                resumed.push(task.clone());
+            }
+            let list = by_source.entry(task.source_arn.clone()).or_default();
+            list.push_front(task);
+            list.truncate(MOVE_TASKS_KEPT);
+        }
+        drop(by_source);
+        *self.resumed_move_tasks.lock() = resumed;
+        Ok(())
+    }
+
+    /// The tasks that were running at the restart, for the server to run again.
+    pub fn take_resumed_move_tasks(&self) -> Vec<Arc<MoveTask>> {
+        std::mem::take(&mut *self.resumed_move_tasks.lock())
     }
 
     /// `ListMessageMoveTasks`: the most recent tasks of a source queue, newest first.
@@ -281,9 +407,17 @@ impl super::SqsEngine {
 
     /// Does the moving of `task` until it completes, fails or is cancelled.
     pub async fn run_message_move_task(&self, task: Arc<MoveTask>) {
+        self.move_task_steps(&task).await;
+        // `--data-dir`: the end (or the last step) is journaled.
+        self.journal_move_task(&task);
+    }
+
+    async fn move_task_steps(&self, task: &Arc<MoveTask>) {
+        let task = &**task;
         let clock = self.clock().clone();
         let mut destinations: HashMap<String, Arc<Queue>> = HashMap::new();
-        let mut moved: u64 = 0;
+        let mut moved: u64 = task.progress().moved;
+        let (anchor_ms, anchor_moved) = task.anchor;
         loop {
             if task.is_cancelling() {
                 task.finish(MoveTaskStatus::Cancelled, None);
@@ -304,11 +438,11 @@ impl super::SqsEngine {
                 return;
             }
             let now = clock.now_millis();
-            let elapsed = now.saturating_sub(task.started_ms);
-            // By `elapsed` ms, floor(elapsed * rate / 1000) + 1 messages may have moved: the
-            // first at once, then one every 1/rate seconds.
+            let elapsed = now.saturating_sub(anchor_ms);
+            // By `elapsed` ms after the anchor, floor(elapsed * rate / 1000) + 1 more messages
+            // may have moved: the first at once, then one every 1/rate seconds.
             let allowed = task.max_per_second.map_or(u64::MAX, |rate| {
-                elapsed.saturating_mul(u64::from(rate)) / 1000 + 1
+                anchor_moved + elapsed.saturating_mul(u64::from(rate)) / 1000 + 1
             });
             let budget = allowed
                 .min(task.to_move)
@@ -320,7 +454,7 @@ impl super::SqsEngine {
                     task.finish(MoveTaskStatus::Completed, None);
                     return;
                 };
-                if let Err(reason) = self.move_one(&task, &mut destinations, &source, message) {
+                if let Err(reason) = self.move_one(task, &mut destinations, &source, message) {
                     task.finish(MoveTaskStatus::Failed, Some(reason));
                     return;
                 }
@@ -330,10 +464,13 @@ impl super::SqsEngine {
                     break;
                 }
             }
+            if budget > 0 {
+                self.journal_move_task(task);
+            }
             match task.max_per_second {
                 Some(rate) if moved < task.to_move => {
                     let rate = u64::from(rate.max(1));
-                    let next = task.started_ms + (moved * 1000).div_ceil(rate);
+                    let next = anchor_ms + ((moved - anchor_moved) * 1000).div_ceil(rate);
                     tokio::select! {
                         _ = task.cancel.notified() => {}
                         _ = clock.sleep_until(next) => {}

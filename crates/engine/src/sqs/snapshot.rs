@@ -22,7 +22,9 @@ use super::{NewMessage, QueueKey, SqsEngine};
 
 /// The `format` and `version` written and accepted.
 pub const FORMAT: &str = "ferrybridge-state";
-pub const VERSION: u64 = 1;
+/// The version written. Version 1 (SQS only) is still read; version 2 adds `sns` and
+/// `events`, read by the server (`ferrybridge_server::state_doc`).
+pub const VERSION: u64 = 2;
 
 impl SqsEngine {
     /// The `sqs` part of an export: every queue of the matching accounts and regions, sorted,
@@ -183,10 +185,10 @@ fn parse(doc: &Value) -> Result<Parsed, String> {
         return Err(format!("not a state file: \"format\" must be {FORMAT:?}"));
     }
     match doc.get("version").and_then(Value::as_u64) {
-        Some(VERSION) => {}
+        Some(1 | VERSION) => {}
         v => {
             return Err(format!(
-                "unsupported version {v:?} (this ferrybridge reads {VERSION})"
+                "unsupported version {v:?} (this ferrybridge reads 1 to {VERSION})"
             ))
         }
     }
