@@ -200,7 +200,13 @@ impl<J: Send + 'static> Pool<J> {
 
     /// Queues a job with the scope it carries; shed if its queue is full.
     pub fn submit_scoped(&self, route: Route<'_>, job: Scoped<J>) {
-        let shard = self.shard_for(route);
+        self.submit_at(self.shard_for(route), job);
+    }
+
+    /// Queues a job into shard `shard` (from [`Pool::shard_for`], taken before the job's key
+    /// moves with it); shed if its queue is full.
+    pub fn submit_at(&self, shard: usize, job: Scoped<J>) {
+        let shard = shard % self.shards();
         match self.queues.senders[shard].try_send(job) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(job)) => self.shed(job),
@@ -212,7 +218,12 @@ impl<J: Send + 'static> Pool<J> {
     /// Queues a job, waiting as long as its queue is full rather than shedding it: for
     /// background producers (replays). `false` when the workers are gone (shutting down).
     pub async fn submit_waiting(&self, route: Route<'_>, job: Scoped<J>) -> bool {
-        let shard = self.shard_for(route);
+        self.submit_waiting_at(self.shard_for(route), job).await
+    }
+
+    /// [`Pool::submit_waiting`] into shard `shard`.
+    pub async fn submit_waiting_at(&self, shard: usize, job: Scoped<J>) -> bool {
+        let shard = shard % self.shards();
         self.queues.senders[shard].send(job).await.is_ok()
     }
 
