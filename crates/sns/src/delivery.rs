@@ -25,7 +25,7 @@ use crate::signing::{MessageType, SignedFields};
 
 pub use crate::shared::{OUTBOUND_BUDGET_BYTES, OUTBOUND_OVERHEAD, SNS_SENDER_ID};
 pub use ferrybridge_delivery::pool::WorkerTask;
-pub use ferrybridge_delivery::{wait_for_room_in, FirstAttempt, FirstAttemptDone, ROOM_WAIT};
+pub use ferrybridge_delivery::{FirstAttempt, FirstAttemptDone, ROOM_WAIT};
 
 /// Most message attributes a raw delivery into SQS may carry.
 const MAX_RAW_SQS_ATTRIBUTES: usize = 10;
