@@ -16,12 +16,11 @@
 use std::sync::Arc;
 
 use ferrybridge_delivery::retry::{self, Backoff, Exhausted};
-use ferrybridge_delivery::Scoped;
+use ferrybridge_delivery::{FirstAttempt, Scoped};
 use ferrybridge_engine::events::event::format_time;
 use ferrybridge_engine::events::transform::{RenderContext, TargetInput, TransformError};
 use ferrybridge_engine::events::{Invocation, RecordedInvocation, TargetKind};
 use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage};
-use ferrybridge_sns::FirstAttempt;
 
 use crate::context::Context;
 

@@ -111,7 +111,7 @@ impl Events {
         self.dispatcher.wait_for_room().await;
         let generation = self.dispatcher.generation();
         let (first, done) = if self.deterministic {
-            let (first, done) = ferrybridge_sns::FirstAttempt::new();
+            let (first, done) = ferrybridge_delivery::FirstAttempt::new();
             (Some(first), Some(done))
         } else {
             (None, None)
