@@ -161,8 +161,7 @@ impl<J: Send + 'static> Pool<J> {
 
     /// The generation this handle's jobs carry: the call's, or else the current one.
     pub fn generation(&self) -> u64 {
-        self.generation
-            .unwrap_or_else(|| self.current_generation())
+        self.generation.unwrap_or_else(|| self.current_generation())
     }
 
     /// The current reset generation: taken before reading what makes jobs.
@@ -447,7 +446,10 @@ mod tests {
         pool.submit(Route::Any, 1);
         let started = tokio::time::Instant::now();
         pool.wait_for_room().await;
-        assert!(started.elapsed() < Duration::from_millis(500), "room: no wait");
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "room: no wait"
+        );
         pool.submit(Route::Any, 2);
         // Full: a waiter waits until a worker takes a job.
         let waiter = pool.clone();
@@ -501,7 +503,10 @@ mod tests {
         for r in running {
             r.await.expect("no panic");
         }
-        assert_eq!(*delivered.lock().expect("lock"), vec!["queued after the reset"]);
+        assert_eq!(
+            *delivered.lock().expect("lock"),
+            vec!["queued after the reset"]
+        );
     }
 
     #[tokio::test]

@@ -310,7 +310,13 @@ mod tests {
             1000,
         )
         .await;
-        assert_eq!(run.outcome, Ok(Retried { value: (), retries: 2 }));
+        assert_eq!(
+            run.outcome,
+            Ok(Retried {
+                value: (),
+                retries: 2
+            })
+        );
         assert_eq!(run.attempts_at.len(), 2);
     }
 
@@ -340,7 +346,11 @@ mod tests {
         let run = drive(backoff(185, 60), Vec::new(), wanted(), 1000).await;
         let gave_up = run.outcome.expect_err("gave up");
         assert_eq!(gave_up.exhausted, Some(Exhausted::Age));
-        assert!(run.elapsed <= 60_000, "no retry after the deadline: {} ms", run.elapsed);
+        assert!(
+            run.elapsed <= 60_000,
+            "no retry after the deadline: {} ms",
+            run.elapsed
+        );
         // Back-off doubles from about a second: 1+2+4+8+16 s fit in a minute, a sixth does not
         // always; with jitter there are between 5 and 7 retries.
         let n = run.attempts_at.len();

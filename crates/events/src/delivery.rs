@@ -41,7 +41,12 @@ pub(crate) fn shed(context: &Context, job: Scoped<Invocation>) {
 }
 
 /// Retries a failed invocation of the kinds carried out in the workers.
-pub(crate) async fn retry(context: Arc<Context>, inv: Invocation, failure: Failure, generation: u64) {
+pub(crate) async fn retry(
+    context: Arc<Context>,
+    inv: Invocation,
+    failure: Failure,
+    generation: u64,
+) {
     let attempt = || std::future::ready(deliver(&context, &inv, generation, None));
     settle(&context, &inv, Err(failure), generation, attempt).await;
 }
@@ -68,16 +73,23 @@ pub(crate) async fn settle<F>(
     };
     // Staleness is checked by the attempts themselves (and by `dead_letter`).
     let still_wanted = || true;
-    retry::settle(&*clock, &mut schedule, first, still_wanted, attempt, |gave_up| {
-        dead_letter(
-            context,
-            inv,
-            &gave_up.failure,
-            gave_up.retries,
-            exhausted_condition(gave_up.exhausted),
-            generation,
-        )
-    })
+    retry::settle(
+        &*clock,
+        &mut schedule,
+        first,
+        still_wanted,
+        attempt,
+        |gave_up| {
+            dead_letter(
+                context,
+                inv,
+                &gave_up.failure,
+                gave_up.retries,
+                exhausted_condition(gave_up.exhausted),
+                generation,
+            )
+        },
+    )
     .await;
 }
 
