@@ -20,23 +20,22 @@
 //!   token per invocation; a 401 or 407 to Basic or API key credentials de-authorizes the
 //!   connection. What fails for good goes to the target's dead-letter queue.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use ferrybridge_engine::events::connection::{AccessToken, Auth, Connection, ConnectionState};
 use ferrybridge_engine::events::transform::InputPath;
 use ferrybridge_engine::events::{ApiDestinationConfig, Invocation};
-use ferrybridge_http::{HttpClient, HttpError, HttpResponse, Throttle};
+use ferrybridge_http::{HttpError, HttpResponse};
 use serde_json::Value;
 
-use crate::delivery::{self, Failure, Shared};
-use crate::oauth::Authorizer;
+use crate::context::Context;
+use crate::delivery;
+use crate::failure::Failure;
 
-/// The `User-Agent` of API destination requests.
-pub const USER_AGENT: &str = "Amazon/EventBridge/ApiDestinations";
+pub use crate::http_request::{append_query, basic_authorization, set_header, USER_AGENT};
 
 /// "EventBridge requests to an API destination endpoint must have a maximum client execution
 /// timeout of 5 seconds."
@@ -52,33 +51,6 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
 /// How much of an endpoint's answer an `ERROR_MESSAGE` quotes.
 const MAX_QUOTED_PAYLOAD: usize = 1024;
 
-/// The HTTP side of API destinations: the client, each destination's throttle, OAuth tokens.
-#[derive(Debug)]
-pub struct ApiCalls {
-    client: HttpClient,
-    authorizer: Arc<Authorizer>,
-    throttles: Mutex<HashMap<String, Arc<Throttle>>>,
-}
-
-impl ApiCalls {
-    pub fn new(client: HttpClient, authorizer: Arc<Authorizer>) -> Self {
-        ApiCalls {
-            client,
-            authorizer,
-            throttles: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn throttle(&self, destination_arn: &str) -> Arc<Throttle> {
-        self.throttles
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(destination_arn.to_owned())
-            .or_default()
-            .clone()
-    }
-}
-
 /// One request, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiRequest {
@@ -86,34 +58,6 @@ pub struct ApiRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
-}
-
-/// Sets header `name` (case-insensitively replacing one of the same name).
-pub fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
-    headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-    headers.push((name.to_owned(), value.to_owned()));
-}
-
-/// `url` with `pairs` appended as its (form-encoded) query string.
-pub fn append_query<'a>(url: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    let mut any = false;
-    for (k, v) in pairs {
-        query.append_pair(k, v);
-        any = true;
-    }
-    if any {
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&query.finish());
-    }
-}
-
-/// The `Authorization` value of HTTP Basic credentials.
-pub fn basic_authorization(user: &str, password: &str) -> String {
-    use base64::Engine as _;
-    let credentials =
-        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    format!("Basic {credentials}")
 }
 
 /// A parameter value: literal, or (`$.…`) the text at that path of the event.
@@ -279,17 +223,17 @@ fn transport_failure(error: &HttpError) -> Failure {
 
 /// Carries out one invocation of an API destination target, retries included, and
 /// dead-letters it if it fails for good. Runs in its own task.
-pub(crate) async fn run(shared: Arc<Shared>, inv: Invocation, generation: u64) {
+pub(crate) async fn run(context: Arc<Context>, inv: Invocation, generation: u64) {
     let payload = match delivery::render(&inv) {
         Ok(Some(payload)) => payload,
         Ok(None) => return,
         Err(f) => {
-            delivery::dead_letter(&shared, &inv, &f, 0, None, generation);
+            delivery::dead_letter(&context, &inv, &f, 0, None, generation);
             return;
         }
     };
     let refreshed = AtomicBool::new(false);
-    let (s, i, p, r) = (&*shared, &inv, payload.as_str(), &refreshed);
+    let (s, i, p, r) = (&*context, &inv, payload.as_str(), &refreshed);
     let first = attempt(s, i, p, r, generation).await;
     delivery::settle(s, i, first, generation, move || {
         attempt(s, i, p, r, generation)
@@ -299,17 +243,17 @@ pub(crate) async fn run(shared: Arc<Shared>, inv: Invocation, generation: u64) {
 
 /// One attempt: waits for the destination's rate limit, then sends.
 async fn attempt(
-    shared: &Shared,
+    context: &Context,
     inv: &Invocation,
     payload: &str,
     refreshed: &AtomicBool,
     generation: u64,
 ) -> Result<(), Failure> {
-    if delivery::stale(shared, generation, inv) {
+    if context.stale(generation, inv) {
         // Reset since the event was taken in: no call (and no dead letter, see dead_letter).
         return Err(Failure::permanent("NO_RESOURCE", "reset"));
     }
-    let engine = &shared.engine;
+    let engine = &context.engine;
     let target_arn = &inv.target.arn;
     let destination = engine.api_destination_by_arn(target_arn).ok_or_else(|| {
         Failure::permanent(
@@ -341,13 +285,13 @@ async fn attempt(
     );
     let mut token = if oauth {
         Some(token_or_fail(
-            shared.api.authorizer.token(&connection).await,
+            context.api.authorizer.token(&connection).await,
             &connection,
         )?)
     } else {
         None
     };
-    let throttle = shared.api.throttle(&destination.arn);
+    let throttle = context.api.throttle(&destination.arn);
     let clock = engine.clock().clone();
     loop {
         throttle
@@ -361,7 +305,7 @@ async fn attempt(
                 &format!("Bearer {}", t.value),
             );
         }
-        let response = shared
+        let response = context
             .api
             .client
             .send(
@@ -377,7 +321,7 @@ async fn attempt(
         // invocation, then the answer counts.
         if let Some(stale) = &token {
             if matches!(response.status, 401 | 407) && !refreshed.swap(true, Ordering::SeqCst) {
-                let fresh = shared.api.authorizer.refresh(&connection, stale).await;
+                let fresh = context.api.authorizer.refresh(&connection, stale).await;
                 token = Some(token_or_fail(fresh, &connection)?);
                 continue;
             }

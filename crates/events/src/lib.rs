@@ -20,7 +20,11 @@ mod api_destinations;
 mod archives;
 mod buses;
 mod connections;
+mod context;
 pub mod delivery;
+mod dispatch;
+mod failure;
+mod http_request;
 mod input;
 pub mod oauth;
 mod put_events;
@@ -29,6 +33,7 @@ mod replays;
 mod rules;
 mod scheduler;
 mod targets;
+mod workers;
 
 use std::sync::Arc;
 
@@ -40,7 +45,8 @@ use ferrybridge_protocol::{RequestContext, ServiceError, ServiceName};
 use ferrybridge_sns::Sns;
 use serde_json::Value;
 
-pub use delivery::{DeliveryWorkers, Dispatcher};
+pub use dispatch::Dispatcher;
+pub use workers::DeliveryWorkers;
 
 /// The EventBridge service: stateless, all state is in the engine.
 #[derive(Debug, Clone)]
@@ -68,8 +74,8 @@ impl Events {
         // One outbound HTTP client: OAuth token requests and API destination calls.
         let client = ferrybridge_http::HttpClient::new();
         let authorizer = Arc::new(oauth::Authorizer::new(engine.clone(), client.clone()));
-        let api = api_call::ApiCalls::new(client, authorizer.clone());
-        let (dispatcher, workers) = delivery::channel(engine.clone(), sqs, sns, base, api);
+        let api = context::ApiCalls::new(client, authorizer.clone());
+        let (dispatcher, workers) = workers::channel(engine.clone(), sqs, sns, base, api);
         (
             Events {
                 engine,
@@ -105,7 +111,7 @@ impl Events {
         self.dispatcher.wait_for_room().await;
         let generation = self.dispatcher.generation();
         let (first, done) = if self.deterministic {
-            let (first, done) = ferrybridge_sns::FirstAttempt::new();
+            let (first, done) = ferrybridge_delivery::FirstAttempt::new();
             (Some(first), Some(done))
         } else {
             (None, None)

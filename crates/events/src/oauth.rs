@@ -20,7 +20,7 @@ use ferrybridge_engine::events::connection::{
 use ferrybridge_engine::events::EventsEngine;
 use ferrybridge_http::{HttpClient, HttpError};
 
-use crate::api_call::{append_query, basic_authorization, set_header, USER_AGENT};
+use crate::http_request::{append_query, basic_authorization, set_header, USER_AGENT};
 
 /// How long the authorization endpoint may take (the API destination limit, 5 seconds).
 pub const TOKEN_TIMEOUT: Duration = Duration::from_secs(5);

@@ -7,7 +7,7 @@ use ferrybridge_engine::events::event::MAX_PUT_EVENTS_BYTES;
 use ferrybridge_engine::events::{EntryInput, EventsEngine};
 use ferrybridge_protocol::{RequestContext, ServiceError};
 
-use crate::delivery::Dispatcher;
+use crate::dispatch::Dispatcher;
 use crate::input::{time_ms, validation};
 
 fn entry(v: PutEventsRequestEntry) -> EntryInput {

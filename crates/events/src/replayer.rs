@@ -6,22 +6,22 @@ use std::sync::Arc;
 
 use ferrybridge_engine::events::replay::{Replay, ReplayStep, REPLAY_START_DELAY_MS};
 
-use crate::delivery::Shared;
+use crate::context::Context;
 
-pub(crate) async fn run(shared: Arc<Shared>) {
-    let engine = shared.engine.clone();
+pub(crate) async fn run(context: Arc<Context>) {
+    let engine = context.engine.clone();
     loop {
         for replay in engine.take_pending_replays() {
-            tokio::spawn(replay_one(shared.clone(), replay));
+            tokio::spawn(replay_one(context.clone(), replay));
         }
         engine.replays_changed().await;
     }
 }
 
-async fn replay_one(shared: Arc<Shared>, replay: Arc<Replay>) {
-    let engine = shared.engine.clone();
+async fn replay_one(context: Arc<Context>, replay: Arc<Replay>) {
+    let engine = context.engine.clone();
     let clock = engine.clock().clone();
-    let generation = shared.dispatcher.generation();
+    let generation = context.dispatcher.generation();
     clock
         .sleep_until(replay.replay_start_ms + REPLAY_START_DELAY_MS)
         .await;
@@ -35,7 +35,7 @@ async fn replay_one(shared: Arc<Shared>, replay: Arc<Replay>) {
         match engine.replay_step(&replay, from) {
             (ReplayStep::Replayed(invocations), next) => {
                 // Waits while the delivery queues are full: a replay is never shed.
-                shared
+                context
                     .dispatcher
                     .dispatch_waiting(generation, invocations)
                     .await;

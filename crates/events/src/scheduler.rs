@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ferrybridge_engine::events::Invocation;
 
-use crate::delivery::Shared;
+use crate::context::Context;
 
 /// Most occurrences of one rule fired at once after the clock jumped.
 pub const MAX_CATCH_UP: usize = 1000;
@@ -21,14 +21,14 @@ struct Due {
     next_ms: Option<u64>,
 }
 
-pub(crate) async fn run(shared: Arc<Shared>) {
-    let engine = shared.engine.clone();
+pub(crate) async fn run(context: Arc<Context>) {
+    let engine = context.engine.clone();
     let clock = engine.clock().clone();
     let mut due: HashMap<String, Due> = HashMap::new();
     loop {
         let now = clock.now_millis();
         // Taken before the rules are read: what a reset removes meanwhile does not fire.
-        let generation = shared.dispatcher.generation();
+        let generation = context.dispatcher.generation();
         let mut seen = std::collections::HashSet::new();
         let mut earliest: Option<u64> = None;
         for (bus, rule) in engine.scheduled_rules() {
@@ -74,7 +74,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                             region: bus.region.clone(),
                         })
                         .collect();
-                    shared
+                    context
                         .dispatcher
                         .dispatch_with(generation, None, invocations);
                     fired += 1;

@@ -1,30 +1,31 @@
 //! Delivering published messages, on background tasks the server runs.
 //!
 //! `Publish` hands a message's [`Delivery`]s to the [`Deliverer`] and returns: it never waits
-//! for a delivery. The [`DeliveryWorkers`] (tokio tasks, one per shard; a topic always maps to
-//! the same shard, so a FIFO topic's messages leave in order) sign envelopes, put messages
-//! into SQS queues, POST to HTTP endpoints (with retries per the delivery policy, see
-//! [`crate::http`]), and record what goes to endpoints the emulator cannot reach (SMS, email,
-//! Lambda, Firehose, mobile push) with [`SnsEngine::record`]. A message that cannot be
-//! delivered goes to the subscription's dead-letter queue.
+//! for a delivery. The [`DeliveryWorkers`] (tokio tasks, one per shard of a
+//! [`ferrybridge_delivery::Pool`]; a FIFO topic always maps to the same shard, so its messages
+//! leave in order) sign envelopes, put messages into SQS queues, hand HTTP/S deliveries to
+//! [`crate::http`] (retried per the delivery policy), and record what goes to endpoints the
+//! emulator cannot reach (SMS, email, Lambda, Firehose, mobile push) with
+//! [`SnsEngine::record`]. A message that cannot be delivered goes to the subscription's
+//! dead-letter queue ([`crate::shared::dead_letter`]).
+//!
+//! The pool, its shedding, reset scoping and first-attempt tokens are the shared machinery of
+//! `ferrybridge-delivery`; what a job is and where it goes is SNS's.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use ferrybridge_engine::reset::Resets;
-use ferrybridge_engine::sns::{
-    Delivery, Notification, Protocol, Recorded, SnsEngine, Subscription, Topic,
-};
-use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, SqsEngine};
-use tokio::sync::mpsc;
+use ferrybridge_delivery::{Pool, Route, Scoped, Slots, Workers};
+use ferrybridge_engine::sns::{Delivery, Notification, Protocol, Recorded, Subscription, Topic};
+use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage};
 
 use crate::envelope::{self, SignatureFields};
-use crate::signing::{MessageType, SignedFields, Signer};
-use ferrybridge_http::{HttpClient, Throttle};
+use crate::shared::{dead_letter, topic_location, Shared};
+use crate::signing::{MessageType, SignedFields};
 
-/// The `SenderId` SQS reports for messages SNS delivered.
-pub const SNS_SENDER_ID: &str = "AIDAIT2UOQQY3AUEKVGXU";
+pub use crate::shared::{OUTBOUND_BUDGET_BYTES, OUTBOUND_OVERHEAD, SNS_SENDER_ID};
+pub use ferrybridge_delivery::pool::WorkerTask;
+pub use ferrybridge_delivery::{FirstAttempt, FirstAttemptDone, ROOM_WAIT};
 
 /// Most message attributes a raw delivery into SQS may carry.
 const MAX_RAW_SQS_ATTRIBUTES: usize = 10;
@@ -35,56 +36,12 @@ const SHARDS: usize = 2;
 /// Jobs (published messages, confirmation requests) each shard's queue holds. Bounded so a
 /// flood of publishes cannot grow memory without end: when a queue is full, `Publish` first
 /// waits briefly for room (see [`Deliverer::wait_for_room`]), and a job that still finds it
-/// full is shed ([`Deliverer::shed`]: counted, logged, dead-lettered where the subscription
-/// has a DLQ).
+/// full is shed ([`shed`]: counted, logged, dead-lettered where the subscription has a DLQ).
 pub const JOB_QUEUE_CAPACITY: usize = 1024;
 
 /// Signed jobs (whose RSA signatures take milliseconds) a shard runs side by side; more wait
 /// in the queue.
 pub const CONCURRENT_SIGNED_JOBS: usize = 64;
-
-/// Bytes of HTTP/S deliveries in flight (being sent, or waiting to be retried) at once, across
-/// all subscriptions: each costs its payload plus [`OUTBOUND_OVERHEAD`]. A slow or failing
-/// endpoint holds its deliveries' share until they end; when the budget is spent the workers
-/// wait, their queues fill up and publishing is slowed, then shed — memory stays bounded.
-pub const OUTBOUND_BUDGET_BYTES: usize = 64 * 1024 * 1024;
-
-/// What an HTTP/S delivery costs in the outbound budget on top of its payload (its task,
-/// headers, retry state): at most 16,384 small deliveries are in flight at once.
-pub const OUTBOUND_OVERHEAD: usize = 4096;
-
-/// How long `Publish` waits for room in full delivery queues before handing its deliveries on
-/// anyway (they are then shed if the queues are still full).
-pub const ROOM_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Back-pressure for a request path: waits (at most [`ROOM_WAIT`]) while one of `queues` is
-/// full. Shared by the SNS and EventBridge deliverers.
-pub async fn wait_for_room_in<T>(queues: &[mpsc::Sender<T>]) {
-    let deadline = tokio::time::Instant::now() + ROOM_WAIT;
-    // Checked again after 2, 4, 8 ... 50 ms: many callers waiting must not spin.
-    let mut pause = std::time::Duration::from_millis(2);
-    while queues.iter().any(|q| q.capacity() == 0) {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        tokio::time::sleep(pause.min(left)).await;
-        pause = (pause * 2).min(std::time::Duration::from_millis(50));
-    }
-}
-
-/// Held by the delivery jobs of one call (Publish, PublishBatch, an EventBridge target); the
-/// call's [`FirstAttempt::wait`] returns once every holder is dropped, i.e. once the first
-/// attempt of each delivery into this emulator's own queues was made. Deliveries that leave
-/// the emulator (HTTP/S) and retries drop it before they start: they stay asynchronous.
-///
-/// With `--data-dir` the holders also report the journal ticket of what their first attempt
-/// stored ([`FirstAttempt::note`]): the call waits for it to be durable before it answers.
-#[derive(Clone, Debug)]
-pub struct FirstAttempt(
-    #[allow(dead_code)] Arc<tokio::sync::oneshot::Sender<()>>,
-    Arc<std::sync::atomic::AtomicU64>,
-);
 
 /// Where a publish for another service (an EventBridge target) comes from: the reset
 /// generation its event was taken in at, and the first-attempt token of the call waiting.
@@ -94,68 +51,13 @@ pub struct Origin {
     pub first: Option<FirstAttempt>,
 }
 
-/// The waiting side of a [`FirstAttempt`].
-#[derive(Debug)]
-pub struct FirstAttemptDone(
-    tokio::sync::oneshot::Receiver<()>,
-    Arc<std::sync::atomic::AtomicU64>,
-);
-
-/// A call never waits longer than this for its first delivery attempts.
-const FIRST_ATTEMPT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-impl FirstAttempt {
-    pub fn new() -> (FirstAttempt, FirstAttemptDone) {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let ticket = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        (
-            FirstAttempt(Arc::new(tx), ticket.clone()),
-            FirstAttemptDone(rx, ticket),
-        )
-    }
-
-    /// Records that a first attempt stored its changes under journal `ticket`.
-    pub fn note(&self, ticket: u64) {
-        self.1
-            .fetch_max(ticket, std::sync::atomic::Ordering::AcqRel);
-    }
-
-    /// Runs `deliver` (a first attempt), noting the journal ticket of what it stored.
-    pub async fn run<F: std::future::Future>(
-        first: Option<&FirstAttempt>,
-        deliver: F,
-    ) -> F::Output {
-        match first {
-            None => deliver.await,
-            Some(first) => {
-                let (out, ticket) = ferrybridge_engine::persist::scope(deliver).await;
-                first.note(ticket);
-                out
-            }
-        }
-    }
-}
-
-impl FirstAttemptDone {
-    /// Waits (bounded) until every [`FirstAttempt`] holder is gone, then notes the highest
-    /// journal ticket they reported for the calling request (see
-    /// `ferrybridge_engine::persist::scope`): what the first attempts stored is durable before
-    /// the call answers.
-    pub async fn wait(self) {
-        // The sender is never used: it is dropped when the last job is done.
-        let _ = tokio::time::timeout(FIRST_ATTEMPT_WAIT, self.0).await;
-        ferrybridge_engine::persist::note(self.1.load(std::sync::atomic::Ordering::Acquire));
-    }
-}
-
+/// One job of the delivery pool (its reset generation and first-attempt token travel with it
+/// in [`Scoped`]).
 pub(crate) enum Job {
     /// The deliveries of one published message.
     Deliver {
         deliveries: Vec<Delivery>,
         base: Arc<str>,
-        /// The reset generation when the message was published (see `ferrybridge_engine::reset`).
-        generation: u64,
-        first: Option<FirstAttempt>,
     },
     /// Ask a new http/https/email subscription to confirm.
     Confirm {
@@ -173,15 +75,7 @@ pub(crate) enum Job {
 /// Hands deliveries to the background workers. Cheap to clone.
 #[derive(Clone)]
 pub struct Deliverer {
-    shards: Arc<Vec<mpsc::Sender<Job>>>,
-    /// For shedding: dead-lettering deliveries that found the queue full, and counting them.
-    shared: Arc<Shared>,
-    /// Round-robin position for messages of standard topics, which need no order.
-    next: Arc<std::sync::atomic::AtomicUsize>,
-    resets: Arc<Resets>,
-    /// For one call: the reset generation when it started, and its first-attempt token.
-    generation: Option<u64>,
-    first: Option<FirstAttempt>,
+    pool: Pool<Job>,
 }
 
 impl std::fmt::Debug for Deliverer {
@@ -190,78 +84,22 @@ impl std::fmt::Debug for Deliverer {
     }
 }
 
-fn shard_of(topic_arn: &str) -> usize {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    topic_arn.hash(&mut h);
-    (h.finish() as usize) % SHARDS
-}
-
 impl Deliverer {
-    fn send(&self, topic_arn: &str, job: Job) {
-        self.send_to(shard_of(topic_arn), job);
-    }
-
-    fn send_to(&self, shard: usize, job: Job) {
-        match self.shards[shard].try_send(job) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(job)) => self.shed(job),
-            // A closed channel means the server is shutting down: nothing left to deliver to.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
-        }
-    }
-
-    /// A job that found its queue full: dropped, counted and logged; the deliveries of a
-    /// message fail as a delivery to an endpoint that refuses would (to the subscription's
-    /// dead-letter queue, if it has one, with the message itself as the body: signing here
-    /// would spend the CPU the backlog lacks).
-    fn shed(&self, job: Job) {
-        let shed = self
-            .shared
-            .shed_jobs
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1;
-        if shed == 1 || shed.is_multiple_of(1000) {
-            tracing::warn!(
-                shed,
-                capacity = JOB_QUEUE_CAPACITY,
-                "SNS delivery queue full: deliveries shed (dead-lettered where a DLQ is set)"
-            );
-        }
-        if let Job::Deliver { deliveries, .. } = job {
-            for d in &deliveries {
-                let n = &d.notification;
-                dead_letter(
-                    &self.shared,
-                    &d.subscription,
-                    n,
-                    n.message_for(d.subscription.protocol).to_owned(),
-                    Vec::new(),
-                    "Throttled",
-                    "The emulator's SNS delivery queue is full; the delivery was shed.",
-                );
-            }
-        }
-    }
-
     /// Jobs shed so far because a delivery queue was full.
     pub fn shed_count(&self) -> u64 {
-        self.shared
-            .shed_jobs
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.pool.shed_count()
     }
 
     /// Back-pressure for the request path: waits (at most [`ROOM_WAIT`]) while a delivery
     /// queue is full.
     pub async fn wait_for_room(&self) {
-        wait_for_room_in(&self.shards).await;
+        self.pool.wait_for_room().await;
     }
 
     /// A deliverer for one call that started at reset `generation`: its jobs carry `first`.
     pub fn scoped(&self, generation: u64, first: Option<FirstAttempt>) -> Deliverer {
         Deliverer {
-            generation: Some(generation),
-            first,
-            ..self.clone()
+            pool: self.pool.scoped(generation, first),
         }
     }
 
@@ -275,20 +113,13 @@ impl Deliverer {
             .sequence_number
             .is_some()
             .then(|| first.notification.topic_arn.clone());
-        let job = Job::Deliver {
-            deliveries,
-            base,
-            generation: self.generation.unwrap_or_else(|| self.resets.generation()),
-            first: self.first.clone(),
-        };
-        if let Some(topic) = fifo_topic {
+        let route = match &fifo_topic {
             // A FIFO topic's messages all go through one worker, in order.
-            self.send(&topic, job);
-        } else {
+            Some(topic) => Route::Key(topic),
             // A standard topic's messages spread over every worker (and core).
-            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.send_to(i % self.shards.len(), job);
-        }
+            None => Route::Any,
+        };
+        self.pool.submit(route, Job::Deliver { deliveries, base });
     }
 
     /// Queues the `UnsubscribeConfirmation` of a deleted HTTP/S subscription.
@@ -299,8 +130,8 @@ impl Deliverer {
         base: Arc<str>,
     ) {
         let topic = sub.topic_arn.clone();
-        self.send(
-            &topic,
+        self.pool.submit(
+            Route::Key(&topic),
             Job::Unsubscribed {
                 subscription: sub,
                 token,
@@ -316,8 +147,8 @@ impl Deliverer {
         sub: &Arc<Subscription>,
         base: Arc<str>,
     ) {
-        self.send(
-            topic.arn(),
+        self.pool.submit(
+            Route::Key(topic.arn()),
             Job::Confirm {
                 subscription: sub.clone(),
                 base,
@@ -326,61 +157,30 @@ impl Deliverer {
     }
 }
 
-/// What the workers share.
-pub(crate) struct Shared {
-    pub(crate) sns: Arc<SnsEngine>,
-    pub(crate) sqs: Arc<SqsEngine>,
-    pub(crate) signer: Arc<Signer>,
-    pub(crate) http: HttpClient,
-    /// Per-subscription throttles (`maxReceivesPerSecond`).
-    throttles: Mutex<HashMap<String, Arc<Throttle>>>,
-    /// Queue policies: enforced or warned about.
-    pub(crate) gate: Arc<crate::policy_gate::PolicyGate>,
-    /// Jobs shed because a delivery queue was full.
-    pub(crate) shed_jobs: std::sync::atomic::AtomicU64,
-    /// The outbound budget ([`OUTBOUND_BUDGET_BYTES`]), in bytes.
-    pub(crate) outbound: Arc<tokio::sync::Semaphore>,
-    /// Set once when the server serves TLS: `SigningCertURL`s are then `https://`.
-    pub(crate) https_cert: Arc<std::sync::OnceLock<envelope::HttpsCert>>,
-}
-
-impl Shared {
-    pub(crate) fn new(
-        sns: Arc<SnsEngine>,
-        sqs: Arc<SqsEngine>,
-        signer: Arc<Signer>,
-        gate: Arc<crate::policy_gate::PolicyGate>,
-    ) -> Self {
-        Shared {
-            sns,
-            sqs,
-            signer,
-            http: HttpClient::new(),
-            throttles: Mutex::new(HashMap::new()),
-            gate,
-            https_cert: Arc::default(),
-            shed_jobs: Default::default(),
-            outbound: Arc::new(tokio::sync::Semaphore::new(OUTBOUND_BUDGET_BYTES)),
+/// A job that found its queue full (the pool has counted and logged it): the deliveries of a
+/// message fail as a delivery to an endpoint that refuses would (to the subscription's
+/// dead-letter queue, if it has one, with the message itself as the body: signing here would
+/// spend the CPU the backlog lacks).
+fn shed(shared: &Shared, job: Scoped<Job>) {
+    if let Job::Deliver { deliveries, .. } = job.job {
+        for d in &deliveries {
+            let n = &d.notification;
+            dead_letter(
+                shared,
+                &d.subscription,
+                n,
+                n.message_for(d.subscription.protocol).to_owned(),
+                Vec::new(),
+                "Throttled",
+                "The emulator's SNS delivery queue is full; the delivery was shed.",
+            );
         }
-    }
-
-    /// The `SigningCertURL` of messages whose links are based on `base`.
-    pub(crate) fn cert_url(&self, base: &str) -> String {
-        envelope::signing_cert_url(base, self.https_cert.get().copied())
-    }
-
-    /// The throttle of a subscription (one per subscription ARN, kept while the server runs).
-    pub(crate) fn throttle(&self, subscription_arn: &str) -> Arc<Throttle> {
-        let mut all = self.throttles.lock().unwrap_or_else(|e| e.into_inner());
-        all.entry(subscription_arn.to_owned())
-            .or_insert_with(|| Arc::new(Throttle::new()))
-            .clone()
     }
 }
 
 /// The background workers; the server spawns [`DeliveryWorkers::into_tasks`] on its runtime.
 pub struct DeliveryWorkers {
-    receivers: Vec<mpsc::Receiver<Job>>,
+    workers: Workers<Job>,
     shared: Arc<Shared>,
 }
 
@@ -391,81 +191,74 @@ impl std::fmt::Debug for DeliveryWorkers {
 }
 
 pub(crate) fn channel(shared: Arc<Shared>) -> (Deliverer, DeliveryWorkers) {
-    let (senders, receivers): (Vec<_>, Vec<_>) = (0..SHARDS)
-        .map(|_| mpsc::channel(JOB_QUEUE_CAPACITY))
-        .unzip();
-    (
-        Deliverer {
-            shards: Arc::new(senders),
-            shared: shared.clone(),
-            next: Arc::default(),
-            resets: shared.sns.resets().clone(),
-            generation: None,
-            first: None,
-        },
-        DeliveryWorkers { receivers, shared },
-    )
+    let (pool, workers) = Pool::new(
+        "SNS",
+        SHARDS,
+        JOB_QUEUE_CAPACITY,
+        shared.sns.resets().clone(),
+    );
+    let for_shed = shared.clone();
+    pool.on_shed(move |job| shed(&for_shed, job));
+    (Deliverer { pool }, DeliveryWorkers { workers, shared })
 }
 
 impl DeliveryWorkers {
     /// One future per shard; each runs until the [`Deliverer`] is dropped.
-    pub fn into_tasks(self) -> Vec<impl std::future::Future<Output = ()> + Send + 'static> {
+    pub fn into_tasks(self) -> Vec<WorkerTask> {
         let shared = self.shared;
-        self.receivers
-            .into_iter()
-            .map(|rx| run(shared.clone(), rx))
-            .collect()
+        self.workers.into_tasks(|| {
+            // At most CONCURRENT_SIGNED_JOBS signed jobs of this shard at once: the queue
+            // holds the rest.
+            let signing = Slots::new(CONCURRENT_SIGNED_JOBS);
+            let shared = shared.clone();
+            move |job| run(shared.clone(), signing.clone(), job)
+        })
     }
 }
 
-async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
-    let signing = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SIGNED_JOBS));
-    while let Some(job) = rx.recv().await {
-        match job {
-            Job::Deliver {
-                deliveries,
-                base,
-                generation,
-                first,
-            } => {
-                // Signing takes milliseconds: a standard topic's signed deliveries run side by
-                // side (their order is not guaranteed on AWS either). FIFO topics, never
-                // signed, and raw deliveries stay in line, in order.
-                let signed = deliveries.first().is_some_and(|d| {
-                    d.notification.sequence_number.is_none()
-                        && deliveries.iter().any(|d| gets_envelope(&d.subscription))
-                });
-                if signed {
-                    let shared = shared.clone();
-                    // At most CONCURRENT_SIGNED_JOBS at once: the queue holds the rest.
-                    let Ok(permit) = signing.clone().acquire_owned().await else {
-                        continue;
-                    };
-                    tokio::spawn(async move {
+/// Runs one job on its shard's worker. With `--data-dir` a first attempt's journal ticket goes
+/// to the call's [`FirstAttempt`]: what it stored is durable before the call answers.
+async fn run(shared: Arc<Shared>, signing: Slots, job: Scoped<Job>) {
+    let Scoped {
+        job,
+        generation,
+        first,
+    } = job;
+    match job {
+        Job::Deliver { deliveries, base } => {
+            // Signing takes milliseconds: a standard topic's signed deliveries run side by
+            // side (their order is not guaranteed on AWS either). FIFO topics, never signed,
+            // and raw deliveries stay in line, in order.
+            let signed = deliveries.first().is_some_and(|d| {
+                d.notification.sequence_number.is_none()
+                    && deliveries.iter().any(|d| gets_envelope(&d.subscription))
+            });
+            if signed {
+                signing
+                    .spawn(async move {
                         FirstAttempt::run(
                             first.as_ref(),
                             deliver(shared, deliveries, base, generation),
                         )
                         .await;
                         drop(first);
-                        drop(permit);
-                    });
-                } else {
-                    FirstAttempt::run(
-                        first.as_ref(),
-                        deliver(shared.clone(), deliveries, base, generation),
-                    )
+                    })
                     .await;
-                    drop(first);
-                }
+            } else {
+                FirstAttempt::run(
+                    first.as_ref(),
+                    deliver(shared, deliveries, base, generation),
+                )
+                .await;
+                drop(first);
             }
-            Job::Confirm { subscription, base } => confirm(&shared, subscription, base).await,
-            Job::Unsubscribed {
-                subscription,
-                token,
-                base,
-            } => confirm_unsubscribe(&shared, subscription, token, base).await,
         }
+        Job::Confirm { subscription, base } => confirm(&shared, subscription, base).await,
+        Job::Unsubscribed {
+            subscription,
+            token,
+            base,
+        } => confirm_unsubscribe(&shared, subscription, token, base).await,
     }
 }
 
@@ -672,12 +465,6 @@ fn record_for(
     });
 }
 
-fn topic_location(topic_arn: &str) -> (String, String) {
-    ferrybridge_engine::sns::arn::parse(topic_arn)
-        .map(|a| (a.account.to_owned(), a.region.to_owned()))
-        .unwrap_or_default()
-}
-
 /// Puts the message into the subscribed queue: the envelope, or with raw delivery the message
 /// with its attributes as SQS message attributes. A missing queue or a refused message goes to
 /// the subscription's DLQ.
@@ -780,99 +567,6 @@ fn deliver_sqs(
         let code = err.code.to_string();
         dead_letter(shared, sub, n, body, attributes, &code, &err.message);
     }
-}
-
-/// Sends an undeliverable message to the subscription's dead-letter queue, with AWS's
-/// `RequestID`, `ErrorCode` and `ErrorMessage` attributes. Returns whether it got there.
-pub(crate) fn dead_letter(
-    shared: &Shared,
-    sub: &Subscription,
-    n: &Notification,
-    body: String,
-    mut attributes: Vec<(String, MessageAttributeValue)>,
-    error_code: &str,
-    error_message: &str,
-) -> bool {
-    if sub.is_deleted() {
-        // Reset or unsubscribed meanwhile.
-        return false;
-    }
-    let Some(dlq_arn) = sub.dead_letter_target_arn() else {
-        tracing::debug!(
-            subscription = %sub.arn,
-            message_id = %n.message_id,
-            error_code,
-            error_message,
-            "SNS delivery failed and the subscription has no dead-letter queue: message dropped"
-        );
-        return false;
-    };
-    let Some(queue) = shared.sqs.queue_by_arn(&dlq_arn) else {
-        tracing::debug!(
-            subscription = %sub.arn,
-            message_id = %n.message_id,
-            dead_letter_queue = %dlq_arn,
-            "SNS delivery failed and the dead-letter queue does not exist: message dropped"
-        );
-        return false;
-    };
-    // The DLQ's policy must let SNS send too (SNS Developer Guide, "Configuring an Amazon SNS
-    // dead-letter queue for a subscription"); otherwise the message is lost.
-    let (topic_account, _) = topic_location(&sub.topic_arn);
-    let policy = queue.access_policy();
-    let delivery = crate::policy_gate::Delivery {
-        service: "sns.amazonaws.com",
-        action: "sqs:SendMessage",
-        resource: queue.arn(),
-        owner: &queue.key().account_id,
-        source_arn: &sub.topic_arn,
-        source_account: &topic_account,
-        key: &format!("{}#dlq", sub.arn),
-    };
-    if shared.gate.admit(policy.as_deref(), &delivery).is_err() {
-        tracing::debug!(subscription = %sub.arn, dead_letter_queue = %dlq_arn, "the dead-letter queue's policy refuses SNS: message dropped");
-        return false;
-    }
-    attributes.retain(|(k, _)| k != "RequestID" && k != "ErrorCode" && k != "ErrorMessage");
-    attributes.push((
-        "RequestID".into(),
-        MessageAttributeValue::string("String", uuid::Uuid::new_v4().to_string()),
-    ));
-    attributes.push((
-        "ErrorCode".into(),
-        MessageAttributeValue::string("String", error_code),
-    ));
-    attributes.push((
-        "ErrorMessage".into(),
-        MessageAttributeValue::string("String", error_message),
-    ));
-    let fifo = queue.is_fifo();
-    queue
-        .send(NewMessage {
-            body,
-            attributes,
-            sender_id: SNS_SENDER_ID.to_owned(),
-            message_group_id: if fifo {
-                Some(
-                    n.message_group_id
-                        .clone()
-                        .unwrap_or_else(|| "sns-dlq".into()),
-                )
-            } else {
-                None
-            },
-            message_deduplication_id: if fifo {
-                Some(
-                    n.message_deduplication_id
-                        .clone()
-                        .unwrap_or_else(|| n.message_id.clone()),
-                )
-            } else {
-                None
-            },
-            ..NewMessage::default()
-        })
-        .is_ok()
 }
 
 /// A signed `SubscriptionConfirmation` or `UnsubscribeConfirmation` document and its id.

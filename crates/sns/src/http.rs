@@ -9,12 +9,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 use ferrybridge_engine::sns::{Delivery, Subscription};
 
-use crate::delivery::{dead_letter, Shared};
 use crate::http_delivery::{
     deliver_with_retries, DeliveryOutcome, DeliveryReport, DeliveryRequest, StillWanted,
     SNS_DELIVERY_TIMEOUT,
 };
 use crate::policies;
+use crate::shared::{dead_letter, Shared};
 use crate::signing::MessageType;
 
 /// The `User-Agent` SNS sends.

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use ferrybridge_delivery::retry::{self, Delays, Failure, GaveUp};
 use ferrybridge_engine::clock::Clock;
 use ferrybridge_http::{HttpClient, HttpError, Throttle};
 
@@ -63,75 +64,108 @@ pub struct DeliveryReport {
     pub last_error: Option<HttpError>,
 }
 
+/// A failed attempt: the status of an answer that is retried or refused, or the error of an
+/// attempt that got none.
+struct Failed {
+    status: Option<u16>,
+    error: Option<HttpError>,
+    retriable: bool,
+}
+
+impl Failure for Failed {
+    fn retriable(&self) -> bool {
+        self.retriable
+    }
+}
+
+/// One POST (after the throttle's turn): the 2xx status, or why it failed.
+async fn attempt(
+    client: &HttpClient,
+    clock: &dyn Clock,
+    policy: &DeliveryPolicy,
+    request: &DeliveryRequest<'_>,
+) -> Result<u16, Failed> {
+    if let (Some(throttle), Some(rate)) = (request.throttle, policy.max_receives_per_second()) {
+        throttle.acquire(clock, rate).await;
+    }
+    let result = client
+        .send(
+            "POST",
+            request.url,
+            request.headers,
+            request.body.clone(),
+            request.timeout,
+        )
+        .await;
+    let (status, error, retriable) = match result {
+        Ok(response) => match classify_status(response.status) {
+            Outcome::Delivered => return Ok(response.status),
+            Outcome::PermanentFailure => (Some(response.status), None, false),
+            Outcome::Retry => (Some(response.status), None, true),
+        },
+        Err(error) => (None, Some(error), true),
+    };
+    Err(Failed {
+        status,
+        error,
+        retriable,
+    })
+}
+
 /// POSTs `request` until it is delivered, rejected, or `policy`'s retries run out, waiting
-/// between attempts on `clock` ([`crate::delivery_policy::DeliveryPolicy::retry_delays`]), so a
-/// manual clock drives the schedule in tests.
+/// between attempts on `clock` ([`crate::delivery_policy::DeliveryPolicy::retry_delays`], run
+/// by the shared retry driver, [`retry::retry_until_done`]), so a manual clock drives the
+/// schedule in tests.
 pub async fn deliver_with_retries(
     client: &HttpClient,
     clock: &dyn Clock,
     policy: &DeliveryPolicy,
     request: &DeliveryRequest<'_>,
 ) -> DeliveryReport {
-    let mut delays = policy.retry_delays().into_iter();
-    let mut attempts = 0u32;
-    loop {
-        if let (Some(throttle), Some(rate)) = (request.throttle, policy.max_receives_per_second()) {
-            throttle.acquire(clock, rate).await;
+    let failure = match attempt(client, clock, policy, request).await {
+        Ok(status) => {
+            return DeliveryReport {
+                outcome: DeliveryOutcome::Delivered,
+                attempts: 1,
+                last_status: Some(status),
+                last_error: None,
+            }
         }
-        attempts += 1;
-        let result = client
-            .send(
-                "POST",
-                request.url,
-                request.headers,
-                request.body.clone(),
-                request.timeout,
-            )
-            .await;
-        let (last_status, last_error) = match result {
-            Ok(response) => match classify_status(response.status) {
-                Outcome::Delivered => {
-                    return DeliveryReport {
-                        outcome: DeliveryOutcome::Delivered,
-                        attempts,
-                        last_status: Some(response.status),
-                        last_error: None,
-                    }
-                }
-                Outcome::PermanentFailure => {
-                    return DeliveryReport {
-                        outcome: DeliveryOutcome::Rejected,
-                        attempts,
-                        last_status: Some(response.status),
-                        last_error: None,
-                    }
-                }
-                Outcome::Retry => (Some(response.status), None),
+        Err(failed) => failed,
+    };
+    let retried = if failure.retriable {
+        let mut schedule = Delays::new(policy.retry_delays());
+        let still_wanted = || request.still_wanted.is_none_or(|wanted| (wanted.0)());
+        retry::retry_until_done(clock, &mut schedule, failure, still_wanted, || {
+            attempt(client, clock, policy, request)
+        })
+        .await
+    } else {
+        Err(GaveUp {
+            failure,
+            retries: 0,
+            exhausted: None,
+        })
+    };
+    match retried {
+        Ok(done) => DeliveryReport {
+            outcome: DeliveryOutcome::Delivered,
+            attempts: done.retries + 1,
+            last_status: Some(done.value),
+            last_error: None,
+        },
+        Err(gave_up) => DeliveryReport {
+            // Retries that ran out, or stopped because the subscription is gone: exhausted;
+            // an answer SNS does not retry (3xx, 4xx): rejected.
+            outcome: if gave_up.exhausted.is_some() {
+                DeliveryOutcome::RetriesExhausted
+            } else {
+                DeliveryOutcome::Rejected
             },
-            Err(error) => (None, Some(error)),
-        };
-        match delays.next() {
-            Some(delay) => {
-                let deadline = clock.now_millis().saturating_add(delay.as_millis() as u64);
-                clock.sleep_until(deadline).await;
-                if request.still_wanted.is_some_and(|wanted| !(wanted.0)()) {
-                    return DeliveryReport {
-                        outcome: DeliveryOutcome::RetriesExhausted,
-                        attempts,
-                        last_status,
-                        last_error,
-                    };
-                }
-            }
-            None => {
-                return DeliveryReport {
-                    outcome: DeliveryOutcome::RetriesExhausted,
-                    attempts,
-                    last_status,
-                    last_error,
-                }
-            }
-        }
+            attempts: gave_up.retries + 1,
+            last_status: gave_up.failure.status,
+            last_error: gave_up.failure.error,
+        },
     }
 }
 

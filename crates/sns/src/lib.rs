@@ -19,6 +19,7 @@ mod mobile;
 mod policies;
 pub mod policy_gate;
 mod publish;
+mod shared;
 pub mod signing;
 mod subscriptions;
 mod topics;
@@ -61,7 +62,7 @@ impl Sns {
         signer: Arc<Signer>,
     ) -> (Sns, DeliveryWorkers) {
         let gate = Arc::new(policy_gate::PolicyGate::new(false));
-        let shared = Arc::new(delivery::Shared::new(
+        let shared = Arc::new(shared::Shared::new(
             engine.clone(),
             sqs,
             signer.clone(),
