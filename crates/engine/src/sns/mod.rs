@@ -12,6 +12,7 @@
 //! Each topic has its own locks; publishing to one topic never waits for another.
 
 pub mod arn;
+pub mod delivery_policy;
 pub mod error;
 pub mod mobile;
 mod persist;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
+pub use delivery_policy::{DeliveryPolicy, StoredPolicy};
 pub use error::SnsError;
 pub use mobile::{PlatformApplication, PlatformEndpoint, SandboxNumber, SmsState};
 pub use publish::{Delivery, Notification, PublishInput, Published};
@@ -297,6 +299,7 @@ impl SnsEngine {
         tags: &[(String, String)],
         data_protection_policy: Option<&str>,
     ) -> Result<Arc<Topic>, SnsError> {
+        delivery_policy::check_attributes(attributes, true)?;
         let fifo = attributes
             .iter()
             .filter(|(k, _)| k == "FifoTopic")
@@ -325,7 +328,7 @@ impl SnsEngine {
                 }
                 continue;
             }
-            topic::apply_attribute(&mut attrs, fifo, k, v)?;
+            topic::apply_attribute(&mut attrs, fifo, k, v, true)?;
         }
         topic::validate_tags(tags)?;
         let store = self.region(account, region);
@@ -335,7 +338,7 @@ impl SnsEngine {
             if attrs != current {
                 let mut wanted = current.clone();
                 for (k, v) in attributes.iter().filter(|(k, _)| k != "FifoTopic") {
-                    topic::apply_attribute(&mut wanted, fifo, k, v)?;
+                    topic::apply_attribute(&mut wanted, fifo, k, v, true)?;
                 }
                 if wanted != current || existing.is_fifo() != fifo {
                     return Err(SnsError::invalid(
@@ -439,6 +442,7 @@ impl SnsEngine {
         endpoint: &str,
         attributes: &[(String, String)],
     ) -> Result<Subscribed, SnsError> {
+        delivery_policy::check_attributes(attributes, false)?;
         let proto = Protocol::parse(protocol).ok_or_else(|| {
             SnsError::invalid(format!(
                 "Amazon SNS does not support this protocol string: {protocol}"
@@ -513,6 +517,15 @@ impl SnsEngine {
     pub fn topic_of(&self, sub: &Subscription) -> Option<Arc<Topic>> {
         let (account, region, _) = arn::parse_topic(&sub.topic_arn).ok()?;
         self.topic_anywhere(&account, &region, &sub.topic_arn)
+    }
+
+    /// The delivery policy an HTTP/S subscription's deliveries follow (and its
+    /// `EffectiveDeliveryPolicy`): its topic's parsed `DeliveryPolicy` with the subscription's
+    /// own on top. No JSON is read: both were parsed when they were set.
+    pub fn effective_delivery_policy(&self, sub: &Subscription) -> DeliveryPolicy {
+        let topic = self.topic_of(sub).and_then(|t| t.delivery_policy());
+        let own = sub.delivery_policy();
+        delivery_policy::effective_subscription_policy(topic.as_ref(), own.as_ref())
     }
 
     /// `Unsubscribe`: idempotent for a well-formed ARN. An HTTP/S subscription can be restored
@@ -927,7 +940,8 @@ fn same_settings(a: &SubscriptionSettings, b: &SubscriptionSettings) -> bool {
         && a.filter_policy.as_ref().map(|p| &p.0) == b.filter_policy.as_ref().map(|p| &p.0)
         // The scope as it applies: naming the default `MessageAttributes` changes nothing.
         && a.scope() == b.scope()
-        && a.delivery_policy == b.delivery_policy
+        && a.delivery_policy.as_ref().map(StoredPolicy::text)
+            == b.delivery_policy.as_ref().map(StoredPolicy::text)
         && a.redrive_policy == b.redrive_policy
         && a.subscription_role_arn == b.subscription_role_arn
 }
