@@ -8,6 +8,10 @@
 //!   *who* gets a message (filter policies, pending confirmations, FIFO deduplication); the
 //!   server's background workers do the delivering and hand undeliverable messages back
 //!   through [`SnsEngine::record`].
+//! * [`delivery_policy`]: HTTP/S `DeliveryPolicy` documents, parsed once where they are stored.
+//!
+//! The operations on platform applications and endpoints are in [`mobile`], those on SMS
+//! state in `sms.rs`, the journal images in `persist.rs`.
 //!
 //! Each topic has its own locks; publishing to one topic never waits for another.
 
