@@ -494,11 +494,12 @@ def test_sns_topics_subscriptions_and_signing_key_survive_a_restart(server, tmp_
         "Attributes"]["QueueArn"]
     topic = sns.create_topic(Name="kept", Attributes={"DisplayName": "Kept"},
                              Tags=[{"Key": "team", "Value": "a"}])["TopicArn"]
+    delivery_policy = json.dumps({"http": {"defaultHealthyRetryPolicy": {
+        "minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 5,
+        "numMaxDelayRetries": 0, "numNoDelayRetries": 0,
+        "numMinDelayRetries": 0, "backoffFunction": "linear"}}})
     sns.set_topic_attributes(TopicArn=topic, AttributeName="DeliveryPolicy",
-                             AttributeValue=json.dumps({"http": {"defaultHealthyRetryPolicy": {
-                                 "minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 5,
-                                 "numMaxDelayRetries": 0, "numNoDelayRetries": 0,
-                                 "numMinDelayRetries": 0, "backoffFunction": "linear"}}}))
+                             AttributeValue=delivery_policy)
     fifo = sns.create_topic(Name="kept.fifo", Attributes={
         "FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
     sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn,
@@ -531,7 +532,10 @@ def test_sns_topics_subscriptions_and_signing_key_survive_a_restart(server, tmp_
     assert sorted(arns) == sorted([topic, fifo])
     attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
     assert attrs["DisplayName"] == "Kept"
-    assert json.loads(attrs["DeliveryPolicy"])["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 5
+    assert attrs["DeliveryPolicy"] == delivery_policy, "the text exactly as set"
+    # The parsed policy is made again from the journaled text.
+    effective = json.loads(attrs["EffectiveDeliveryPolicy"])
+    assert effective["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 5
     assert attrs["SubscriptionsConfirmed"] == "2" and attrs["SubscriptionsPending"] == "1"
     assert sns.list_tags_for_resource(ResourceArn=topic)["Tags"] == [{"Key": "team", "Value": "a"}]
     fattrs = sns.get_topic_attributes(TopicArn=fifo)["Attributes"]

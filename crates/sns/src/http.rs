@@ -7,28 +7,20 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ferrybridge_engine::sns::{Delivery, Subscription};
+use ferrybridge_engine::sns::{Delivery, DeliveryPolicy, Subscription};
 
 use crate::http_delivery::{
     deliver_with_retries, DeliveryOutcome, DeliveryReport, DeliveryRequest, StillWanted,
     SNS_DELIVERY_TIMEOUT,
 };
-use crate::policies;
 use crate::shared::{dead_letter, Shared};
 use crate::signing::MessageType;
 
 /// The `User-Agent` SNS sends.
 pub const USER_AGENT: &str = "Amazon Simple Notification Service Agent";
 
-fn policy_for(shared: &Shared, sub: &Subscription) -> crate::delivery_policy::DeliveryPolicy {
-    let topic_policy = shared
-        .sns
-        .topic_of(sub)
-        .and_then(|t| t.attributes().delivery_policy);
-    policies::subscription_policy(
-        topic_policy.as_deref(),
-        sub.settings().delivery_policy.as_deref(),
-    )
+fn policy_for(shared: &Shared, sub: &Subscription) -> DeliveryPolicy {
+    shared.sns.effective_delivery_policy(sub)
 }
 
 fn headers(

@@ -7,9 +7,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferrybridge_delivery::retry::{self, Delays, Failure, GaveUp};
 use ferrybridge_engine::clock::Clock;
+use ferrybridge_engine::sns::delivery_policy::{classify_status, DeliveryPolicy, Outcome};
 use ferrybridge_http::{HttpClient, HttpError, Throttle};
-
-use crate::delivery_policy::{classify_status, DeliveryPolicy, Outcome};
 
 /// How long SNS waits for an HTTP/S endpoint before it counts the attempt as failed ("about 15
 /// seconds", AWS docs, "Step 1: Make sure your endpoint is ready to process Amazon SNS messages").
@@ -113,9 +112,8 @@ async fn attempt(
 }
 
 /// POSTs `request` until it is delivered, rejected, or `policy`'s retries run out, waiting
-/// between attempts on `clock` ([`crate::delivery_policy::DeliveryPolicy::retry_delays`], run
-/// by the shared retry driver, [`retry::retry_until_done`]), so a manual clock drives the
-/// schedule in tests.
+/// between attempts on `clock` ([`DeliveryPolicy::retry_delays`], run by the shared retry
+/// driver, [`retry::retry_until_done`]), so a manual clock drives the schedule in tests.
 pub async fn deliver_with_retries(
     client: &HttpClient,
     clock: &dyn Clock,
@@ -226,8 +224,9 @@ mod tests {
     }
 
     fn policy(json: &str) -> DeliveryPolicy {
-        let sub = crate::delivery_policy::parse_subscription_policy(json).expect("valid policy");
-        crate::delivery_policy::effective_subscription_policy(None, Some(&sub))
+        use ferrybridge_engine::sns::delivery_policy as dp;
+        let sub = dp::parse_subscription_policy(json).expect("valid policy");
+        dp::effective_subscription_policy(None, Some(&sub))
     }
 
     #[tokio::test]

@@ -10,13 +10,11 @@
 
 mod access;
 pub mod delivery;
-pub mod delivery_policy;
 pub mod envelope;
 mod http;
 pub mod http_delivery;
 mod input;
 mod mobile;
-mod policies;
 pub mod policy_gate;
 mod publish;
 mod shared;

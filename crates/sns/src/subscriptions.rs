@@ -15,7 +15,6 @@ use ferrybridge_protocol::{RequestContext, ServiceError};
 
 use crate::delivery::Deliverer;
 use crate::input::{required, service_error, str_map};
-use crate::policies;
 use crate::topics::{set, topic};
 
 /// The identity ARN of the caller, reported as a subscription's `SubscriptionPrincipal` (on AWS
@@ -40,11 +39,6 @@ pub(crate) fn subscribe(
     let protocol = required(input.protocol, "Protocol")?;
     let endpoint = input.endpoint.unwrap_or_default();
     let attributes = str_map(input.attributes);
-    for (k, v) in &attributes {
-        if k == "DeliveryPolicy" && !v.is_empty() {
-            policies::check_subscription_delivery_policy(v, true)?;
-        }
-    }
     let return_arn = input.return_subscription_arn.unwrap_or(false);
     let subscribed = e
         .subscribe(
@@ -176,16 +170,12 @@ pub(crate) fn subscription_attributes(e: &SnsEngine, s: &Subscription) -> Entrie
         put("RedrivePolicy", r.clone());
     }
     if let Some(d) = &st.delivery_policy {
-        put("DeliveryPolicy", d.clone());
+        put("DeliveryPolicy", d.text().to_owned());
     }
     if s.protocol.is_http() {
-        let topic_policy = e.topic_of(s).and_then(|t| t.attributes().delivery_policy);
         put(
             "EffectiveDeliveryPolicy",
-            policies::effective_subscription_policy(
-                topic_policy.as_deref(),
-                st.delivery_policy.as_deref(),
-            ),
+            e.effective_delivery_policy(s).to_json(),
         );
     }
     if let Some(r) = &st.subscription_role_arn {
@@ -218,9 +208,6 @@ pub(crate) fn set_subscription_attributes(
     let name = required(input.attribute_name, "AttributeName")?;
     let value = input.attribute_value.unwrap_or_default();
     let s = e.subscription(&arn).map_err(service_error)?;
-    if name == "DeliveryPolicy" && !value.is_empty() {
-        policies::check_subscription_delivery_policy(&value, false)?;
-    }
     let fifo = e.topic_of(&s).is_some_and(|t| t.is_fifo());
     s.set_attribute(fifo, &name, &value)
         .map_err(service_error)?;

@@ -11,12 +11,11 @@ use ferrybridge_api::sns::{
     UntagResourceResponse,
 };
 use ferrybridge_api::Entries;
-use ferrybridge_engine::sns::{SnsEngine, Topic};
+use ferrybridge_engine::sns::{delivery_policy, SnsEngine, StoredPolicy, Topic};
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::Value;
 
 use crate::input::{invalid, missing, required, service_error, str_map, tags};
-use crate::policies;
 
 /// The topic named by a required member (`TopicArn`, `ResourceArn`).
 pub(crate) fn topic(
@@ -44,11 +43,6 @@ pub(crate) fn create_topic(
 ) -> Result<CreateTopicResponse, ServiceError> {
     let name = required(input.name, "Name")?;
     let attributes = str_map(input.attributes);
-    for (k, v) in &attributes {
-        if k == "DeliveryPolicy" && !v.is_empty() {
-            policies::check_topic_delivery_policy(v, true)?;
-        }
-    }
     let tags = tags(input.tags)?;
     let topic = e
         .create_topic(
@@ -111,10 +105,12 @@ pub(crate) fn topic_attributes(topic: &Topic) -> Entries<String> {
     put("TopicArn", topic.arn().to_owned());
     put(
         "EffectiveDeliveryPolicy",
-        policies::effective_topic_policy(a.delivery_policy.as_deref()),
+        delivery_policy::effective_topic_policy(
+            a.delivery_policy.as_ref().map(StoredPolicy::policy),
+        ),
     );
     if let Some(d) = &a.delivery_policy {
-        put("DeliveryPolicy", d.clone());
+        put("DeliveryPolicy", d.text().to_owned());
     }
     if topic.is_fifo() {
         put("FifoTopic", "true".into());
@@ -163,9 +159,6 @@ pub(crate) fn set_topic_attributes(
     let t = topic(e, ctx, input.topic_arn, "TopicArn")?;
     let name = required(input.attribute_name, "AttributeName")?;
     let value = input.attribute_value.unwrap_or_default();
-    if name == "DeliveryPolicy" && !value.is_empty() {
-        policies::check_topic_delivery_policy(&value, false)?;
-    }
     t.set_attribute(&name, &value).map_err(service_error)?;
     Ok(())
 }

@@ -8,10 +8,15 @@
 //!   *who* gets a message (filter policies, pending confirmations, FIFO deduplication); the
 //!   server's background workers do the delivering and hand undeliverable messages back
 //!   through [`SnsEngine::record`].
+//! * [`delivery_policy`]: HTTP/S `DeliveryPolicy` documents, parsed once where they are stored.
+//!
+//! The operations on platform applications and endpoints are in [`mobile`], those on SMS
+//! state in `sms.rs`, the journal images in `persist.rs`.
 //!
 //! Each topic has its own locks; publishing to one topic never waits for another.
 
 pub mod arn;
+pub mod delivery_policy;
 pub mod error;
 pub mod mobile;
 pub mod persist;
@@ -26,6 +31,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
+pub use delivery_policy::{DeliveryPolicy, StoredPolicy};
 pub use error::SnsError;
 pub use mobile::{PlatformApplication, PlatformEndpoint, SandboxNumber, SmsState};
 pub use publish::{Delivery, Notification, PublishInput, Published};
@@ -297,6 +303,7 @@ impl SnsEngine {
         tags: &[(String, String)],
         data_protection_policy: Option<&str>,
     ) -> Result<Arc<Topic>, SnsError> {
+        delivery_policy::check_attributes(attributes, true)?;
         let fifo = attributes
             .iter()
             .filter(|(k, _)| k == "FifoTopic")
@@ -325,7 +332,7 @@ impl SnsEngine {
                 }
                 continue;
             }
-            topic::apply_attribute(&mut attrs, fifo, k, v)?;
+            topic::apply_attribute(&mut attrs, fifo, k, v, true)?;
         }
         topic::validate_tags(tags)?;
         let store = self.region(account, region);
@@ -335,7 +342,7 @@ impl SnsEngine {
             if attrs != current {
                 let mut wanted = current.clone();
                 for (k, v) in attributes.iter().filter(|(k, _)| k != "FifoTopic") {
-                    topic::apply_attribute(&mut wanted, fifo, k, v)?;
+                    topic::apply_attribute(&mut wanted, fifo, k, v, true)?;
                 }
                 if wanted != current || existing.is_fifo() != fifo {
                     return Err(SnsError::invalid(
@@ -439,6 +446,7 @@ impl SnsEngine {
         endpoint: &str,
         attributes: &[(String, String)],
     ) -> Result<Subscribed, SnsError> {
+        delivery_policy::check_attributes(attributes, false)?;
         let proto = Protocol::parse(protocol).ok_or_else(|| {
             SnsError::invalid(format!(
                 "Amazon SNS does not support this protocol string: {protocol}"
@@ -513,6 +521,15 @@ impl SnsEngine {
     pub fn topic_of(&self, sub: &Subscription) -> Option<Arc<Topic>> {
         let (account, region, _) = arn::parse_topic(&sub.topic_arn).ok()?;
         self.topic_anywhere(&account, &region, &sub.topic_arn)
+    }
+
+    /// The delivery policy an HTTP/S subscription's deliveries follow (and its
+    /// `EffectiveDeliveryPolicy`): its topic's parsed `DeliveryPolicy` with the subscription's
+    /// own on top. No JSON is read: both were parsed when they were set.
+    pub fn effective_delivery_policy(&self, sub: &Subscription) -> DeliveryPolicy {
+        let topic = self.topic_of(sub).and_then(|t| t.delivery_policy());
+        let own = sub.delivery_policy();
+        delivery_policy::effective_subscription_policy(topic.as_ref(), own.as_ref())
     }
 
     /// `Unsubscribe`: idempotent for a well-formed ARN. An HTTP/S subscription can be restored
@@ -859,213 +876,6 @@ impl SnsEngine {
         rec.bytes = rec.all.iter().map(Recorded::size).sum();
         before - rec.all.len()
     }
-
-    // ---- mobile push ----
-
-    /// `CreatePlatformApplication`.
-    pub fn create_platform_application(
-        &self,
-        account: &str,
-        region: &str,
-        name: &str,
-        platform: &str,
-        attributes: &[(String, String)],
-    ) -> Result<PlatformApplication, SnsError> {
-        let reason = if name.is_empty() {
-            Some("cannot be empty")
-        } else if name.chars().count() > 256 {
-            Some("must be at most 256 characters long")
-        } else if !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-        {
-            Some("must contain only characters 'a'-'z', 'A'-'Z', '0'-'9', '_', '-', and '.'")
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            return Err(SnsError::invalid(format!("{name} Reason: {reason}")));
-        }
-        if !mobile::PLATFORMS.contains(&platform) {
-            return Err(SnsError::invalid(format!(
-                "Platform Reason: {platform} is not supported"
-            )));
-        }
-        let has = |k: &str| attributes.iter().any(|(n, _)| n == k);
-        if has("PlatformCredential") && !has("PlatformPrincipal") && platform.starts_with("APNS") {
-            return Err(SnsError::invalid(
-                "Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal",
-            ));
-        }
-        if has("PlatformPrincipal") && !has("PlatformCredential") {
-            return Err(SnsError::invalid(
-                "Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential",
-            ));
-        }
-        let arn = format!("arn:aws:sns:{region}:{account}:app/{platform}/{name}");
-        let mut app = PlatformApplication {
-            arn: arn.clone(),
-            platform: platform.to_owned(),
-            name: name.to_owned(),
-            attributes: BTreeMap::from([("Enabled".to_owned(), "true".to_owned())]),
-            credentials: BTreeMap::new(),
-        };
-        app.apply(attributes)?;
-        let store = self.region(account, region);
-        let mut apps = store.applications.write();
-        Ok(apps.entry(arn).or_insert(app).clone())
-    }
-
-    fn application_store(&self, arn_text: &str) -> Result<Arc<Region>, SnsError> {
-        let parsed = arn::parse_member("PlatformApplicationArn", arn_text)?;
-        Ok(self.region(parsed.account, parsed.region))
-    }
-
-    pub fn platform_application(&self, arn_text: &str) -> Result<PlatformApplication, SnsError> {
-        self.application_store(arn_text)?
-            .applications
-            .read()
-            .get(arn_text)
-            .cloned()
-            .ok_or_else(|| SnsError::NotFound("PlatformApplication does not exist".into()))
-    }
-
-    pub fn set_platform_application_attributes(
-        &self,
-        arn_text: &str,
-        attributes: &[(String, String)],
-    ) -> Result<(), SnsError> {
-        let store = self.application_store(arn_text)?;
-        let mut apps = store.applications.write();
-        let app = apps
-            .get_mut(arn_text)
-            .ok_or_else(|| SnsError::NotFound("PlatformApplication does not exist".into()))?;
-        let mut next = app.clone();
-        next.apply(attributes)?;
-        *app = next;
-        Ok(())
-    }
-
-    /// `DeletePlatformApplication`: also deletes its endpoints; idempotent.
-    pub fn delete_platform_application(&self, arn_text: &str) -> Result<(), SnsError> {
-        let store = self.application_store(arn_text)?;
-        store.applications.write().remove(arn_text);
-        store
-            .endpoints
-            .write()
-            .retain(|_, e| e.application_arn != arn_text);
-        Ok(())
-    }
-
-    pub fn list_platform_applications(
-        &self,
-        account: &str,
-        region: &str,
-        token: Option<&str>,
-    ) -> Result<Page<PlatformApplication>, SnsError> {
-        let all: Vec<PlatformApplication> = self
-            .existing_region(account, region)
-            .map(|r| r.applications.read().values().cloned().collect())
-            .unwrap_or_default();
-        page(&all, token)
-    }
-
-    /// `CreatePlatformEndpoint`: idempotent per token when the attributes agree.
-    pub fn create_platform_endpoint(
-        &self,
-        application_arn: &str,
-        token: &str,
-        custom_user_data: Option<&str>,
-        attributes: &[(String, String)],
-    ) -> Result<PlatformEndpoint, SnsError> {
-        let app = self.platform_application(application_arn)?;
-        mobile::check_endpoint_attributes(attributes)?;
-        if token.is_empty() {
-            return Err(SnsError::invalid("Token Reason: cannot be empty"));
-        }
-        let mut attrs: BTreeMap<String, String> = BTreeMap::new();
-        attrs.insert("Enabled".into(), "true".into());
-        attrs.insert("Token".into(), token.into());
-        if let Some(data) = custom_user_data {
-            attrs.insert("CustomUserData".into(), data.into());
-        }
-        attrs.extend(attributes.iter().cloned());
-        let store = self.application_store(application_arn)?;
-        let mut endpoints = store.endpoints.write();
-        if let Some(existing) = endpoints.values().find(|e| {
-            e.application_arn == application_arn
-                && e.attributes.get("Token").is_some_and(|t| t == token)
-        }) {
-            if existing.attributes != attrs {
-                return Err(SnsError::invalid(format!(
-                    "Token Reason: Endpoint {} already exists with the same Token, but different attributes.",
-                    existing.arn
-                )));
-            }
-            return Ok(existing.clone());
-        }
-        let arn = format!(
-            "{}/{}",
-            app.arn.replacen(":app/", ":endpoint/", 1),
-            uuid::Uuid::new_v4()
-        );
-        let endpoint = PlatformEndpoint {
-            arn: arn.clone(),
-            application_arn: application_arn.to_owned(),
-            attributes: attrs,
-        };
-        endpoints.insert(arn, endpoint.clone());
-        Ok(endpoint)
-    }
-
-    pub fn platform_endpoint(&self, arn_text: &str) -> Result<PlatformEndpoint, SnsError> {
-        let parsed = arn::parse_member("EndpointArn", arn_text)?;
-        self.existing_region(parsed.account, parsed.region)
-            .and_then(|r| r.endpoints.read().get(arn_text).cloned())
-            .ok_or_else(|| SnsError::NotFound("Endpoint does not exist".into()))
-    }
-
-    pub fn set_endpoint_attributes(
-        &self,
-        arn_text: &str,
-        attributes: &[(String, String)],
-    ) -> Result<(), SnsError> {
-        mobile::check_endpoint_attributes(attributes)?;
-        let parsed = arn::parse_member("EndpointArn", arn_text)?;
-        let store = self.region(parsed.account, parsed.region);
-        let mut endpoints = store.endpoints.write();
-        let endpoint = endpoints
-            .get_mut(arn_text)
-            .ok_or_else(|| SnsError::NotFound("Endpoint does not exist".into()))?;
-        endpoint.attributes.extend(attributes.iter().cloned());
-        Ok(())
-    }
-
-    /// `DeleteEndpoint`: idempotent.
-    pub fn delete_endpoint(&self, arn_text: &str) -> Result<(), SnsError> {
-        let parsed = arn::parse_member("EndpointArn", arn_text)?;
-        if let Some(store) = self.existing_region(parsed.account, parsed.region) {
-            store.endpoints.write().remove(arn_text);
-        }
-        Ok(())
-    }
-
-    pub fn list_endpoints(
-        &self,
-        application_arn: &str,
-        token: Option<&str>,
-    ) -> Result<Page<PlatformEndpoint>, SnsError> {
-        self.platform_application(application_arn)?;
-        let store = self.application_store(application_arn)?;
-        let all: Vec<PlatformEndpoint> = store
-            .endpoints
-            .read()
-            .values()
-            .filter(|e| e.application_arn == application_arn)
-            .cloned()
-            .collect();
-        page(&all, token)
-    }
 }
 
 fn is_arn_of(text: &str, service: &str) -> bool {
@@ -1141,7 +951,8 @@ fn same_settings(a: &SubscriptionSettings, b: &SubscriptionSettings) -> bool {
         && a.filter_policy.as_ref().map(|p| &p.0) == b.filter_policy.as_ref().map(|p| &p.0)
         // The scope as it applies: naming the default `MessageAttributes` changes nothing.
         && a.scope() == b.scope()
-        && a.delivery_policy == b.delivery_policy
+        && a.delivery_policy.as_ref().map(StoredPolicy::text)
+            == b.delivery_policy.as_ref().map(StoredPolicy::text)
         && a.redrive_policy == b.redrive_policy
         && a.subscription_role_arn == b.subscription_role_arn
 }

@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::delivery_policy::{StoredPolicy, StoredTopicPolicy};
 use super::mobile::{PlatformApplication, PlatformEndpoint, SandboxNumber, SmsState};
 use super::subscription::{self, Protocol, Subscription, SubscriptionSettings};
 use super::topic::{DedupEntry, Topic, TopicAttributes};
@@ -46,7 +47,7 @@ fn opt(d: &mut Dec) -> Result<Option<String>, String> {
 fn encode_attributes(e: &mut Enc, a: &TopicAttributes) {
     e.str(&a.display_name)
         .str(&a.policy)
-        .opt_str(a.delivery_policy.as_deref())
+        .opt_str(a.delivery_policy.as_ref().map(StoredPolicy::text))
         .opt_str(a.kms_master_key_id.as_deref())
         .opt_str(a.signature_version.as_deref())
         .opt_str(a.tracing_config.as_deref())
@@ -59,9 +60,14 @@ fn encode_attributes(e: &mut Enc, a: &TopicAttributes) {
 fn decode_attributes(d: &mut Dec) -> Result<TopicAttributes, String> {
     let display_name = d.str()?.to_string();
     let policy = d.str()?.to_string();
+    // The text is the source of truth: the parsed policy is made again from it.
+    let delivery_policy = opt(d)?
+        .map(|text| StoredTopicPolicy::topic(&text))
+        .transpose()
+        .map_err(|e| format!("topic DeliveryPolicy: {e}"))?;
     let mut a = TopicAttributes {
         display_name,
-        delivery_policy: opt(d)?,
+        delivery_policy,
         kms_master_key_id: opt(d)?,
         signature_version: opt(d)?,
         tracing_config: opt(d)?,
@@ -87,8 +93,10 @@ fn settings_attributes(s: &SubscriptionSettings) -> Vec<(&'static str, String)> 
     if s.raw_message_delivery {
         out.push(("RawMessageDelivery", "true".to_string()));
     }
+    if let Some(policy) = &s.delivery_policy {
+        out.push(("DeliveryPolicy", policy.text().to_owned()));
+    }
     let optional = [
-        ("DeliveryPolicy", &s.delivery_policy),
         ("RedrivePolicy", &s.redrive_policy),
         ("SubscriptionRoleArn", &s.subscription_role_arn),
         ("ReplayPolicy", &s.replay_policy),
@@ -760,5 +768,63 @@ mod tests {
         assert!(c.topic(region, t.arn()).is_err());
         assert!(c.subscription(&sqs.arn).is_err());
         assert!(c.topic(region, f.arn()).is_ok());
+    }
+
+    #[test]
+    fn delivery_policies_are_parsed_again_from_their_text_on_restore() {
+        let journal = Arc::new(Memory::default());
+        let mut a = SnsEngine::new(Arc::new(ManualClock::default()));
+        a.set_journal(journal.clone());
+        let (acct, region) = ("000000000000", "us-east-1");
+        let topic_text = r#"{"http": {"defaultThrottlePolicy":{"maxReceivesPerSecond":4},"defaultRequestPolicy":{"headerContentType":"application/json"}}}"#;
+        let sub_text =
+            r#"{"healthyRetryPolicy":{"numRetries":3,"minDelayTarget":5,"maxDelayTarget":5.0}}"#;
+        let t = a
+            .create_topic(
+                acct,
+                region,
+                "orders",
+                &pairs(&[("DeliveryPolicy", topic_text)]),
+                &[],
+                None,
+            )
+            .unwrap();
+        let sub = a
+            .subscribe(
+                acct,
+                "p",
+                &t,
+                "https",
+                "https://localhost:1/x",
+                &pairs(&[("DeliveryPolicy", sub_text)]),
+            )
+            .unwrap()
+            .subscription;
+        let before = a.effective_delivery_policy(&sub);
+        assert_ne!(before, super::super::DeliveryPolicy::default());
+        a.journal_state();
+
+        let b = restored(&journal.0.lock());
+        let t2 = b.topic(region, t.arn()).unwrap();
+        let stored = t2.attributes().delivery_policy.expect("restored");
+        assert_eq!(stored.text(), topic_text, "the text exactly as set");
+        assert_eq!(Some(stored.policy().clone()), t.delivery_policy());
+        let s2 = b.subscription(&sub.arn).unwrap();
+        assert_eq!(
+            s2.settings()
+                .delivery_policy
+                .as_ref()
+                .map(StoredPolicy::text),
+            Some(sub_text)
+        );
+        assert_eq!(s2.delivery_policy(), sub.delivery_policy());
+        let after = b.effective_delivery_policy(&s2);
+        assert_eq!(after, before);
+        assert_eq!(
+            after.retry_delays(),
+            [5, 5, 5].map(std::time::Duration::from_secs)
+        );
+        assert_eq!(after.max_receives_per_second(), Some(4));
+        assert_eq!(after.header_content_type(), "application/json");
     }
 }

@@ -6,6 +6,7 @@ use ferrybridge_pattern::{FilterPolicy, FilterPolicyScope};
 use parking_lot::RwLock;
 use serde_json::Value;
 
+use super::delivery_policy::{StoredSubscriptionPolicy, SubscriptionDeliveryPolicy};
 use super::error::SnsError;
 
 /// The delivery protocols SNS knows.
@@ -94,7 +95,8 @@ pub struct SubscriptionSettings {
     pub filter_policy: Option<(String, FilterPolicy)>,
     /// `None` until set (AWS then reports it only alongside a filter policy).
     pub filter_policy_scope: Option<FilterPolicyScope>,
-    pub delivery_policy: Option<String>,
+    /// The `DeliveryPolicy`: the text as set, and parsed.
+    pub delivery_policy: Option<StoredSubscriptionPolicy>,
     pub redrive_policy: Option<String>,
     /// The DLQ ARN of `redrive_policy`.
     pub dead_letter_target_arn: Option<String>,
@@ -198,7 +200,15 @@ pub fn apply_attribute(
             s.redrive_policy = Some(value.to_owned());
         }
         "DeliveryPolicy" => {
-            s.delivery_policy = (!value.trim().is_empty()).then(|| value.to_owned());
+            // Only the empty string removes it: blanks are a policy that fails to parse.
+            s.delivery_policy = if value.is_empty() {
+                None
+            } else {
+                Some(
+                    StoredSubscriptionPolicy::subscription(value)
+                        .map_err(|e| e.into_sns_error(subscribe))?,
+                )
+            };
         }
         "SubscriptionRoleArn" => {
             if protocol != Protocol::Firehose {
@@ -303,6 +313,15 @@ impl Subscription {
 
     pub fn raw_message_delivery(&self) -> bool {
         self.settings.read().raw_message_delivery
+    }
+
+    /// The subscription's own `DeliveryPolicy`, parsed.
+    pub fn delivery_policy(&self) -> Option<SubscriptionDeliveryPolicy> {
+        self.settings
+            .read()
+            .delivery_policy
+            .as_ref()
+            .map(|p| p.policy().clone())
     }
 
     /// The DLQ of the subscription's `RedrivePolicy`, if any.

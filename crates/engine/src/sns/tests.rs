@@ -241,3 +241,348 @@ fn page_tokens_are_opaque_base64() {
         );
     }
 }
+
+// ---- DeliveryPolicy: parsed once where it is stored ----
+
+const ACCOUNT: &str = "000000000000";
+
+fn attrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn topic_with(
+    e: &SnsEngine,
+    name: &str,
+    attributes: &[(&str, &str)],
+) -> Result<Arc<Topic>, SnsError> {
+    e.create_topic(ACCOUNT, "us-east-1", name, &attrs(attributes), &[], None)
+}
+
+fn http_subscription(
+    e: &SnsEngine,
+    t: &Arc<Topic>,
+    attributes: &[(&str, &str)],
+) -> Result<Arc<Subscription>, SnsError> {
+    e.subscribe(
+        ACCOUNT,
+        PRINCIPAL,
+        t,
+        "http",
+        "http://localhost:1/x",
+        &attrs(attributes),
+    )
+    .map(|s| s.subscription)
+}
+
+/// The invalid shapes of a retry section and AWS's reason for each (the first one recorded
+/// from AWS), relative to the section's path.
+const INVALID_RETRY_SECTIONS: &[(&str, &str)] = &[
+    (
+        r#"{"minDelayTarget":10,"maxDelayTarget":20,"numRetries":300}"#,
+        "numRetries must be less than or equal to 100",
+    ),
+    (
+        r#"{"minDelayTarget":5,"maxDelayTarget":3,"numRetries":3}"#,
+        "maxDelayTarget must be greater than or equal to minDelayTarget",
+    ),
+    (
+        r#"{"minDelayTarget":0,"maxDelayTarget":3,"numRetries":3}"#,
+        "minDelayTarget must be greater than or equal to 1",
+    ),
+    (
+        r#"{"minDelayTarget":1,"maxDelayTarget":3601,"numRetries":3}"#,
+        "maxDelayTarget must be less than or equal to 3600",
+    ),
+    (
+        r#"{"minDelayTarget":1,"maxDelayTarget":3,"numRetries":-1}"#,
+        "numRetries must be greater than or equal to 0",
+    ),
+    (
+        r#"{"minDelayTarget":1,"maxDelayTarget":3,"numRetries":3,"numMinDelayRetries":-1}"#,
+        "numMinDelayRetries must be greater than or equal to 0",
+    ),
+    (
+        r#"{"minDelayTarget":1,"maxDelayTarget":3,"numRetries":3,"numNoDelayRetries":2,"numMaxDelayRetries":2}"#,
+        "numRetries must be greater than or equal to total of numMinDelayRetries, numNoDelayRetries and numMaxDelayRetries",
+    ),
+    (
+        r#"{"minDelayTarget":1,"maxDelayTarget":3,"numRetries":3,"backoffFunction":"cubic"}"#,
+        "backoffFunction: the value [cubic] is not a valid backoff function",
+    ),
+    (
+        r#"{"maxDelayTarget":3,"numRetries":3}"#,
+        "minDelayTarget must be specified",
+    ),
+    (
+        r#"{"minDelayTarget":1,"numRetries":3}"#,
+        "maxDelayTarget must be specified",
+    ),
+    (
+        r#"{"minDelayTarget":1,"maxDelayTarget":3}"#,
+        "numRetries must be specified",
+    ),
+    (
+        r#"{"minDelayTarget":1,"maxDelayTarget":3,"numRetries":"three"}"#,
+        "numRetries must be an integer",
+    ),
+    (
+        r#"{"minDelayTarget":1.5,"maxDelayTarget":3,"numRetries":1}"#,
+        "minDelayTarget must be an integer",
+    ),
+    (r#"[1]"#, "must be a JSON object"),
+];
+
+#[test]
+fn every_invalid_topic_delivery_policy_is_refused_with_awss_text_where_it_is_stored() {
+    let (e, _) = engine();
+    let t = topic_with(&e, "t", &[]).unwrap();
+    for (section, reason) in INVALID_RETRY_SECTIONS {
+        let policy = format!(r#"{{"http":{{"defaultHealthyRetryPolicy":{section}}}}}"#);
+        let path = if reason.starts_with("must") {
+            "http.defaultHealthyRetryPolicy "
+        } else {
+            "http.defaultHealthyRetryPolicy."
+        };
+        // SetTopicAttributes words it without `Attributes Reason:`, CreateTopic with it.
+        assert_eq!(
+            t.set_attribute("DeliveryPolicy", &policy).unwrap_err(),
+            SnsError::InvalidParameter(format!(
+                "Invalid parameter: DeliveryPolicy: {path}{reason}"
+            )),
+            "{section}"
+        );
+        assert_eq!(
+            topic_with(&e, "u", &[("DeliveryPolicy", &policy)]).unwrap_err(),
+            SnsError::InvalidParameter(format!(
+                "Invalid parameter: Attributes Reason: DeliveryPolicy: {path}{reason}"
+            )),
+            "{section}"
+        );
+    }
+    for (policy, reason) in [
+        ("not json", "failed to parse JSON"),
+        ("[1]", "failed to parse JSON"),
+        (" ", "failed to parse JSON"),
+        (r#"{"sqs":{}}"#, "Unexpected JSON member: sqs"),
+        (
+            r#"{"http":{"throttlePolicy":{"maxReceivesPerSecond":1}}}"#,
+            "Unexpected JSON member: throttlePolicy",
+        ),
+        (
+            r#"{"http":{"defaultThrottlePolicy":{"maxReceivesPerSecond":0}}}"#,
+            "http.defaultThrottlePolicy.maxReceivesPerSecond must be >= 1",
+        ),
+        (
+            r#"{"http":{"defaultRequestPolicy":{"headerContentType":"bogus"}}}"#,
+            "http.defaultRequestPolicy.headerContentType: the value [bogus] is not a valid content type",
+        ),
+        (
+            r#"{"http":{"disableSubscriptionOverrides":"yes"}}"#,
+            "http.disableSubscriptionOverrides must be a boolean",
+        ),
+    ] {
+        assert_eq!(
+            t.set_attribute("DeliveryPolicy", policy).unwrap_err().message(),
+            format!("Invalid parameter: DeliveryPolicy: {reason}"),
+            "{policy}"
+        );
+    }
+    assert_eq!(
+        t.attributes().delivery_policy,
+        None,
+        "nothing refused was stored"
+    );
+    assert!(e
+        .topics(ACCOUNT, "us-east-1")
+        .iter()
+        .all(|t| t.name() != "u"));
+}
+
+#[test]
+fn every_invalid_subscription_delivery_policy_is_refused_with_awss_text_where_it_is_stored() {
+    let (e, _) = engine();
+    let t = topic_with(&e, "t", &[]).unwrap();
+    let sub = http_subscription(&e, &t, &[]).unwrap();
+    for (section, reason) in INVALID_RETRY_SECTIONS {
+        let policy = format!(r#"{{"healthyRetryPolicy":{section}}}"#);
+        let path = if reason.starts_with("must") {
+            "healthyRetryPolicy "
+        } else {
+            "healthyRetryPolicy."
+        };
+        assert_eq!(
+            sub.set_attribute(false, "DeliveryPolicy", &policy)
+                .unwrap_err()
+                .message(),
+            format!("Invalid parameter: DeliveryPolicy: {path}{reason}"),
+            "{section}"
+        );
+        // Subscribe words it with `Attributes Reason:`, before it looks at the endpoint.
+        let refused = e
+            .subscribe(
+                ACCOUNT,
+                PRINCIPAL,
+                &t,
+                "http",
+                "not-a-url",
+                &attrs(&[("DeliveryPolicy", &policy)]),
+            )
+            .unwrap_err();
+        assert_eq!(
+            refused.message(),
+            format!("Invalid parameter: Attributes Reason: DeliveryPolicy: {path}{reason}"),
+            "{section}"
+        );
+    }
+    for (policy, reason) in [
+        (
+            r#"{"defaultHealthyRetryPolicy":{}}"#,
+            "Unexpected JSON member: defaultHealthyRetryPolicy",
+        ),
+        (
+            r#"{"throttlePolicy":{"maxReceivesPerSecond":0}}"#,
+            "throttlePolicy.maxReceivesPerSecond must be >= 1",
+        ),
+        (
+            r#"{"throttlePolicy":{}}"#,
+            "throttlePolicy.maxReceivesPerSecond must be specified",
+        ),
+        (
+            r#"{"requestPolicy":{"headerContentType":"text/"}}"#,
+            "requestPolicy.headerContentType: the value [text/] is not a valid content type",
+        ),
+        (r#"{"guaranteed":"yes"}"#, "guaranteed must be a boolean"),
+        ("  ", "failed to parse JSON"),
+    ] {
+        assert_eq!(
+            sub.set_attribute(false, "DeliveryPolicy", policy)
+                .unwrap_err()
+                .message(),
+            format!("Invalid parameter: DeliveryPolicy: {reason}"),
+            "{policy}"
+        );
+    }
+    assert_eq!(
+        sub.settings().delivery_policy,
+        None,
+        "nothing refused was stored"
+    );
+    assert_eq!(t.subscriptions().len(), 1, "nothing refused was subscribed");
+}
+
+#[test]
+fn a_valid_delivery_policy_keeps_its_text_exactly_and_its_parsed_form() {
+    let (e, _) = engine();
+    // Keys out of AWS's order, blanks, a float: the text comes back exactly as set.
+    let text = r#"{ "http": {"defaultThrottlePolicy":{"maxReceivesPerSecond":5},
+        "defaultHealthyRetryPolicy": {"numRetries": 6.0, "maxDelayTarget": 20, "minDelayTarget": 10, "backoffFunction": "geometric"}}}"#;
+    let t = topic_with(&e, "t", &[("DeliveryPolicy", text)]).unwrap();
+    let stored = t.attributes().delivery_policy.expect("stored");
+    assert_eq!(stored.text(), text);
+    let parsed = t.delivery_policy().expect("parsed");
+    let http = parsed.http.as_ref().expect("http section");
+    let retry = http
+        .default_healthy_retry_policy
+        .as_ref()
+        .expect("retry section");
+    assert_eq!(
+        (
+            retry.min_delay_target,
+            retry.max_delay_target,
+            retry.num_retries
+        ),
+        (10, 20, 6)
+    );
+    assert_eq!(
+        retry.backoff_function,
+        delivery_policy::BackoffFunction::Geometric
+    );
+    assert_eq!(
+        http.default_throttle_policy
+            .as_ref()
+            .map(|p| p.max_receives_per_second),
+        Some(5)
+    );
+    assert_eq!(&parsed, stored.policy());
+
+    // The same attributes again: the same topic (CreateTopic is idempotent on the text).
+    assert!(Arc::ptr_eq(
+        &t,
+        &topic_with(&e, "t", &[("DeliveryPolicy", text)]).unwrap()
+    ));
+    // An empty value removes it.
+    t.set_attribute("DeliveryPolicy", "").unwrap();
+    assert_eq!(t.attributes().delivery_policy, None);
+    assert_eq!(t.delivery_policy(), None);
+
+    let sub_text = r#"{"healthyRetryPolicy":{"minDelayTarget":2,"maxDelayTarget":2,"numRetries":2},"guaranteed":true}"#;
+    let sub = http_subscription(&e, &t, &[("DeliveryPolicy", sub_text)]).unwrap();
+    assert_eq!(
+        sub.settings()
+            .delivery_policy
+            .as_ref()
+            .map(StoredPolicy::text),
+        Some(sub_text)
+    );
+    assert!(sub.delivery_policy().expect("parsed").guaranteed);
+    sub.set_attribute(false, "DeliveryPolicy", "").unwrap();
+    assert_eq!(sub.delivery_policy(), None);
+}
+
+#[test]
+fn the_effective_policy_merges_the_topics_parsed_policy_with_the_subscriptions() {
+    let (e, _) = engine();
+    let t = topic_with(&e, "t", &[]).unwrap();
+    let sub = http_subscription(&e, &t, &[]).unwrap();
+    assert_eq!(e.effective_delivery_policy(&sub), DeliveryPolicy::default());
+    assert_eq!(
+        e.effective_delivery_policy(&sub).retry_delays(),
+        [20, 20, 20].map(Duration::from_secs)
+    );
+
+    t.set_attribute(
+        "DeliveryPolicy",
+        r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":1,"numRetries":1},"defaultThrottlePolicy":{"maxReceivesPerSecond":3},"defaultRequestPolicy":{"headerContentType":"application/xml"}}}"#,
+    )
+    .unwrap();
+    let from_topic = e.effective_delivery_policy(&sub);
+    assert_eq!(from_topic.retry_delays(), [Duration::from_secs(1)]);
+    assert_eq!(from_topic.max_receives_per_second(), Some(3));
+    assert_eq!(from_topic.header_content_type(), "application/xml");
+
+    // The subscription's sections win; the ones it leaves out come from the topic.
+    sub.set_attribute(
+        false,
+        "DeliveryPolicy",
+        r#"{"healthyRetryPolicy":{"minDelayTarget":2,"maxDelayTarget":2,"numRetries":2},"requestPolicy":{"headerContentType":"application/json"}}"#,
+    )
+    .unwrap();
+    let merged = e.effective_delivery_policy(&sub);
+    assert_eq!(merged.retry_delays(), [2, 2].map(Duration::from_secs));
+    assert_eq!(merged.max_receives_per_second(), Some(3), "from the topic");
+    assert_eq!(merged.header_content_type(), "application/json");
+    assert_eq!(
+        merged.to_json(),
+        r#"{"healthyRetryPolicy":{"minDelayTarget":2,"maxDelayTarget":2,"numRetries":2,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"sicklyRetryPolicy":null,"throttlePolicy":{"maxReceivesPerSecond":3},"requestPolicy":{"headerContentType":"application/json"},"guaranteed":false}"#
+    );
+
+    // A topic that disables overrides wins, as soon as it is set.
+    t.set_attribute(
+        "DeliveryPolicy",
+        r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":1,"numRetries":1},"disableSubscriptionOverrides":true}}"#,
+    )
+    .unwrap();
+    let locked = e.effective_delivery_policy(&sub);
+    assert_eq!(locked.retry_delays(), [Duration::from_secs(1)]);
+    assert_eq!(locked.header_content_type(), "text/plain; charset=UTF-8");
+
+    // Once the topic is gone the subscription's own policy is all there is.
+    e.delete_topic("us-east-1", t.arn()).unwrap();
+    assert_eq!(
+        e.effective_delivery_policy(&sub).retry_delays(),
+        [2, 2].map(Duration::from_secs)
+    );
+}

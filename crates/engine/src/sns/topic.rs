@@ -7,6 +7,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 use serde_json::{json, Value};
 
+use super::delivery_policy::{StoredTopicPolicy, TopicDeliveryPolicy};
 use super::error::SnsError;
 use super::publish::Delivery;
 use super::subscription::Subscription;
@@ -56,8 +57,8 @@ pub struct TopicAttributes {
     pub policy: String,
     /// `policy`, parsed once when it is set (cross-account requests evaluate it).
     pub parsed_policy: Option<std::sync::Arc<crate::policy::Policy>>,
-    /// The topic's `DeliveryPolicy` as the client set it.
-    pub delivery_policy: Option<String>,
+    /// The topic's `DeliveryPolicy`: the text as the client set it, and parsed.
+    pub delivery_policy: Option<StoredTopicPolicy>,
     pub kms_master_key_id: Option<String>,
     /// `1` (SHA1withRSA, the default) or `2` (SHA256withRSA); `None` until set.
     pub signature_version: Option<String>,
@@ -119,12 +120,14 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, SnsError> {
 }
 
 /// Applies one attribute as `SetTopicAttributes` (or `CreateTopic`) sets it. `fifo` is the
-/// topic's type. `FifoTopic` itself is handled by the caller.
+/// topic's type. `create` selects `CreateTopic`'s wording where AWS's differs
+/// (`Attributes Reason: ...`). `FifoTopic` itself is handled by the caller.
 pub fn apply_attribute(
     attrs: &mut TopicAttributes,
     fifo: bool,
     name: &str,
     value: &str,
+    create: bool,
 ) -> Result<(), SnsError> {
     match name {
         "DisplayName" => {
@@ -145,7 +148,11 @@ pub fn apply_attribute(
             attrs.set_policy(value.into());
         }
         "DeliveryPolicy" => {
-            attrs.delivery_policy = (!value.is_empty()).then(|| value.into());
+            attrs.delivery_policy = if value.is_empty() {
+                None
+            } else {
+                Some(StoredTopicPolicy::topic(value).map_err(|e| e.into_sns_error(create))?)
+            };
         }
         "KmsMasterKeyId" => {
             attrs.kms_master_key_id = (!value.is_empty()).then(|| value.into());
@@ -355,6 +362,15 @@ impl Topic {
         self.attributes.read().clone()
     }
 
+    /// The topic's `DeliveryPolicy`, parsed (what its HTTP/S deliveries start from).
+    pub fn delivery_policy(&self) -> Option<TopicDeliveryPolicy> {
+        self.attributes
+            .read()
+            .delivery_policy
+            .as_ref()
+            .map(|p| p.policy().clone())
+    }
+
     /// The topic's access policy, parsed.
     pub fn access_policy(&self) -> Option<std::sync::Arc<crate::policy::Policy>> {
         self.attributes.read().parsed_policy.clone()
@@ -405,7 +421,7 @@ impl Topic {
         }
         let mut attrs = self.attributes.write();
         let mut next = attrs.clone();
-        apply_attribute(&mut next, self.fifo, name, value)?;
+        apply_attribute(&mut next, self.fifo, name, value, false)?;
         *attrs = next;
         Ok(())
     }

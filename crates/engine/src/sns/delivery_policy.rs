@@ -2,6 +2,12 @@
 //! attribute of topics and subscriptions, the `EffectiveDeliveryPolicy` they report, and the
 //! retry schedule a policy describes.
 //!
+//! A policy is parsed once, when `CreateTopic`, `SetTopicAttributes`, `Subscribe` or
+//! `SetSubscriptionAttributes` stores it (or the journal restores it): the topic and the
+//! subscription keep a [`StoredPolicy`], the text as set (echoed by `Get*Attributes`) next to
+//! its parsed form, and deliveries merge the parsed forms
+//! ([`super::SnsEngine::effective_delivery_policy`]) without reading JSON.
+//!
 //! Sources, in order of authority:
 //! - AWS docs "Amazon SNS message delivery retries" / "Creating an HTTP/S delivery policy": the
 //!   four phases, the defaults (3 retries 20 s apart, linear), the limits (numRetries 0-100,
@@ -21,6 +27,8 @@
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
+
+use super::error::SnsError;
 
 /// The most retries a policy may ask for.
 pub const MAX_RETRIES: u64 = 100;
@@ -344,6 +352,88 @@ impl std::fmt::Display for PolicyError {
 }
 
 impl std::error::Error for PolicyError {}
+
+impl PolicyError {
+    /// The error SNS answers: `InvalidParameter`, `Invalid parameter: DeliveryPolicy: <reason>`
+    /// from SetTopicAttributes and SetSubscriptionAttributes, and with `Attributes Reason: `
+    /// before `DeliveryPolicy` when the policy came in CreateTopic's or Subscribe's attribute
+    /// map (`in_attributes`).
+    pub fn into_sns_error(self, in_attributes: bool) -> SnsError {
+        if in_attributes {
+            SnsError::invalid(format!("Attributes Reason: {}", self.message))
+        } else {
+            SnsError::invalid(self.message)
+        }
+    }
+}
+
+/// A `DeliveryPolicy` as a topic or subscription stores it: the text the client set, which
+/// `GetTopicAttributes` / `GetSubscriptionAttributes` return unchanged, and its parsed form,
+/// which deliveries follow. Made only by parsing the text, so the two always agree; the journal
+/// keeps the text (the source of truth) and restoring parses it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPolicy<P> {
+    text: String,
+    policy: P,
+}
+
+/// A topic's stored `DeliveryPolicy`.
+pub type StoredTopicPolicy = StoredPolicy<TopicDeliveryPolicy>;
+/// A subscription's stored `DeliveryPolicy`.
+pub type StoredSubscriptionPolicy = StoredPolicy<SubscriptionDeliveryPolicy>;
+
+impl StoredPolicy<TopicDeliveryPolicy> {
+    /// Parses and validates a topic's `DeliveryPolicy` ([`parse_topic_policy`]).
+    pub fn topic(text: &str) -> Result<Self, PolicyError> {
+        Ok(StoredPolicy {
+            policy: parse_topic_policy(text)?,
+            text: text.to_owned(),
+        })
+    }
+}
+
+impl StoredPolicy<SubscriptionDeliveryPolicy> {
+    /// Parses and validates a subscription's `DeliveryPolicy` ([`parse_subscription_policy`]).
+    pub fn subscription(text: &str) -> Result<Self, PolicyError> {
+        Ok(StoredPolicy {
+            policy: parse_subscription_policy(text)?,
+            text: text.to_owned(),
+        })
+    }
+}
+
+impl<P> StoredPolicy<P> {
+    /// The policy as the client set it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The parsed policy.
+    pub fn policy(&self) -> &P {
+        &self.policy
+    }
+}
+
+/// The first refused `DeliveryPolicy` in the attribute map of `CreateTopic` (`topic`) or
+/// `Subscribe`, in AWS's words. Both report it before any other problem of the request
+/// (ferrybridge's order since the policy was first validated), so they call this first.
+pub(crate) fn check_attributes(
+    attributes: &[(String, String)],
+    topic: bool,
+) -> Result<(), SnsError> {
+    for (name, value) in attributes {
+        if name != "DeliveryPolicy" || value.is_empty() {
+            continue;
+        }
+        let parsed = if topic {
+            parse_topic_policy(value).map(drop)
+        } else {
+            parse_subscription_policy(value).map(drop)
+        };
+        parsed.map_err(|e| e.into_sns_error(true))?;
+    }
+    Ok(())
+}
 
 /// Parses and validates a topic's `DeliveryPolicy`.
 pub fn parse_topic_policy(json: &str) -> Result<TopicDeliveryPolicy, PolicyError> {
