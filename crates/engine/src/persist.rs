@@ -320,3 +320,31 @@ impl Pieces {
         });
     }
 }
+
+/// Every piece `visit` reports, as (key, body) pairs.
+pub fn collect_pieces(visit: impl FnOnce(&mut dyn FnMut(&[u8], &[u8]))) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    visit(&mut |k, b| out.push((k.to_vec(), b.to_vec())));
+    out
+}
+
+/// Journals a service's configuration pieces (records of `record_kind`): what changed since the
+/// last call, or with `full` (a checkpoint) every piece. A no-op without a journal.
+///
+/// Lock order: `order` (pieces are taken, compared and appended under it, so the last record
+/// of each piece is never older than an acknowledged change) -> the state's read locks `visit`
+/// takes, one at a time -> the journal's buffer (a leaf: `append` only buffers and returns a
+/// ticket; the wait for the disk happens after every lock is released, before the answer).
+pub fn journal_pieces(
+    journal: Option<&std::sync::Arc<dyn Journal>>,
+    order: &parking_lot::Mutex<Pieces>,
+    record_kind: u8,
+    full: bool,
+    visit: impl FnOnce(&mut dyn FnMut(&[u8], &[u8])),
+) {
+    let Some(j) = journal else { return };
+    let mut last = order.lock();
+    let mut buf = Vec::new();
+    last.frame_changes(record_kind, full, &mut buf, visit);
+    append(&**j, &buf);
+}

@@ -58,30 +58,37 @@ struct CaArgs {
     ca_dir: Option<std::path::PathBuf>,
 }
 
+/// Where `ferrybridge state` reads or writes: a data directory or a running server.
+#[derive(Debug, clap::Args)]
+struct StateTarget {
+    /// The data directory (of a stopped server).
+    #[arg(
+        long = "data-dir",
+        value_name = "DIR",
+        id = "state_data_dir",
+        required_unless_present = "endpoint",
+        conflicts_with = "endpoint"
+    )]
+    dir: Option<std::path::PathBuf>,
+    /// A running server (http://host:port), through its admin API.
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// The running server's admin token (--endpoint).
+    #[arg(
+        long,
+        env = "FERRYBRIDGE_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 enum StateCommand {
     /// Print the state of a data directory, or of a running server, as JSON.
     Export {
-        /// The data directory (of a stopped server).
-        #[arg(
-            long = "data-dir",
-            value_name = "DIR",
-            id = "state_data_dir",
-            required_unless_present = "endpoint",
-            conflicts_with = "endpoint"
-        )]
-        dir: Option<std::path::PathBuf>,
-        /// A running server (http://host:port), through its admin API.
-        #[arg(long, value_name = "URL")]
-        endpoint: Option<String>,
-        /// The running server's admin token (--endpoint).
-        #[arg(
-            long,
-            env = "FERRYBRIDGE_ADMIN_TOKEN",
-            value_name = "TOKEN",
-            hide_env_values = true
-        )]
-        admin_token: Option<String>,
+        #[command(flatten)]
+        target: StateTarget,
         /// Only this account.
         #[arg(long)]
         account: Option<String>,
@@ -96,26 +103,8 @@ enum StateCommand {
     /// applied on error.
     Import {
         file: std::path::PathBuf,
-        /// The data directory (of a stopped server).
-        #[arg(
-            long = "data-dir",
-            value_name = "DIR",
-            id = "state_data_dir",
-            required_unless_present = "endpoint",
-            conflicts_with = "endpoint"
-        )]
-        dir: Option<std::path::PathBuf>,
-        /// A running server (http://host:port), through its admin API.
-        #[arg(long, value_name = "URL")]
-        endpoint: Option<String>,
-        /// The running server's admin token (--endpoint).
-        #[arg(
-            long,
-            env = "FERRYBRIDGE_ADMIN_TOKEN",
-            value_name = "TOKEN",
-            hide_env_values = true
-        )]
-        admin_token: Option<String>,
+        #[command(flatten)]
+        target: StateTarget,
     },
 }
 
@@ -123,9 +112,12 @@ fn state(command: StateCommand) -> std::process::ExitCode {
     use ferrybridge_server::state;
     let result = match command {
         StateCommand::Export {
-            dir,
-            endpoint,
-            admin_token,
+            target:
+                StateTarget {
+                    dir,
+                    endpoint,
+                    admin_token,
+                },
             account,
             region,
             no_messages,
@@ -147,9 +139,12 @@ fn state(command: StateCommand) -> std::process::ExitCode {
         }),
         StateCommand::Import {
             file,
-            dir,
-            endpoint,
-            admin_token,
+            target:
+                StateTarget {
+                    dir,
+                    endpoint,
+                    admin_token,
+                },
         } => state::read(&file)
             .and_then(|doc| match (dir, endpoint) {
                 (Some(dir), _) => state::import(&dir, &doc),

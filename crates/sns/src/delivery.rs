@@ -20,7 +20,7 @@ use ferrybridge_engine::sns::{Delivery, Notification, Protocol, Recorded, Subscr
 use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage};
 
 use crate::envelope::{self, SignatureFields};
-use crate::shared::{dead_letter, topic_location, Shared};
+use crate::shared::{admits_into_queue, dead_letter, topic_location, Shared};
 use crate::signing::{MessageType, SignedFields};
 
 pub use crate::shared::{OUTBOUND_BUDGET_BYTES, OUTBOUND_OVERHEAD, SNS_SENDER_ID};
@@ -519,21 +519,7 @@ fn deliver_sqs(
         // The queue found is a new one, made after a reset that came after the publish.
         return;
     }
-    let (topic_account, _) = topic_location(&sub.topic_arn);
-    let policy = queue.access_policy();
-    let admitted = shared.gate.admit(
-        policy.as_deref(),
-        &crate::policy_gate::Delivery {
-            service: "sns.amazonaws.com",
-            action: "sqs:SendMessage",
-            resource: queue.arn(),
-            owner: &queue.key().account_id,
-            source_arn: &sub.topic_arn,
-            source_account: &topic_account,
-            key: &sub.arn,
-        },
-    );
-    if admitted.is_err() {
+    if !admits_into_queue(shared, sub, &queue, &sub.arn) {
         // A client-side error (403): not retried, to the subscription's DLQ if it has one
         // (SNS Developer Guide, "Amazon SNS message delivery retries"); the subscription
         // stays. The wording is SQS's, as SNS's delivery status logs report it.

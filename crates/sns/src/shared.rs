@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ferrybridge_engine::sns::{Notification, SnsEngine, Subscription};
-use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, SqsEngine};
+use ferrybridge_engine::sqs::{MessageAttributeValue, NewMessage, Queue, SqsEngine};
 use ferrybridge_http::{HttpClient, Throttle};
 
 use crate::envelope;
@@ -84,6 +84,28 @@ pub(crate) fn topic_location(topic_arn: &str) -> (String, String) {
 
 /// Sends an undeliverable message to the subscription's dead-letter queue, with AWS's
 /// `RequestID`, `ErrorCode` and `ErrorMessage` attributes. Returns whether it got there.
+/// Whether `queue`'s policy lets SNS send `sub`'s messages into it (refused only with
+/// `--enforce-policies`; otherwise a warning, once per `key`: see [`crate::policy_gate`]).
+pub(crate) fn admits_into_queue(
+    shared: &Shared,
+    sub: &Subscription,
+    queue: &Queue,
+    key: &str,
+) -> bool {
+    let (topic_account, _) = topic_location(&sub.topic_arn);
+    let policy = queue.access_policy();
+    let delivery = crate::policy_gate::Delivery {
+        service: "sns.amazonaws.com",
+        action: "sqs:SendMessage",
+        resource: queue.arn(),
+        owner: &queue.key().account_id,
+        source_arn: &sub.topic_arn,
+        source_account: &topic_account,
+        key,
+    };
+    shared.gate.admit(policy.as_deref(), &delivery).is_ok()
+}
+
 pub(crate) fn dead_letter(
     shared: &Shared,
     sub: &Subscription,
@@ -118,18 +140,7 @@ pub(crate) fn dead_letter(
     };
     // The DLQ's policy must let SNS send too (SNS Developer Guide, "Configuring an Amazon SNS
     // dead-letter queue for a subscription"); otherwise the message is lost.
-    let (topic_account, _) = topic_location(&sub.topic_arn);
-    let policy = queue.access_policy();
-    let delivery = crate::policy_gate::Delivery {
-        service: "sns.amazonaws.com",
-        action: "sqs:SendMessage",
-        resource: queue.arn(),
-        owner: &queue.key().account_id,
-        source_arn: &sub.topic_arn,
-        source_account: &topic_account,
-        key: &format!("{}#dlq", sub.arn),
-    };
-    if shared.gate.admit(policy.as_deref(), &delivery).is_err() {
+    if !admits_into_queue(shared, sub, &queue, &format!("{}#dlq", sub.arn)) {
         tracing::debug!(subscription = %sub.arn, dead_letter_queue = %dlq_arn, "the dead-letter queue's policy refuses SNS: message dropped");
         return false;
     }

@@ -190,12 +190,7 @@ impl EventsReplay {
             }
             kind::EVENTS_ARCHIVED => {
                 let mut d = Dec(data);
-                let key = (
-                    d.str()?.to_owned(),
-                    d.str()?.to_owned(),
-                    d.str()?.to_owned(),
-                    d.u64()?,
-                );
+                let key = read_archive_key(&mut d)?;
                 let seq = d.u64()?;
                 self.archived
                     .entry(key)
@@ -204,12 +199,7 @@ impl EventsReplay {
             }
             kind::EVENTS_REPLAY => {
                 let mut d = Dec(data);
-                let key = (
-                    d.str()?.to_owned(),
-                    d.str()?.to_owned(),
-                    d.str()?.to_owned(),
-                    d.u64()?,
-                );
+                let key = read_archive_key(&mut d)?;
                 let version = d.u64()?;
                 let newer = self.replays.get(&key).is_none_or(|(v, _)| *v < version);
                 if newer {
@@ -228,6 +218,16 @@ impl EventsReplay {
             && self.archived.is_empty()
             && self.replays.is_empty()
     }
+}
+
+/// The key an archived event or a replay record starts with: (account, region, name, uid).
+fn read_archive_key(d: &mut Dec) -> Result<NamedId, String> {
+    Ok((
+        d.str()?.to_owned(),
+        d.str()?.to_owned(),
+        d.str()?.to_owned(),
+        d.u64()?,
+    ))
 }
 
 fn decode_archived(d: &mut Dec, seq: u64) -> Result<ArchivedEvent, String> {
@@ -608,19 +608,13 @@ impl EventsEngine {
 
     /// The state as pieces (see [`persist::Pieces`]).
     fn pieces(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let mut out = Vec::new();
-        self.visit_pieces(&mut |k, b| out.push((k.to_vec(), b.to_vec())));
-        out
+        persist::collect_pieces(|f| self.visit_pieces(f))
     }
 
     /// Journals what changed in the buses, rules, targets, connections, API destinations,
     /// archives and replays since the last call (after a request changed state). A no-op
     /// without `--data-dir`.
-    ///
-    /// Lock order: `journal_order` (so that images reach the journal in the order they were
-    /// taken: the last one wins at replay) -> the state's read locks, one at a time ->
-    /// the journal's buffer (a leaf: `append` only buffers and returns a ticket; the wait
-    /// for the disk happens after every lock is released, before the answer).
+    /// Lock order: see [`persist::journal_pieces`].
     pub fn journal_state(&self) {
         self.journal_pieces(false)
     }
@@ -631,13 +625,13 @@ impl EventsEngine {
     }
 
     fn journal_pieces(&self, full: bool) {
-        let Some(j) = &self.journal else { return };
-        // Pieces are taken, compared and appended under this mutex: the last record of each
-        // piece is never older than a change that was acknowledged.
-        let mut last = self.journal_order.lock();
-        let mut buf = Vec::new();
-        last.frame_changes(kind::EVENTS_PIECE, full, &mut buf, |f| self.visit_pieces(f));
-        persist::append(&**j, &buf);
+        persist::journal_pieces(
+            self.journal.as_ref(),
+            &self.journal_order,
+            kind::EVENTS_PIECE,
+            full,
+            |f| self.visit_pieces(f),
+        );
     }
 
     /// Replaces the buses, rules and targets with a journaled image; `Ok(false)` for another

@@ -324,19 +324,13 @@ impl SnsEngine {
 
     /// The state as pieces (see [`persist::Pieces`]).
     fn pieces(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let mut out = Vec::new();
-        self.visit_pieces(&mut |k, b| out.push((k.to_vec(), b.to_vec())));
-        out
+        persist::collect_pieces(|f| self.visit_pieces(f))
     }
 
     /// Journals what changed in the SNS state since the last call (after a request changed
     /// it). A no-op without `--data-dir`. Takes the state's locks one at a time, then the
     /// journal's (a leaf).
-    ///
-    /// Lock order: `journal_order` (so that pieces reach the journal in the order they were
-    /// taken: the last one wins at replay) -> the state's read locks, one at a time ->
-    /// the journal's buffer (a leaf: `append` only buffers and returns a ticket; the wait
-    /// for the disk happens after every lock is released, before the answer).
+    /// Lock order: see [`persist::journal_pieces`].
     pub fn journal_state(&self) {
         self.journal_pieces(false)
     }
@@ -348,11 +342,13 @@ impl SnsEngine {
     }
 
     fn journal_pieces(&self, full: bool) {
-        let Some(j) = &self.journal else { return };
-        let mut last = self.journal_order.lock();
-        let mut buf = Vec::new();
-        last.frame_changes(kind::SNS_PIECE, full, &mut buf, |f| self.visit_pieces(f));
-        persist::append(&**j, &buf);
+        persist::journal_pieces(
+            self.journal.as_ref(),
+            &self.journal_order,
+            kind::SNS_PIECE,
+            full,
+            |f| self.visit_pieces(f),
+        );
     }
 
     /// Restores what the journal holds: the last whole image (earlier versions), then the
@@ -531,44 +527,9 @@ impl SnsEngine {
                 }
                 r.topics.write().insert(topic.arn().to_owned(), topic);
             }
-            for _ in 0..d.u32()? {
-                let app = PlatformApplication {
-                    arn: d.str()?.to_string(),
-                    platform: d.str()?.to_string(),
-                    name: d.str()?.to_string(),
-                    attributes: read_map(&mut d)?,
-                    credentials: read_map(&mut d)?,
-                };
-                r.applications.write().insert(app.arn.clone(), app);
-            }
-            for _ in 0..d.u32()? {
-                let p = PlatformEndpoint {
-                    arn: d.str()?.to_string(),
-                    application_arn: d.str()?.to_string(),
-                    attributes: read_map(&mut d)?,
-                };
-                r.endpoints.write().insert(p.arn.clone(), p);
-            }
-            let mut sms = SmsState {
-                attributes: read_map(&mut d)?,
-                ..SmsState::default()
-            };
-            for _ in 0..d.u32()? {
-                sms.opted_out.insert(d.str()?.to_string());
-            }
-            for _ in 0..d.u32()? {
-                let number = d.str()?.to_string();
-                let verified = d.u8()? == 1;
-                let one_time_password = d.str()?.to_string();
-                sms.sandbox.insert(
-                    number,
-                    SandboxNumber {
-                        verified,
-                        one_time_password,
-                    },
-                );
-            }
-            *r.sms.lock() = sms;
+            // Then the region's platform applications, endpoints and SMS settings, laid out
+            // as a region piece is.
+            decode_region(&mut d, &r)?;
             regions.insert((account, region), Arc::new(r));
         }
         *self.regions.write() = regions;
