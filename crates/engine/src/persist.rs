@@ -14,6 +14,7 @@
 //! records; replaying it resets that resource, so older records can be dropped (compaction).
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -319,6 +320,15 @@ impl Pieces {
             live
         });
     }
+}
+
+/// The pieces a journal's last records hold (removed ones left out): what the next changes of
+/// a restored service are compared with (`Pieces::prime`).
+pub(crate) fn live_pieces(pieces: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    pieces
+        .iter()
+        .filter_map(|(k, b)| Some((k.clone(), b.clone()?)))
+        .collect()
 }
 
 /// Every piece `visit` reports, as (key, body) pairs.

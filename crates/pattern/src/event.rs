@@ -283,3 +283,40 @@ impl<'de> Visitor<'de> for Node<'_, '_, 'de> {
         Ok(())
     }
 }
+
+/// Turns SNS message attributes `(name, DataType, StringValue)` into the flat JSON object
+/// a filter policy of `MessageAttributes` scope is matched against: `String.Array` values
+/// decoded as JSON arrays, `Number` values as numbers, `Binary` ones left out.
+pub fn attributes_to_event<K, T, V>(
+    attributes: impl IntoIterator<Item = (K, T, V)>,
+) -> serde_json::Value
+where
+    K: AsRef<str>,
+    T: AsRef<str>,
+    V: AsRef<str>,
+{
+    use serde_json::{Map, Value};
+    let mut event = Map::new();
+    for (name, data_type, value) in attributes {
+        let (data_type, value) = (data_type.as_ref(), value.as_ref());
+        let decoded = if data_type.starts_with("String.Array") {
+            match serde_json::from_str::<Value>(value) {
+                Ok(array @ Value::Array(_)) => array,
+                _ => Value::String(value.to_owned()),
+            }
+        } else if data_type.starts_with("Number") {
+            match Number::parse(value) {
+                Some(Number::Unsigned(u)) => Value::from(u),
+                Some(Number::Signed(i)) => Value::from(i),
+                Some(Number::Float(f)) => Value::from(f),
+                None => Value::String(value.to_owned()),
+            }
+        } else if data_type.starts_with("String") {
+            Value::String(value.to_owned())
+        } else {
+            continue;
+        };
+        event.insert(name.as_ref().to_owned(), decoded);
+    }
+    Value::Object(event)
+}

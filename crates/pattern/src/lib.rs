@@ -40,10 +40,10 @@ mod sns;
 mod wildcard;
 
 pub use error::{EventError, PatternError, PolicyError, Reason};
+pub use event::attributes_to_event;
 pub use eventbridge::EventPattern;
 pub use matcher::{Matcher, Pattern};
 pub use parse::MAX_ALTERNATIVES;
 pub use sns::{
-    attributes_to_event, FilterPolicy, FilterPolicyScope, MAX_POLICY_BYTES,
-    MAX_POLICY_COMBINATIONS, MAX_POLICY_KEYS,
+    FilterPolicy, FilterPolicyScope, MAX_POLICY_BYTES, MAX_POLICY_COMBINATIONS, MAX_POLICY_KEYS,
 };

@@ -16,7 +16,7 @@ use std::hash::Hash;
 
 use crate::ast::SubPattern;
 use crate::error::EventError;
-use crate::event::{flatten_str, flatten_value, trails_compatible, FlatEvent};
+use crate::event::{attributes_to_event, flatten_str, flatten_value, trails_compatible, FlatEvent};
 use crate::index::{PathIndex, Target};
 use crate::paths::{PathId, PathTable};
 
@@ -252,7 +252,7 @@ impl<Id: Clone + Eq + Hash> Matcher<Id> {
         T: AsRef<str>,
         V: AsRef<str>,
     {
-        match crate::sns::attributes_to_event(attributes) {
+        match attributes_to_event(attributes) {
             serde_json::Value::Object(map) if map.is_empty() => Vec::new(),
             event => self.matching(&event),
         }

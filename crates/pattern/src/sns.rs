@@ -4,8 +4,8 @@ use serde_json::{Map, Value};
 
 use crate::ast::SubPattern;
 use crate::error::{PolicyError, Reason};
+use crate::event::attributes_to_event;
 use crate::matcher::{Matcher, Pattern};
-use crate::number::Number;
 use crate::parse::{parse_value, Dialect};
 
 /// Largest policy SNS accepts, in bytes.
@@ -139,39 +139,6 @@ impl Pattern for FilterPolicy {
     fn alternatives(&self) -> &[SubPattern] {
         &self.alternatives
     }
-}
-
-/// Turns message attributes into the flat JSON object the policy is
-/// matched against.
-pub fn attributes_to_event<K, T, V>(attributes: impl IntoIterator<Item = (K, T, V)>) -> Value
-where
-    K: AsRef<str>,
-    T: AsRef<str>,
-    V: AsRef<str>,
-{
-    let mut event = Map::new();
-    for (name, data_type, value) in attributes {
-        let (data_type, value) = (data_type.as_ref(), value.as_ref());
-        let decoded = if data_type.starts_with("String.Array") {
-            match serde_json::from_str::<Value>(value) {
-                Ok(array @ Value::Array(_)) => array,
-                _ => Value::String(value.to_owned()),
-            }
-        } else if data_type.starts_with("Number") {
-            match Number::parse(value) {
-                Some(Number::Unsigned(u)) => Value::from(u),
-                Some(Number::Signed(i)) => Value::from(i),
-                Some(Number::Float(f)) => Value::from(f),
-                None => Value::String(value.to_owned()),
-            }
-        } else if data_type.starts_with("String") {
-            Value::String(value.to_owned())
-        } else {
-            continue;
-        };
-        event.insert(name.as_ref().to_owned(), decoded);
-    }
-    Value::Object(event)
 }
 
 /// Checks the policy's shape the way SNS does before looking at operators,

@@ -19,46 +19,12 @@
 
 use bytes::Bytes;
 use ferrybridge_engine::reset::{ResetScope, Service};
-use ferrybridge_protocol::ServiceError;
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Map, Value};
 
-use crate::dispatch::{json_response, App};
-use crate::sns_admin::{param, query_params};
-
-/// The services this emulator answers, by signing name. (STS adds itself here when it lands.)
-pub(crate) const EMULATED: &[&str] = &["sqs", "sns", "events", "sts"];
-
-/// `--services` / SERVICES: a comma-separated list (LocalStack's `eventbridge` is `events`).
-pub(crate) fn parse_services(list: &str) -> Vec<String> {
-    list.split(',')
-        .map(|s| s.trim().to_ascii_lowercase())
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            if s == "eventbridge" {
-                "events".into()
-            } else {
-                s
-            }
-        })
-        .collect()
-}
-
-/// LocalStack's error for a service left out of SERVICES, if `service` is.
-pub(crate) fn disabled(enabled: Option<&[String]>, service: &str) -> Option<ServiceError> {
-    let enabled = enabled?;
-    if enabled.iter().any(|s| s == service) {
-        return None;
-    }
-    // source: LocalStack's service request router (InternalFailure, this text).
-    Some(ServiceError::new(
-        "InternalFailure",
-        format!(
-            "Service '{service}' is not enabled. Please check your 'SERVICES' configuration variable."
-        ),
-    ))
-}
+use crate::admin_common::{json_response, localstack_service_reset, param, query_params};
+use crate::app::{parse_services, App, EMULATED};
 
 fn not_found(method: &str, path: &str) -> Response<Full<Bytes>> {
     json_response(
@@ -191,14 +157,6 @@ pub(crate) fn handle(
             }
         }
     }
-}
-
-/// The service of LocalStack's `/_localstack/state/<service>/reset`.
-pub(crate) fn localstack_service_reset(path: &str) -> Option<&str> {
-    let service = path
-        .strip_prefix("/_localstack/state/")?
-        .strip_suffix("/reset")?;
-    (!service.is_empty() && !service.contains('/')).then_some(service)
 }
 
 /// `/_ferrybridge/health`: reads no engine state (a deadlocked engine must not hide it).

@@ -12,8 +12,7 @@ use http_body_util::Full;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::dispatch::json_response;
-use crate::sns_admin::param;
+use crate::admin_common::{json_response, param};
 
 /// Items per page when `max` is not given.
 pub(crate) const DEFAULT_PAGE: usize = 1000;

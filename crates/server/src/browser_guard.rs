@@ -371,7 +371,7 @@ fn is_open_admin(method: &str, path: &str) -> bool {
     if method == "POST"
         && (path == "/moto-api/reset"
             || path == "/_localstack/state/reset"
-            || crate::admin::localstack_service_reset(path).is_some())
+            || crate::admin_common::localstack_service_reset(path).is_some())
     {
         return true;
     }
@@ -399,7 +399,7 @@ pub(crate) fn admin_refusal(access: AdminAccess) -> Response<Full<Bytes>> {
         ),
     };
     let mut response =
-        crate::dispatch::json_response(status, &json!({"error": error, "message": message}));
+        crate::admin_common::json_response(status, &json!({"error": error, "message": message}));
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             http::header::WWW_AUTHENTICATE,
@@ -411,7 +411,7 @@ pub(crate) fn admin_refusal(access: AdminAccess) -> Response<Full<Bytes>> {
 
 /// The JSON refusal of an admin call that failed the browser checks.
 pub(crate) fn admin_browser_refusal(refusal: &Refusal) -> Response<Full<Bytes>> {
-    crate::dispatch::json_response(
+    crate::admin_common::json_response(
         StatusCode::FORBIDDEN,
         &json!({"error": "Forbidden", "message": refusal.message()}),
     )

@@ -20,8 +20,7 @@ use http_body_util::Full;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::dispatch::json_response;
-use crate::sns_admin::{param, query_params};
+use crate::admin_common::{json_response, param, query_params};
 
 fn invocation_json(r: &RecordedInvocation) -> Value {
     json!({

@@ -18,7 +18,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
-use crate::dispatch::App;
+use crate::app::App;
 use crate::Config;
 
 /// A server running on the current tokio runtime; dropping it (or calling

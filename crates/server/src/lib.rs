@@ -6,7 +6,9 @@
 //! Business rules live in the engine and the service crates, never here.
 
 mod admin;
+mod admin_common;
 mod admin_page;
+mod app;
 mod auth;
 mod browser_guard;
 pub mod config;

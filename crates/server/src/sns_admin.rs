@@ -27,7 +27,7 @@ use http_body_util::Full;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Map, Value};
 
-use crate::dispatch::json_response;
+use crate::admin_common::{json_response, param, query_params};
 
 /// Account and region for an unsigned `ConfirmSubscription` or `Unsubscribe` (the GET links in
 /// SNS messages): those of the ARN it names.
@@ -43,23 +43,6 @@ pub(crate) fn unsigned_sns_link(decoded: &DecodedRequest) -> Option<(String, Str
     let arn = decoded.input.get(member)?.as_str()?;
     let parsed = ferrybridge_engine::sns::arn::parse(arn)?;
     Some((parsed.account.to_owned(), parsed.region.to_owned()))
-}
-
-pub(crate) fn query_params(query: Option<&str>) -> Vec<(String, String)> {
-    query
-        .map(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
 }
 
 fn recorded_json(r: &Recorded) -> Value {

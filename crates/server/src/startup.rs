@@ -8,7 +8,7 @@ use ferrybridge_config::{Api, ApiError, BoxFuture};
 use ferrybridge_protocol::RequestContext;
 use serde_json::Value;
 
-use crate::dispatch::App;
+use crate::app::App;
 
 struct Services<'a> {
     app: &'a App,

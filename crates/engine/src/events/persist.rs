@@ -343,14 +343,6 @@ fn decode_target(d: &mut Dec, archive: Option<&str>) -> Result<Target, String> {
     })
 }
 
-/// The pieces a journal's last records hold (removed ones left out).
-pub(crate) fn live_pieces(pieces: &BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Vec<(Vec<u8>, Vec<u8>)> {
-    pieces
-        .iter()
-        .filter_map(|(k, b)| Some((k.clone(), b.clone()?)))
-        .collect()
-}
-
 const PIECE_BUS: u8 = 1;
 const PIECE_REGION: u8 = 2;
 const PIECE_RULE: u8 = 3;
@@ -777,7 +769,7 @@ impl EventsEngine {
             self.replay_record(kind::EVENTS_STATE, image)?;
         }
         // What the journal holds of each piece (the next changes are compared with it).
-        let live = live_pieces(&replay.pieces);
+        let live = persist::live_pieces(&replay.pieces);
         self.apply_pieces(replay.pieces)?;
         let primed = match replay.image {
             // Pieces written after an image of an earlier version: all of them are compared

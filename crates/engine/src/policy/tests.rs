@@ -4,7 +4,8 @@
 //!   (`sqs-basic-examples-of-sqs-policies.html`) and "Using custom policies with the Amazon
 //!   SQS access policy language" (`sqs-creating-custom-policies-access-policy-examples.html`);
 //! * SNS Developer Guide, "Subscribing an Amazon SQS queue to an Amazon SNS topic"
-//!   (`subscribe-sqs-queue-to-sns-topic.html`) and the default topic policy;
+//!   (`subscribe-sqs-queue-to-sns-topic.html`) (the default topic policy, which the SNS engine
+//!   writes, is tested with it in `sns/tests.rs`);
 //! * EventBridge User Guide, "Permissions for event buses" (`eb-event-bus-perms.html`) and
 //!   "Example policy: Send events to the same account and restrict updates"
 //!   (`eb-event-bus-example-policy-same-account-creator.html`), "Using resource-based
@@ -67,8 +68,6 @@ fn cases() -> Vec<Case> {
     let role = r#"{"Statement":[{"Effect":"Allow",
         "Principal":{"AWS":"arn:aws:iam::222222222222:role/app/Worker"},
         "Action":"sqs:ReceiveMessage","Resource":"*"}]}"#;
-    let default_topic = crate::sns::topic::default_policy(T, A);
-    let default_topic: &'static str = Box::leak(default_topic.into_boxed_str());
     let events_creator = r#"{"Version":"2012-10-17","Statement":[{
         "Sid":"InvoiceProcessingRuleCreation","Effect":"Allow",
         "Principal":{"AWS":"arn:aws:iam::222222222222:root"},
@@ -96,7 +95,6 @@ fn cases() -> Vec<Case> {
     let numeric = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage",
         "Resource":"*","Condition":{"NumericLessThanEquals":{"sqs:delay":"10"},
                                     "DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}}]}"#;
-    let sns_default_ctx: &'static [(&str, &str)] = &[];
     let rule_src: &'static [(&str, &str)] = &[(
         "aws:SourceArn",
         "arn:aws:events:us-east-1:111111111111:rule/keep",
@@ -381,37 +379,6 @@ fn cases() -> Vec<Case> {
             action: "sqs:ReceiveMessage",
             resource: Q,
             context: &[],
-            owner: A,
-            want: ImplicitDeny,
-        },
-        // SNS default topic policy: only the owner account (AWS:SourceOwner).
-        Case {
-            name: "default topic policy, owner",
-            policy: default_topic,
-            principal: root(A),
-            action: "SNS:Publish",
-            resource: T,
-            context: sns_default_ctx,
-            owner: A,
-            want: Allow,
-        },
-        Case {
-            name: "default topic policy, other account",
-            policy: default_topic,
-            principal: root(B),
-            action: "sns:Publish",
-            resource: T,
-            context: sns_default_ctx,
-            owner: A,
-            want: ImplicitDeny,
-        },
-        Case {
-            name: "default topic policy, EventBridge needs its own grant",
-            policy: default_topic,
-            principal: Principal::Service("events.amazonaws.com"),
-            action: "sns:Publish",
-            resource: T,
-            context: &[("aws:SourceAccount", A)],
             owner: A,
             want: ImplicitDeny,
         },

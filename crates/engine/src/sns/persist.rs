@@ -358,7 +358,7 @@ impl SnsEngine {
             self.replay(kind::SNS_STATE, image)?;
         }
         // What the journal holds of each piece (the next changes are compared with it).
-        let live = crate::events::persist::live_pieces(&replay.pieces);
+        let live = persist::live_pieces(&replay.pieces);
         let legacy = replay.image.is_some();
         self.restore_pieces(replay.pieces)?;
         // After an image of an earlier version, all pieces are compared with the restored

@@ -586,3 +586,52 @@ fn the_effective_policy_merges_the_topics_parsed_policy_with_the_subscriptions()
         [2, 2].map(Duration::from_secs)
     );
 }
+
+/// The default topic policy CreateTopic writes (AWS's, `AWS:SourceOwner` = the owner) admits
+/// the owner account only; another account and EventBridge need a grant of their own. (With
+/// the policy evaluator's case table in `policy/tests.rs`, which cannot use the SNS engine.)
+#[test]
+fn default_topic_policy_admits_only_the_owner() {
+    use crate::policy::{authorize, Decision, Policy, Principal, Request};
+    const A: &str = "111111111111";
+    const T: &str = "arn:aws:sns:us-east-1:111111111111:alerts";
+    let policy = Policy::parse(&topic::default_policy(T, A)).expect("default policy parses");
+    let cases = [
+        (
+            "owner",
+            Principal::Aws {
+                account: A,
+                arn: "arn:aws:iam::111111111111:root",
+            },
+            "SNS:Publish",
+            &[][..],
+            Decision::Allow,
+        ),
+        (
+            "other account",
+            Principal::Aws {
+                account: "222222222222",
+                arn: "arn:aws:iam::222222222222:root",
+            },
+            "sns:Publish",
+            &[][..],
+            Decision::ImplicitDeny,
+        ),
+        (
+            "EventBridge needs its own grant",
+            Principal::Service("events.amazonaws.com"),
+            "sns:Publish",
+            &[("aws:SourceAccount", A)][..],
+            Decision::ImplicitDeny,
+        ),
+    ];
+    for (name, principal, action, context, want) in cases {
+        let req = Request {
+            principal,
+            action,
+            resource: T,
+            context,
+        };
+        assert_eq!(authorize(Some(&policy), A, &req), want, "{name}");
+    }
+}
