@@ -273,7 +273,7 @@ async fn sqs_changes_are_durable_before_their_answer_and_reads_do_not_wait() {
         .read("ListQueues", sqs.list_queues().send())
         .await
         .expect("ListQueues");
-    assert_eq!(listed.queue_urls(), [url.clone()]);
+    assert_eq!(listed.queue_urls(), std::slice::from_ref(&url));
 
     let (c, u) = (sqs.clone(), url.clone());
     env.held("SetQueueAttributes", async move {
