@@ -97,19 +97,24 @@ async fn work(context: Arc<Context>, background: Slots, job: Scoped<Invocation>)
         return;
     }
     // `--data-dir`: what the first attempt stored is durable before the call waiting for it
-    // answers (the journal ticket goes to its `FirstAttempt`).
-    let delivered = FirstAttempt::run_sync(first.as_ref(), || {
-        delivery::deliver(&context, &inv, generation, first.as_ref())
-    });
-    match delivered {
-        Ok(()) => {}
-        Err(f) if f.retriable => {
-            drop(first.take());
-            background
-                .spawn(delivery::retry(context, inv, f, generation))
-                .await;
+    // answers (the journal ticket goes to its `FirstAttempt`). A failure that is not retried
+    // goes to the target's DLQ within the first attempt, so that PutEvents' answer waits for
+    // the dead-letter message too; retries stay asynchronous.
+    let to_retry = FirstAttempt::run_sync(first.as_ref(), || {
+        match delivery::deliver(&context, &inv, generation, first.as_ref()) {
+            Ok(()) => None,
+            Err(f) if f.retriable => Some(f),
+            Err(f) => {
+                delivery::dead_letter(&context, &inv, &f, 0, None, generation);
+                None
+            }
         }
-        Err(f) => delivery::dead_letter(&context, &inv, &f, 0, None, generation),
+    });
+    if let Some(f) = to_retry {
+        drop(first.take());
+        background
+            .spawn(delivery::retry(context, inv, f, generation))
+            .await;
     }
     drop(first);
 }

@@ -42,7 +42,7 @@ pub(crate) struct App {
     /// SigV4 verification (`crate::auth`), which `crate::dispatch` runs on each request.
     pub(crate) auth: crate::auth::Verifier,
     /// `--data-dir`: answers to requests that changed state wait until the change is durable.
-    pub(crate) journal: Option<Arc<ferrybridge_store::Durable>>,
+    pub(crate) journal: Option<crate::persistence::Persisted>,
 }
 
 impl App {
@@ -63,7 +63,7 @@ impl App {
         let mut events_engine = EventsEngine::new(clock).with_resets(resets.clone());
         let journal = persisted
             .map(|p| {
-                p.attach(
+                p.attach_server(
                     &mut sqs_engine,
                     &mut sts_engine,
                     &mut sns_engine,

@@ -2,13 +2,17 @@
 //! of the current tokio runtime, optionally on a manual clock the test moves forward.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use ferrybridge_engine::clock::{Clock, ManualClock, SystemClock};
+use ferrybridge_engine::persist::Journal;
 
-use crate::{start_with_clock, Config, RunningServer};
+use crate::http_server::start_wrapping_journal;
+use crate::persistence::WrapJournal;
+use crate::{Config, RunningServer};
 
 /// Entry point of the in-process API: `Emulator::builder().start().await`.
 ///
@@ -59,15 +63,26 @@ impl Emulator {
         EmulatorBuilder {
             config: Config::ephemeral(),
             clock: None,
+            wrap_journal: None,
         }
     }
 }
 
 /// Settings of an in-process emulator; [`EmulatorBuilder::start`] starts it.
-#[derive(Debug)]
 pub struct EmulatorBuilder {
     config: Config,
     clock: Option<Arc<ManualClock>>,
+    wrap_journal: Option<WrapJournal>,
+}
+
+impl std::fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("config", &self.config)
+            .field("manual_clock", &self.clock.is_some())
+            .field("wrap_journal", &self.wrap_journal.is_some())
+            .finish()
+    }
 }
 
 impl EmulatorBuilder {
@@ -107,10 +122,33 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keep the state in `dir` (`--data-dir`): restored from it at start, and every answer to
+    /// a request that changed state waits until the change is durable there.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.data_dir = Some(dir.into());
+        self
+    }
+
     /// Every other setting: the same [`Config`] the binary's flags fill in. Replaces what
-    /// earlier calls set, except the clock.
+    /// earlier calls set, except the clock and [`EmulatorBuilder::wrap_journal`].
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
+        self
+    }
+
+    /// A test seam for the durability contract (needs [`EmulatorBuilder::data_dir`]): `wrap`
+    /// gets the real journal and returns the [`Journal`] the engines append their records to
+    /// and the server awaits ([`Journal::wait`]) before it answers a request that changed
+    /// state. A test wraps the real one to see which tickets are appended and waited for, or
+    /// to hold `wait` back and prove that an answer does not leave before its change is
+    /// durable (tests/rust/durability.rs). The wrapper must pass appends on to the journal it
+    /// was given (their tickets are that journal's) and, to keep the contract, resolve `wait`
+    /// only after the inner journal's `wait` did. Without this call nothing changes.
+    pub fn wrap_journal(
+        mut self,
+        wrap: impl FnOnce(Arc<dyn Journal>) -> Arc<dyn Journal> + Send + 'static,
+    ) -> Self {
+        self.wrap_journal = Some(Box::new(wrap));
         self
     }
 
@@ -120,7 +158,13 @@ impl EmulatorBuilder {
             Some(manual) => manual.clone(),
             None => Arc::new(SystemClock),
         };
-        let server = start_with_clock(self.config, clock).await?;
+        if self.wrap_journal.is_some() && self.config.data_dir.is_none() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "wrap_journal needs a data_dir: without one there is no journal to wrap",
+            ));
+        }
+        let server = start_wrapping_journal(self.config, clock, self.wrap_journal).await?;
         Ok(EmulatorHandle {
             server,
             clock: self.clock,

@@ -110,6 +110,16 @@ pub async fn start_with_clock(
     config: Config,
     clock: Arc<dyn Clock>,
 ) -> std::io::Result<RunningServer> {
+    start_wrapping_journal(config, clock, None).await
+}
+
+/// [`start_with_clock`]; with `--data-dir`, the engines append to and requests wait on
+/// `wrap(journal)` (the test seam of `EmulatorBuilder::wrap_journal`).
+pub(crate) async fn start_wrapping_journal(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    wrap: Option<crate::persistence::WrapJournal>,
+) -> std::io::Result<RunningServer> {
     let verifier = crate::auth::Verifier::from_config(&config, clock.clone())
         .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
     let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
@@ -124,7 +134,8 @@ pub async fn start_with_clock(
         None => None,
     };
     let persisted = crate::persistence::open(&config)
-        .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
+        .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?
+        .map(|opened| opened.wrapped(wrap));
     let app = Arc::new(
         App::new(config, clock, addr, persisted)
             .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?
@@ -155,7 +166,7 @@ pub async fn start_with_clock(
     }
     if let Some(journal) = &app.journal {
         crate::persistence::spawn_compactor(
-            journal.clone(),
+            journal.durable().clone(),
             app.sqs_engine.clone(),
             app.sts.engine().clone(),
             app.sns.engine().clone(),

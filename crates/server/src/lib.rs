@@ -30,5 +30,8 @@ pub mod tls;
 pub use config::Config;
 pub use emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 pub use ferrybridge_engine::clock::{Clock, ManualClock, SystemClock};
+/// What `--data-dir` appends records to and waits on; implemented by tests that wrap the real
+/// one with [`EmulatorBuilder::wrap_journal`].
+pub use ferrybridge_engine::persist::Journal;
 pub use ferrybridge_engine::reset::{ResetScope, Service as ResetService};
 pub use http_server::{start, start_with_clock, RunningServer};

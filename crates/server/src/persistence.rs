@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use ferrybridge_engine::events::persist::EventsReplay;
 use ferrybridge_engine::events::EventsEngine;
+use ferrybridge_engine::persist::Journal;
 use ferrybridge_engine::sns::persist::SnsReplay;
 use ferrybridge_engine::sns::SnsEngine;
 use ferrybridge_engine::sqs::persist::SqsReplay;
@@ -29,6 +30,43 @@ pub(crate) struct Opened {
     events: EventsReplay,
     started: Instant,
     stats: ferrybridge_store::OpenStats,
+    /// The test seam of `EmulatorBuilder::wrap_journal`: what the engines append to and the
+    /// server waits on, around the real journal.
+    wrap: Option<WrapJournal>,
+}
+
+/// Wraps the real journal in another [`Journal`] (a test seam, see
+/// `EmulatorBuilder::wrap_journal`).
+pub(crate) type WrapJournal = Box<dyn FnOnce(Arc<dyn Journal>) -> Arc<dyn Journal> + Send>;
+
+/// The journal of a running server: the store itself (its directory, compaction, closing) and
+/// the [`Journal`] the engines append to and requests wait on (the store, unless a test
+/// wrapped it).
+#[derive(Clone)]
+pub(crate) struct Persisted {
+    durable: Arc<Durable>,
+    journal: Arc<dyn Journal>,
+}
+
+impl Persisted {
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        self.durable.dir()
+    }
+
+    pub(crate) fn durable(&self) -> &Arc<Durable> {
+        &self.durable
+    }
+
+    /// Resolves when what was appended up to `ticket` is durable: the answer to a request
+    /// that changed state waits for this (through the wrapping journal, if any).
+    pub(crate) async fn wait_durable(&self, ticket: u64) -> Result<(), String> {
+        self.journal.wait(ticket).await
+    }
+
+    /// Writes what is buffered and stops the writer (at shutdown).
+    pub(crate) fn close(&self) {
+        self.durable.close();
+    }
 }
 
 /// Opens `--data-dir` (if set) and reads it. The error names the damaged file.
@@ -69,10 +107,17 @@ pub(crate) fn open(config: &Config) -> Result<Option<Opened>, String> {
         events,
         started,
         stats,
+        wrap: None,
     }))
 }
 
 impl Opened {
+    /// The engines append to, and requests wait on, `wrap(journal)` instead of the journal.
+    pub(crate) fn wrapped(mut self, wrap: Option<WrapJournal>) -> Self {
+        self.wrap = wrap;
+        self
+    }
+
     /// Restores the engines and journals their later changes; returns the journal.
     pub(crate) fn attach(
         self,
@@ -81,7 +126,23 @@ impl Opened {
         sns: &mut SnsEngine,
         events: &mut EventsEngine,
     ) -> Result<Arc<Durable>, String> {
-        sqs.set_journal(self.journal.clone());
+        self.attach_server(sqs, sts, sns, events).map(|p| p.durable)
+    }
+
+    /// [`Opened::attach`], returning what a server waits on as well.
+    pub(crate) fn attach_server(
+        mut self,
+        sqs: &mut SqsEngine,
+        sts: &mut StsEngine,
+        sns: &mut SnsEngine,
+        events: &mut EventsEngine,
+    ) -> Result<Persisted, String> {
+        let real: Arc<dyn Journal> = self.journal.clone();
+        let journal = match self.wrap.take() {
+            Some(wrap) => wrap(real),
+            None => real,
+        };
+        sqs.set_journal(journal.clone());
         let (queues, messages) = sqs.restore(self.sqs).map_err(|e| {
             format!(
                 "cannot restore the data directory {}: {e}",
@@ -100,7 +161,7 @@ impl Opened {
                 tracing::warn!(error = %e, "an STS record could not be restored");
             }
         }
-        sts.set_journal(self.journal.clone());
+        sts.set_journal(journal.clone());
         // A damaged record stops the start: starting without the topics would lose them.
         sns.restore_journal(self.sns).map_err(|e| {
             format!(
@@ -108,14 +169,14 @@ impl Opened {
                 self.journal.dir().display()
             )
         })?;
-        sns.set_journal(self.journal.clone());
+        sns.set_journal(journal.clone());
         events.restore(self.events).map_err(|e| {
             format!(
                 "cannot restore the EventBridge state of the data directory {}: {e}",
                 self.journal.dir().display()
             )
         })?;
-        events.set_journal(self.journal.clone());
+        events.set_journal(journal.clone());
         release_freed_memory();
         tracing::info!(
             dir = %self.journal.dir().display(),
@@ -127,7 +188,10 @@ impl Opened {
             millis = self.started.elapsed().as_millis() as u64,
             "state restored"
         );
-        Ok(self.journal)
+        Ok(Persisted {
+            durable: self.journal,
+            journal,
+        })
     }
 }
 
