@@ -226,6 +226,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     runtime.block_on(async move {
+        // Signal handlers first: a supervisor (or a test) that reads the admin token or `Ready.`
+        // may send SIGTERM at once, and before the handlers exist it would kill the process
+        // instead of shutting it down.
+        let stop = wait_for_signal();
         let server = match start(config).await {
             Ok(server) => server,
             Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
@@ -247,7 +251,6 @@ fn main() -> std::process::ExitCode {
             Some(_) => {}
             None => tracing::warn!("--admin-token none: the admin API needs no token"),
         }
-        let stop = wait_for_signal();
         server.run_init_hooks().await;
         // Testcontainers' LocalStack modules wait for exactly this line on standard output.
         {
