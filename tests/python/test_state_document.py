@@ -189,6 +189,11 @@ def test_integrations_round_trip_into_a_fresh_server_a_data_dir_and_another_acco
     # Into another account of the same server: every ARN the document names moves with it.
     cli("import", str(path), "--endpoint", b.url, "--account", OTHER)
     check_imported(b.url, api, access_key=OTHER, account=OTHER)
+    # The imports through the endpoint were journaled: a restart finds them.
+    b.kill()
+    b.start()
+    check_imported(b.url, api)
+    check_imported(b.url, api, access_key=OTHER, account=OTHER)
     # Imported again: what exists is kept, nothing doubles.
     cli("import", str(path), "--endpoint", b.url, "--account", OTHER)
     ev, sns, _ = clients(b.url, OTHER)

@@ -329,8 +329,7 @@ pub fn redact_secrets(doc: &mut Value) {
                 // `path` is dotted with `[i]` indexes; turn it into a JSON pointer.
                 let pointer = path
                     .trim_start_matches("authParameters")
-                    .replace('.', "/")
-                    .replace('[', "/")
+                    .replace(['.', '['], "/")
                     .replace(']', "");
                 if let Some(v) = auth.pointer_mut(&pointer) {
                     *v = Value::Null;

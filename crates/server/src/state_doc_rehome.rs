@@ -99,11 +99,7 @@ struct Moves<'a> {
 
 fn walk(v: &mut Value, moves: &Moves) {
     match v {
-        Value::String(s) => {
-            if s.contains("arn:") {
-                *s = rewrite_arns(s, moves);
-            }
-        }
+        Value::String(s) if s.contains("arn:") => *s = rewrite_arns(s, moves),
         Value::Array(items) => items.iter_mut().for_each(|i| walk(i, moves)),
         Value::Object(m) => {
             for (k, item) in m.iter_mut() {
