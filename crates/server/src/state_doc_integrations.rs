@@ -523,19 +523,17 @@ pub(crate) async fn apply(
                     attributes.extend(m.clone());
                 }
             }
-            let out = sns
-                .handle(
-                    &c,
-                    "CreatePlatformApplication",
-                    json!({"Name": name, "Platform": platform, "Attributes": attributes}),
-                    true,
-                )
-                .await
-                .map_err(|e| failed(&what, e))?;
-            done.platform_applications += 1;
+            sns.handle(
+                &c,
+                "CreatePlatformApplication",
+                json!({"Name": name, "Platform": platform, "Attributes": attributes}),
+                true,
+            )
+            .await
+            .map_err(|e| failed(&what, e))?;
             // The application's ARN is made of its names (nothing to map, unlike its
             // endpoints'); the account and region were rewritten before, by `rehome`.
-            debug_assert_eq!(text(&out, "PlatformApplicationArn").as_ref(), Some(&arn));
+            done.platform_applications += 1;
         }
         for e in app
             .get("endpoints")
