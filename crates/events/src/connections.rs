@@ -213,7 +213,7 @@ fn status_answer(connection: &Connection, status: &ConnectionStatus) -> StatusAn
 
 pub(crate) fn create_connection(
     e: &EventsEngine,
-    authorizer: &Arc<Authorizer>,
+    authorizer: Option<&Arc<Authorizer>>,
     ctx: &RequestContext,
     input: CreateConnectionRequest,
 ) -> Result<CreateConnectionResponse, ServiceError> {
@@ -241,7 +241,9 @@ pub(crate) fn create_connection(
         )
         .map_err(service_error)?;
     let status = connection.status();
-    authorizer.authorize_in_background(connection.clone());
+    if let Some(authorizer) = authorizer {
+        authorizer.authorize_in_background(connection.clone());
+    }
     Ok(CreateConnectionResponse {
         connection_arn: Some(connection.arn.clone()),
         connection_state: Some(status.state.as_str().to_owned()),
@@ -281,7 +283,7 @@ pub(crate) fn describe_connection(
 
 pub(crate) fn update_connection(
     e: &EventsEngine,
-    authorizer: &Arc<Authorizer>,
+    authorizer: Option<&Arc<Authorizer>>,
     ctx: &RequestContext,
     input: UpdateConnectionRequest,
 ) -> Result<UpdateConnectionResponse, ServiceError> {
@@ -305,7 +307,9 @@ pub(crate) fn update_connection(
     let (connection, status) = e
         .update_connection(&ctx.account_id, &ctx.region, &input.name, update)
         .map_err(service_error)?;
-    authorizer.authorize_in_background(connection.clone());
+    if let Some(authorizer) = authorizer {
+        authorizer.authorize_in_background(connection.clone());
+    }
     let a = status_answer(&connection, &status);
     Ok(UpdateConnectionResponse {
         connection_arn: a.connection_arn,

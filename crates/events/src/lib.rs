@@ -60,6 +60,11 @@ pub struct Events {
     authorizer: Arc<oauth::Authorizer>,
     /// Whether bus policies are enforced on requests (`--no-cross-account-checks`).
     access_checks: bool,
+    /// Whether Create/UpdateConnection start fetching an OAuth token in the background (off
+    /// where nothing may call out: a state document checked on scratch engines, an offline
+    /// import into a data directory; such a connection stays `AUTHORIZING` until a call
+    /// through it fetches the token).
+    background_authorization: bool,
 }
 
 impl Events {
@@ -83,6 +88,7 @@ impl Events {
                 deterministic: true,
                 authorizer,
                 access_checks: true,
+                background_authorization: true,
             },
             workers,
         )
@@ -133,6 +139,14 @@ impl Events {
     /// into another account's bus always follows the bus policy, as before.
     pub fn with_access_checks(mut self, on: bool) -> Self {
         self.access_checks = on;
+        self
+    }
+
+    /// With `on` (the default), `CreateConnection` and `UpdateConnection` of an OAuth
+    /// connection start authorizing it in the background, as on AWS; off, no token is fetched
+    /// until an API destination call needs one.
+    pub fn with_background_authorization(mut self, on: bool) -> Self {
+        self.background_authorization = on;
         self
     }
 
@@ -376,7 +390,12 @@ impl EventsApi for Events {
         ctx: &RequestContext,
         input: events::CreateConnectionRequest,
     ) -> Result<events::CreateConnectionResponse, ServiceError> {
-        connections::create_connection(&self.engine, &self.authorizer, ctx, input)
+        connections::create_connection(
+            &self.engine,
+            self.background_authorization.then_some(&self.authorizer),
+            ctx,
+            input,
+        )
     }
 
     fn describe_connection(
@@ -392,7 +411,12 @@ impl EventsApi for Events {
         ctx: &RequestContext,
         input: events::UpdateConnectionRequest,
     ) -> Result<events::UpdateConnectionResponse, ServiceError> {
-        connections::update_connection(&self.engine, &self.authorizer, ctx, input)
+        connections::update_connection(
+            &self.engine,
+            self.background_authorization.then_some(&self.authorizer),
+            ctx,
+            input,
+        )
     }
 
     fn delete_connection(

@@ -433,11 +433,12 @@ impl App {
         }
     }
 
-    /// `GET /_ferrybridge/state/export[?account=..&region=..&messages=false]`.
+    /// `GET /_ferrybridge/state/export[?account=..&region=..&messages=false&redactSecrets=true]`.
     async fn admin_state_export(&self, query: Option<&str>) -> Response<Full<Bytes>> {
         let params = crate::admin_common::query_params(query);
         let param = |name| crate::admin_common::param(&params, name).filter(|v| !v.is_empty());
         let messages = param("messages") != Some("false");
+        let redact = param("redactSecrets") == Some("true");
         match crate::state::document(
             &self.sqs_engine,
             &self.sns,
@@ -448,7 +449,12 @@ impl App {
         )
         .await
         {
-            Ok(doc) => json_response(StatusCode::OK, &doc),
+            Ok(mut doc) => {
+                if redact {
+                    crate::state::redact_secrets(&mut doc);
+                }
+                json_response(StatusCode::OK, &doc)
+            }
             Err(message) => json_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &serde_json::json!({"error": "InternalFailure", "message": message}),

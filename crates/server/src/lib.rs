@@ -25,6 +25,8 @@ mod sns_admin;
 mod startup;
 pub mod state;
 mod state_doc;
+mod state_doc_integrations;
+mod state_doc_rehome;
 pub mod tls;
 
 pub use config::Config;

@@ -36,8 +36,9 @@ enum Command {
     #[command(subcommand)]
     Ca(CaCommand),
 
-    /// Export or import state (queues, optionally messages, topics, subscriptions, buses,
-    /// rules, targets, archives) as versioned JSON, offline on the data directory of a stopped
+    /// Export or import state (queues, optionally messages, topics, subscriptions, platform
+    /// applications and endpoints, SMS attributes, buses, rules, targets, archives,
+    /// connections, API destinations) as versioned JSON, offline on the data directory of a stopped
     /// server or through the admin API of a running one (docs/persistence.md).
     #[command(subcommand)]
     State(StateCommand),
@@ -98,13 +99,26 @@ enum StateCommand {
         /// Resources only, no messages.
         #[arg(long)]
         no_messages: bool,
+        /// Write secrets (connection passwords, API key values, OAuth client secrets, secret
+        /// parameter values, platform application credentials) as null. Such a document
+        /// imports only once they are filled in.
+        #[arg(long)]
+        redact_secrets: bool,
     },
-    /// Import a state file into a data directory: everything is validated first, nothing is
-    /// applied on error.
+    /// Import a state file into a data directory or a running server: everything is
+    /// validated first, nothing is applied on error.
     Import {
         file: std::path::PathBuf,
         #[command(flatten)]
         target: StateTarget,
+        /// Import into this account: the document's resources and the ARNs naming them move
+        /// there (the document must hold one account).
+        #[arg(long)]
+        account: Option<String>,
+        /// Import into this region: the document's resources and the ARNs naming them move
+        /// there (the document must hold one region).
+        #[arg(long)]
+        region: Option<String>,
     },
 }
 
@@ -121,9 +135,17 @@ fn state(command: StateCommand) -> std::process::ExitCode {
             account,
             region,
             no_messages,
+            redact_secrets,
         } => match (dir, endpoint) {
             (Some(dir), _) => {
-                state::export(&dir, account.as_deref(), region.as_deref(), !no_messages)
+                state::export(&dir, account.as_deref(), region.as_deref(), !no_messages).map(
+                    |mut doc| {
+                        if redact_secrets {
+                            state::redact_secrets(&mut doc);
+                        }
+                        doc
+                    },
+                )
             }
             (None, Some(url)) => state::export_remote(
                 &url,
@@ -131,6 +153,7 @@ fn state(command: StateCommand) -> std::process::ExitCode {
                 account.as_deref(),
                 region.as_deref(),
                 !no_messages,
+                redact_secrets,
             ),
             (None, None) => Err("--data-dir or --endpoint is required".into()),
         }
@@ -145,7 +168,13 @@ fn state(command: StateCommand) -> std::process::ExitCode {
                     endpoint,
                     admin_token,
                 },
+            account,
+            region,
         } => state::read(&file)
+            .and_then(|mut doc| {
+                state::rehome(&mut doc, account.as_deref(), region.as_deref())?;
+                Ok(doc)
+            })
             .and_then(|doc| match (dir, endpoint) {
                 (Some(dir), _) => state::import(&dir, &doc),
                 (None, Some(url)) => state::import_remote(&url, admin_token.as_deref(), &doc),

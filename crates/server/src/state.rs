@@ -43,7 +43,11 @@ fn open(dir: &Path) -> Result<Opened, String> {
         sns.clone(),
         Arc::from("http://localhost"),
     );
-    let events = events.with_access_checks(false);
+    // Offline: nothing calls out; an imported OAuth connection stays AUTHORIZING until the
+    // server's first call through it fetches its token.
+    let events = events
+        .with_access_checks(false)
+        .with_background_authorization(false);
     Ok(Opened {
         sqs,
         sns,
@@ -60,7 +64,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 /// The state document of the given engines (SQS queues and optionally messages, SNS topics
-/// and subscriptions, EventBridge buses, rules, targets and archives).
+/// and subscriptions, platform applications with their endpoints, SMS attributes,
+/// EventBridge buses, rules, targets, archives, connections and API destinations), secrets
+/// included (see [`redact_secrets`]).
 pub(crate) async fn document(
     sqs: &SqsEngine,
     sns: &ferrybridge_sns::Sns,
@@ -69,13 +75,43 @@ pub(crate) async fn document(
     region: Option<&str>,
     messages: bool,
 ) -> Result<Value, String> {
+    let mut sns_part = crate::state_doc::export_sns(sns, account, region).await?;
+    let mut events_part = crate::state_doc::export_events(events, account, region)?;
+    merge(
+        &mut sns_part,
+        crate::state_doc_integrations::export_sns(sns, account, region)?,
+    );
+    merge(
+        &mut events_part,
+        crate::state_doc_integrations::export_events(events, account, region)?,
+    );
     Ok(json!({
         "format": FORMAT,
         "version": VERSION,
         "sqs": sqs.export(account, region, messages),
-        "sns": crate::state_doc::export_sns(sns, account, region).await?,
-        "events": crate::state_doc::export_events(events, account, region)?,
+        "sns": sns_part,
+        "events": events_part,
     }))
+}
+
+/// Adds the members of `more` (an object) to `into` (an object).
+fn merge(into: &mut Value, more: Value) {
+    if let (Some(into), Value::Object(more)) = (into.as_object_mut(), more) {
+        into.extend(more);
+    }
+}
+
+/// Writes every secret of `doc` as `null` (`state export --redact-secrets`,
+/// `?redactSecrets=true`): connection passwords, API key values, OAuth client secrets and
+/// secret parameter values, platform application credentials.
+pub fn redact_secrets(doc: &mut Value) {
+    crate::state_doc_integrations::redact_secrets(doc);
+}
+
+/// Moves a document into another account and/or region before it is imported
+/// (`state import --account/--region`); see `state_doc_rehome`.
+pub fn rehome(doc: &mut Value, account: Option<&str>, region: Option<&str>) -> Result<(), String> {
+    crate::state_doc_rehome::rehome(doc, account, region)
 }
 
 /// Imports a state document into the given engines: every part is checked first (SNS and
@@ -100,6 +136,11 @@ pub(crate) async fn apply(
         "buses": done.buses,
         "rules": done.rules,
         "archives": done.archives,
+        "connections": done.integrations.connections,
+        "apiDestinations": done.integrations.api_destinations,
+        "platformApplications": done.integrations.platform_applications,
+        "platformEndpoints": done.integrations.platform_endpoints,
+        "smsAttributes": done.integrations.sms_attributes,
     }))
 }
 
@@ -224,13 +265,15 @@ fn percent(s: &str) -> String {
         .collect()
 }
 
-/// The state document of a running server (`GET /_ferrybridge/state/export`).
+/// The state document of a running server (`GET /_ferrybridge/state/export`); with
+/// `redact`, the server writes secrets as `null`.
 pub fn export_remote(
     endpoint: &str,
     token: Option<&str>,
     account: Option<&str>,
     region: Option<&str>,
     messages: bool,
+    redact: bool,
 ) -> Result<Value, String> {
     let path = format!(
         "/_ferrybridge/state/export{}",
@@ -238,6 +281,7 @@ pub fn export_remote(
             ("account", account),
             ("region", region),
             ("messages", Some(if messages { "true" } else { "false" })),
+            ("redactSecrets", redact.then_some("true")),
         ])
     );
     remote(endpoint, token, "GET", &path, None)

@@ -1,4 +1,5 @@
-//! The SNS and EventBridge parts of the state document (`ferrybridge state export|import`,
+//! The SNS and EventBridge parts of the state document (connections, API destinations,
+//! platform applications and SMS attributes: `state_doc_integrations`) (`ferrybridge state export|import`,
 //! `--state-file`, `/_ferrybridge/state/export|import`; format version 2, see
 //! docs/persistence.md).
 //!
@@ -336,6 +337,8 @@ pub(crate) struct Applied {
     pub buses: usize,
     pub rules: usize,
     pub archives: usize,
+    /// Connections, API destinations, platform applications and endpoints, SMS attributes.
+    pub integrations: crate::state_doc_integrations::Applied,
 }
 
 /// Runs the document's SNS and EventBridge parts against `sns` and `events`; with `skip_existing`,
@@ -346,7 +349,15 @@ async fn apply(
     doc: &Value,
     skip_existing: bool,
 ) -> Result<Applied, String> {
-    let mut done = Applied::default();
+    // Connections, API destinations and platform endpoints first: targets and subscriptions
+    // name them, by ARNs that import gives anew (the document is rewritten with them).
+    let (integrations, doc) =
+        crate::state_doc_integrations::apply(sns, events, doc, skip_existing).await?;
+    let doc = &doc;
+    let mut done = Applied {
+        integrations,
+        ..Applied::default()
+    };
     let empty = Vec::new();
     let list = |v: Option<&Value>, key: &str| -> Result<Vec<Value>, String> {
         match v.and_then(|v| v.get(key)) {
@@ -508,7 +519,10 @@ pub(crate) async fn validate(doc: &Value, clock: Arc<dyn Clock>) -> Result<(), S
         sns.clone(),
         Arc::from("http://localhost"),
     );
-    let events = events.with_access_checks(false);
+    // No OAuth token is fetched for a connection that only exists to be checked.
+    let events = events
+        .with_access_checks(false)
+        .with_background_authorization(false);
     apply(&sns, &events, doc, false).await.map(|_| ())
 }
 
