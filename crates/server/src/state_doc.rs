@@ -530,3 +530,6 @@ pub(crate) async fn validate(doc: &Value, clock: Arc<dyn Clock>) -> Result<(), S
 pub(crate) async fn import(sns: &Sns, events: &Events, doc: &Value) -> Result<Applied, String> {
     apply(sns, events, doc, true).await
 }
+
+#[cfg(test)]
+mod integrations_tests;
