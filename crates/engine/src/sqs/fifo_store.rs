@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use super::in_flight::{InFlight, InFlightChange, InFlightRemoval};
 use super::message::Message;
-use super::store::{Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
+use super::store::{earliest, Counts, DeleteOutcome, MessageStore, VisibilityOutcome};
 
 /// When a message became visible: (clock millis, tick). The tick orders events of the same
 /// millisecond and makes every key unique.
@@ -356,24 +356,15 @@ impl MessageStore for FifoMessageStore {
 
     fn next_visible_at(&self) -> Option<u64> {
         let delayed = self.delayed.peek().map(|Reverse((d, _))| *d);
-        let flight = self.in_flight.next_deadline();
-        match (delayed, flight) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earliest(delayed, self.in_flight.next_deadline())
     }
 
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
+    fn seq_mut(&mut self) -> &mut u64 {
+        &mut self.seq
     }
 
     fn current_seq(&self) -> u64 {
         self.seq
-    }
-
-    fn set_seq(&mut self, seq: u64) {
-        self.seq = self.seq.max(seq);
     }
 
     /// Messages must be restored in sequence order: an in-flight one locks its group again.

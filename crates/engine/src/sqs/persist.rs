@@ -245,16 +245,12 @@ impl MessageStore for JournaledStore {
         self.inner.next_visible_at()
     }
 
-    fn next_seq(&mut self) -> u64 {
-        self.inner.next_seq()
+    fn seq_mut(&mut self) -> &mut u64 {
+        self.inner.seq_mut()
     }
 
     fn current_seq(&self) -> u64 {
         self.inner.current_seq()
-    }
-
-    fn set_seq(&mut self, seq: u64) {
-        self.inner.set_seq(seq);
     }
 
     fn restore(&mut self, message: Message, visible_at: u64, now: u64) {

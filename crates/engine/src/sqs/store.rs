@@ -90,12 +90,21 @@ pub trait MessageStore: Send {
     /// The earliest future instant at which a message becomes visible (end of a delay or of a
     /// visibility timeout), so that a long poll can wake then.
     fn next_visible_at(&self) -> Option<u64>;
-    /// Next sequence number to assign.
-    fn next_seq(&mut self) -> u64;
+    /// The last sequence number assigned, which the methods below move on.
+    fn seq_mut(&mut self) -> &mut u64;
     /// The last sequence number assigned.
     fn current_seq(&self) -> u64;
+    /// Next sequence number to assign.
+    fn next_seq(&mut self) -> u64 {
+        let seq = self.seq_mut();
+        *seq += 1;
+        *seq
+    }
     /// Continues numbering after `seq` (restoring a queue from `--data-dir`).
-    fn set_seq(&mut self, seq: u64);
+    fn set_seq(&mut self, seq: u64) {
+        let current = self.seq_mut();
+        *current = (*current).max(seq);
+    }
     /// Puts back a message restored from `--data-dir`: in flight until `visible_at` if it was
     /// received (`generation > 0`) and that is still ahead, else delayed or visible as
     /// [`MessageStore::insert`] does.
@@ -103,6 +112,14 @@ pub trait MessageStore: Send {
     /// Every stored message with the instant it becomes visible (0: visible now; the deadline
     /// of an in-flight one; the end of a delay), for a checkpoint of `--data-dir`.
     fn for_each(&self, f: &mut dyn FnMut(&Message, u64));
+}
+
+/// The earlier of two optional instants (the next time something becomes visible).
+pub(super) fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 struct Delayed {
@@ -320,24 +337,15 @@ impl MessageStore for MemoryMessageStore {
 
     fn next_visible_at(&self) -> Option<u64> {
         let delayed = self.delayed.peek().map(|d| d.visible_at);
-        let flight = self.in_flight.next_deadline();
-        match (delayed, flight) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earliest(delayed, self.in_flight.next_deadline())
     }
 
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
+    fn seq_mut(&mut self) -> &mut u64 {
+        &mut self.seq
     }
 
     fn current_seq(&self) -> u64 {
         self.seq
-    }
-
-    fn set_seq(&mut self, seq: u64) {
-        self.seq = self.seq.max(seq);
     }
 
     fn restore(&mut self, message: Message, visible_at: u64, now: u64) {
