@@ -23,20 +23,7 @@ use ferrybridge_protocol::{RequestContext, ServiceError};
 use ferrybridge_sns::Sns;
 use serde_json::{json, Map, Value};
 
-fn ctx(account: &str, region: &str) -> RequestContext {
-    RequestContext {
-        account_id: account.to_owned(),
-        region: region.to_owned(),
-        host: "localhost".into(),
-        request_id: "state-document".into(),
-        caller_arn: format!("arn:aws:iam::{account}:root"),
-        trace_header: None,
-    }
-}
-
-fn failed(what: &str, e: ServiceError) -> String {
-    format!("{what}: {} {}", e.code, e.message)
-}
+use crate::state_doc_integrations::{ctx, failed};
 
 /// Topic attributes that are read-only (not given to `CreateTopic`).
 const TOPIC_READ_ONLY: &[&str] = &[

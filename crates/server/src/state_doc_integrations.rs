@@ -26,6 +26,7 @@ use ferrybridge_protocol::{RequestContext, ServiceError};
 use ferrybridge_sns::Sns;
 use serde_json::{json, Map, Value};
 
+/// The context the document's operations run in: the account's root in `account`/`region`.
 pub(crate) fn ctx(account: &str, region: &str) -> RequestContext {
     RequestContext {
         account_id: account.to_owned(),
@@ -37,7 +38,8 @@ pub(crate) fn ctx(account: &str, region: &str) -> RequestContext {
     }
 }
 
-fn failed(what: &str, e: ServiceError) -> String {
+/// An operation's error, prefixed with what the document asked for.
+pub(crate) fn failed(what: &str, e: ServiceError) -> String {
     format!("{what}: {} {}", e.code, e.message)
 }
 
