@@ -493,6 +493,13 @@ async fn apply(
 
 /// Checks the document's SNS and EventBridge parts by running them on scratch engines.
 pub(crate) async fn validate(doc: &Value, clock: Arc<dyn Clock>) -> Result<(), String> {
+    let (sns, events) = scratch_services(clock);
+    apply(&sns, &events, doc, false).await.map(|_| ())
+}
+
+/// SNS and EventBridge over fresh engines, with no access checks and no background OAuth
+/// authorization (no token is fetched for a connection that only exists to be checked).
+fn scratch_services(clock: Arc<dyn Clock>) -> (Sns, Events) {
     let sqs = Arc::new(SqsEngine::new(clock.clone()));
     let (sns, _) = Sns::new(
         Arc::new(SnsEngine::new(clock.clone())),
@@ -506,11 +513,10 @@ pub(crate) async fn validate(doc: &Value, clock: Arc<dyn Clock>) -> Result<(), S
         sns.clone(),
         Arc::from("http://localhost"),
     );
-    // No OAuth token is fetched for a connection that only exists to be checked.
     let events = events
         .with_access_checks(false)
         .with_background_authorization(false);
-    apply(&sns, &events, doc, false).await.map(|_| ())
+    (sns, events)
 }
 
 /// Applies the document's SNS and EventBridge parts (after [`validate`]), keeping what exists.

@@ -4,11 +4,8 @@
 
 use std::sync::Arc;
 
-use ferrybridge_engine::clock::{Clock, ManualClock};
+use ferrybridge_engine::clock::ManualClock;
 use ferrybridge_engine::events::connection::ConnectionState;
-use ferrybridge_engine::events::EventsEngine;
-use ferrybridge_engine::sns::SnsEngine;
-use ferrybridge_engine::sqs::SqsEngine;
 
 use ferrybridge_events::Events;
 use ferrybridge_sns::Sns;
@@ -22,24 +19,7 @@ const R: &str = "us-east-1";
 
 /// Services over fresh engines, with no background OAuth authorization.
 fn services() -> (Sns, Events) {
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::default());
-    let sqs = Arc::new(SqsEngine::new(clock.clone()));
-    let (sns, _) = Sns::new(
-        Arc::new(SnsEngine::new(clock.clone())),
-        sqs.clone(),
-        ferrybridge_sns::Signer::shared(),
-    );
-    let sns = sns.with_access_checks(false);
-    let (events, _) = Events::new(
-        Arc::new(EventsEngine::new(clock)),
-        sqs,
-        sns.clone(),
-        Arc::from("http://localhost"),
-    );
-    let events = events
-        .with_access_checks(false)
-        .with_background_authorization(false);
-    (sns, events)
+    super::scratch_services(Arc::new(ManualClock::default()))
 }
 
 /// Connections, an API destination and a rule targeting it, an application with an
