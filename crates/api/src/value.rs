@@ -71,11 +71,13 @@ pub struct Blob(pub String);
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Timestamp(pub f64);
 
-fn join(path: &str, name: &str) -> String {
+/// The path of member `name` under `path`. A top-level member's path is its name, borrowed:
+/// every member of every request comes here, and only errors read the path.
+fn join<'a>(path: &str, name: &'a str) -> std::borrow::Cow<'a, str> {
     if path.is_empty() {
-        name.to_string()
+        std::borrow::Cow::Borrowed(name)
     } else {
-        format!("{path}.{name}")
+        std::borrow::Cow::Owned(format!("{path}.{name}"))
     }
 }
 
@@ -119,7 +121,9 @@ pub fn required<T: FromValue>(
     let member = join(path, name);
     match present(fields, name) {
         Some(v) => T::from_value(v, &member),
-        None => Err(ConversionError::Missing { member }),
+        None => Err(ConversionError::Missing {
+            member: member.into_owned(),
+        }),
     }
 }
 

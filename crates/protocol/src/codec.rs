@@ -14,6 +14,10 @@ use crate::query::{self, ParamTree};
 use crate::sigv4::{self, AuthError, Credentials};
 use crate::{json, xml, ServiceError};
 
+/// `X-Amz-Target`: the operation of a JSON-protocol request (a constant: see
+/// [`crate::sigv4::X_AMZ_DATE`]).
+const X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
+
 const SQS_JSON_MODEL: &str = include_str!("../../../protocol-fixtures/models/sqs-2012-11-05.json");
 const SQS_QUERY_MODEL: &str =
     include_str!("../../../protocol-fixtures/models/sqs-query-2012-11-05.json");
@@ -399,10 +403,7 @@ impl Codec {
             .as_ref()
             .ok()
             .and_then(|c| ServiceName::from_signing_name(&c.service));
-        let target = req
-            .headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok());
+        let target = req.headers.get(X_AMZ_TARGET).and_then(|v| v.to_str().ok());
         let content_type = req
             .headers
             .get(http::header::CONTENT_TYPE)

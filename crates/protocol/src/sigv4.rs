@@ -261,6 +261,16 @@ pub fn parse_presigned(query: &str) -> Result<Option<Credentials>, AuthError> {
     Ok(Some(creds))
 }
 
+/// `X-Amz-Date`. Header names are constants: a `&str` name is parsed and validated on every
+/// lookup, and these run for every request.
+pub const X_AMZ_DATE: http::HeaderName = http::HeaderName::from_static("x-amz-date");
+/// `X-Amz-Security-Token`: a temporary credential's session token.
+pub const X_AMZ_SECURITY_TOKEN: http::HeaderName =
+    http::HeaderName::from_static("x-amz-security-token");
+/// `X-Amz-Content-SHA256`: the payload hash the client signed.
+pub const X_AMZ_CONTENT_SHA256: http::HeaderName =
+    http::HeaderName::from_static("x-amz-content-sha256");
+
 /// Takes SigV4 credentials from a request: the `Authorization` header, else presigned query
 /// parameters.
 pub fn parse_request(headers: &HeaderMap, query: Option<&str>) -> Result<Credentials, AuthError> {
@@ -269,12 +279,12 @@ pub fn parse_request(headers: &HeaderMap, query: Option<&str>) -> Result<Credent
             .to_str()
             .map_err(|_| incomplete("Authorization header is not valid ASCII."))?;
         let amz_date = headers
-            .get("x-amz-date")
+            .get(X_AMZ_DATE)
             .or_else(|| headers.get(http::header::DATE))
             .and_then(|v| v.to_str().ok());
         let mut creds = parse_authorization(value, amz_date)?;
         creds.security_token = headers
-            .get("x-amz-security-token")
+            .get(X_AMZ_SECURITY_TOKEN)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         return Ok(creds);
     }

@@ -87,7 +87,27 @@ pub fn format_iso8601(secs: f64) -> String {
         } else {
             time::PrimitiveDateTime::MAX.assume_offset(UtcOffset::UTC)
         });
-    at.format(FORMAT).unwrap_or_default()
+    // Written digit by digit: SNS formats one for every delivery, and `format` with a format
+    // description costs several times more. Years outside 0..=9999 take the general path.
+    let year = at.year();
+    if !(0..=9999).contains(&year) {
+        return at.format(FORMAT).unwrap_or_default();
+    }
+    let mut out = String::with_capacity(24);
+    let mut digits = |value: u32, width: u32, after: char| {
+        for place in (0..width).rev() {
+            out.push(char::from(b'0' + (value / 10u32.pow(place) % 10) as u8));
+        }
+        out.push(after);
+    };
+    digits(year as u32, 4, '-');
+    digits(u8::from(at.month()).into(), 2, '-');
+    digits(at.day().into(), 2, 'T');
+    digits(at.hour().into(), 2, ':');
+    digits(at.minute().into(), 2, ':');
+    digits(at.second().into(), 2, '.');
+    digits(at.millisecond().into(), 3, 'Z');
+    out
 }
 
 #[cfg(test)]
@@ -110,6 +130,22 @@ mod tests {
         assert_eq!(parse("2024-01-02T04:04:05+0100"), Some(1_704_164_645.0));
         assert_eq!(parse("2024-01-02t03:04:05z"), Some(1_704_164_645.0));
         assert_eq!(format_iso8601(-1.5), "1969-12-31T23:59:58.500Z");
+        // The digit-by-digit writer agrees with the time crate's formatter across its range.
+        let reference = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        let mut millis: i64 = -62_167_219_200_000; // 0000-01-01
+        while millis < 253_402_300_800_000 {
+            let at =
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).unwrap();
+            let secs = millis as f64 / 1000.0;
+            assert_eq!(
+                format_iso8601(secs),
+                at.format(reference).unwrap(),
+                "{millis}"
+            );
+            millis += 7_777_777_777 + 1_234; // every field value over the range
+        }
         assert_eq!(days_from_civil(2024, 1, 2), Some(19_724));
         assert_eq!(days_from_civil(2024, 2, 30), None);
         assert_eq!(civil_from_days(19_724), (2024, 1, 2));

@@ -241,6 +241,27 @@ impl Verifier {
     /// a manual clock sign with the emulator's time.
     pub(crate) fn http_date(&self) -> http::HeaderValue {
         let secs = (self.clock.now_millis() / 1000) as i64;
+        // Every response carries one, and it changes once a second: each worker thread keeps
+        // the last one it made (the text depends on the second alone, whichever clock gave it).
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<(i64, http::HeaderValue)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            match &*last {
+                Some((at, value)) if *at == secs => value.clone(),
+                _ => {
+                    let value = Self::http_date_of(secs);
+                    *last = Some((secs, value.clone()));
+                    value
+                }
+            }
+        })
+    }
+
+    /// The HTTP `Date` text (IMF-fixdate) of `secs` since the Unix epoch.
+    fn http_date_of(secs: i64) -> http::HeaderValue {
         let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
         let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
             [secs.div_euclid(86_400).rem_euclid(7) as usize];
@@ -302,7 +323,7 @@ impl Verifier {
         sts: &StsEngine,
     ) -> Result<Option<Vec<u8>>, (Option<ServiceName>, ServiceError)> {
         let streaming = headers
-            .get("x-amz-content-sha256")
+            .get(sigv4::X_AMZ_CONTENT_SHA256)
             .is_some_and(|v| v.as_bytes() == sigv4::STREAMING_PAYLOAD.as_bytes());
         if !streaming {
             return Ok(None);
@@ -527,7 +548,7 @@ fn payload_hash(creds: &Credentials, req: &HttpRequest) -> String {
         None
     } else {
         req.headers
-            .get("x-amz-content-sha256")
+            .get(sigv4::X_AMZ_CONTENT_SHA256)
             .and_then(|v| v.to_str().ok())
     };
     match declared {

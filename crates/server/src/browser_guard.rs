@@ -174,9 +174,13 @@ impl HostRules {
         if self.any {
             return true;
         }
-        let name = strip_port(host.trim())
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
+        // Every request passes here: no allocation unless the name has upper-case letters.
+        let name = port_stripped(host.trim()).trim_end_matches('.');
+        let name: std::borrow::Cow<str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            name.to_ascii_lowercase().into()
+        } else {
+            name.into()
+        };
         if name.is_empty() {
             return false;
         }
@@ -194,23 +198,29 @@ impl HostRules {
         {
             return true;
         }
-        self.exact.contains(&name) || self.suffixes.iter().any(|s| name.ends_with(s.as_str()))
+        self.exact.iter().any(|e| *e == *name)
+            || self.suffixes.iter().any(|s| name.ends_with(s.as_str()))
     }
 }
 
 /// `host[:port]` without the port (`[v6]:port` keeps its brackets).
 fn strip_port(host: &str) -> String {
+    port_stripped(host).to_owned()
+}
+
+/// [`strip_port`] as a slice of `host`.
+fn port_stripped(host: &str) -> &str {
     if host.starts_with('[') {
         return match host.find(']') {
-            Some(end) => host[..=end].to_owned(),
-            None => host.to_owned(),
+            Some(end) => &host[..=end],
+            None => host,
         };
     }
     match host.rsplit_once(':') {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.contains(':') => {
-            name.to_owned()
+            name
         }
-        _ => host.to_owned(),
+        _ => host,
     }
 }
 
@@ -264,30 +274,30 @@ impl Guard {
         headers: &HeaderMap,
         authority: Option<&str>,
     ) -> Result<Option<HeaderValue>, Refusal> {
-        let host = header(headers, "host").or(authority);
+        let host = header(headers, http::header::HOST).or(authority);
         if let Some(host) = host {
             if !self.hosts.allows(host) {
                 return Err(Refusal::Host(host.to_owned()));
             }
         }
-        let origin = header(headers, "origin");
+        let origin = header(headers, http::header::ORIGIN);
         let mut allowed_origin = None;
         if let Some(origin) = origin {
             if self.origins.allows(origin) {
-                allowed_origin = headers.get("origin").cloned();
+                allowed_origin = headers.get(http::header::ORIGIN).cloned();
             } else if !same_origin(origin, host) {
                 return Err(Refusal::Origin(origin.to_owned()));
             }
         }
         if allowed_origin.is_none() {
-            if let Some(site) = header(headers, "sec-fetch-site") {
+            if let Some(site) = header(headers, SEC_FETCH_SITE) {
                 let site = site.trim().to_ascii_lowercase();
                 if site == "cross-site" || site == "same-site" {
                     return Err(Refusal::CrossSite(format!("Sec-Fetch-Site: {site}")));
                 }
             }
             if origin.is_none() {
-                if let Some(referer) = header(headers, "referer") {
+                if let Some(referer) = header(headers, http::header::REFERER) {
                     let referer_origin = origin_of_url(referer);
                     if !referer_origin.is_empty()
                         && !self.origins.allows(&referer_origin)
@@ -312,7 +322,7 @@ impl Guard {
         let Some(expected) = &self.admin_token else {
             return AdminAccess::Allowed;
         };
-        let bearer = header(headers, "authorization").and_then(|v| {
+        let bearer = header(headers, http::header::AUTHORIZATION).and_then(|v| {
             let (scheme, token) = v.trim().split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         });
@@ -417,9 +427,13 @@ pub(crate) fn admin_browser_refusal(refusal: &Refusal) -> Response<Full<Bytes>> 
     )
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A header's value as text. Callers pass `HeaderName` constants: a `&str` name is parsed
+/// and validated on every lookup, and these lookups run for every request.
+fn header<K: http::header::AsHeaderName>(headers: &HeaderMap, name: K) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
+
+const SEC_FETCH_SITE: http::HeaderName = http::HeaderName::from_static("sec-fetch-site");
 
 /// Whether the origin `scheme://host[:port]` is the emulator itself as the client reached it.
 fn same_origin(origin: &str, host: Option<&str>) -> bool {

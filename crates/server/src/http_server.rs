@@ -316,7 +316,10 @@ async fn accept_loop(
             let app = app.clone();
             let request = in_flight.request();
             async move {
-                let response = app.serve(req, peer).await;
+                // Boxed: hyper keeps this future inline in the connection's state and moves
+                // it by value, so its size (that of `App::serve`, several KB) would be
+                // copied on every request.
+                let response = Box::pin(app.serve(req, peer)).await;
                 drop(request);
                 Ok::<Response<Full<Bytes>>, Infallible>(response)
             }

@@ -85,7 +85,6 @@ pub(crate) fn check(
     let Ok(queue) = engine.queue(&key) else {
         return Ok(());
     };
-    let action = action(operation);
     let denied = |decision| {
         if operation == "GetQueueUrl" {
             // AWS does not reveal that another account's queue exists to a caller it does not
@@ -93,7 +92,7 @@ pub(crate) fn check(
             let message = "The specified queue does not exist or you do not have access to it.";
             return ServiceError::new("QueueDoesNotExist", message).with_query_message(message);
         }
-        let lower = action.to_ascii_lowercase();
+        let lower = action(operation).to_ascii_lowercase();
         ServiceError::new(
             "AccessDenied",
             format!(
@@ -118,6 +117,7 @@ pub(crate) fn check(
     if !cross_account && parsed.is_none() {
         return Ok(());
     }
+    let action = action(operation);
     let req = Request {
         principal: Principal::Aws {
             account: &ctx.account_id,

@@ -71,12 +71,14 @@ fn looks_like_region(s: &str) -> bool {
 
 fn region_of_host(host: &str) -> Option<&str> {
     let host = host.split(':').next().unwrap_or(host);
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() > 2 && labels[0] == "sqs" && looks_like_region(labels[1]) {
-        return Some(labels[1]);
+    let mut labels = host.split('.');
+    let (first, second) = (labels.next()?, labels.next()?);
+    labels.next()?; // at least three labels
+    if first == "sqs" && looks_like_region(second) {
+        return Some(second);
     }
-    if labels.len() > 2 && labels[1] == "queue" && looks_like_region(labels[0]) {
-        return Some(labels[0]);
+    if second == "queue" && looks_like_region(first) {
+        return Some(first);
     }
     None
 }
@@ -93,22 +95,23 @@ pub fn parse_queue_url(ctx: &RequestContext, url: &str) -> Option<QueueKey> {
         None if !url.contains("://") => ("", rest),
         None => return None,
     };
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // Read from the end (every request that names a queue comes here, so nothing is
+    // collected): name, account, and for `/queue/{region}/{account}/{name}` the region.
+    let mut tail = path.rsplit('/').filter(|s| !s.is_empty());
+    let name = tail.next()?;
     let mut region = region_of_host(host).map(str::to_string);
-    let (account, name) = match segments.as_slice() {
-        [] => return None,
-        [name] => (ctx.account_id.clone(), name.to_string()),
-        [.., account, name] => {
-            // Path-style: /queue/{region}/{account}/{name}
-            if segments.len() >= 4 && segments[segments.len() - 4] == "queue" {
-                let r = segments[segments.len() - 3];
+    let account = match tail.next() {
+        None => ctx.account_id.clone(),
+        Some(account) => {
+            if let (Some(r), Some("queue")) = (tail.next(), tail.next()) {
                 if looks_like_region(r) {
                     region = Some(r.to_string());
                 }
             }
-            (account.to_string(), name.to_string())
+            account.to_string()
         }
     };
+    let name = name.to_string();
     Some(QueueKey::new(
         account,
         region.unwrap_or_else(|| ctx.region.clone()),
