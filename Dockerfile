@@ -15,7 +15,8 @@ ARG BINARY_FROM=builder
 FROM docker.io/library/rust:1-bookworm AS builder
 WORKDIR /src
 COPY . .
-RUN RUSTFLAGS='-C target-feature=+crt-static --cfg getrandom_backend="linux_getrandom"' cargo build --release --locked \
+RUN RUSTFLAGS='-C target-feature=+crt-static --cfg getrandom_backend="linux_getrandom"' \
+    CARGO_PROFILE_RELEASE_STRIP=symbols cargo build --release --locked \
         --target x86_64-unknown-linux-gnu -p ferrybridge-server \
     && mkdir -p /out \
     && cp target/x86_64-unknown-linux-gnu/release/ferrybridge /out/ferrybridge \

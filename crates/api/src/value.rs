@@ -28,6 +28,18 @@ pub enum ConversionError {
 }
 
 impl ConversionError {
+    /// The error of a member nested at `prefix`: its path is put under `prefix`.
+    fn under(mut self, prefix: &str) -> ConversionError {
+        let (ConversionError::Missing { member } | ConversionError::Invalid { member, .. }) =
+            &mut self;
+        *member = if member.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{member}")
+        };
+        self
+    }
+
     /// The member's path (`QueueUrl`, `Entries.0.Id`).
     pub fn member(&self) -> &str {
         match self {
@@ -52,8 +64,13 @@ impl std::fmt::Display for ConversionError {
 impl std::error::Error for ConversionError {}
 
 /// A type the protocol layer's decoded `Value` converts into.
+///
+/// Member paths are built only for errors: the helpers here convert each member with an empty
+/// `path` and put an error's path under the member's name on the way out, so converting a
+/// request allocates no path strings (every member of every request passes here).
 pub trait FromValue: Sized {
-    /// Converts `value`, found at `path` (for errors).
+    /// Converts `value`, found at `path` (for errors; the helpers pass `""` and add the
+    /// member's name to an error's path).
     fn from_value(value: &Value, path: &str) -> Result<Self, ConversionError>;
 }
 
@@ -118,11 +135,10 @@ pub fn required<T: FromValue>(
     path: &str,
     name: &str,
 ) -> Result<T, ConversionError> {
-    let member = join(path, name);
     match present(fields, name) {
-        Some(v) => T::from_value(v, &member),
+        Some(v) => T::from_value(v, "").map_err(|e| e.under(&join(path, name))),
         None => Err(ConversionError::Missing {
-            member: member.into_owned(),
+            member: join(path, name).into_owned(),
         }),
     }
 }
@@ -134,7 +150,9 @@ pub fn optional<T: FromValue>(
     name: &str,
 ) -> Result<Option<T>, ConversionError> {
     match present(fields, name) {
-        Some(v) => T::from_value(v, &join(path, name)).map(Some),
+        Some(v) => T::from_value(v, "")
+            .map(Some)
+            .map_err(|e| e.under(&join(path, name))),
         None => Ok(None),
     }
 }
@@ -279,9 +297,13 @@ impl<T: FromValue> FromValue for Vec<T> {
                 .iter()
                 .enumerate()
                 .filter(|(_, item)| !item.is_null())
-                .map(|(i, item)| T::from_value(item, &join(path, &i.to_string())))
+                .map(|(i, item)| {
+                    T::from_value(item, "").map_err(|e| e.under(&join(path, &i.to_string())))
+                })
                 .collect(),
-            other => T::from_value(other, &join(path, "0")).map(|one| vec![one]),
+            other => T::from_value(other, "")
+                .map(|one| vec![one])
+                .map_err(|e| e.under(&join(path, "0"))),
         }
     }
 }
@@ -344,7 +366,10 @@ impl<T: FromValue> FromValue for Entries<T> {
             Value::Object(entries) => entries
                 .iter()
                 .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| Ok((k.clone(), T::from_value(v, &join(path, k))?)))
+                .map(|(k, v)| {
+                    let item = T::from_value(v, "").map_err(|e| e.under(&join(path, k)))?;
+                    Ok((k.clone(), item))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Entries),
             other => Err(invalid(path, other, "a map")),
@@ -360,5 +385,62 @@ impl<T: IntoValue> IntoValue for Entries<T> {
                 .map(|(k, v)| (k, v.into_value()))
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::PutTargetsRequest;
+    use serde_json::json;
+
+    fn member_of<T: FromValue + std::fmt::Debug>(value: Value) -> (String, bool) {
+        match T::from_value(&value, "").unwrap_err() {
+            ConversionError::Missing { member } => (member, true),
+            ConversionError::Invalid { member, .. } => (member, false),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_full_path_of_nested_members() {
+        let ok = json!({"Rule": "r", "Targets": [{"Id": "a", "Arn": "x"}]});
+        let input = PutTargetsRequest::from_value(&ok, "").unwrap();
+        assert_eq!(input.targets[0].arn, "x");
+        assert_eq!(
+            member_of::<PutTargetsRequest>(json!({"Targets": []})),
+            ("Rule".to_string(), true)
+        );
+        assert_eq!(
+            member_of::<PutTargetsRequest>(
+                json!({"Rule": "r", "Targets": [{"Id": "a", "Arn": "x"}, {"Id": "b"}]})
+            ),
+            ("Targets.1.Arn".to_string(), true)
+        );
+        let retry = json!({"Rule": "r", "Targets": [{"Id": "a", "Arn": "x",
+            "RetryPolicy": {"MaximumRetryAttempts": "many"}}]});
+        assert_eq!(
+            member_of::<PutTargetsRequest>(retry),
+            (
+                "Targets.0.RetryPolicy.MaximumRetryAttempts".to_string(),
+                false
+            )
+        );
+        // A lone structure counts as a one-element list.
+        assert_eq!(
+            member_of::<PutTargetsRequest>(json!({"Rule": "r", "Targets": {"Id": "a"}})),
+            ("Targets.0.Arn".to_string(), true)
+        );
+        assert_eq!(
+            member_of::<PutTargetsRequest>(json!({"Rule": ["r"]})),
+            ("Rule".to_string(), false)
+        );
+        assert_eq!(
+            member_of::<Entries<i64>>(json!({"a": 1, "b": "x"})),
+            ("b".to_string(), false)
+        );
+        assert_eq!(
+            member_of::<Vec<i64>>(json!([1, "x"])),
+            ("1".to_string(), false)
+        );
     }
 }

@@ -18,6 +18,7 @@ pub mod page;
 pub mod persist;
 pub mod policy;
 pub mod reset;
+pub mod scope;
 pub mod shutdown;
 pub mod sns;
 pub mod sqs;

@@ -216,9 +216,12 @@ fn port_stripped(host: &str) -> &str {
             None => host,
         };
     }
-    match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.contains(':') => {
-            name
+    match host.bytes().rposition(|b| b == b':') {
+        Some(at)
+            if host[at + 1..].bytes().all(|b| b.is_ascii_digit())
+                && !host.as_bytes()[..at].contains(&b':') =>
+        {
+            &host[..at]
         }
         _ => host,
     }
@@ -274,30 +277,31 @@ impl Guard {
         headers: &HeaderMap,
         authority: Option<&str>,
     ) -> Result<Option<HeaderValue>, Refusal> {
-        let host = header(headers, http::header::HOST).or(authority);
+        let seen = Seen::of(headers);
+        let host = text(seen.host).or(authority);
         if let Some(host) = host {
             if !self.hosts.allows(host) {
                 return Err(Refusal::Host(host.to_owned()));
             }
         }
-        let origin = header(headers, http::header::ORIGIN);
+        let origin = text(seen.origin);
         let mut allowed_origin = None;
         if let Some(origin) = origin {
             if self.origins.allows(origin) {
-                allowed_origin = headers.get(http::header::ORIGIN).cloned();
+                allowed_origin = seen.origin.cloned();
             } else if !same_origin(origin, host) {
                 return Err(Refusal::Origin(origin.to_owned()));
             }
         }
         if allowed_origin.is_none() {
-            if let Some(site) = header(headers, SEC_FETCH_SITE) {
+            if let Some(site) = text(seen.fetch_site) {
                 let site = site.trim().to_ascii_lowercase();
                 if site == "cross-site" || site == "same-site" {
                     return Err(Refusal::CrossSite(format!("Sec-Fetch-Site: {site}")));
                 }
             }
             if origin.is_none() {
-                if let Some(referer) = header(headers, http::header::REFERER) {
+                if let Some(referer) = text(seen.referer) {
                     let referer_origin = origin_of_url(referer);
                     if !referer_origin.is_empty()
                         && !self.origins.allows(&referer_origin)
@@ -434,6 +438,42 @@ fn header<K: http::header::AsHeaderName>(headers: &HeaderMap, name: K) -> Option
 }
 
 const SEC_FETCH_SITE: http::HeaderName = http::HeaderName::from_static("sec-fetch-site");
+
+/// The first value of each header the browser checks read, found in one pass over the
+/// request's few headers: every request is checked, and a hashed lookup per name costs more.
+#[derive(Default)]
+struct Seen<'a> {
+    host: Option<&'a HeaderValue>,
+    origin: Option<&'a HeaderValue>,
+    fetch_site: Option<&'a HeaderValue>,
+    referer: Option<&'a HeaderValue>,
+}
+
+impl<'a> Seen<'a> {
+    fn of(headers: &'a HeaderMap) -> Seen<'a> {
+        let mut seen = Seen::default();
+        for (name, value) in headers {
+            let slot = if name == http::header::HOST {
+                &mut seen.host
+            } else if name == http::header::ORIGIN {
+                &mut seen.origin
+            } else if name == SEC_FETCH_SITE {
+                &mut seen.fetch_site
+            } else if name == http::header::REFERER {
+                &mut seen.referer
+            } else {
+                continue;
+            };
+            slot.get_or_insert(value);
+        }
+        seen
+    }
+}
+
+/// A header value as text (`None` unless visible ASCII).
+fn text(value: Option<&HeaderValue>) -> Option<&str> {
+    value.and_then(|v| v.to_str().ok())
+}
 
 /// Whether the origin `scheme://host[:port]` is the emulator itself as the client reached it.
 fn same_origin(origin: &str, host: Option<&str>) -> bool {

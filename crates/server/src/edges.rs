@@ -28,6 +28,8 @@ pub(crate) async fn read_body(
         return Err(too_large(limit));
     }
     let mut body = body;
+    // A body that arrives in one frame (most do) is kept as that frame, without a copy.
+    let mut first: Option<Bytes> = None;
     let mut kept = BytesMut::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
@@ -41,16 +43,24 @@ pub(crate) async fn read_body(
             return Err(too_large(limit));
         }
         if seen <= limit {
-            kept.extend_from_slice(&data);
+            match first.take() {
+                None if kept.is_empty() => first = Some(data),
+                Some(earlier) => {
+                    kept.extend_from_slice(&earlier);
+                    kept.extend_from_slice(&data);
+                }
+                None => kept.extend_from_slice(&data),
+            }
         } else {
             // Over the limit: what was kept is dropped and the rest read and dropped too.
+            first = None;
             kept = BytesMut::new();
         }
     }
     if seen > limit {
         return Err(too_large(limit));
     }
-    Ok(kept.freeze())
+    Ok(first.unwrap_or_else(|| kept.freeze()))
 }
 
 /// Most bytes of an oversized body read and dropped before answering: clients such as

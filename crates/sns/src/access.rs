@@ -82,12 +82,11 @@ pub(crate) fn check(
     let Ok(topic) = engine.topic(&ctx.region, arn) else {
         return Ok(());
     };
-    let op = if operation == "PublishBatch" {
-        "Publish"
-    } else {
-        operation
+    // Publish's action spelled out: it is checked on every Publish.
+    let action: std::borrow::Cow<str> = match operation {
+        "Publish" | "PublishBatch" => "SNS:Publish".into(),
+        other => format!("SNS:{other}").into(),
     };
-    let action = format!("SNS:{op}");
     if cross_account && !grantable {
         return Err(denied(ctx, &action, arn, Decision::ImplicitDeny));
     }

@@ -22,7 +22,7 @@
 //! (the action lower-cased, the batch operations named by their single form).
 
 use ferrybridge_engine::policy::{self, Decision, Principal, Request};
-use ferrybridge_engine::sqs::{QueueKey, SqsEngine};
+use ferrybridge_engine::sqs::{QueueKeyRef, SqsEngine};
 use ferrybridge_protocol::{RequestContext, ServiceError};
 use serde_json::Value;
 
@@ -49,7 +49,11 @@ fn action(operation: &str) -> String {
 }
 
 /// The queue an operation on one queue names.
-fn target(ctx: &RequestContext, operation: &str, input: &Value) -> Option<QueueKey> {
+fn target<'a>(
+    ctx: &'a RequestContext,
+    operation: &str,
+    input: &'a Value,
+) -> Option<QueueKeyRef<'a>> {
     match operation {
         "GetQueueUrl" => {
             let name = input.get("QueueName")?.as_str()?;
@@ -57,16 +61,24 @@ fn target(ctx: &RequestContext, operation: &str, input: &Value) -> Option<QueueK
                 .get("QueueOwnerAWSAccountId")
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())?;
-            Some(QueueKey::new(owner, &ctx.region, name))
+            Some(QueueKeyRef {
+                account_id: owner,
+                region: &ctx.region,
+                name,
+            })
         }
         "StartMessageMoveTask" | "ListMessageMoveTasks" => {
             let arn = input.get("SourceArn")?.as_str()?;
             let parts = ferrybridge_engine::arn::parse(arn)?;
-            Some(QueueKey::new(parts.account, parts.region, parts.resource))
+            Some(QueueKeyRef {
+                account_id: parts.account,
+                region: parts.region,
+                name: parts.resource,
+            })
         }
         _ => {
             let url = input.get("QueueUrl")?.as_str()?;
-            crate::url::parse_queue_url(ctx, url)
+            crate::url::queue_named_by(ctx, url)
         }
     }
 }
@@ -82,7 +94,7 @@ pub(crate) fn check(
         return Ok(());
     };
     let cross_account = key.account_id != ctx.account_id;
-    let Ok(queue) = engine.queue(&key) else {
+    let Ok(queue) = engine.queue_at(key) else {
         return Ok(());
     };
     let denied = |decision| {
@@ -127,7 +139,7 @@ pub(crate) fn check(
         resource: queue.arn(),
         context: &[],
     };
-    match policy::authorize(parsed.as_deref(), &key.account_id, &req) {
+    match policy::authorize(parsed.as_deref(), key.account_id, &req) {
         Decision::Allow => Ok(()),
         decision => Err(denied(decision)),
     }

@@ -88,10 +88,10 @@ pub(crate) fn resolve_queue(
     url: Option<String>,
 ) -> Result<Arc<Queue>, ServiceError> {
     let url = input::required(url, "QueueUrl")?;
-    let key = url::parse_queue_url(ctx, &url).ok_or_else(|| {
+    let key = url::queue_named_by(ctx, &url).ok_or_else(|| {
         ServiceError::new("QueueDoesNotExist", "The specified queue does not exist.")
     })?;
-    engine.queue(&key).map_err(input::service_error)
+    engine.queue_at(key).map_err(input::service_error)
 }
 
 /// One method per SQS operation, each in the module of its resource.

@@ -6,7 +6,7 @@
 
 use std::str::FromStr;
 
-use ferrybridge_engine::sqs::QueueKey;
+use ferrybridge_engine::sqs::{QueueKey, QueueKeyRef};
 use ferrybridge_protocol::RequestContext;
 
 /// How the queue URLs we hand out look.
@@ -69,11 +69,17 @@ fn looks_like_region(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// `text` up to the first `byte`, and what follows it (`None`: no `byte`). A byte scan: the
+/// names parsed here are short, where `split`'s searcher costs more than the scan.
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
 fn region_of_host(host: &str) -> Option<&str> {
-    let host = host.split(':').next().unwrap_or(host);
-    let mut labels = host.split('.');
-    let (first, second) = (labels.next()?, labels.next()?);
-    labels.next()?; // at least three labels
+    let host = split_at_byte(host, b':').map_or(host, |(name, _)| name);
+    let (first, rest) = split_at_byte(host, b'.')?;
+    let (second, _) = split_at_byte(rest, b'.')?; // at least three labels
     if first == "sqs" && looks_like_region(second) {
         return Some(second);
     }
@@ -83,40 +89,62 @@ fn region_of_host(host: &str) -> Option<&str> {
     None
 }
 
+/// The last non-empty `/`-separated segment of `path`, and the path before it.
+fn last_segment(path: &str) -> Option<(&str, &str)> {
+    let path = path.trim_end_matches('/');
+    if path.is_empty() {
+        return None;
+    }
+    Some(match path.bytes().rposition(|b| b == b'/') {
+        Some(at) => (&path[..at], &path[at + 1..]),
+        None => ("", path),
+    })
+}
+
 /// Which queue a `QueueUrl` names. A bare name (no `/`) is taken as a name in the caller's
 /// account, as LocalStack and ElasticMQ do.
 pub fn parse_queue_url(ctx: &RequestContext, url: &str) -> Option<QueueKey> {
+    queue_named_by(ctx, url).map(QueueKeyRef::to_owned)
+}
+
+/// [`parse_queue_url`], borrowed from `url` and `ctx`: every request that names a queue comes
+/// here (the access check, then the operation), so nothing is allocated or collected.
+pub fn queue_named_by<'a>(ctx: &'a RequestContext, url: &'a str) -> Option<QueueKeyRef<'a>> {
     let url = url.trim();
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-    let (host, path) = match rest.split_once('/') {
-        Some((h, p)) if url.contains("://") => (h, p),
-        Some(_) => ("", rest),
-        None if !url.contains("://") => ("", rest),
-        None => return None,
+    let scheme_end = url
+        .bytes()
+        .enumerate()
+        .find(|&(i, b)| b == b':' && url.as_bytes()[i + 1..].starts_with(b"//"))
+        .map(|(i, _)| i);
+    let rest = scheme_end.map_or(url, |i| &url[i + 3..]);
+    let rest = rest
+        .bytes()
+        .position(|b| b == b'?' || b == b'#')
+        .map_or(rest, |end| &rest[..end]);
+    let (host, path) = match (rest.bytes().position(|b| b == b'/'), scheme_end) {
+        (Some(slash), Some(_)) => (&rest[..slash], &rest[slash + 1..]),
+        (_, None) => ("", rest),
+        (None, Some(_)) => return None,
     };
-    // Read from the end (every request that names a queue comes here, so nothing is
-    // collected): name, account, and for `/queue/{region}/{account}/{name}` the region.
-    let mut tail = path.rsplit('/').filter(|s| !s.is_empty());
-    let name = tail.next()?;
-    let mut region = region_of_host(host).map(str::to_string);
-    let account = match tail.next() {
-        None => ctx.account_id.clone(),
-        Some(account) => {
-            if let (Some(r), Some("queue")) = (tail.next(), tail.next()) {
-                if looks_like_region(r) {
-                    region = Some(r.to_string());
+    // Read from the end: name, account, and for `/queue/{region}/{account}/{name}` the region.
+    let (path, name) = last_segment(path)?;
+    let mut region = region_of_host(host);
+    let account = match last_segment(path) {
+        None => ctx.account_id.as_str(),
+        Some((path, account)) => {
+            if let Some((path, r)) = last_segment(path) {
+                if last_segment(path).is_some_and(|(_, q)| q == "queue") && looks_like_region(r) {
+                    region = Some(r);
                 }
             }
-            account.to_string()
+            account
         }
     };
-    let name = name.to_string();
-    Some(QueueKey::new(
-        account,
-        region.unwrap_or_else(|| ctx.region.clone()),
+    Some(QueueKeyRef {
+        account_id: account,
+        region: region.unwrap_or(&ctx.region),
         name,
-    ))
+    })
 }
 
 #[cfg(test)]
@@ -212,5 +240,23 @@ mod tests {
         );
         assert_eq!(parse_queue_url(&c, "http://localhost:4566/"), None);
         assert_eq!(parse_queue_url(&c, ""), None);
+        // No scheme: the whole text is the path; a query or fragment is not part of it; a
+        // scheme without a path names nothing.
+        assert_eq!(
+            parse_queue_url(&c, "localhost:4566/123456789012/q"),
+            Some(k("123456789012", "us-east-1", "q"))
+        );
+        assert_eq!(
+            parse_queue_url(
+                &c,
+                " http://sqs.eu-west-1.localhost:4566/123456789012/q?x=1#f "
+            ),
+            Some(k("123456789012", "eu-west-1", "q"))
+        );
+        assert_eq!(parse_queue_url(&c, "http://localhost:4566"), None);
+        assert_eq!(
+            parse_queue_url(&c, "http:/localhost/000000000000/q"),
+            Some(k("000000000000", "us-east-1", "q"))
+        );
     }
 }

@@ -26,7 +26,7 @@ pub mod target;
 mod tests;
 pub mod transform;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrybridge_pattern::EventPattern;
@@ -43,6 +43,7 @@ pub use target::{RetryPolicy, Target, TargetKind};
 
 use crate::clock::Clock;
 use crate::reset::{Resets, Service};
+use crate::scope::{ScopeMap, ScopeRef};
 
 /// Most invocations of recorded target types kept for inspection (oldest dropped first): a
 /// ring buffer of 10,000, as SNS's recordings (each input is at most 256 KiB, see
@@ -126,7 +127,7 @@ struct Region {
 /// Every account's and region's EventBridge resources.
 pub struct EventsEngine {
     clock: Arc<dyn Clock>,
-    regions: RwLock<HashMap<(String, String), Arc<Region>>>,
+    regions: RwLock<ScopeMap<Arc<Region>>>,
     recorded: Mutex<Recorded>,
     /// Woken whenever a scheduled rule is added, changed or removed.
     schedules_changed: tokio::sync::Notify,
@@ -176,7 +177,7 @@ impl EventsEngine {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         EventsEngine {
             clock,
-            regions: RwLock::new(HashMap::new()),
+            regions: RwLock::new(ScopeMap::default()),
             recorded: Mutex::new(Recorded::default()),
             schedules_changed: tokio::sync::Notify::new(),
             pending_replays: Mutex::new(Vec::new()),
@@ -264,12 +265,7 @@ impl EventsEngine {
 
     /// A summary of one account's resources in one region.
     pub fn summary(&self, account: &str, region: &str) -> EventsSummary {
-        let Some(store) = self
-            .regions
-            .read()
-            .get(&(account.to_owned(), region.to_owned()))
-            .cloned()
-        else {
+        let Some(store) = self.regions.read().get(&ScopeRef(account, region)).cloned() else {
             return EventsSummary::default();
         };
         let buses: Vec<Arc<EventBus>> = store.buses.read().values().cloned().collect();
@@ -314,10 +310,10 @@ impl EventsEngine {
 
     /// The region's store, with its `default` bus created on first use.
     fn region(&self, account: &str, region: &str) -> Arc<Region> {
-        let key = (account.to_owned(), region.to_owned());
-        if let Some(r) = self.regions.read().get(&key) {
+        if let Some(r) = self.regions.read().get(&ScopeRef(account, region)) {
             return r.clone();
         }
+        let key = (account.to_owned(), region.to_owned());
         let mut regions = self.regions.write();
         regions
             .entry(key)

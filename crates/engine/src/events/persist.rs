@@ -634,7 +634,7 @@ impl EventsEngine {
         }
         let now = self.now();
         let mut d = Dec(data);
-        let mut regions = std::collections::HashMap::new();
+        let mut regions = crate::scope::ScopeMap::default();
         for _ in 0..d.u32()? {
             let account = d.str()?.to_string();
             let region = d.str()?.to_string();

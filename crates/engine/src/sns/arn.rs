@@ -23,9 +23,14 @@ pub fn topic_arn(region: &str, account: &str, name: &str) -> String {
 
 /// A topic ARN's (account, region, name), or AWS's error for `TopicArn`.
 pub fn parse_topic(arn: &str) -> Result<(String, String, String), SnsError> {
+    topic_parts(arn).map(|(account, region, name)| (account.into(), region.into(), name.into()))
+}
+
+/// [`parse_topic`], borrowed from `arn` (every Publish parses its topic's ARN).
+pub fn topic_parts(arn: &str) -> Result<(&str, &str, &str), SnsError> {
     let a = parse_member("TopicArn", arn)?;
     if a.service == "sns" && !a.resource.contains(':') {
-        Ok((a.account.into(), a.region.into(), a.resource.into()))
+        Ok((a.account, a.region, a.resource))
     } else {
         Err(SnsError::invalid("TopicArn"))
     }

@@ -40,6 +40,7 @@ pub use topic::{Topic, TopicAttributes};
 
 use crate::clock::Clock;
 use crate::reset::{Resets, Service};
+use crate::scope::{ScopeMap, ScopeRef};
 use crate::sqs::MessageAttributes;
 use topic::FifoOutcome;
 
@@ -148,7 +149,7 @@ pub struct Subscribed {
 /// The SNS engine.
 pub struct SnsEngine {
     clock: Arc<dyn Clock>,
-    regions: RwLock<HashMap<(String, String), Arc<Region>>>,
+    regions: RwLock<ScopeMap<Arc<Region>>>,
     recordings: Mutex<Recordings>,
     resets: Arc<Resets>,
     /// `--data-dir`: where the state's images go (see `persist`).
@@ -184,7 +185,7 @@ impl SnsEngine {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         SnsEngine {
             clock,
-            regions: RwLock::new(HashMap::new()),
+            regions: RwLock::new(ScopeMap::default()),
             recordings: Mutex::new(Recordings::default()),
             resets: Arc::new(Resets::new()),
             journal: None,
@@ -277,18 +278,15 @@ impl SnsEngine {
     }
 
     fn region(&self, account: &str, region: &str) -> Arc<Region> {
-        let key = (account.to_owned(), region.to_owned());
-        if let Some(r) = self.regions.read().get(&key) {
+        if let Some(r) = self.regions.read().get(&ScopeRef(account, region)) {
             return r.clone();
         }
+        let key = (account.to_owned(), region.to_owned());
         self.regions.write().entry(key).or_default().clone()
     }
 
     fn existing_region(&self, account: &str, region: &str) -> Option<Arc<Region>> {
-        self.regions
-            .read()
-            .get(&(account.to_owned(), region.to_owned()))
-            .cloned()
+        self.regions.read().get(&ScopeRef(account, region)).cloned()
     }
 
     // ---- topics ----
@@ -379,11 +377,11 @@ impl SnsEngine {
     /// The topic with this ARN. Topics are addressed in the caller's region only (AWS answers
     /// `Invalid parameter: TopicArn` for another region); other accounts' topics are reachable.
     pub fn topic(&self, caller_region: &str, topic_arn: &str) -> Result<Arc<Topic>, SnsError> {
-        let (account, region, _) = arn::parse_topic(topic_arn)?;
+        let (account, region, _) = arn::topic_parts(topic_arn)?;
         if region != caller_region {
             return Err(SnsError::invalid("TopicArn"));
         }
-        self.topic_anywhere(&account, &region, topic_arn)
+        self.topic_anywhere(account, region, topic_arn)
             .ok_or_else(SnsError::topic_not_found)
     }
 

@@ -494,7 +494,7 @@ impl SnsEngine {
             return Ok(false);
         }
         let mut d = Dec(data);
-        let mut regions = std::collections::HashMap::new();
+        let mut regions = crate::scope::ScopeMap::default();
         for _ in 0..d.u32()? {
             let account = d.str()?.to_string();
             let region = d.str()?.to_string();

@@ -32,7 +32,8 @@ pub use error::SqsError;
 pub use message::{AttributePayload, Message, MessageAttributeValue, MessageAttributes};
 pub use move_task::{MoveTask, MoveTaskProgress, MoveTaskStatus};
 pub use queue::{
-    NewMessage, Queue, QueueKey, QueueMeta, ReceiveOptions, ReceivedMessage, SendResult,
+    NewMessage, Queue, QueueKey, QueueKeyRef, QueueMeta, ReceiveOptions, ReceivedMessage,
+    SendResult,
 };
 pub use storage::{CreateOutcome, MemoryStorage, SqsStorage};
 
@@ -227,7 +228,7 @@ impl SqsEngine {
         };
         let attrs = defaults.with_applied(pairs())?;
         self.check_redrive_target(&key.arn(), &attrs, redrive_policy_in(pairs()))?;
-        if let Some(existing) = self.storage.get(&key) {
+        if let Some(existing) = self.storage.get(key.borrowed()) {
             return self.check_same(existing, attributes).map(|q| (q, false));
         }
         let tags: BTreeMap<String, String> = tags.iter().cloned().collect();
@@ -344,6 +345,11 @@ impl SqsEngine {
 
     /// The queue at `key`, or `QueueDoesNotExist`.
     pub fn queue(&self, key: &QueueKey) -> Result<Arc<Queue>, SqsError> {
+        self.queue_at(key.borrowed())
+    }
+
+    /// [`SqsEngine::queue`] with a borrowed key.
+    pub fn queue_at(&self, key: QueueKeyRef<'_>) -> Result<Arc<Queue>, SqsError> {
         self.storage
             .get(key)
             .ok_or_else(SqsError::queue_does_not_exist)
@@ -351,7 +357,7 @@ impl SqsEngine {
 
     /// The queue with this ARN, if it exists.
     pub fn queue_by_arn(&self, arn: &str) -> Option<Arc<Queue>> {
-        self.storage.get(&QueueKey::from_arn(arn)?)
+        self.storage.get(QueueKeyRef::from_arn(arn)?)
     }
 
     /// `DeleteQueue`: removes the queue at once; waiting receivers return empty.

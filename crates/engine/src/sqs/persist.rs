@@ -491,7 +491,7 @@ impl SqsEngine {
         let (mut queues, mut messages) = (0, 0);
         for (inc, image) in images {
             // Two live incarnations of one name cannot come from a consistent log; keep the first.
-            if self.storage.get(&image.key).is_some() {
+            if self.storage.get(image.key.borrowed()).is_some() {
                 continue;
             }
             let fifo = image.meta.attributes.fifo_queue;

@@ -84,9 +84,16 @@ impl QueueKey {
 
     /// The key of `arn:{partition}:sqs:{region}:{account}:{name}`.
     pub fn from_arn(arn: &str) -> Option<Self> {
-        crate::arn::parse(arn)
-            .filter(|a| a.service == "sqs")
-            .map(|a| Self::new(a.account, a.region, a.resource))
+        QueueKeyRef::from_arn(arn).map(|key| key.to_owned())
+    }
+
+    /// This key, borrowed.
+    pub fn borrowed(&self) -> QueueKeyRef<'_> {
+        QueueKeyRef {
+            account_id: &self.account_id,
+            region: &self.region,
+            name: &self.name,
+        }
     }
 
     /// `arn:aws:sqs:{region}:{account}:{name}`.
@@ -95,6 +102,34 @@ impl QueueKey {
             "arn:aws:sqs:{}:{}:{}",
             self.region, self.account_id, self.name
         )
+    }
+}
+
+/// A [`QueueKey`] borrowed from what a request names (a queue URL, an ARN): finding a queue
+/// needs no allocation, and every request that names a queue finds it (some twice: the
+/// access check, then the operation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct QueueKeyRef<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> QueueKeyRef<'a> {
+    /// The key of `arn:{partition}:sqs:{region}:{account}:{name}`.
+    pub fn from_arn(arn: &'a str) -> Option<Self> {
+        crate::arn::parse(arn)
+            .filter(|a| a.service == "sqs")
+            .map(|a| QueueKeyRef {
+                account_id: a.account,
+                region: a.region,
+                name: a.resource,
+            })
+    }
+
+    /// The owned key.
+    pub fn to_owned(self) -> QueueKey {
+        QueueKey::new(self.account_id, self.region, self.name)
     }
 }
 
@@ -897,8 +932,8 @@ impl Queue {
         if arn == self.arn {
             return None;
         }
-        let key = QueueKey::from_arn(arn)?;
-        let dlq = self.catalog.upgrade()?.get(&key)?;
+        let key = QueueKeyRef::from_arn(arn)?;
+        let dlq = self.catalog.upgrade()?.get(key)?;
         let attrs = dlq.attributes();
         let usable = attrs.fifo_queue == self.is_fifo()
             && super::attributes::redrive_allows(attrs.redrive_allow_policy.as_deref(), &self.arn);

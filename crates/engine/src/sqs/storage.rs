@@ -12,7 +12,7 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 
 use super::fifo_store::FifoMessageStore;
-use super::queue::{Queue, QueueKey};
+use super::queue::{Queue, QueueKey, QueueKeyRef};
 use super::store::{MemoryMessageStore, MessageStore};
 
 /// Outcome of [`SqsStorage::create`].
@@ -24,7 +24,7 @@ pub enum CreateOutcome {
 
 /// Catalog of queues and factory of their message stores.
 pub trait SqsStorage: Send + Sync + 'static {
-    fn get(&self, key: &QueueKey) -> Option<Arc<Queue>>;
+    fn get(&self, key: QueueKeyRef<'_>) -> Option<Arc<Queue>>;
     /// Inserts `queue` unless one with its key exists or one was deleted less than
     /// `recently_ms` before `now_ms` (atomically).
     fn create(&self, queue: Arc<Queue>, now_ms: u64, recently_ms: u64) -> CreateOutcome;
@@ -41,12 +41,12 @@ pub trait SqsStorage: Send + Sync + 'static {
     fn message_store(&self, key: &QueueKey, fifo: bool) -> Box<dyn MessageStore>;
 }
 
-type Scope = (String, String);
+use crate::scope::{Scope, ScopeMap, ScopeRef};
 
 #[derive(Default)]
 struct Catalog {
     /// (account, region) -> name -> queue.
-    queues: HashMap<Scope, HashMap<String, Arc<Queue>>>,
+    queues: ScopeMap<HashMap<String, Arc<Queue>>>,
     /// (account, region) -> name -> deletion instant.
     deleted: HashMap<Scope, HashMap<String, u64>>,
 }
@@ -68,12 +68,12 @@ fn scope(key: &QueueKey) -> Scope {
 }
 
 impl SqsStorage for MemoryStorage {
-    fn get(&self, key: &QueueKey) -> Option<Arc<Queue>> {
+    fn get(&self, key: QueueKeyRef<'_>) -> Option<Arc<Queue>> {
         let catalog = self.catalog.read();
         catalog
             .queues
-            .get(&(key.account_id.clone(), key.region.clone()))
-            .and_then(|m| m.get(&key.name))
+            .get(&ScopeRef(key.account_id, key.region))
+            .and_then(|m| m.get(key.name))
             .cloned()
     }
 
@@ -116,7 +116,7 @@ impl SqsStorage for MemoryStorage {
         let catalog = self.catalog.read();
         catalog
             .queues
-            .get(&(account_id.to_string(), region.to_string()))
+            .get(&ScopeRef(account_id, region))
             .map(|m| m.values().cloned().collect())
             .unwrap_or_default()
     }
