@@ -295,7 +295,6 @@ fn admits(
     owner: &str,
     suffix: &str,
 ) -> Result<(), Failure> {
-    let key = format!("{}#{}{suffix}", inv.rule.arn, inv.target.id);
     context
         .sns
         .policy_gate()
@@ -308,7 +307,7 @@ fn admits(
                 owner,
                 source_arn: &inv.rule.arn,
                 source_account: &inv.account_id,
-                key: &key,
+                key: &[&inv.rule.arn, "#", &inv.target.id, suffix],
             },
         )
         .map_err(|_| {

@@ -458,14 +458,14 @@ pub(crate) async fn apply(
                 let mut input = json!({"Name": name,
                     "AuthorizationType": c.get("authorizationType"),
                     "AuthParameters": c.get("authParameters")});
-                for (from, to) in [
-                    ("description", "Description"),
-                    ("kmsKeyIdentifier", "KmsKeyIdentifier"),
-                ] {
-                    if let Some(v) = c.get(from) {
-                        input[to] = v.clone();
-                    }
-                }
+                copy_present(
+                    &c,
+                    &mut input,
+                    &[
+                        ("description", "Description"),
+                        ("kmsKeyIdentifier", "KmsKeyIdentifier"),
+                    ],
+                );
                 let out = events
                     .handle(&ctx(&a, &r), "CreateConnection", input)
                     .map_err(|e| failed(&what, e))?;
@@ -489,17 +489,17 @@ pub(crate) async fn apply(
                 let mut input = json!({"Name": name, "ConnectionArn": connection,
                     "InvocationEndpoint": d.get("invocationEndpoint"),
                     "HttpMethod": d.get("httpMethod")});
-                for (from, to) in [
-                    ("description", "Description"),
-                    (
-                        "invocationRateLimitPerSecond",
-                        "InvocationRateLimitPerSecond",
-                    ),
-                ] {
-                    if let Some(v) = d.get(from).filter(|v| !v.is_null()) {
-                        input[to] = v.clone();
-                    }
-                }
+                copy_present(
+                    &d,
+                    &mut input,
+                    &[
+                        ("description", "Description"),
+                        (
+                            "invocationRateLimitPerSecond",
+                            "InvocationRateLimitPerSecond",
+                        ),
+                    ],
+                );
                 let out = events
                     .handle(&ctx(&a, &r), "CreateApiDestination", input)
                     .map_err(|e| failed(&what, e))?;
@@ -604,4 +604,14 @@ pub(crate) async fn apply(
     let mut rewritten = doc.clone();
     rewrite(&mut rewritten, &arns);
     Ok((done, rewritten))
+}
+
+/// Copies the members of the exported document `from` that are present and not null into an
+/// operation's `input`, renamed (`(document name, operation member)`).
+fn copy_present(from: &Value, input: &mut Value, names: &[(&str, &str)]) {
+    for (from_name, to) in names {
+        if let Some(v) = from.get(from_name).filter(|v| !v.is_null()) {
+            input[*to] = v.clone();
+        }
+    }
 }

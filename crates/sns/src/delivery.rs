@@ -519,7 +519,7 @@ fn deliver_sqs(
         // The queue found is a new one, made after a reset that came after the publish.
         return;
     }
-    if !admits_into_queue(shared, sub, &queue, &sub.arn) {
+    if !admits_into_queue(shared, sub, &queue, &[&sub.arn]) {
         // A client-side error (403): not retried, to the subscription's DLQ if it has one
         // (SNS Developer Guide, "Amazon SNS message delivery retries"); the subscription
         // stays. The wording is SQS's, as SNS's delivery status logs report it.

@@ -15,6 +15,7 @@
 //! repeated, memory never grows).
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
@@ -35,15 +36,18 @@ pub struct Delivery<'a> {
     /// `aws:SourceArn` (the topic or rule) and `aws:SourceAccount` (its account).
     pub source_arn: &'a str,
     pub source_account: &'a str,
-    /// What the warning is remembered by (the subscription or rule target).
-    pub key: &'a str,
+    /// What the warning is remembered by (the subscription or rule target), in parts that
+    /// are joined only for the warning: every delivery passes here.
+    pub key: &'a [&'a str],
 }
 
 /// The gate: enforcing or warning.
 #[derive(Debug, Default)]
 pub struct PolicyGate {
     enforce: AtomicBool,
-    warned: Mutex<HashSet<String>>,
+    /// Hashes of the keys warned about (a collision only drops a repeated warning).
+    warned: Mutex<HashSet<u64>>,
+    hasher: RandomState,
 }
 
 impl PolicyGate {
@@ -51,6 +55,7 @@ impl PolicyGate {
         PolicyGate {
             enforce: AtomicBool::new(enforce),
             warned: Mutex::new(HashSet::new()),
+            hasher: RandomState::new(),
         }
     }
 
@@ -87,22 +92,23 @@ impl PolicyGate {
         if self.enforcing() {
             return Err(decision);
         }
+        let key = self.hasher.hash_one(d.key);
         let first = {
             let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
-            if warned.contains(d.key) {
+            if warned.contains(&key) {
                 false
             } else {
                 if warned.len() >= MAX_WARNED {
                     warned.clear();
                 }
-                warned.insert(d.key.to_owned());
+                warned.insert(key);
                 true
             }
         };
         if first {
             tracing::warn!(
                 target: "ferrybridge::policy",
-                delivery = d.key,
+                delivery = %d.key.concat(),
                 principal = d.service,
                 action = d.action,
                 resource = d.resource,
@@ -126,7 +132,7 @@ impl PolicyGate {
 mod tests {
     use super::*;
 
-    fn delivery(key: &str) -> Delivery<'_> {
+    fn delivery<'a>(key: &'a [&'a str]) -> Delivery<'a> {
         Delivery {
             service: "sns.amazonaws.com",
             action: "sqs:SendMessage",
@@ -142,7 +148,7 @@ mod tests {
     fn enforcing_refuses_without_policy_and_admits_with_one() {
         let gate = PolicyGate::new(true);
         assert_eq!(
-            gate.admit(None, &delivery("s")),
+            gate.admit(None, &delivery(&["s"])),
             Err(Decision::ImplicitDeny)
         );
         let policy = Policy::parse(
@@ -151,19 +157,19 @@ mod tests {
             "Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:111111111111:t"}}}]}"#,
         )
         .unwrap();
-        assert_eq!(gate.admit(Some(&policy), &delivery("s")), Ok(()));
+        assert_eq!(gate.admit(Some(&policy), &delivery(&["s"])), Ok(()));
     }
 
     #[test]
     fn warning_mode_admits_and_remembers_boundedly() {
         let gate = PolicyGate::new(false);
         for i in 0..(MAX_WARNED + 10) {
-            assert_eq!(gate.admit(None, &delivery(&format!("sub-{i}"))), Ok(()));
+            assert_eq!(gate.admit(None, &delivery(&[&format!("sub-{i}")])), Ok(()));
         }
         assert!(gate.warned_len() <= MAX_WARNED);
         let before = gate.warned_len();
         assert_eq!(
-            gate.admit(None, &delivery(&format!("sub-{}", MAX_WARNED + 9))),
+            gate.admit(None, &delivery(&[&format!("sub-{}", MAX_WARNED + 9)])),
             Ok(())
         );
         assert_eq!(

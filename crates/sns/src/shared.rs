@@ -90,7 +90,7 @@ pub(crate) fn admits_into_queue(
     shared: &Shared,
     sub: &Subscription,
     queue: &Queue,
-    key: &str,
+    key: &[&str],
 ) -> bool {
     let (topic_account, _) = topic_location(&sub.topic_arn);
     let policy = queue.access_policy();
@@ -140,7 +140,7 @@ pub(crate) fn dead_letter(
     };
     // The DLQ's policy must let SNS send too (SNS Developer Guide, "Configuring an Amazon SNS
     // dead-letter queue for a subscription"); otherwise the message is lost.
-    if !admits_into_queue(shared, sub, &queue, &format!("{}#dlq", sub.arn)) {
+    if !admits_into_queue(shared, sub, &queue, &[&sub.arn, "#dlq"]) {
         tracing::debug!(subscription = %sub.arn, dead_letter_queue = %dlq_arn, "the dead-letter queue's policy refuses SNS: message dropped");
         return false;
     }
