@@ -206,6 +206,46 @@ pub async fn http_request_with(
     path_and_query: &str,
     headers: &[(&str, String)],
 ) -> (u16, String) {
+    let text = raw_http(endpoint, method, path_and_query, headers).await;
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The value of response header `name` (case-insensitive) of a [`http_request_with`] request.
+pub async fn http_response_header(
+    endpoint: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, String)],
+    name: &str,
+) -> Option<String> {
+    let text = raw_http(endpoint, method, path_and_query, headers).await;
+    let head = text
+        .split_once("\r\n\r\n")
+        .map_or(text.as_str(), |(h, _)| h);
+    head.lines().skip(1).find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
+/// The whole response to a minimal HTTP/1.1 request, as text.
+async fn raw_http(
+    endpoint: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, String)],
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = endpoint.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(host)
@@ -221,17 +261,7 @@ pub async fn http_request_with(
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    String::from_utf8_lossy(&response).into_owned()
 }
 
 /// A real aws-sdk-sqs client for `endpoint`, signing as `access_key` (secret `test`) in `region`.

@@ -24,6 +24,14 @@ async fn start(config: Config, clock: Arc<dyn Clock>) -> RunningServer {
         .expect("the emulator starts")
 }
 
+/// The client's (system) time, in milliseconds since the epoch.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
 fn with_credentials() -> Config {
     let mut config = Config::ephemeral();
     config.credentials_map = Some(format!("{KEY}={SECRET}:{ACCOUNT}"));
@@ -249,12 +257,7 @@ async fn off_checks_nothing_and_no_flags_change_nothing_for_unknown_keys() {
 #[tokio::test]
 async fn sts_issued_credentials_are_verified_with_their_session_token_and_expiry() {
     // No flags: STS-issued keys are verified anyway (the client holds their secret).
-    let clock = Arc::new(ManualClock::new(
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64,
-    ));
+    let clock = Arc::new(ManualClock::new(now_ms()));
     let server = start(Config::ephemeral(), clock.clone()).await;
     let url = server.endpoint_url();
     let out = sts(&url, creds("test", "test", None))
@@ -379,12 +382,7 @@ fn presign(endpoint: &str, query: &str, secret: &str, time: SystemTime, expires:
 
 #[tokio::test]
 async fn presigned_urls_are_verified_forged_ones_refused_and_they_expire() {
-    let start_ms = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-        / 1000
-        * 1000;
+    let start_ms = now_ms() / 1000 * 1000;
     let clock = Arc::new(ManualClock::new(start_ms));
     let server = start(with_credentials(), clock.clone()).await;
     let url = server.endpoint_url();
@@ -423,10 +421,7 @@ async fn presigned_urls_are_verified_forged_ones_refused_and_they_expire() {
 
 #[tokio::test]
 async fn a_request_signed_outside_the_15_minute_window_is_refused() {
-    let now_ms = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
+    let now_ms = now_ms();
     // The emulator's clock is 16 minutes ahead of the client's.
     let clock = Arc::new(ManualClock::new(now_ms + 16 * 60 * 1000));
     let server = start(with_credentials(), clock).await;
@@ -465,4 +460,46 @@ async fn a_request_signed_outside_the_15_minute_window_is_refused() {
             && message.ends_with(" - 15 min.)"),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn answers_carry_the_emulators_clock_in_date_and_the_sdk_corrects_its_skew_from_it() {
+    let now_ms = now_ms();
+    // The emulator's clock is 16 minutes ahead of the client's, on a whole second.
+    let start_ms = (now_ms + 16 * 60 * 1000) / 1000 * 1000;
+    let clock = Arc::new(ManualClock::new(start_ms));
+    let server = start(with_credentials(), clock.clone()).await;
+    let url = server.endpoint_url();
+    let http_date = |ms: u64| {
+        aws_sdk_sqs::primitives::DateTime::from_millis(ms as i64)
+            .fmt(aws_sdk_sqs::primitives::DateTimeFormat::HttpDate)
+            .unwrap()
+    };
+    let date = || async {
+        // An AWS request (unsigned: refused, and the refusal is dated too).
+        let query = "/?Action=ListQueues&Version=2012-11-05";
+        ferrybridge_tests::http_response_header(&url, "GET", query, &[], "date")
+            .await
+            .expect("a Date header")
+    };
+    // `Date` follows the emulator's clock from second to second (each worker thread keeps
+    // the text of the current second: a stale one would show here).
+    assert_eq!(date().await, http_date(start_ms));
+    clock.advance(Duration::from_millis(999));
+    assert_eq!(date().await, http_date(start_ms));
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(date().await, http_date(start_ms + 1000));
+    clock.advance(Duration::from_secs(3600));
+    assert_eq!(date().await, http_date(start_ms + 3_601_000));
+
+    // The SDK signs its first attempt with its own time, 16 minutes late for the emulator
+    // (and refused, see the test above); it reads the emulator's time from that answer's
+    // `Date`, and its retry, signed at the corrected time, succeeds.
+    clock.set(start_ms);
+    let topics = sns(&url, creds(KEY, SECRET, None))
+        .list_topics()
+        .send()
+        .await
+        .expect("the retry signed at the emulator's time succeeds");
+    assert!(topics.topics().is_empty());
 }

@@ -147,7 +147,7 @@ impl HostRules {
             rules.add(item);
         }
         if let Some(public) = &config.public_host {
-            rules.add(&strip_port(
+            rules.add(port_stripped(
                 public
                     .trim()
                     .trim_start_matches("http://")
@@ -204,11 +204,6 @@ impl HostRules {
 }
 
 /// `host[:port]` without the port (`[v6]:port` keeps its brackets).
-fn strip_port(host: &str) -> String {
-    port_stripped(host).to_owned()
-}
-
-/// [`strip_port`] as a slice of `host`.
 fn port_stripped(host: &str) -> &str {
     if host.starts_with('[') {
         return match host.find(']') {

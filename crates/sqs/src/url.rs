@@ -102,13 +102,8 @@ fn last_segment(path: &str) -> Option<(&str, &str)> {
 }
 
 /// Which queue a `QueueUrl` names. A bare name (no `/`) is taken as a name in the caller's
-/// account, as LocalStack and ElasticMQ do.
-pub fn parse_queue_url(ctx: &RequestContext, url: &str) -> Option<QueueKey> {
-    queue_named_by(ctx, url).map(QueueKeyRef::to_owned)
-}
-
-/// [`parse_queue_url`], borrowed from `url` and `ctx`: every request that names a queue comes
-/// here (the access check, then the operation), so nothing is allocated or collected.
+/// account, as LocalStack and ElasticMQ do. Borrowed from `url` and `ctx`: every request that
+/// names a queue comes here (the access check, then the operation), so nothing is allocated.
 pub fn queue_named_by<'a>(ctx: &'a RequestContext, url: &'a str) -> Option<QueueKeyRef<'a>> {
     let url = url.trim();
     let scheme_end = url
@@ -150,6 +145,10 @@ pub fn queue_named_by<'a>(ctx: &'a RequestContext, url: &'a str) -> Option<Queue
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_queue_url(ctx: &RequestContext, url: &str) -> Option<QueueKey> {
+        queue_named_by(ctx, url).map(QueueKeyRef::to_owned)
+    }
 
     fn ctx() -> RequestContext {
         RequestContext {

@@ -14,6 +14,7 @@ use parking_lot::RwLock;
 use super::fifo_store::FifoMessageStore;
 use super::queue::{Queue, QueueKey, QueueKeyRef};
 use super::store::{MemoryMessageStore, MessageStore};
+use crate::scope::{Scope, ScopeMap, ScopeRef};
 
 /// Outcome of [`SqsStorage::create`].
 pub enum CreateOutcome {
@@ -40,8 +41,6 @@ pub trait SqsStorage: Send + Sync + 'static {
     /// A new, empty message store for a queue being created.
     fn message_store(&self, key: &QueueKey, fifo: bool) -> Box<dyn MessageStore>;
 }
-
-use crate::scope::{Scope, ScopeMap, ScopeRef};
 
 #[derive(Default)]
 struct Catalog {
